@@ -1,0 +1,1 @@
+"""The DuckDB catalog: tables, transactional writes, the writer lock and exports."""

@@ -1,0 +1,430 @@
+"""The DuckDB catalog: the only code that writes.
+
+Every page commits in one transaction: raw envelopes, the records mapped from them,
+quarantined envelopes and the harvest state that says the page is done.  A crash
+therefore never leaves state ahead of data or data without state, and re-running is
+idempotent: a record whose content hash is unchanged is not rewritten and adds no row
+to ``changes``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from unioncat.catalog.tables import DDL
+from unioncat.errors import LockHeld, TerminalError
+from unioncat.harvest.base import RawEnvelope
+from unioncat.schemas.generate import RECORD_ARROW_SCHEMA, record_to_row
+from unioncat.schemas.record import SCHEMA_VERSION, Record
+
+_HASH_EXCLUDE = ("harvested_at", "cluster_id")
+RECORD_COLUMNS = [f.name for f in RECORD_ARROW_SCHEMA]
+_INCOMING_SCHEMA = RECORD_ARROW_SCHEMA.append(pa.field("content_hash", pa.string()))
+_RAW_SCHEMA = pa.schema(
+    [
+        ("source", pa.string()),
+        ("envelope_id", pa.string()),
+        ("batch", pa.string()),
+        ("position", pa.int64()),
+        ("datestamp", pa.string()),
+        ("deleted", pa.bool_()),
+        ("format", pa.string()),
+        ("payload", pa.binary()),
+        ("sha256", pa.string()),
+        ("fetched_at", pa.timestamp("us", tz="UTC")),
+        ("run_id", pa.string()),
+        ("status", pa.string()),
+    ]
+)
+_QUARANTINE_SCHEMA = pa.schema(
+    [
+        ("source", pa.string()),
+        ("envelope_id", pa.string()),
+        ("batch", pa.string()),
+        ("position", pa.int64()),
+        ("stage", pa.string()),
+        ("reason", pa.string()),
+        ("payload", pa.binary()),
+        ("run_id", pa.string()),
+        ("at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+_KEYS_SCHEMA = pa.schema([("source", pa.string()), ("envelope_id", pa.string())])
+
+
+@dataclass(slots=True)
+class Quarantined:
+    envelope: RawEnvelope
+    reason: str
+    stage: str = "normalize"
+
+
+@dataclass(slots=True)
+class WriteCounts:
+    """What one commit did; added up per source and per run."""
+
+    envelopes: int = 0
+    records: int = 0
+    upserted: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+
+    def add(self, other: WriteCounts) -> None:
+        self.envelopes += other.envelopes
+        self.records += other.records
+        self.upserted += other.upserted
+        self.deleted += other.deleted
+        self.unchanged += other.unchanged
+        self.quarantined += other.quarantined
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "envelopes": self.envelopes,
+            "records": self.records,
+            "upserted": self.upserted,
+            "deleted": self.deleted,
+            "unchanged": self.unchanged,
+            "quarantined": self.quarantined,
+        }
+
+
+@dataclass(slots=True)
+class Batch:
+    """Everything one transaction writes."""
+
+    run_id: str
+    envelopes: list[RawEnvelope] = field(default_factory=list)
+    envelope_status: dict[str, str] = field(default_factory=dict)
+    write_raw: bool = True
+    records: list[Record] = field(default_factory=list)
+    quarantined: list[Quarantined] = field(default_factory=list)
+    state: tuple[str, str, dict[str, Any]] | None = None
+    replaces_batch: tuple[str, str] | None = None
+
+
+def content_hash(row: dict[str, Any]) -> str:
+    stable = {k: v for k, v in row.items() if k not in _HASH_EXCLUDE}
+    text = json.dumps(stable, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def _is_lock_error(exc: duckdb.Error) -> bool:
+    return "lock" in str(exc).lower()
+
+
+class Catalog:
+    """A DuckDB catalog file; open it for writing only while holding :class:`CatalogLock`."""
+
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        self.path = path
+        if read_only and not path.exists():
+            raise TerminalError(
+                f"no catalog at {path}",
+                stage="catalog",
+                hint="run `unioncat run` first",
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if _is_lock_error(exc):
+                raise LockHeld(
+                    f"catalog {path} is open in another process: {exc}",
+                    stage="catalog",
+                    hint="wait for the running job to finish",
+                ) from exc
+            raise
+        if not read_only:
+            self._ensure_schema()
+
+    def close(self) -> None:
+        self.con.close()
+
+    def _ensure_schema(self) -> None:
+        for stmt in DDL:
+            self.con.execute(stmt)
+        self.con.execute(
+            "INSERT OR REPLACE INTO catalog_meta VALUES ('schema_version', ?)", [SCHEMA_VERSION]
+        )
+
+    # -- runs and sources ---------------------------------------------------------------
+
+    def start_run(self, run_id: str, command: str) -> None:
+        now = datetime.now(UTC)
+        self.con.execute(
+            "UPDATE runs SET status = 'killed', finished_at = ?, "
+            "message = 'the process ended before it could finish (killed or crashed)' "
+            "WHERE status = 'running'",
+            [now],
+        )
+        self.con.execute(
+            "INSERT INTO runs VALUES (?, ?, ?, NULL, 'running', ?, ?, NULL, NULL)",
+            [run_id, command, now, os.getpid(), socket.gethostname()],
+        )
+
+    def finish_run(
+        self, run_id: str, status: str, counts: dict[str, Any], message: str | None
+    ) -> None:
+        self.con.execute(
+            "UPDATE runs SET finished_at = ?, status = ?, counts = ?, message = ? "
+            "WHERE run_id = ?",
+            [datetime.now(UTC), status, json.dumps(counts), message, run_id],
+        )
+
+    def register_source(self, name: str, kind: str, fmt: str) -> None:
+        self.con.execute(
+            "INSERT INTO sources (name, kind, format, first_seen) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, format = excluded.format",
+            [name, kind, fmt, datetime.now(UTC)],
+        )
+
+    def source_outcome(self, name: str, run_id: str, status: str, error: str | None) -> None:
+        self.con.execute(
+            "UPDATE sources SET last_run_id = ?, last_status = ?, last_error = ? WHERE name = ?",
+            [run_id, status, error, name],
+        )
+
+    def harvest_state(self, source: str) -> dict[str, dict[str, Any]]:
+        rows = self.con.execute(
+            "SELECT key, value FROM harvest_state WHERE source = ?", [source]
+        ).fetchall()
+        return {k: json.loads(v) for k, v in rows}
+
+    # -- writing ----------------------------------------------------------------------
+
+    def write(self, batch: Batch) -> WriteCounts:
+        """Commit one batch atomically; returns what changed."""
+        now = datetime.now(UTC)
+        counts = WriteCounts(
+            envelopes=len(batch.envelopes),
+            records=len(batch.records),
+            quarantined=len(batch.quarantined),
+        )
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if batch.replaces_batch is not None:
+                con.execute(
+                    "DELETE FROM raw WHERE source = ? AND batch = ?", list(batch.replaces_batch)
+                )
+            if batch.envelopes:
+                if batch.write_raw:
+                    self._write_raw(batch, now)
+                else:
+                    self._set_raw_status(batch)
+            if batch.records:
+                upserted, deleted = self._upsert_records(batch.records, batch.run_id, now)
+                counts.upserted = upserted
+                counts.deleted = deleted
+                counts.unchanged = len({r.id for r in batch.records}) - upserted - deleted
+            self._write_quarantine(batch, now)
+            if batch.state is not None:
+                source, key, value = batch.state
+                con.execute(
+                    "INSERT OR REPLACE INTO harvest_state VALUES (?, ?, ?, ?, ?)",
+                    [source, key, json.dumps(value, sort_keys=True), now, batch.run_id],
+                )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return counts
+
+    def _write_raw(self, batch: Batch, now: datetime) -> None:
+        rows = [
+            {
+                "source": e.source,
+                "envelope_id": e.source_id,
+                "batch": e.batch,
+                "position": e.position,
+                "datestamp": e.datestamp,
+                "deleted": e.deleted,
+                "format": e.format,
+                "payload": e.payload,
+                "sha256": hashlib.sha256(e.payload).hexdigest(),
+                "fetched_at": e.fetched_at,
+                "run_id": batch.run_id,
+                "status": batch.envelope_status.get(e.source_id, "pending"),
+            }
+            for e in batch.envelopes
+        ]
+        table = pa.Table.from_pylist(rows, schema=_RAW_SCHEMA)
+        self.con.register("incoming_raw", table)
+        try:
+            self.con.execute(
+                "DELETE FROM raw WHERE (source, envelope_id) IN "
+                "(SELECT (source, envelope_id) FROM incoming_raw)"
+            )
+            self.con.execute("INSERT INTO raw SELECT * FROM incoming_raw")
+        finally:
+            self.con.unregister("incoming_raw")
+
+    def _set_raw_status(self, batch: Batch) -> None:
+        for status in set(batch.envelope_status.values()):
+            ids = [k for k, v in batch.envelope_status.items() if v == status]
+            source = batch.envelopes[0].source
+            keys = pa.table({"source": [source] * len(ids), "envelope_id": ids}, schema=_KEYS_SCHEMA)
+            self.con.register("status_keys", keys)
+            try:
+                self.con.execute(
+                    "UPDATE raw SET status = ? WHERE (source, envelope_id) IN "
+                    "(SELECT (source, envelope_id) FROM status_keys)",
+                    [status],
+                )
+            finally:
+                self.con.unregister("status_keys")
+
+    def _upsert_records(
+        self, records: Sequence[Record], run_id: str, now: datetime
+    ) -> tuple[int, int]:
+        latest: dict[str, dict[str, Any]] = {}
+        for r in records:
+            row = record_to_row(r)
+            row["content_hash"] = content_hash(row)
+            latest[r.id] = row  # a later record with the same id in one batch wins
+        table = pa.Table.from_pylist(list(latest.values()), schema=_INCOMING_SCHEMA)
+        con = self.con
+        con.register("incoming", table)
+        try:
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE changed AS "
+                "SELECT i.id, i.deleted, i.source, r.cluster_id AS old_cluster FROM incoming i "
+                "LEFT JOIN records r ON r.id = i.id "
+                "WHERE r.id IS NULL OR r.content_hash IS DISTINCT FROM i.content_hash"
+            )
+            con.execute("DELETE FROM records WHERE id IN (SELECT id FROM changed)")
+            cols = ", ".join(
+                f'COALESCE(i.cluster_id, c.old_cluster) AS "{c}"'
+                if c == "cluster_id"
+                else f'i."{c}"'
+                for c in RECORD_COLUMNS
+            )
+            con.execute(
+                f"INSERT INTO records SELECT {cols}, i.content_hash, ?, ? "
+                "FROM incoming i JOIN changed c ON c.id = i.id",
+                [now, run_id],
+            )
+            con.execute(
+                "INSERT INTO changes (op, id, source, run_id, \"at\") "
+                "SELECT CASE WHEN deleted THEN 'delete' ELSE 'upsert' END, id, source, ?, ? "
+                "FROM changed ORDER BY id",
+                [run_id, now],
+            )
+            row = con.execute(
+                "SELECT count(*) FILTER (WHERE NOT deleted), count(*) FILTER (WHERE deleted) "
+                "FROM changed"
+            ).fetchone()
+            con.execute("DROP TABLE changed")
+        finally:
+            con.unregister("incoming")
+        assert row is not None
+        return int(row[0]), int(row[1])
+
+    def _write_quarantine(self, batch: Batch, now: datetime) -> None:
+        if batch.envelopes:
+            ok = [
+                e
+                for e in batch.envelopes
+                if batch.envelope_status.get(e.source_id, "pending") == "normalized"
+            ]
+            if ok:
+                keys = pa.table(
+                    {"source": [e.source for e in ok], "envelope_id": [e.source_id for e in ok]},
+                    schema=_KEYS_SCHEMA,
+                )
+                self.con.register("ok_keys", keys)
+                try:
+                    self.con.execute(
+                        "DELETE FROM quarantine WHERE (source, envelope_id) IN "
+                        "(SELECT (source, envelope_id) FROM ok_keys)"
+                    )
+                finally:
+                    self.con.unregister("ok_keys")
+        if not batch.quarantined:
+            return
+        rows = [
+            {
+                "source": q.envelope.source,
+                "envelope_id": q.envelope.source_id,
+                "batch": q.envelope.batch,
+                "position": q.envelope.position,
+                "stage": q.stage,
+                "reason": q.reason,
+                "payload": q.envelope.payload,
+                "run_id": batch.run_id,
+                "at": now,
+            }
+            for q in batch.quarantined
+        ]
+        table = pa.Table.from_pylist(rows, schema=_QUARANTINE_SCHEMA)
+        self.con.register("incoming_q", table)
+        try:
+            self.con.execute(
+                "DELETE FROM quarantine WHERE (source, envelope_id) IN "
+                "(SELECT (source, envelope_id) FROM incoming_q)"
+            )
+            self.con.execute("INSERT INTO quarantine SELECT * FROM incoming_q")
+        finally:
+            self.con.unregister("incoming_q")
+
+    # -- reading ----------------------------------------------------------------------
+
+    def iter_raw(
+        self, *, source: str | None = None, pending_only: bool = True, chunk: int = 2000
+    ) -> Iterator[list[RawEnvelope]]:
+        """Archived envelopes in commit-sized chunks, for ``normalize`` and ``renormalize``."""
+        where = ["1=1"]
+        params: list[Any] = []
+        if source:
+            where.append("source = ?")
+            params.append(source)
+        if pending_only:
+            where.append("status = 'pending'")
+        cur = self.con.cursor()
+        cur.execute(
+            "SELECT source, envelope_id, format, payload, fetched_at, datestamp, deleted, "
+            f"batch, position FROM raw WHERE {' AND '.join(where)} "
+            "ORDER BY source, batch, position, envelope_id",
+            params,
+        )
+        while True:
+            rows = cur.fetchmany(chunk)
+            if not rows:
+                break
+            yield [
+                RawEnvelope(
+                    source=r[0],
+                    source_id=r[1],
+                    format=r[2],
+                    payload=bytes(r[3]),
+                    fetched_at=r[4],
+                    datestamp=r[5],
+                    deleted=bool(r[6]),
+                    batch=r[7],
+                    position=r[8],
+                )
+                for r in rows
+            ]
+        cur.close()
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self.con.execute(sql, list(params)).fetchall()
+
+    def query_arrow(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
+        """Result as an Arrow table (DuckDB 2 renamed ``fetch_arrow_table``)."""
+        cur = self.con.execute(sql, list(params))
+        fetch = getattr(cur, "to_arrow_table", None) or cur.fetch_arrow_table
+        table: pa.Table = fetch()
+        return table

@@ -1,0 +1,248 @@
+"""The command line: parse, call, print.  No catalog logic lives here.
+
+Exit codes are stable for cron: 0 all good, 1 some sources or records failed,
+2 bad usage or config, 3 another run holds the catalog.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import secrets
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from unioncat import __version__, report
+from unioncat.catalog.export import export_records
+from unioncat.catalog.lock import CatalogLock, describe_holder, read_holder
+from unioncat.catalog.store import Catalog
+from unioncat.config import DEFAULT_CONFIG, PipelineConfig, load_config
+from unioncat.convert import convert_files
+from unioncat.errors import ConfigError, LockHeld, UnioncatError
+from unioncat.log import event, setup_logging
+from unioncat.pipeline import SourceOutcome, harvest_all, normalize_archived
+
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
+
+
+def new_run_id() -> str:
+    return f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
+
+
+def _exit_for(outcomes: Sequence[SourceOutcome]) -> int:
+    return EXIT_OK if all(o.status == "ok" for o in outcomes) else EXIT_PARTIAL
+
+
+def _status_for(outcomes: Sequence[SourceOutcome]) -> str:
+    if not outcomes or all(o.status == "ok" for o in outcomes):
+        return "ok"
+    if all(o.status == "failed" for o in outcomes):
+        return "failed"
+    return "partial"
+
+
+def _with_writer(
+    config: PipelineConfig,
+    command: str,
+    work: Callable[[Catalog, str], tuple[int, list[SourceOutcome], dict[str, Any]]],
+) -> int:
+    """Take the lock, open the catalog, record the run, do the work, close the run."""
+    run_id = new_run_id()
+    with CatalogLock(config.catalog, command, run_id):
+        catalog = Catalog(config.catalog)
+        try:
+            catalog.start_run(run_id, command)
+            event("run.start", f"run {run_id}: unioncat {command} on {config.catalog}",
+                  run_id=run_id, command=command)
+            try:
+                code, outcomes, extra = work(catalog, run_id)
+            except BaseException as exc:
+                catalog.finish_run(run_id, "failed", {}, f"{type(exc).__name__}: {exc}")
+                raise
+            counts = {"sources": [o.as_dict() for o in outcomes], **extra}
+            status = _status_for(outcomes)
+            message = "; ".join(o.error for o in outcomes if o.error) or None
+            catalog.finish_run(run_id, status, counts, message)
+            print(report.run_summary(run_id, command, outcomes, extra))
+            event("run.finish", f"run {run_id} finished: {status}", run_id=run_id,
+                  status=status, exit_code=code)
+            return code
+        finally:
+            catalog.close()
+
+
+def cmd_run(args: argparse.Namespace, config: PipelineConfig) -> int:
+    def work(catalog: Catalog, run_id: str) -> tuple[int, list[SourceOutcome], dict[str, Any]]:
+        outcomes = harvest_all(catalog, config, run_id)
+        result = export_records(catalog, config.export, run_id)
+        extra = {"export": str(config.export), "exported_rows": result.rows}
+        return _exit_for(outcomes), outcomes, extra
+
+    return _with_writer(config, "run", work)
+
+
+def cmd_harvest(args: argparse.Namespace, config: PipelineConfig) -> int:
+    def work(catalog: Catalog, run_id: str) -> tuple[int, list[SourceOutcome], dict[str, Any]]:
+        outcomes = harvest_all(catalog, config, run_id, only=args.source, normalize=False)
+        return _exit_for(outcomes), outcomes, {}
+
+    return _with_writer(config, "harvest", work)
+
+
+def _cmd_normalize(config: PipelineConfig, pending_only: bool, only: str | None) -> int:
+    name = "normalize" if pending_only else "renormalize"
+
+    def work(catalog: Catalog, run_id: str) -> tuple[int, list[SourceOutcome], dict[str, Any]]:
+        outcomes = normalize_archived(
+            catalog, config, run_id, pending_only=pending_only, only=only
+        )
+        return _exit_for(outcomes), outcomes, {}
+
+    return _with_writer(config, name, work)
+
+
+def cmd_normalize(args: argparse.Namespace, config: PipelineConfig) -> int:
+    return _cmd_normalize(config, True, None)
+
+
+def cmd_renormalize(args: argparse.Namespace, config: PipelineConfig) -> int:
+    return _cmd_normalize(config, False, args.source)
+
+
+def cmd_export(args: argparse.Namespace, config: PipelineConfig) -> int:
+    out = Path(args.out) if args.out else config.export
+
+    def work(catalog: Catalog, run_id: str) -> tuple[int, list[SourceOutcome], dict[str, Any]]:
+        result = export_records(catalog, out, run_id)
+        return EXIT_OK, [], {"export": str(out), "exported_rows": result.rows}
+
+    return _with_writer(config, "export", work)
+
+
+def _open_reader(config: PipelineConfig) -> Catalog:
+    try:
+        return Catalog(config.catalog, read_only=True)
+    except LockHeld as exc:
+        holder = read_holder(config.catalog)
+        raise LockHeld(
+            f"catalog {config.catalog} is being written by {describe_holder(holder)}",
+            stage="status",
+            hint="try again when that run has finished",
+        ) from exc
+
+
+def cmd_status(args: argparse.Namespace, config: PipelineConfig) -> int:
+    catalog = _open_reader(config)
+    try:
+        print(report.status(catalog, config))
+    finally:
+        catalog.close()
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace, config: PipelineConfig) -> int:
+    catalog = _open_reader(config)
+    try:
+        text = report.show(catalog, args.id)
+    finally:
+        catalog.close()
+    if text is None:
+        print(f"no record with id {args.id!r} (try `unioncat show SOURCE:SOURCE_ID`)",
+              file=sys.stderr)
+        return EXIT_PARTIAL
+    print(text)
+    return EXIT_OK
+
+
+def cmd_quarantine(args: argparse.Namespace, config: PipelineConfig) -> int:
+    catalog = _open_reader(config)
+    try:
+        print(report.quarantine(catalog, args.source, Path(args.dump) if args.dump else None))
+    finally:
+        catalog.close()
+    return EXIT_OK
+
+
+def cmd_convert(args: argparse.Namespace, config: PipelineConfig | None) -> int:
+    result = convert_files(args.inputs, args.format, Path(args.output))
+    for q in result.quarantined:
+        print(f"quarantined {q.envelope.source_id}: {q.reason}", file=sys.stderr)
+    print(
+        f"{result.records} records from {result.envelopes} input records written to "
+        f"{args.output}; {len(result.quarantined)} quarantined"
+        + (f" (details in {result.quarantine_path})" if result.quarantined else "")
+    )
+    return EXIT_PARTIAL if result.quarantined else EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="unioncat",
+        description="Build a union catalog: harvest, normalize, store in DuckDB, export.",
+    )
+    p.add_argument("--config", default=DEFAULT_CONFIG, help="pipeline file (default: %(default)s)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log every committed page")
+    p.add_argument("--version", action="version", version=f"unioncat {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("run", help="harvest and normalize every source, then export").set_defaults(
+        func=cmd_run
+    )
+    h = sub.add_parser("harvest", help="fetch and archive raw records without mapping them")
+    h.add_argument("--source", help="only this source")
+    h.set_defaults(func=cmd_harvest)
+    sub.add_parser("normalize", help="map archived records not mapped yet").set_defaults(
+        func=cmd_normalize
+    )
+    r = sub.add_parser("renormalize", help="map every archived record again (after a mapping change)")
+    r.add_argument("--source", help="only this source")
+    r.set_defaults(func=cmd_renormalize)
+    e = sub.add_parser("export", help="write the Parquet export and its manifest")
+    e.add_argument("--out", help="export folder (default: export: in the pipeline file)")
+    e.set_defaults(func=cmd_export)
+    sub.add_parser("status", help="what the last runs did, per source").set_defaults(
+        func=cmd_status
+    )
+    s = sub.add_parser("show", help="one record as JSON, with its history")
+    s.add_argument("id", help="catalog id, or SOURCE:SOURCE_ID")
+    s.set_defaults(func=cmd_show)
+    q = sub.add_parser("quarantine", help="list quarantined records and why")
+    q.add_argument("--source", help="only this source")
+    q.add_argument("--dump", metavar="DIR", help="also write each quarantined record's raw bytes")
+    q.set_defaults(func=cmd_quarantine)
+    c = sub.add_parser("convert", help="map files straight to Parquet or JSON lines, no catalog")
+    c.add_argument("inputs", nargs="+", metavar="INPUT")
+    c.add_argument("--format", required=True, help="normalizer name, e.g. marc")
+    c.add_argument("-o", "--output", required=True, help="OUT.parquet or OUT.jsonl")
+    c.set_defaults(func=cmd_convert, needs_config=False)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    setup_logging(verbose=args.verbose)
+    try:
+        config = None if getattr(args, "needs_config", True) is False else load_config(args.config)
+        code: int = args.func(args, config)
+        return code
+    except ConfigError as exc:
+        print(f"unioncat: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except LockHeld as exc:
+        print(f"unioncat: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+    except UnioncatError as exc:
+        print(f"unioncat: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        logging.getLogger("unioncat").warning("interrupted; committed pages are kept")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,195 @@
+"""pipelines.yaml to typed settings.
+
+Settings are data: the file names a catalog, an export folder and a list of sources,
+each with a ``kind`` (a registered harvester) and a ``format`` (a registered
+normalizer).  Every unknown key, kind or format is rejected before any work starts,
+with the valid choices in the message.  Secrets never live in the file: an option
+written as ``${NAME}`` is read from the environment variable NAME.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from unioncat.errors import ConfigError
+from unioncat.harvest import HARVESTERS
+from unioncat.normalize import NORMALIZERS
+
+DEFAULT_CONFIG = "pipelines.yaml"
+_ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+_SOURCE_KEYS = ("name", "kind", "format", "enabled")
+_TOP_KEYS = ("catalog", "export", "sources")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+
+
+@dataclass(slots=True)
+class SourceConfig:
+    name: str
+    kind: str
+    format: str
+    options: Any
+    enabled: bool = True
+
+
+@dataclass(slots=True)
+class PipelineConfig:
+    path: Path
+    catalog: Path
+    export: Path
+    sources: list[SourceConfig] = field(default_factory=list)
+
+    def source(self, name: str) -> SourceConfig:
+        for s in self.sources:
+            if s.name == name:
+                return s
+        raise ConfigError(
+            f"no source named {name!r}; the pipeline has: "
+            + ", ".join(s.name for s in self.sources),
+            stage="config",
+        )
+
+
+def _choices(values: typing.Iterable[str]) -> str:
+    return ", ".join(sorted(values))
+
+
+def _coerce(value: Any, hint: Any, where: str) -> Any:
+    """Check a YAML value against the options dataclass annotation."""
+    if isinstance(value, str):
+        m = _ENV_REF.match(value)
+        if m:
+            env = os.environ.get(m.group(1))
+            if env is None:
+                raise ConfigError(
+                    f"{where} refers to environment variable {m.group(1)}, which is not set",
+                    stage="config",
+                    hint=f"export {m.group(1)}=... before running",
+                )
+            value = env
+    origin = typing.get_origin(hint)
+    if origin is list:
+        (item,) = typing.get_args(hint)
+        if isinstance(value, (str, int, float)):
+            value = [value]
+        if not isinstance(value, list):
+            raise ConfigError(f"{where} must be a list", stage="config")
+        return [_coerce(v, item, where) for v in value]
+    if origin in (typing.Union, __import__("types").UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        if value is None:
+            return None
+        return _coerce(value, args[0], where)
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where} must be true or false, not {value!r}", stage="config")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where} must be a whole number, not {value!r}", stage="config")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{where} must be a number, not {value!r}", stage="config")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise ConfigError(f"{where} must be text, not {value!r}", stage="config")
+        return str(value)
+    return value
+
+
+def build_options(cls: type, raw: dict[str, Any], where: str, base_dir: Path) -> Any:
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)} - {"base_dir"}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key {unknown[0]!r}; valid keys are: "
+            + _choices(known | set(_SOURCE_KEYS)),
+            stage="config",
+        )
+    kwargs = {k: _coerce(v, hints[k], f"{where}.{k}") for k, v in raw.items()}
+    if "base_dir" in {f.name for f in dataclasses.fields(cls)}:
+        kwargs["base_dir"] = str(base_dir)
+    return cls(**kwargs)
+
+
+def _source(raw: Any, index: int, base_dir: Path) -> SourceConfig:
+    where = f"sources[{index}]"
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where} must be a mapping with name, kind and format", stage="config")
+    name = raw.get("name")
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ConfigError(
+            f"{where}: 'name' is required (letters, digits, '-', '_', '.')", stage="config"
+        )
+    where = f"source {name!r}"
+    kind = raw.get("kind")
+    if kind not in HARVESTERS:
+        raise ConfigError(
+            f"{where}: unknown kind {kind!r}; valid kinds are: {_choices(HARVESTERS)}",
+            stage="config",
+        )
+    fmt = raw.get("format")
+    if fmt not in NORMALIZERS:
+        raise ConfigError(
+            f"{where}: unknown format {fmt!r}; valid formats are: {_choices(NORMALIZERS)}",
+            stage="config",
+        )
+    enabled = raw.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError(f"{where}.enabled must be true or false", stage="config")
+    rest = {k: v for k, v in raw.items() if k not in _SOURCE_KEYS}
+    options = build_options(HARVESTERS[kind].options, rest, where, base_dir)
+    return SourceConfig(name=name, kind=kind, format=fmt, options=options, enabled=enabled)
+
+
+def load_config(path: str | os.PathLike[str]) -> PipelineConfig:
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(
+            f"pipeline file not found: {p}",
+            stage="config",
+            hint="run from the folder that holds pipelines.yaml or pass --config FILE",
+        )
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{p} is not valid YAML: {exc}", stage="config") from exc
+    return parse_config(raw, p)
+
+
+def parse_config(raw: Any, path: Path) -> PipelineConfig:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping", stage="config")
+    unknown = sorted(set(raw) - set(_TOP_KEYS))
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown key {unknown[0]!r}; valid keys are: {_choices(_TOP_KEYS)}",
+            stage="config",
+        )
+    base = path.resolve().parent
+    catalog = Path(str(raw.get("catalog", "catalog.duckdb")))
+    export = Path(str(raw.get("export", "export")))
+    sources_raw = raw.get("sources") or []
+    if not isinstance(sources_raw, list):
+        raise ConfigError(f"{path}: 'sources' must be a list", stage="config")
+    sources = [_source(s, i, base) for i, s in enumerate(sources_raw)]
+    names = [s.name for s in sources]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ConfigError(f"{path}: source name {dupes[0]!r} is used twice", stage="config")
+    return PipelineConfig(
+        path=path,
+        catalog=catalog if catalog.is_absolute() else base / catalog,
+        export=export if export.is_absolute() else base / export,
+        sources=sources,
+    )

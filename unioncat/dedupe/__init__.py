@@ -1,0 +1,1 @@
+"""Matching and merging records of the same work (print, electronic, vendor, repository)."""

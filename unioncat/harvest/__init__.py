@@ -1,0 +1,6 @@
+"""Harvesters, one module per source kind; importing this package registers them all."""
+
+from unioncat.harvest import files as _files  # noqa: F401  (registers "files")
+from unioncat.harvest.base import HARVESTERS, Harvester, Page, RawEnvelope
+
+__all__ = ["HARVESTERS", "Harvester", "Page", "RawEnvelope"]

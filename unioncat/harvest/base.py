@@ -1,0 +1,67 @@
+"""The harvest stage: protocol, envelopes, pages and the registry of source kinds.
+
+A harvester speaks one protocol and never parses metadata.  It yields pages; each page
+carries the checkpoint that becomes true once the page is committed, so the catalog can
+commit the page's envelopes, records and harvest state in one transaction (state kept
+beside the data it describes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar, Protocol
+
+
+@dataclass(slots=True)
+class RawEnvelope:
+    """One record as fetched, before any mapping.
+
+    ``source_id`` identifies the envelope within its source (the OAI identifier, or
+    ``file#position`` for a file drop); ``batch`` is the file or page it came from.
+    ``error`` is set when the harvester could not even frame the bytes as a record:
+    the catalog then quarantines the payload without normalizing it.
+    """
+
+    source: str
+    source_id: str
+    format: str
+    payload: bytes
+    fetched_at: datetime
+    datestamp: str | None = None
+    deleted: bool = False
+    batch: str | None = None
+    position: int | None = None
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class Page:
+    """Envelopes that commit together, and the harvest state that is true after them."""
+
+    envelopes: list[RawEnvelope]
+    state_key: str
+    state: dict[str, Any]
+    replaces_batch: str | None = None
+    label: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+class Harvester(Protocol):
+    """Yields pages for one source, resuming from the committed ``state``."""
+
+    kind: ClassVar[str]
+    options: ClassVar[type]
+
+    def harvest(
+        self, source: str, options: Any, state: Mapping[str, dict[str, Any]]
+    ) -> Iterator[Page]: ...
+
+
+HARVESTERS: dict[str, type[Harvester]] = {}
+
+
+def register(cls: type[Harvester]) -> type[Harvester]:
+    HARVESTERS[cls.kind] = cls
+    return cls

@@ -1,0 +1,123 @@
+"""Identifier normalisation shared by every format.
+
+Checksums come from python-stdnum, which knows the ISBN, ISSN and ISMN rules better
+than code we would write; what is ours is the mapping into :class:`Identifier`: the
+normalised ``value`` used for matching, the ``raw`` text, and a ``status`` that keeps an
+invalid or cancelled number instead of dropping it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from stdnum import isbn as _isbn
+from stdnum import ismn as _ismn
+from stdnum import issn as _issn
+from stdnum.exceptions import ValidationError
+
+from unioncat.schemas.record import Identifier
+
+_ISBN_CANDIDATE = re.compile(r"(97[89][\d\- ]{10,14}|[\dXx][\d\- ]{8,12}[\dXx])")
+_QUALIFIER = re.compile(r"\(([^)]*)\)")
+_ISSN_CANDIDATE = re.compile(r"(\d{4})\s*-?\s*(\d{3}[\dXx])")
+_DOI = re.compile(r"(10\.\d{4,9}/\S+)")
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
+_OCLC = re.compile(r"^\s*(?:\(OCoLC\)|\(OCLC\))?\s*(?:ocm|ocn|on)?\s*0*(\d+)\s*$", re.I)
+
+
+def _clean_qualifier(text: str) -> str | None:
+    q = text.strip(" :;,.()[]").strip()
+    return q or None
+
+
+def isbn(raw: str, *, status: str = "valid", qualifier: str | None = None) -> Identifier | None:
+    """ISBN-10 or -13 to 13 digits; a bad checksum keeps the number with status invalid."""
+    text = raw.strip()
+    m = _ISBN_CANDIDATE.search(text)
+    if not m:
+        return None
+    digits = re.sub(r"[\- ]", "", m.group(1)).upper()
+    rest = (text[: m.start()] + text[m.end() :]).strip()
+    quals = [q for q in (_clean_qualifier(x) for x in _QUALIFIER.findall(rest)) if q]
+    if not quals and rest:
+        extra = _clean_qualifier(rest)
+        if extra:
+            quals.append(extra)
+    if qualifier:
+        quals.insert(0, qualifier)
+    qual = "; ".join(dict.fromkeys(quals)) or None
+    try:
+        value = _isbn.to_isbn13(_isbn.validate(digits))
+        value = value.replace("-", "")
+    except ValidationError:
+        if status == "valid":
+            status = "invalid"
+        value = digits
+    return Identifier("isbn", value, qual, status, raw)
+
+
+def issn(raw: str, *, scheme: str = "issn", status: str = "valid") -> Identifier | None:
+    m = _ISSN_CANDIDATE.search(raw)
+    if not m:
+        return None
+    value = f"{m.group(1)}-{m.group(2).upper()}"
+    if status == "valid":
+        try:
+            _issn.validate(value)
+        except ValidationError:
+            status = "invalid"
+    return Identifier(scheme, value, None, status, raw)
+
+
+def ismn(raw: str, *, status: str = "valid") -> Identifier | None:
+    text = raw.strip().split(" ")[0]
+    try:
+        value = _ismn.to_ismn13(_ismn.validate(text)).replace("-", "")
+    except ValidationError:
+        value = re.sub(r"[\- ]", "", text)
+        if status == "valid":
+            status = "invalid"
+    return Identifier("ismn", value, None, status, raw) if value else None
+
+
+def doi(raw: str) -> Identifier | None:
+    """DOI in lower case without resolver prefix (DOIs are case-insensitive)."""
+    text = _DOI_PREFIX.sub("", raw.strip())
+    m = _DOI.search(text)
+    if not m:
+        return None
+    value = m.group(1).rstrip(".,;)").lower()
+    return Identifier("doi", value, None, "valid", raw)
+
+
+def lccn(raw: str, *, status: str = "valid") -> Identifier | None:
+    """LCCN normalised by the Library of Congress rule (info:lccn/ normalisation).
+
+    Remove blanks, cut at a slash, and if a hyphen is present, left-pad the part after
+    it with zeros to six digits.
+    """
+    text = raw.strip().replace(" ", "")
+    text = text.split("/")[0]
+    if "-" in text:
+        left, right = text.split("-", 1)
+        if right.isdigit():
+            text = left + right.zfill(6)
+        else:
+            text = left + right
+    text = text.lower()
+    if not text or not re.fullmatch(r"[a-z]{0,3}\d{8,10}", text):
+        if not text:
+            return None
+        status = "invalid" if status == "valid" else status
+    return Identifier("lccn", text, None, status, raw)
+
+
+def oclc(raw: str) -> Identifier | None:
+    m = _OCLC.match(raw)
+    if not m:
+        return None
+    return Identifier("oclc", m.group(1), None, "valid", raw)
+
+
+def is_oclc_prefixed(raw: str) -> bool:
+    return bool(re.match(r"^\s*\((OCoLC|OCLC)\)", raw, re.I))

@@ -1,0 +1,519 @@
+"""The ``marc`` normalizer: MARC 21 bibliographic records (ISO 2709 or MARCXML).
+
+The mapping follows the MARC 21 field definitions; where a choice had to be made it is
+the one a union catalog needs for matching and for reaching the item: ISBNs as
+ISBN-13, 264 before 260, the 776 link that joins print and electronic kept as a
+relation, and every 856 as a uniform access entry.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pymarc
+
+from unioncat.errors import RecordError
+from unioncat.harvest.base import RawEnvelope
+from unioncat.ids import mint_id
+from unioncat.normalize import identifiers as idn
+from unioncat.normalize import marc_medium
+from unioncat.normalize.base import register
+from unioncat.normalize.marc_read import read_iso2709, read_marcxml
+from unioncat.schemas.record import (
+    Access,
+    Contributor,
+    Host,
+    Identifier,
+    Part,
+    Record,
+    Relation,
+    Series,
+    Subject,
+)
+
+_TRAILING = " /:;,=+"
+_YEAR = re.compile(r"(1[0-9]{3}|20[0-9]{2})")
+_PAGES = re.compile(r"(\d+)\s*(?:p\b|pp\b|pages?\b|s\.|S\.|leaves|ff?\.)", re.I)
+_G_VOLUME = re.compile(r"(?:v(?:ol)?\.?|Bd\.?|t\.)\s*(\d+[a-z]?)", re.I)
+_G_ISSUE = re.compile(r"(?:no\.?|n\.|issue|Heft|H\.|nr\.?)\s*(\d+[\-/]?\d*)", re.I)
+_G_PAGES = re.compile(r"(?:p\.?|pp\.?|S\.)\s*(\d+)\s*(?:[-\u2013]\s*(\d+))?", re.I)
+_G_COMPACT = re.compile(r"^\s*(\d+)(?::(\d+))?(?:\s*\((\d{4})\))?(?:<(\d+)>)?")
+_RELATOR_PUNCT = " ,.;:"
+_SUBJECT_SCHEMES = {
+    "0": "lcsh",
+    "1": "lcshac",
+    "2": "mesh",
+    "3": "nal",
+    "5": "cash",
+    "6": "rvm",
+}
+_NAME_TAGS = {"100": "person", "110": "organization", "111": "meeting"}
+_ADDED_NAME_TAGS = {"700": "person", "710": "organization", "711": "meeting"}
+_856_RELATIONSHIP = {"0": "resource", "1": "version", "2": "related", "8": "none"}
+
+
+def clean(text: str | None) -> str | None:
+    """Strip ISBD punctuation and whitespace at the ends; keep a final period only after
+    an initial or abbreviation (``Jr.``, ``J.``), where it is part of the text."""
+    if text is None:
+        return None
+    t = " ".join(text.split())
+    t = t.strip(_TRAILING).strip()
+    if t.endswith(".") and not re.search(r"(\b[A-Z]|\b[A-Za-z]{1,3}|\.\.)\.$", t):
+        t = t[:-1].rstrip(_TRAILING)
+    if t.startswith("[") and t.endswith("]") and t.count("[") == 1:
+        t = t[1:-1].strip()
+    return t or None
+
+
+def _sub(field: pymarc.Field, *codes: str) -> list[str]:
+    return [v for v in field.get_subfields(*codes) if v and v.strip()]
+
+
+def _first_sub(field: pymarc.Field, code: str) -> str | None:
+    vals = _sub(field, code)
+    return vals[0] if vals else None
+
+
+def _control(record: pymarc.Record, tag: str) -> str | None:
+    for f in record.get_fields(tag):
+        if f.data:
+            return str(f.data).strip() or None
+    return None
+
+
+def _identifiers(record: pymarc.Record) -> list[Identifier]:
+    out: list[Identifier] = []
+    for f in record.get_fields("020"):
+        qual = "; ".join(clean(q) or "" for q in _sub(f, "q")) or None
+        for raw in _sub(f, "a"):
+            ident = idn.isbn(raw, qualifier=qual)
+            if ident:
+                out.append(ident)
+        for raw in _sub(f, "z"):
+            ident = idn.isbn(raw, status="cancelled", qualifier=qual)
+            if ident:
+                out.append(ident)
+    for f in record.get_fields("022"):
+        for raw in _sub(f, "a"):
+            ident = idn.issn(raw)
+            if ident:
+                out.append(ident)
+        for raw in _sub(f, "l"):
+            ident = idn.issn(raw, scheme="issn_l")
+            if ident:
+                out.append(ident)
+        for code, status in (("y", "invalid"), ("z", "cancelled")):
+            for raw in _sub(f, code):
+                ident = idn.issn(raw, status=status)
+                if ident:
+                    out.append(ident)
+    for f in record.get_fields("024"):
+        source = (_first_sub(f, "2") or "").lower()
+        for raw in _sub(f, "a"):
+            ident: Identifier | None = None
+            if f.indicator1 == "7" and source == "doi":
+                ident = idn.doi(raw)
+            elif f.indicator1 == "2":
+                ident = idn.ismn(raw)
+            elif f.indicator1 == "3":
+                ident = Identifier("ean", re.sub(r"\D", "", raw), None, "valid", raw)
+            elif f.indicator1 == "7" and source in ("isni", "uri", "urn"):
+                ident = Identifier("uri" if source != "isni" else "isni", raw.strip(), None, "valid", raw)
+            if ident and ident.value:
+                out.append(ident)
+    for f in record.get_fields("010"):
+        for raw in _sub(f, "a"):
+            ident = idn.lccn(raw)
+            if ident:
+                out.append(ident)
+        for raw in _sub(f, "z"):
+            ident = idn.lccn(raw, status="cancelled")
+            if ident:
+                out.append(ident)
+    for f in record.get_fields("035"):
+        for raw in _sub(f, "a"):
+            if idn.is_oclc_prefixed(raw) or re.match(r"^\s*(ocm|ocn|on)\d", raw):
+                ident = idn.oclc(raw)
+                if ident:
+                    out.append(ident)
+    control = _control(record, "001")
+    if control and (
+        re.match(r"^(ocm|ocn|on)\d+$", control)
+        or (_control(record, "003") or "").upper() in ("OCOLC", "OCLC")
+    ):
+        ident = idn.oclc(control)
+        if ident:
+            out.append(ident)
+    for f in record.get_fields("856"):
+        for url in _sub(f, "u"):
+            if "doi.org/10." in url:
+                ident = idn.doi(url)
+                if ident:
+                    out.append(ident)
+    return _dedupe_identifiers(out)
+
+
+def _dedupe_identifiers(idents: list[Identifier]) -> list[Identifier]:
+    seen: dict[tuple[str, str, str], Identifier] = {}
+    for i in idents:
+        key = (i.scheme, i.value, i.status)
+        if key not in seen:
+            seen[key] = i
+        elif i.qualifier and not seen[key].qualifier:
+            seen[key].qualifier = i.qualifier
+    return list(seen.values())
+
+
+def _name_identifiers(field: pymarc.Field) -> list[Identifier]:
+    out = []
+    for raw in _sub(field, "0", "1"):
+        text = raw.strip()
+        if "orcid.org/" in text:
+            out.append(Identifier("orcid", text.rsplit("/", 1)[-1], None, "valid", raw))
+        elif "isni" in text.lower():
+            out.append(Identifier("isni", re.sub(r"\D", "", text.rsplit("/", 1)[-1]), None, "valid", raw))
+        elif text.startswith("http"):
+            out.append(Identifier("uri", text, None, "valid", raw))
+        else:
+            out.append(Identifier("local", text, None, "valid", raw))
+    return out
+
+
+def _contributor(field: pymarc.Field, kind: str) -> Contributor | None:
+    if kind == "person":
+        parts = _sub(field, "a", "b", "c", "q", "d")
+        name = clean(_first_sub(field, "a"))
+    elif kind == "organization":
+        parts = _sub(field, "a", "b")
+        name = clean(" ".join(clean(p) or "" for p in parts))
+    else:
+        parts = _sub(field, "a", "n", "d", "c")
+        name = clean(" ".join(parts))
+    if not name:
+        return None
+    family = given = None
+    if kind == "person" and field.indicator1 == "1" and "," in name:
+        family, _, given = (s.strip() for s in name.partition(","))
+        given = given or None
+    elif kind == "person" and field.indicator1 == "0":
+        given = name
+    roles = [r.strip(_RELATOR_PUNCT) for r in _sub(field, "e", "4") if r.strip(_RELATOR_PUNCT)]
+    if not roles and field.tag.startswith("1"):
+        roles = ["author"] if kind == "person" else []
+    return Contributor(
+        name=name,
+        family=family,
+        given=given,
+        role="; ".join(dict.fromkeys(roles)) or None,
+        kind=kind,
+        identifiers=_name_identifiers(field),
+    )
+
+
+def _contributors(record: pymarc.Record) -> list[Contributor]:
+    out: list[Contributor] = []
+    for tags in (_NAME_TAGS, _ADDED_NAME_TAGS):
+        for tag, kind in tags.items():
+            for f in record.get_fields(tag):
+                if tag.startswith("7") and _sub(f, "t"):
+                    continue  # a name/title added entry names a related work, not a contributor
+                c = _contributor(f, kind)
+                if c:
+                    out.append(c)
+    return out
+
+
+def _publication(record: pymarc.Record) -> tuple[str | None, str | None, str | None]:
+    candidates = [f for f in record.get_fields("264") if f.indicator2 == "1"]
+    candidates += record.get_fields("260")
+    candidates += [f for f in record.get_fields("264") if f.indicator2 not in ("1",)]
+    for f in candidates:
+        place = clean(_first_sub(f, "a"))
+        publisher = clean(_first_sub(f, "b"))
+        date = clean(_first_sub(f, "c"))
+        if place or publisher or date:
+            return publisher, place, date
+    return None, None, None
+
+
+def _year(record: pymarc.Record, date: str | None) -> int | None:
+    data008 = _control(record, "008") or ""
+    if len(data008) >= 11:
+        date1 = data008[7:11]
+        if date1.isdigit() and date1 != "9999" and int(date1) > 0:
+            return int(date1)
+    if date:
+        m = _YEAR.search(date)
+        if m:
+            return int(m.group(1))
+    return None
+
+
+def _languages(record: pymarc.Record) -> list[str]:
+    out: list[str] = []
+    data008 = _control(record, "008") or ""
+    code = data008[35:38].strip().lower() if len(data008) >= 38 else ""
+    if re.fullmatch(r"[a-z]{3}", code) and code not in ("zxx", "und", "mul"):
+        out.append(code)
+    for f in record.get_fields("041"):
+        for raw in _sub(f, "a", "d"):
+            for i in range(0, len(raw.strip()) - 2, 3):
+                c = raw.strip()[i : i + 3].lower()
+                if re.fullmatch(r"[a-z]{3}", c):
+                    out.append(c)
+    return list(dict.fromkeys(out))
+
+
+def _page_count(extent: str | None) -> int | None:
+    if not extent:
+        return None
+    counts = [int(n) for n in _PAGES.findall(extent)]
+    return max(counts) if counts else None
+
+
+def _subjects(record: pymarc.Record) -> list[Subject]:
+    out: list[Subject] = []
+    for f in record.fields:
+        if not f.tag.startswith("6") or f.is_control_field():
+            continue
+        parts = [clean(p) for p in _sub(f, "a", "b", "c", "d", "t", "v", "x", "y", "z")]
+        term = " -- ".join(p for p in parts if p)
+        if not term:
+            continue
+        scheme = _SUBJECT_SCHEMES.get(f.indicator2)
+        if f.indicator2 == "7":
+            scheme = _first_sub(f, "2")
+        out.append(Subject(term=term, scheme=scheme))
+    return out
+
+
+def _series(record: pymarc.Record) -> list[Series]:
+    out: list[Series] = []
+    for tag in ("830", "440", "490"):
+        for f in record.get_fields(tag):
+            title = clean(" ".join(_sub(f, "a", "n", "p")))
+            if not title:
+                continue
+            number = clean(_first_sub(f, "v"))
+            issn_raw = _first_sub(f, "x")
+            issn = idn.issn(issn_raw) if issn_raw else None
+            if tag == "490" and f.indicator1 == "1" and record.get_fields("830"):
+                continue  # traced: the 830 carries the authorised form
+            out.append(Series(title=title, number=number, issn=issn.value if issn else None))
+    return out
+
+
+def parse_related_parts(g: str) -> tuple[str | None, str | None, str | None, str | None]:
+    """Volume, issue, first and last page from a 773 $g such as ``Vol. 12, no. 3 (2004), p. 45-67``."""
+    volume = issue = first = last = None
+    m = _G_VOLUME.search(g)
+    if m:
+        volume = m.group(1)
+    m = _G_ISSUE.search(g)
+    if m:
+        issue = m.group(1)
+    m = _G_PAGES.search(g)
+    if m:
+        first, last = m.group(1), m.group(2)
+    if volume is None:
+        m = _G_COMPACT.match(g)
+        if m:
+            volume, issue = m.group(1), m.group(2) or issue
+            first = m.group(4) or first
+    return volume, issue, first, last
+
+
+def _link_identifiers(field: pymarc.Field) -> list[Identifier]:
+    out: list[Identifier] = []
+    for raw in _sub(field, "z"):
+        i = idn.isbn(raw)
+        if i:
+            out.append(i)
+    for raw in _sub(field, "x"):
+        i = idn.issn(raw)
+        if i:
+            out.append(i)
+    for raw in _sub(field, "w"):
+        if idn.is_oclc_prefixed(raw):
+            i = idn.oclc(raw)
+        elif raw.strip().startswith("(DLC)"):
+            i = idn.lccn(raw.strip()[5:])
+        else:
+            i = Identifier("local", raw.strip(), None, "valid", raw)
+        if i:
+            out.append(i)
+    for raw in _sub(field, "o"):
+        i = idn.doi(raw)
+        if i:
+            out.append(i)
+    return out
+
+
+def _host(record: pymarc.Record) -> Host | None:
+    for f in record.get_fields("773"):
+        title = clean(_first_sub(f, "t") or _first_sub(f, "a"))
+        g = " ".join(_sub(f, "g")) or None
+        volume = issue = first = last = None
+        if g:
+            volume, issue, first, last = parse_related_parts(g)
+        raw = " ".join(_sub(f, "a", "t", "d", "g", "q")) or None
+        return Host(
+            id=None,
+            title=title,
+            identifiers=_link_identifiers(f),
+            volume=volume,
+            issue=issue,
+            first_page=first,
+            last_page=last,
+            raw=raw,
+        )
+    return None
+
+
+_LINKS = {
+    "760": "series",
+    "762": "has_part",
+    "765": "other_edition",
+    "767": "other_edition",
+    "770": "has_part",
+    "772": "part_of",
+    "774": "has_part",
+    "775": "other_edition",
+    "776": "other_format",
+    "777": "related",
+    "780": "preceding",
+    "785": "succeeding",
+    "786": "related",
+    "787": "related",
+}
+
+
+def _relations(record: pymarc.Record) -> list[Relation]:
+    out: list[Relation] = []
+    for tag, rel in _LINKS.items():
+        for f in record.get_fields(tag):
+            title = clean(_first_sub(f, "t") or _first_sub(f, "a"))
+            note = clean(" ".join(_sub(f, "i", "c", "n")))
+            out.append(
+                Relation(type=rel, title=title, identifiers=_link_identifiers(f), note=note)
+            )
+    for f in record.get_fields("534"):
+        title = clean(_first_sub(f, "t"))
+        out.append(Relation(type="reproduction_of", title=title, note=clean(_first_sub(f, "p"))))
+    return out
+
+
+def _access(record: pymarc.Record) -> list[Access]:
+    out: list[Access] = []
+    for f in record.get_fields("856"):
+        note = clean("; ".join(_sub(f, "3", "z", "y"))) or None
+        for url in _sub(f, "u"):
+            u = url.strip()
+            kind = "proxy" if ("ezproxy" in u or "login?url=" in u) else "unknown"
+            out.append(
+                Access(
+                    url=u,
+                    kind=kind,
+                    provider=None,
+                    relationship=_856_RELATIONSHIP.get(f.indicator2),
+                    note=note,
+                )
+            )
+    return out
+
+
+def _title(record: pymarc.Record) -> tuple[str | None, str | None, Part | None]:
+    fields = record.get_fields("245")
+    if not fields:
+        return None, None, None
+    f = fields[0]
+    title = clean(" ".join(_sub(f, "a")))
+    subtitle = clean(" ".join(_sub(f, "b")))
+    number = clean(" ".join(_sub(f, "n")))
+    name = clean(" ".join(_sub(f, "p")))
+    if not title and (subtitle or name):
+        title, subtitle = subtitle or name, None if subtitle else subtitle
+    part = Part(number=number, name=name) if (number or name) else None
+    return title, subtitle, part
+
+
+def _title_variants(record: pymarc.Record) -> list[str]:
+    out = []
+    for tag in ("246", "240", "130", "740"):
+        for f in record.get_fields(tag):
+            t = clean(" ".join(_sub(f, "a", "b", "n", "p")))
+            if t:
+                out.append(t)
+    return list(dict.fromkeys(out))
+
+
+def _original_script_title(record: pymarc.Record) -> str | None:
+    for f in record.get_fields("880"):
+        link = _first_sub(f, "6") or ""
+        if link.startswith("245"):
+            return clean(" ".join(_sub(f, "a", "b", "n", "p")))
+    return None
+
+
+def map_record(marc: pymarc.Record, envelope: RawEnvelope) -> Record:
+    """Map one pymarc record to the unified record."""
+    leader = str(marc.leader)
+    control = _control(marc, "001")
+    source_id = control or envelope.source_id
+    title, subtitle, part = _title(marc)
+    publisher, place, date = _publication(marc)
+    extent_fields = marc.get_fields("300")
+    extent = clean(" ".join(_sub(extent_fields[0], "a"))) if extent_fields else None
+    medium, evidence = marc_medium.medium(marc, leader)
+    edition_fields = marc.get_fields("250")
+    abstract_fields = marc.get_fields("520")
+    return Record(
+        id=mint_id(envelope.source, source_id),
+        source=envelope.source,
+        source_id=source_id,
+        source_format=envelope.format,
+        type=marc_medium.record_type(marc, leader),
+        medium=medium,
+        medium_evidence=evidence,
+        title=title,
+        subtitle=subtitle,
+        part=part,
+        title_variants=_title_variants(marc),
+        title_original_script=_original_script_title(marc),
+        contributors=_contributors(marc),
+        publisher=publisher,
+        place=place,
+        date=date,
+        year=_year(marc, date),
+        edition=clean(" ".join(_sub(edition_fields[0], "a", "b"))) if edition_fields else None,
+        language=_languages(marc),
+        identifiers=_identifiers(marc),
+        host=_host(marc),
+        relations=_relations(marc),
+        subjects=_subjects(marc),
+        abstract=" ".join(_sub(abstract_fields[0], "a")).strip() or None
+        if abstract_fields
+        else None,
+        extent=extent,
+        page_count=_page_count(extent),
+        series=_series(marc),
+        access=_access(marc),
+        deleted=leader[5:6] == "d" or envelope.deleted,
+        datestamp=envelope.datestamp or _control(marc, "005"),
+        harvested_at=envelope.fetched_at,
+        raw_ref=f"{envelope.source}|{envelope.source_id}",
+    )
+
+
+@register("marc")
+def normalize(envelope: RawEnvelope) -> list[Record]:
+    """ISO 2709 or MARCXML bytes to one record (chapters from 505 come with the mapping depth work)."""
+    data = envelope.payload
+    if envelope.format == "marcxml" or data.lstrip()[:1] == b"<":
+        marc = read_marcxml(data)
+    else:
+        marc = read_iso2709(data)
+    if marc.leader is None or len(str(marc.leader)) < 24:
+        raise RecordError("leader is missing or shorter than 24 characters")
+    return [map_record(marc, envelope)]

@@ -1,0 +1,218 @@
+"""Drive the stages: harvest pages, normalize envelopes, commit each page to the catalog.
+
+One failing record is quarantined and the page goes on; one failing source is reported
+and the other sources go on.  The outcome of every source ends up in the run summary,
+the ``runs`` row and the exit code.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from unioncat.catalog.store import Batch, Catalog, Quarantined, WriteCounts
+from unioncat.config import PipelineConfig, SourceConfig
+from unioncat.errors import RecordError, UnioncatError
+from unioncat.harvest import HARVESTERS, RawEnvelope
+from unioncat.log import event
+from unioncat.normalize import NORMALIZERS
+from unioncat.progress import Progress
+from unioncat.schemas.record import Record
+
+
+@dataclass(slots=True)
+class SourceOutcome:
+    name: str
+    status: str = "ok"  # ok, partial (records quarantined), failed
+    counts: WriteCounts = field(default_factory=WriteCounts)
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.name,
+            "status": self.status,
+            **self.counts.as_dict(),
+            "error": self.error,
+        }
+
+
+@dataclass(slots=True)
+class Normalized:
+    records: list[Record] = field(default_factory=list)
+    status: dict[str, str] = field(default_factory=dict)
+    quarantined: list[Quarantined] = field(default_factory=list)
+
+
+def normalize_envelopes(envelopes: Iterable[RawEnvelope], fmt: str) -> Normalized:
+    """Map envelopes to records; a record that fails is quarantined with its reason."""
+    normalizer = NORMALIZERS[fmt]
+    out = Normalized()
+    for env in envelopes:
+        if env.error:
+            out.quarantined.append(Quarantined(env, env.error, stage="harvest"))
+            out.status[env.source_id] = "quarantined"
+            continue
+        try:
+            records = normalizer(env)
+        except RecordError as exc:
+            out.quarantined.append(Quarantined(env, exc.message))
+            out.status[env.source_id] = "quarantined"
+            continue
+        except Exception as exc:  # a mapping bug must not cost the rest of the batch
+            reason = f"internal error in the {fmt} normalizer: {type(exc).__name__}: {exc}"
+            event(
+                "normalize.bug",
+                reason,
+                logging.ERROR,
+                source=env.source,
+                envelope=env.source_id,
+                traceback=traceback.format_exc(),
+            )
+            out.quarantined.append(Quarantined(env, reason))
+            out.status[env.source_id] = "quarantined"
+            continue
+        out.records.extend(records)
+        out.status[env.source_id] = "normalized"
+    return out
+
+
+def _finish_outcome(outcome: SourceOutcome) -> None:
+    if outcome.status == "ok" and outcome.counts.quarantined:
+        outcome.status = "partial"
+
+
+def harvest_source(
+    catalog: Catalog, source: SourceConfig, run_id: str, *, normalize: bool = True
+) -> SourceOutcome:
+    """Harvest one source page by page; each page commits with its checkpoint."""
+    outcome = SourceOutcome(source.name)
+    catalog.register_source(source.name, source.kind, source.format)
+    harvester = HARVESTERS[source.kind]()
+    event("source.start", f"{source.name}: harvesting ({source.kind}, {source.format})",
+          source=source.name, run_id=run_id)
+    try:
+        with Progress(source.name) as bar:
+            state = catalog.harvest_state(source.name)
+            for page in harvester.harvest(source.name, source.options, state):
+                batch = Batch(
+                    run_id=run_id,
+                    envelopes=page.envelopes,
+                    state=(source.name, page.state_key, page.state),
+                    replaces_batch=(source.name, page.replaces_batch)
+                    if page.replaces_batch
+                    else None,
+                )
+                if normalize:
+                    n = normalize_envelopes(page.envelopes, source.format)
+                    batch.records = n.records
+                    batch.envelope_status = n.status
+                    batch.quarantined = n.quarantined
+                counts = catalog.write(batch)
+                outcome.counts.add(counts)
+                for q in batch.quarantined:
+                    event(
+                        "record.quarantined",
+                        f"{source.name}: quarantined {q.envelope.source_id}: {q.reason}",
+                        logging.WARNING,
+                        source=source.name,
+                        envelope=q.envelope.source_id,
+                        reason=q.reason,
+                        run_id=run_id,
+                    )
+                event(
+                    "page.committed",
+                    f"{source.name}: committed {len(page.envelopes)} envelopes from {page.label}",
+                    logging.DEBUG,
+                    source=source.name,
+                    batch=page.label,
+                    state=page.state,
+                    run_id=run_id,
+                    **counts.as_dict(),
+                )
+                bar.advance(len(page.envelopes), page.label)
+    except UnioncatError as exc:
+        outcome.status = "failed"
+        outcome.error = str(exc)
+    except Exception as exc:  # one broken source must not stop the others
+        outcome.status = "failed"
+        outcome.error = f"[harvest] {source.name}: internal error: {type(exc).__name__}: {exc}"
+        event("source.bug", outcome.error, logging.ERROR, source=source.name,
+              traceback=traceback.format_exc())
+    _finish_outcome(outcome)
+    catalog.source_outcome(source.name, run_id, outcome.status, outcome.error)
+    _log_outcome(outcome, run_id)
+    return outcome
+
+
+def _log_outcome(outcome: SourceOutcome, run_id: str) -> None:
+    c = outcome.counts
+    if outcome.status == "failed":
+        event("source.failed", f"{outcome.name}: FAILED: {outcome.error}", logging.ERROR,
+              run_id=run_id, **outcome.as_dict())
+        return
+    event(
+        "source.done",
+        f"{outcome.name}: {c.envelopes} envelopes, {c.upserted} new or changed, "
+        f"{c.deleted} deleted, {c.unchanged} unchanged, {c.quarantined} quarantined",
+        logging.WARNING if c.quarantined else logging.INFO,
+        run_id=run_id,
+        **outcome.as_dict(),
+    )
+
+
+def harvest_all(
+    catalog: Catalog,
+    config: PipelineConfig,
+    run_id: str,
+    *,
+    only: str | None = None,
+    normalize: bool = True,
+) -> list[SourceOutcome]:
+    sources = [config.source(only)] if only else [s for s in config.sources if s.enabled]
+    return [harvest_source(catalog, s, run_id, normalize=normalize) for s in sources]
+
+
+def normalize_archived(
+    catalog: Catalog,
+    config: PipelineConfig,
+    run_id: str,
+    *,
+    pending_only: bool,
+    only: str | None = None,
+) -> list[SourceOutcome]:
+    """Map archived envelopes again (``normalize``: pending ones; ``renormalize``: all)."""
+    formats = {s.name: s.format for s in config.sources}
+    outcomes: dict[str, SourceOutcome] = {}
+    with Progress("normalize") as bar:
+        for chunk in catalog.iter_raw(source=only, pending_only=pending_only):
+            by_source: dict[str, list[RawEnvelope]] = {}
+            for env in chunk:
+                by_source.setdefault(env.source, []).append(env)
+            for name, envs in by_source.items():
+                outcome = outcomes.setdefault(name, SourceOutcome(name))
+                fmt = formats.get(name)
+                if fmt is None:
+                    outcome.status = "failed"
+                    outcome.error = (
+                        f"[normalize] {name}: archived envelopes belong to a source that is "
+                        "no longer in the pipeline file; add it back to map them"
+                    )
+                    continue
+                n = normalize_envelopes(envs, fmt)
+                batch = Batch(
+                    run_id=run_id,
+                    envelopes=envs,
+                    envelope_status=n.status,
+                    write_raw=False,
+                    records=n.records,
+                    quarantined=n.quarantined,
+                )
+                outcome.counts.add(catalog.write(batch))
+                bar.advance(len(envs), name)
+    for outcome in outcomes.values():
+        _finish_outcome(outcome)
+        _log_outcome(outcome, run_id)
+    return list(outcomes.values())

@@ -1,0 +1,135 @@
+"""Texts for people: the run summary, ``status``, ``show`` and ``quarantine``."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from unioncat.catalog.store import RECORD_COLUMNS, Catalog
+from unioncat.config import PipelineConfig
+from unioncat.ids import mint_id
+from unioncat.pipeline import SourceOutcome
+
+
+def run_summary(
+    run_id: str, command: str, outcomes: Sequence[SourceOutcome], extra: dict[str, Any]
+) -> str:
+    lines = [f"run {run_id} ({command})"]
+    for o in outcomes:
+        c = o.counts
+        if o.status == "failed":
+            lines.append(f"  {o.name}: FAILED: {o.error}")
+            continue
+        lines.append(
+            f"  {o.name}: {o.status}: {c.envelopes} read, {c.upserted} new or changed, "
+            f"{c.deleted} deleted, {c.unchanged} unchanged, {c.quarantined} quarantined"
+        )
+    if any(o.counts.quarantined for o in outcomes):
+        lines.append("  quarantined records: `unioncat quarantine` lists them with the reason")
+    if "export" in extra:
+        lines.append(f"  export: {extra.get('exported_rows')} records in {extra['export']}")
+    return "\n".join(lines)
+
+
+def status(catalog: Catalog, config: PipelineConfig) -> str:
+    lines = [f"catalog {catalog.path}"]
+    runs = catalog.query(
+        "SELECT run_id, command, started_at, finished_at, status, message FROM runs "
+        "ORDER BY started_at DESC LIMIT 5"
+    )
+    if not runs:
+        return lines[0] + "\n  no runs yet: `unioncat run` harvests the pipeline's sources"
+    last = runs[0]
+    lines.append(
+        f"last run {last[0]} ({last[1]}): {last[4]}, started {last[2]:%Y-%m-%d %H:%M:%S}"
+        + (f", finished {last[3]:%H:%M:%S}" if last[3] else "")
+    )
+    if last[5]:
+        lines.append(f"  {last[5]}")
+    totals = catalog.query(
+        "SELECT count(*), count(*) FILTER (WHERE deleted) FROM records"
+    )[0]
+    lines.append(f"records: {totals[0]} ({totals[1]} deleted)")
+    lines.append("sources:")
+    per_source = {
+        r[0]: r[1:]
+        for r in catalog.query(
+            "SELECT s.name, s.last_status, s.last_error, "
+            "(SELECT count(*) FROM records r WHERE r.source = s.name), "
+            "(SELECT count(*) FROM quarantine q WHERE q.source = s.name) FROM sources s"
+        )
+    }
+    names = [s.name for s in config.sources] + sorted(set(per_source) - {s.name for s in config.sources})
+    for name in names:
+        if name not in per_source:
+            lines.append(f"  {name}: never harvested")
+            continue
+        st, err, n, nq = per_source[name]
+        line = f"  {name}: {st or 'not run'}, {n} records, {nq} quarantined"
+        if err:
+            line += f"\n    error: {err}"
+        lines.append(line)
+    quarantined = catalog.query("SELECT count(*) FROM quarantine")[0][0]
+    if quarantined:
+        lines.append(
+            f"{quarantined} records are quarantined: `unioncat quarantine` lists each with its "
+            "reason; `unioncat quarantine --dump DIR` writes their raw bytes "
+            "(table `quarantine` in the catalog)"
+        )
+    lines.append("recent runs:")
+    for r in runs:
+        lines.append(f"  {r[0]} {r[1]:<11} {r[4]}")
+    return "\n".join(lines)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def show(catalog: Catalog, key: str) -> str | None:
+    cols = ", ".join(f'"{c}"' for c in RECORD_COLUMNS)
+    rows = catalog.query(f"SELECT {cols} FROM records WHERE id = ?", [key])
+    if not rows and ":" in key:
+        source, source_id = key.split(":", 1)
+        rows = catalog.query(f"SELECT {cols} FROM records WHERE id = ?", [mint_id(source, source_id)])
+    if not rows:
+        return None
+    record = dict(zip(RECORD_COLUMNS, rows[0], strict=True))
+    history = catalog.query(
+        "SELECT op, run_id, \"at\" FROM changes WHERE id = ? ORDER BY seq", [record["id"]]
+    )
+    out = {
+        "record": _jsonable(record),
+        "history": [{"op": h[0], "run_id": h[1], "at": h[2].isoformat()} for h in history],
+    }
+    return json.dumps(out, indent=2, ensure_ascii=False)
+
+
+def quarantine(catalog: Catalog, source: str | None, dump: Path | None) -> str:
+    where, params = ("WHERE source = ?", [source]) if source else ("", [])
+    rows = catalog.query(
+        "SELECT source, envelope_id, batch, position, stage, reason, run_id, payload "
+        f"FROM quarantine {where} ORDER BY source, batch, position",
+        params,
+    )
+    if not rows:
+        return "nothing is quarantined"
+    lines = [f"{len(rows)} quarantined records:"]
+    for src, env_id, batch, pos, stage, reason, run_id, payload in rows:
+        lines.append(f"  {src} {env_id} (run {run_id}, {stage}): {reason}")
+        if dump is not None:
+            dump.mkdir(parents=True, exist_ok=True)
+            name = re.sub(r"[^A-Za-z0-9_.\-]+", "_", f"{src}__{env_id}") + ".raw"
+            (dump / name).write_bytes(bytes(payload))
+    if dump is not None:
+        lines.append(f"raw bytes written to {dump}")
+    return "\n".join(lines)

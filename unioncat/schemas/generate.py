@@ -1,0 +1,238 @@
+"""Derive the Arrow schema, the JSON Schema and the DuckDB DDL from the record dataclasses.
+
+Keeping one definition means the catalog table, the Parquet export and the published
+JSON Schema can never drift apart: they are all read off :class:`Record` at import time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Iterable
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+import pyarrow as pa
+
+from unioncat.schemas.record import (
+    ACCESS_KINDS,
+    IDENTIFIER_STATUSES,
+    MEDIA,
+    RECORD_TYPES,
+    SCHEMA_VERSION,
+    Record,
+)
+
+_SCALARS: dict[type, pa.DataType] = {
+    str: pa.string(),
+    int: pa.int64(),
+    bool: pa.bool_(),
+    datetime: pa.timestamp("us", tz="UTC"),
+}
+
+_ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("Record", "type"): RECORD_TYPES,
+    ("Record", "medium"): MEDIA,
+    ("Identifier", "status"): IDENTIFIER_STATUSES,
+    ("Access", "kind"): ACCESS_KINDS,
+}
+
+
+def _unwrap_optional(tp: Any) -> tuple[Any, bool]:
+    """Return (inner type, nullable) for ``X | None``."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) != 1:
+            raise TypeError(f"unsupported union in record schema: {tp!r}")
+        return args[0], True
+    return tp, False
+
+
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+@cache
+def _fields(cls: type) -> tuple[tuple[str, Any], ...]:
+    hints = _hints(cls)
+    return tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls))
+
+
+def _arrow_type(tp: Any) -> pa.DataType:
+    if tp in _SCALARS:
+        return _SCALARS[tp]
+    if typing.get_origin(tp) is list:
+        (inner,) = typing.get_args(tp)
+        return pa.list_(_arrow_type(inner))
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        return pa.struct(_arrow_fields(tp))
+    raise TypeError(f"unsupported type in record schema: {tp!r}")
+
+
+def _arrow_fields(cls: type) -> list[pa.Field]:
+    """Arrow fields are all nullable: DuckDB hands nested values back as nullable, and
+    Parquet readers treat optional columns alike; NOT NULL is enforced in the catalog DDL
+    and ``required`` in the JSON Schema instead."""
+    out = []
+    for name, hint in _fields(cls):
+        inner, _nullable = _unwrap_optional(hint)
+        out.append(pa.field(name, _arrow_type(inner), nullable=True))
+    return out
+
+
+def required_columns() -> list[str]:
+    """Top-level record columns that may never be null."""
+    return [name for name, hint in _fields(Record) if not _unwrap_optional(hint)[1]]
+
+
+def arrow_schema() -> pa.Schema:
+    """The Arrow schema of exported records (the Parquet columns)."""
+    return pa.schema(
+        _arrow_fields(Record), metadata={b"unioncat.schema_version": SCHEMA_VERSION.encode()}
+    )
+
+
+RECORD_ARROW_SCHEMA = arrow_schema()
+
+
+def _duck_type(dt: pa.DataType) -> str:
+    if pa.types.is_string(dt):
+        return "VARCHAR"
+    if pa.types.is_int64(dt):
+        return "BIGINT"
+    if pa.types.is_boolean(dt):
+        return "BOOLEAN"
+    if pa.types.is_timestamp(dt):
+        return "TIMESTAMPTZ"
+    if pa.types.is_list(dt):
+        return f"{_duck_type(dt.value_type)}[]"
+    if pa.types.is_struct(dt):
+        inner = ", ".join(f'"{f.name}" {_duck_type(f.type)}' for f in dt)
+        return f"STRUCT({inner})"
+    raise TypeError(f"no DuckDB type for {dt}")
+
+
+def duckdb_columns(schema: pa.Schema | None = None) -> list[tuple[str, str]]:
+    """(column name, DuckDB type) pairs for the record columns."""
+    schema = schema or RECORD_ARROW_SCHEMA
+    return [(f.name, _duck_type(f.type)) for f in schema]
+
+
+def duckdb_ddl(table: str = "records", extra: Iterable[tuple[str, str]] = ()) -> str:
+    """CREATE TABLE statement for the records table; ``extra`` adds catalog bookkeeping."""
+    required = set(required_columns())
+    cols = [
+        f'"{n}" {t}' + (" NOT NULL" if n in required else "") for n, t in duckdb_columns()
+    ]
+    cols += [f'"{n}" {t}' for n, t in extra]
+    body = ",\n  ".join(cols)
+    return f"CREATE TABLE IF NOT EXISTS {table} (\n  {body},\n  PRIMARY KEY (id)\n)"
+
+
+def _json_type(tp: Any, owner: str, name: str, defs: dict[str, Any]) -> dict[str, Any]:
+    inner, nullable = _unwrap_optional(tp)
+    schema: dict[str, Any]
+    if inner is str:
+        schema = {"type": "string"}
+        enum = _ENUMS.get((owner, name))
+        if enum:
+            schema["enum"] = list(enum)
+    elif inner is int:
+        schema = {"type": "integer"}
+    elif inner is bool:
+        schema = {"type": "boolean"}
+    elif inner is datetime:
+        schema = {"type": "string", "format": "date-time"}
+    elif typing.get_origin(inner) is list:
+        (item,) = typing.get_args(inner)
+        schema = {"type": "array", "items": _json_type(item, owner, name, defs)}
+    elif dataclasses.is_dataclass(inner) and isinstance(inner, type):
+        _json_object(inner, defs)
+        schema = {"$ref": f"#/$defs/{inner.__name__}"}
+    else:
+        raise TypeError(f"unsupported type in record schema: {tp!r}")
+    if nullable:
+        return {"anyOf": [schema, {"type": "null"}]}
+    return schema
+
+
+def _json_object(cls: type, defs: dict[str, Any]) -> dict[str, Any]:
+    props = {n: _json_type(h, cls.__name__, n, defs) for n, h in _fields(cls)}
+    required = [
+        f.name
+        for f in dataclasses.fields(cls)
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    ]
+    obj = {
+        "type": "object",
+        "properties": props,
+        "required": required,
+        "additionalProperties": False,
+    }
+    if cls is not Record:
+        defs[cls.__name__] = obj
+    return obj
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema (draft 2020-12) of one record, for consumers of JSON lines output."""
+    defs: dict[str, Any] = {}
+    root = _json_object(Record, defs)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"https://unioncat.org/schema/record-v{SCHEMA_VERSION}.json",
+        "title": f"unioncat record, schema v{SCHEMA_VERSION}",
+        **root,
+        "$defs": dict(sorted(defs.items())),
+    }
+
+
+# -- conversion between records and rows -------------------------------------------------
+
+
+def _to_plain(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, bool, float, datetime)):
+        return value
+    if isinstance(value, list):
+        return [_to_plain(v) for v in value]
+    names = _field_names(type(value))
+    return {n: _to_plain(getattr(value, n)) for n in names}
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+def record_to_row(record: Record) -> dict[str, Any]:
+    """A plain dict with exactly the schema's columns, ready for Arrow or JSON."""
+    return {n: _to_plain(getattr(record, n)) for n in _field_names(Record)}
+
+
+def _from_plain(tp: Any, value: Any) -> Any:
+    inner, _ = _unwrap_optional(tp)
+    if value is None:
+        return None
+    if typing.get_origin(inner) is list:
+        (item,) = typing.get_args(inner)
+        return [_from_plain(item, v) for v in value]
+    if dataclasses.is_dataclass(inner) and isinstance(inner, type):
+        return inner(**{n: _from_plain(h, value.get(n)) for n, h in _fields(inner)})
+    return value
+
+
+def record_from_row(row: dict[str, Any]) -> Record:
+    """Rebuild a :class:`Record` from a row read back from DuckDB, Parquet or JSON."""
+    rebuilt = _from_plain(Record, {n: row.get(n) for n in _field_names(Record)})
+    assert isinstance(rebuilt, Record)
+    return rebuilt
+
+
+def records_to_table(records: Iterable[Record]) -> pa.Table:
+    return pa.Table.from_pylist(
+        [record_to_row(r) for r in records], schema=RECORD_ARROW_SCHEMA
+    )

@@ -1,0 +1,182 @@
+"""The unified record, schema v1: the one definition every other shape is generated from.
+
+Every stage exchanges these typed structs, never free dicts, so that a field renamed here
+is a type error everywhere it is used.  The Arrow schema, the JSON Schema and the DuckDB
+DDL are derived from these classes by :mod:`unioncat.schemas.generate`; to change the
+schema, change it here and bump :data:`SCHEMA_VERSION`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+SCHEMA_VERSION = "1.0"
+SCHEMA_MAJOR = SCHEMA_VERSION.split(".")[0]
+
+RECORD_TYPES = (
+    "book",
+    "book_chapter",
+    "book_set",
+    "journal",
+    "journal_issue",
+    "journal_article",
+    "proceedings",
+    "proceedings_paper",
+    "thesis",
+    "report",
+    "dataset",
+    "other",
+)
+MEDIA = ("print", "electronic", "microform", "other", "unknown")
+IDENTIFIER_SCHEMES = (
+    "isbn",
+    "issn",
+    "issn_l",
+    "doi",
+    "lccn",
+    "oclc",
+    "ismn",
+    "ean",
+    "pmid",
+    "orcid",
+    "isni",
+    "uri",
+    "local",
+)
+IDENTIFIER_STATUSES = ("valid", "invalid", "cancelled")
+RELATION_TYPES = (
+    "part_of",
+    "has_part",
+    "other_format",
+    "other_edition",
+    "preceding",
+    "succeeding",
+    "series",
+    "reproduction_of",
+    "related",
+)
+ACCESS_KINDS = ("open", "subscription", "proxy", "unknown")
+
+
+@dataclass(slots=True)
+class Identifier:
+    """One identifier as the source gave it and as we normalised it.
+
+    ``value`` is the normalised form used for matching (ISBN always as 13 digits, ISSN as
+    ``1234-5678``, DOI lower case without resolver); ``raw`` keeps what was written so a
+    cataloger can see what the source said.
+    """
+
+    scheme: str
+    value: str
+    qualifier: str | None = None
+    status: str = "valid"
+    raw: str | None = None
+
+
+@dataclass(slots=True)
+class Contributor:
+    name: str
+    family: str | None = None
+    given: str | None = None
+    role: str | None = None
+    kind: str = "person"  # person, organization, meeting
+    identifiers: list[Identifier] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Part:
+    """Number and name of a part (245 $n $p): what tells volume 2 from volume 3."""
+
+    number: str | None = None
+    name: str | None = None
+
+
+@dataclass(slots=True)
+class Subject:
+    term: str
+    scheme: str | None = None
+
+
+@dataclass(slots=True)
+class Series:
+    title: str
+    number: str | None = None
+    issn: str | None = None
+
+
+@dataclass(slots=True)
+class Host:
+    """The item a part lives in: the book of a chapter, the journal issue of an article."""
+
+    id: str | None = None
+    title: str | None = None
+    identifiers: list[Identifier] = field(default_factory=list)
+    volume: str | None = None
+    issue: str | None = None
+    first_page: str | None = None
+    last_page: str | None = None
+    raw: str | None = None
+
+
+@dataclass(slots=True)
+class Relation:
+    type: str
+    title: str | None = None
+    identifiers: list[Identifier] = field(default_factory=list)
+    note: str | None = None
+
+
+@dataclass(slots=True)
+class Access:
+    """One way to reach the digital object, whatever the source called it."""
+
+    url: str
+    kind: str = "unknown"
+    provider: str | None = None
+    coverage_start: str | None = None
+    coverage_end: str | None = None
+    embargo: str | None = None
+    relationship: str | None = None  # resource, version, related (856 indicator 2)
+    note: str | None = None
+
+
+@dataclass(slots=True)
+class Record:
+    """One bibliographic unit at any level: a book, a chapter, a journal, an article."""
+
+    id: str
+    source: str
+    source_id: str
+    source_format: str
+    type: str = "other"
+    medium: str = "unknown"
+    medium_evidence: list[str] = field(default_factory=list)
+    cluster_id: str | None = None
+    title: str | None = None
+    subtitle: str | None = None
+    part: Part | None = None
+    title_variants: list[str] = field(default_factory=list)
+    title_original_script: str | None = None
+    contributors: list[Contributor] = field(default_factory=list)
+    publisher: str | None = None
+    place: str | None = None
+    date: str | None = None
+    year: int | None = None
+    edition: str | None = None
+    language: list[str] = field(default_factory=list)
+    identifiers: list[Identifier] = field(default_factory=list)
+    host: Host | None = None
+    relations: list[Relation] = field(default_factory=list)
+    subjects: list[Subject] = field(default_factory=list)
+    abstract: str | None = None
+    extent: str | None = None
+    page_count: int | None = None
+    series: list[Series] = field(default_factory=list)
+    access: list[Access] = field(default_factory=list)
+    deleted: bool = False
+    datestamp: str | None = None
+    harvested_at: datetime | None = None
+    raw_ref: str | None = None
+    schema_version: str = SCHEMA_VERSION
