@@ -187,7 +187,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", default=DEFAULT_CONFIG, help="pipeline file (default: %(default)s)")
     p.add_argument("-v", "--verbose", action="store_true", help="log every committed page")
     p.add_argument("--version", action="version", version=f"unioncat {__version__}")
+    # the same options after the command (`unioncat run --config x.yaml`) for cron lines
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help=argparse.SUPPRESS)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add = sub.add_parser
+
+    def add_parser(name: str, **kw: Any) -> argparse.ArgumentParser:
+        return _add(name, parents=[common], **kw)
+
+    sub.add_parser = add_parser  # type: ignore[method-assign]
 
     sub.add_parser("run", help="harvest and normalize every source, then export").set_defaults(
         func=cmd_run

@@ -66,8 +66,8 @@ def iter_iso2709(stream: IO[bytes]) -> Iterator[Frame]:
                 continue
             yield Frame(record + RECORD_TERMINATOR, position)
             position += 1
-    tail = buf.strip(b"\r\n\x1a\x00 ")
-    if tail:
+    tail = buf.lstrip(b"\r\n\x1a\x00")
+    if tail.strip(b"\r\n\x1a\x00 "):
         yield Frame(tail, position)
 
 

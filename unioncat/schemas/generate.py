@@ -184,7 +184,7 @@ def json_schema() -> dict[str, Any]:
     root = _json_object(Record, defs)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": f"https://unioncat.org/schema/record-v{SCHEMA_VERSION}.json",
+        "$id": f"urn:unioncat:schema:record:v{SCHEMA_VERSION}",
         "title": f"unioncat record, schema v{SCHEMA_VERSION}",
         **root,
         "$defs": dict(sorted(defs.items())),

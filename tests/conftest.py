@@ -1,0 +1,100 @@
+"""Shared fixtures: real data from ../shared/data, MARC records built in the tests,
+pipelines in temporary folders, and the CLI run in-process or as a real process."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from pymarc import Field, Leader, Record, Subfield
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+EXAMPLES = ROOT / "examples"
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"needs the shared real-data folder {SHARED_DATA} (../shared/data), absent here")
+    return SHARED_DATA
+
+
+def marc_record(
+    control: str = "rec-1",
+    title: str = "A title",
+    leader: str = "00000cam a2200000 a 4500",
+    f008: str = "190415s2019    enk           000 0 eng d",
+    fields: list[tuple[str, str, list[str]]] | None = None,
+) -> Record:
+    """A small MARC record; ``fields`` are (tag, indicators, [code, value, ...])."""
+    r = Record(force_utf8=True)
+    r.leader = Leader(leader)
+    r.add_field(Field(tag="001", data=control))
+    r.add_field(Field(tag="008", data=f008))
+    r.add_field(Field(tag="245", indicators=["1", "0"], subfields=[Subfield("a", title)]))
+    for tag, ind, subs in fields or []:
+        r.add_field(
+            Field(
+                tag=tag,
+                indicators=[ind[0], ind[1]],
+                subfields=[Subfield(subs[i], subs[i + 1]) for i in range(0, len(subs), 2)],
+            )
+        )
+    return r
+
+
+def write_marc(path: Path, records: list[Record]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"".join(r.as_marc() for r in records))
+    return path
+
+
+def write_pipeline(folder: Path, sources: list[dict[str, object]], **top: object) -> Path:
+    import yaml
+
+    doc = {"catalog": "catalog.duckdb", "export": "export", **top, "sources": sources}
+    path = folder / "pipelines.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def default_pipeline(tmp_path: Path) -> Path:
+    """A copy of the bundled default pipeline and its example files."""
+    shutil.copytree(EXAMPLES, tmp_path / "examples")
+    shutil.copy(ROOT / "pipelines.yaml", tmp_path / "pipelines.yaml")
+    return tmp_path / "pipelines.yaml"
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    """Run the CLI in-process; returns (exit code, stdout, stderr)."""
+    from unioncat.cli import main
+
+    def run(*args: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def unioncat_process(*args: str, cwd: Path | None = None, **kw: object) -> subprocess.Popen[str]:
+    """The CLI as a real process (for locks and SIGKILL)."""
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    return subprocess.Popen(  # noqa: S603  (our own CLI)
+        [sys.executable, "-m", "unioncat.cli", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kw,  # type: ignore[arg-type]
+    )

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import write_pipeline
+from unioncat.config import load_config
+from unioncat.errors import ConfigError
+
+
+def _source(**kw: object) -> dict[str, object]:
+    return {"name": "s1", "kind": "files", "format": "marc", "paths": ["x.mrc"], **kw}
+
+
+def test_loads_typed_sources_with_paths_relative_to_the_file(tmp_path: Path) -> None:
+    cfg = load_config(write_pipeline(tmp_path, [_source(batch_size=10)]))
+    assert cfg.catalog == tmp_path / "catalog.duckdb"
+    assert cfg.export == tmp_path / "export"
+    (src,) = cfg.sources
+    assert (src.name, src.kind, src.format) == ("s1", "files", "marc")
+    assert src.options.paths == ["x.mrc"]
+    assert src.options.batch_size == 10
+    assert Path(src.options.base_dir) == tmp_path.resolve()
+
+
+@pytest.mark.parametrize(
+    ("source", "top", "words"),
+    [
+        (_source(colour="red"), {}, ["'colour'", "valid keys", "paths", "batch_size"]),
+        (_source(kind="ftp"), {}, ["unknown kind 'ftp'", "files"]),
+        (_source(format="dublin"), {}, ["unknown format 'dublin'", "marc"]),
+        (_source(batch_size="many"), {}, ["batch_size", "whole number"]),
+        (_source(), {"catalogue": "x"}, ["'catalogue'", "catalog, export, sources"]),
+    ],
+)
+def test_rejects_unknown_keys_naming_the_key_and_the_choices(
+    tmp_path: Path, source: dict[str, object], top: dict[str, object], words: list[str]
+) -> None:
+    path = write_pipeline(tmp_path, [source], **top)
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    for w in words:
+        assert w in str(err.value)
+
+
+def test_duplicate_source_names_are_rejected(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="used twice"):
+        load_config(write_pipeline(tmp_path, [_source(), _source()]))
+
+
+def test_secrets_come_from_environment_variables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_pipeline(tmp_path, [_source(paths=["${UNIONCAT_TEST_PATH}"])])
+    with pytest.raises(ConfigError, match="UNIONCAT_TEST_PATH"):
+        load_config(path)
+    monkeypatch.setenv("UNIONCAT_TEST_PATH", "/data/drop.mrc")
+    assert load_config(path).sources[0].options.paths == ["/data/drop.mrc"]
+
+
+def test_cli_exits_2_on_bad_config(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    path = write_pipeline(tmp_path, [_source(kind="ftp")])
+    code, _out, err = cli("--config", str(path), "run")
+    assert code == 2
+    assert "unknown kind 'ftp'" in err and "files" in err
+    code, _out, err = cli("--config", str(tmp_path / "nope.yaml"), "run")
+    assert code == 2
+    assert "pipeline file not found" in err

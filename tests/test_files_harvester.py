@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+import gzip
+import http.server
+import threading
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import marc_record, write_marc
+from unioncat.errors import SourceError
+from unioncat.harvest.files import FilesHarvester, FilesOptions
+from unioncat.harvest.framing import iter_frames, open_maybe_gzip
+
+
+def _pages(options: FilesOptions, state: dict | None = None):  # type: ignore[no-untyped-def]
+    return list(FilesHarvester().harvest("src", options, state or {}))
+
+
+def test_iso2709_is_split_on_the_record_terminator(tmp_path: Path) -> None:
+    recs = [marc_record(control=f"r{i}") for i in range(3)]
+    blob = b"\n".join(r.as_marc() for r in recs) + b"\r\n"
+    path = tmp_path / "a.mrc"
+    path.write_bytes(blob)
+    with path.open("rb") as f:
+        wire, frames = iter_frames(open_maybe_gzip(f))
+        payloads = [fr.payload for fr in frames]
+    assert wire == "marc21"
+    assert payloads == [r.as_marc() for r in recs]
+
+
+def test_truncated_tail_is_framed_not_dropped(tmp_path: Path) -> None:
+    good = marc_record(control="ok").as_marc()
+    cut = marc_record(control="cut").as_marc()[:-40]
+    path = tmp_path / "a.mrc"
+    path.write_bytes(good + cut)
+    with path.open("rb") as f:
+        _wire, frames = iter_frames(open_maybe_gzip(f))
+        got = list(frames)
+    assert [g.payload for g in got] == [good, cut]
+
+
+def test_gzip_marcxml_is_sniffed_and_framed(tmp_path: Path) -> None:
+    from pymarc import record_to_xml
+
+    recs = [marc_record(control=f"x{i}") for i in range(2)]
+    xml = (
+        b'<?xml version="1.0"?><collection xmlns="http://www.loc.gov/MARC21/slim">'
+        + b"".join(record_to_xml(r, namespace=False) for r in recs)
+        + b"</collection>"
+    )
+    path = tmp_path / "a.xml.gz"
+    path.write_bytes(gzip.compress(xml))
+    with path.open("rb") as f:
+        wire, frames = iter_frames(open_maybe_gzip(f))
+        got = list(frames)
+    assert wire == "marcxml"
+    assert len(got) == 2 and all(g.error is None for g in got)
+    assert b"x1" in got[1].payload
+
+
+def test_malformed_xml_keeps_records_before_the_fault(tmp_path: Path) -> None:
+    path = tmp_path / "bad.xml"
+    path.write_bytes(
+        b'<collection xmlns="http://www.loc.gov/MARC21/slim">'
+        b"<record><leader>00000nam a2200000 a 4500</leader>"
+        b'<controlfield tag="001">one</controlfield></record>'
+        b"<record><leader>broken</leader><oops></record></collection>"
+    )
+    with path.open("rb") as f:
+        _wire, frames = iter_frames(open_maybe_gzip(f))
+        got = list(frames)
+    assert got[0].error is None and b"one" in got[0].payload
+    assert got[-1].error and "not well-formed" in got[-1].error
+
+
+def test_external_entities_are_never_resolved(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-CONTENT")
+    path = tmp_path / "xxe.xml"
+    path.write_text(
+        f'<?xml version="1.0"?><!DOCTYPE c [<!ENTITY x SYSTEM "file://{secret}">]>'
+        '<collection xmlns="http://www.loc.gov/MARC21/slim"><record>'
+        "<leader>00000nam a2200000 a 4500</leader>"
+        '<datafield tag="245" ind1="0" ind2="0"><subfield code="a">&x;</subfield></datafield>'
+        "</record></collection>"
+    )
+    with path.open("rb") as f:
+        _wire, frames = iter_frames(open_maybe_gzip(f))
+        got = list(frames)
+    assert all(b"TOP-SECRET" not in g.payload for g in got)
+
+
+def test_globs_are_expanded_in_order_and_pages_carry_checkpoints(tmp_path: Path) -> None:
+    write_marc(tmp_path / "drop" / "b.mrc", [marc_record(control=f"b{i}") for i in range(3)])
+    write_marc(tmp_path / "drop" / "a.mrc", [marc_record(control="a0")])
+    opts = FilesOptions(paths=["drop/*.mrc"], batch_size=2, base_dir=str(tmp_path))
+    pages = _pages(opts)
+    assert [p.label for p in pages] == ["drop/a.mrc", "drop/b.mrc", "drop/b.mrc"]
+    assert [len(p.envelopes) for p in pages] == [1, 2, 1]
+    assert pages[1].state == {"sha256": pages[2].state["sha256"], "records_done": 2, "complete": False}
+    assert pages[2].state["complete"] is True and pages[2].state["records_done"] == 3
+    assert pages[1].envelopes[0].source_id == "drop/b.mrc#0"
+    assert pages[1].replaces_batch == "drop/b.mrc" and pages[2].replaces_batch is None
+
+
+def test_checkpoint_skips_complete_files_and_resumes_partial_ones(tmp_path: Path) -> None:
+    write_marc(tmp_path / "b.mrc", [marc_record(control=f"b{i}") for i in range(5)])
+    opts = FilesOptions(paths=["b.mrc"], batch_size=2, base_dir=str(tmp_path))
+    first = _pages(opts)
+    done = {first[-1].state_key: first[-1].state}
+    assert _pages(opts, done) == []
+    partial_state = {first[0].state_key: first[0].state}
+    resumed = _pages(opts, partial_state)
+    ids = [e.source_id for p in resumed for e in p.envelopes]
+    assert ids == ["b.mrc#2", "b.mrc#3", "b.mrc#4"]
+    assert all(p.replaces_batch is None for p in resumed)
+
+
+def test_a_missing_file_fails_the_source_with_its_path(tmp_path: Path) -> None:
+    opts = FilesOptions(paths=["gone.mrc"], base_dir=str(tmp_path))
+    with pytest.raises(SourceError) as err:
+        _pages(opts)
+    assert "gone.mrc" in str(err.value) and "src" in str(err.value)
+
+
+@pytest.fixture
+def http_folder(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", tmp_path
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_http_urls_are_fetched(http_folder: tuple[str, Path]) -> None:
+    base, folder = http_folder
+    write_marc(folder / "remote.mrc", [marc_record(control=f"h{i}") for i in range(4)])
+    pages = _pages(FilesOptions(paths=[f"{base}/remote.mrc"], base_dir=str(folder)))
+    assert sum(len(p.envelopes) for p in pages) == 4
+    assert pages[0].envelopes[0].source_id == f"{base}/remote.mrc#0"
+    with pytest.raises(SourceError, match="HTTP 404"):
+        _pages(FilesOptions(paths=[f"{base}/missing.mrc"], base_dir=str(folder)))
