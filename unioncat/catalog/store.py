@@ -424,7 +424,7 @@ class Catalog:
 
     def query_arrow(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
         """Result as an Arrow table (DuckDB 2 renamed ``fetch_arrow_table``)."""
-        cur = self.con.execute(sql, list(params))
-        fetch = getattr(cur, "to_arrow_table", None) or cur.fetch_arrow_table
+        rel = self.con.sql(sql, params=list(params))
+        fetch = getattr(rel, "to_arrow_table", None) or rel.arrow
         table: pa.Table = fetch()
         return table

@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from unioncat.catalog.export import export_records
+from unioncat.catalog.store import Batch, Catalog, Quarantined
+from unioncat.harvest.base import RawEnvelope
+from unioncat.ids import mint_id
+from unioncat.schemas import RECORD_ARROW_SCHEMA, Identifier, Record
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def rec(source_id: str, title: str = "T", deleted: bool = False) -> Record:
+    return Record(
+        id=mint_id("s", source_id),
+        source="s",
+        source_id=source_id,
+        source_format="marc21",
+        type="book",
+        title=title,
+        identifiers=[Identifier("isbn", "9780198812357")],
+        deleted=deleted,
+        harvested_at=datetime.now(UTC),
+    )
+
+
+def env(n: int) -> RawEnvelope:
+    return RawEnvelope("s", f"f.mrc#{n}", "marc21", f"payload{n}".encode(), NOW, batch="f.mrc", position=n)
+
+
+@pytest.fixture
+def catalog(tmp_path: Path):  # type: ignore[no-untyped-def]
+    c = Catalog(tmp_path / "c.duckdb")
+    c.start_run("r1", "test")
+    yield c
+    c.close()
+
+
+def _count(c: Catalog, sql: str) -> int:
+    return int(c.query(sql)[0][0])
+
+
+def test_rewriting_unchanged_records_adds_no_changes(catalog: Catalog) -> None:
+    first = catalog.write(Batch("r1", records=[rec("1"), rec("2")]))
+    assert (first.upserted, first.unchanged) == (2, 0)
+    again = catalog.write(Batch("r2", records=[rec("1"), rec("2")]))
+    assert (again.upserted, again.unchanged) == (0, 2)
+    assert _count(catalog, "SELECT count(*) FROM changes") == 2
+    changed = catalog.write(Batch("r3", records=[rec("1", title="New title"), rec("2")]))
+    assert (changed.upserted, changed.unchanged) == (1, 1)
+    assert catalog.query("SELECT title FROM records WHERE source_id = '1'")[0][0] == "New title"
+    assert catalog.query("SELECT op, run_id FROM changes ORDER BY seq DESC LIMIT 1")[0] == ("upsert", "r3")
+    assert _count(catalog, "SELECT count(*) FROM records") == 2
+
+
+def test_tombstones_are_kept_and_logged_as_deletes(catalog: Catalog) -> None:
+    catalog.write(Batch("r1", records=[rec("1")]))
+    counts = catalog.write(Batch("r2", records=[rec("1", deleted=True)]))
+    assert counts.deleted == 1
+    assert catalog.query("SELECT deleted FROM records")[0][0] is True
+    assert catalog.query("SELECT op FROM changes ORDER BY seq DESC LIMIT 1")[0][0] == "delete"
+
+
+def test_a_failed_batch_leaves_nothing_behind(catalog: Catalog) -> None:
+    bad_state = ("s", "file:f.mrc", {"not json": object()})
+    with pytest.raises(TypeError):
+        catalog.write(Batch("r1", envelopes=[env(0)], records=[rec("1")], state=bad_state))
+    for table in ("records", "raw", "changes", "harvest_state"):
+        assert _count(catalog, f"SELECT count(*) FROM {table}") == 0, table
+
+
+def test_page_commits_raw_records_quarantine_and_state_together(catalog: Catalog) -> None:
+    e0, e1 = env(0), env(1)
+    catalog.write(
+        Batch(
+            "r1",
+            envelopes=[e0, e1],
+            envelope_status={e0.source_id: "normalized", e1.source_id: "quarantined"},
+            records=[rec("1")],
+            quarantined=[Quarantined(e1, "leader says 9 bytes")],
+            state=("s", "file:f.mrc", {"records_done": 2, "complete": True}),
+        )
+    )
+    assert catalog.harvest_state("s") == {"file:f.mrc": {"complete": True, "records_done": 2}}
+    assert catalog.query("SELECT envelope_id, status FROM raw ORDER BY position") == [
+        ("f.mrc#0", "normalized"),
+        ("f.mrc#1", "quarantined"),
+    ]
+    q = catalog.query("SELECT envelope_id, reason, payload FROM quarantine")
+    assert q == [("f.mrc#1", "leader says 9 bytes", b"payload1")]
+    # the record is fixed at the source and maps this time: the quarantine entry goes away
+    catalog.write(
+        Batch("r2", envelopes=[e1], envelope_status={e1.source_id: "normalized"}, records=[rec("2")])
+    )
+    assert _count(catalog, "SELECT count(*) FROM quarantine") == 0
+
+
+def test_replacing_a_changed_file_drops_its_old_envelopes(catalog: Catalog) -> None:
+    catalog.write(Batch("r1", envelopes=[env(0), env(1), env(2)]))
+    catalog.write(Batch("r2", envelopes=[env(0)], replaces_batch=("s", "f.mrc")))
+    assert _count(catalog, "SELECT count(*) FROM raw") == 1
+
+
+def test_export_layout_manifest_and_partitions(catalog: Catalog, tmp_path: Path) -> None:
+    catalog.write(Batch("r1", records=[rec("1"), rec("2"), rec("3", deleted=True)]))
+    catalog.con.execute("UPDATE records SET updated_at = TIMESTAMPTZ '2026-01-01 10:00:00+00'")
+    out = tmp_path / "export"
+    result = export_records(catalog, out, "r1")
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["row_counts"] == {"records": 3} and result.rows == 3
+    (entry,) = manifest["files"]
+    assert entry["path"] == "records/v1/updated_date=2026-01-01/part-0000.parquet"
+    table = pq.read_table(out / entry["path"])
+    assert table.schema.names == RECORD_ARROW_SCHEMA.names
+    assert sorted(table.column("deleted").to_pylist()) == [False, False, True]
+    import hashlib
+
+    assert hashlib.sha256((out / entry["path"]).read_bytes()).hexdigest() == entry["sha256"]
+    # a record that changes moves to the newest partition and is in no other
+    catalog.write(Batch("r2", records=[rec("2", title="Changed")]))
+    export_records(catalog, out, "r2")
+    manifest = json.loads((out / "manifest.json").read_text())
+    days = {f["updated_date"]: f["rows"] for f in manifest["files"]}
+    assert days.pop("2026-01-01") == 2 and list(days.values()) == [1]
+    ids = pq.read_table(out / "records" / "v1").column("id").to_pylist()
+    assert len(ids) == len(set(ids)) == 3
+    assert not list(out.glob("**/.*.tmp"))
+
+
+def test_export_is_byte_identical_when_nothing_changed(catalog: Catalog, tmp_path: Path) -> None:
+    catalog.write(Batch("r1", records=[rec("1"), rec("2")]))
+    a = export_records(catalog, tmp_path / "e", "r1").manifest["files"]
+    b = export_records(catalog, tmp_path / "e", "r2").manifest["files"]
+    assert [f["sha256"] for f in a] == [f["sha256"] for f in b]

@@ -1,0 +1,219 @@
+"""End to end through the command line, on the bundled pipeline and on pipelines built here."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from tests.conftest import marc_record, unioncat_process, write_marc, write_pipeline
+from unioncat.schemas import RECORD_ARROW_SCHEMA
+
+Cli = Callable[..., tuple[int, str, str]]
+
+
+def _db(path: Path) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(path), read_only=True)
+
+
+def test_default_pipeline_runs_exports_and_is_idempotent(default_pipeline: Path, cli: Cli) -> None:
+    folder = default_pipeline.parent
+    code, out, _err = cli("--config", str(default_pipeline), "run")
+    assert code == 0, out
+    assert (folder / "catalog.duckdb").is_file()
+    manifest = json.loads((folder / "export" / "manifest.json").read_text())
+    table = pq.read_table(folder / "export" / "records" / "v1")
+    assert set(RECORD_ARROW_SCHEMA.names) <= set(table.schema.names)
+    assert table.num_rows == manifest["row_counts"]["records"] == 7
+    media = sorted(table.column("medium").to_pylist())
+    assert media == ["electronic", "electronic", "electronic", "microform", "print", "print", "print"]
+    with _db(folder / "catalog.duckdb") as con:
+        before = con.execute("SELECT id, content_hash FROM records ORDER BY id").fetchall()
+        changes = con.execute("SELECT count(*) FROM changes").fetchone()
+    code, out, _err = cli("--config", str(default_pipeline), "run")
+    assert code == 0
+    assert "0 new or changed" in out
+    with _db(folder / "catalog.duckdb") as con:
+        assert con.execute("SELECT id, content_hash FROM records ORDER BY id").fetchall() == before
+        assert con.execute("SELECT count(*) FROM changes").fetchone() == changes
+        runs = con.execute("SELECT command, status, counts FROM runs ORDER BY started_at").fetchall()
+    assert [(r[0], r[1]) for r in runs] == [("run", "ok"), ("run", "ok")]
+    assert json.loads(runs[0][2])["sources"][0]["upserted"] == 3
+
+
+def test_status_show_and_convert(default_pipeline: Path, cli: Cli, tmp_path: Path) -> None:
+    cfg = str(default_pipeline)
+    assert cli("--config", cfg, "run")[0] == 0
+    code, out, _ = cli("--config", cfg, "status")
+    assert code == 0
+    assert "library-print: ok, 3 records, 0 quarantined" in out
+    code, out, _ = cli("--config", cfg, "show", "library-print:ex-p-0001")
+    assert code == 0
+    shown = json.loads(out)
+    assert shown["record"]["title"] == "The river archives"
+    assert shown["history"][0]["op"] == "upsert"
+    assert cli("--config", cfg, "show", shown["record"]["id"])[0] == 0
+    assert cli("--config", cfg, "show", "uc1-nothing")[0] == 1
+    examples = default_pipeline.parent / "examples" / "marc"
+    out_pq = tmp_path / "conv" / "out.parquet"
+    code, out, _ = cli("convert", str(examples / "print-books.mrc"), str(examples / "vendor-ebooks.xml"),
+                       "--format", "marc", "-o", str(out_pq))
+    assert code == 0 and "5 records" in out
+    assert pq.read_table(out_pq).num_rows == 5
+    out_jl = tmp_path / "conv" / "out.jsonl"
+    assert cli("convert", str(examples / "serials.mrc.gz"), "--format", "marc", "-o", str(out_jl))[0] == 0
+    rows = [json.loads(line) for line in out_jl.read_text().splitlines()]
+    assert [r["type"] for r in rows] == ["journal", "journal_article"]
+
+
+def test_harvest_then_normalize_then_renormalize(default_pipeline: Path, cli: Cli) -> None:
+    cfg = str(default_pipeline)
+    db = default_pipeline.parent / "catalog.duckdb"
+    assert cli("--config", cfg, "harvest", "--source", "journals")[0] == 0
+    with _db(db) as con:
+        assert con.execute("SELECT count(*), min(status) FROM raw").fetchone() == (2, "pending")
+        assert con.execute("SELECT count(*) FROM records").fetchone() == (0,)
+    assert cli("--config", cfg, "normalize")[0] == 0
+    with _db(db) as con:
+        assert con.execute("SELECT count(*) FROM records").fetchone() == (2,)
+        assert con.execute("SELECT min(status) FROM raw").fetchone() == ("normalized",)
+        changes = con.execute("SELECT count(*) FROM changes").fetchone()
+    code, out, _ = cli("--config", cfg, "renormalize")
+    assert code == 0 and "2 unchanged" in out
+    with _db(db) as con:
+        assert con.execute("SELECT count(*) FROM changes").fetchone() == changes
+    assert cli("--config", cfg, "export")[0] == 0
+    assert (default_pipeline.parent / "export" / "manifest.json").is_file()
+
+
+def test_bad_records_are_quarantined_and_the_rest_lands(tmp_path: Path, cli: Cli) -> None:
+    good = [marc_record(control=f"g{i}", title=f"Good {i}") for i in range(4)]
+    garbled = bytearray(marc_record(control="bad1").as_marc())
+    garbled[12:17] = b"xx9zz"  # base address of data no longer numeric
+    truncated = marc_record(control="bad2").as_marc()[:-30]
+    blob = good[0].as_marc() + bytes(garbled) + good[1].as_marc() + good[2].as_marc()
+    blob += truncated[:-1] + b"\x1d" + good[3].as_marc()
+    (tmp_path / "drop.mrc").write_bytes(blob)
+    cfg = write_pipeline(tmp_path, [{"name": "drop", "kind": "files", "format": "marc", "paths": ["drop.mrc"]}])
+    code, out, _err = cli("--config", str(cfg), "run")
+    assert code == 1
+    assert "2 quarantined" in out
+    with _db(tmp_path / "catalog.duckdb") as con:
+        titles = sorted(t for (t,) in con.execute("SELECT title FROM records").fetchall())
+        q = con.execute("SELECT envelope_id, reason, octet_length(payload) FROM quarantine ORDER BY position").fetchall()
+        status = con.execute("SELECT status FROM runs").fetchone()
+    assert titles == ["Good 0", "Good 1", "Good 2", "Good 3"]
+    assert [e for e, _, _ in q] == ["drop.mrc#1", "drop.mrc#4"]
+    assert all(reason and n > 0 for _, reason, n in q)
+    assert status == ("partial",)
+    code, out, _ = cli("--config", str(cfg), "status")
+    assert "2 records are quarantined" in out and "unioncat quarantine" in out
+    code, out, _ = cli("--config", str(cfg), "quarantine", "--dump", str(tmp_path / "q"))
+    assert "drop.mrc#1" in out and len(list((tmp_path / "q").iterdir())) == 2
+
+
+def test_a_missing_file_fails_its_source_only(tmp_path: Path, cli: Cli) -> None:
+    write_marc(tmp_path / "ok.mrc", [marc_record(control="ok")])
+    cfg = write_pipeline(
+        tmp_path,
+        [
+            {"name": "gone", "kind": "files", "format": "marc", "paths": ["missing.mrc"]},
+            {"name": "fine", "kind": "files", "format": "marc", "paths": ["ok.mrc"]},
+        ],
+    )
+    code, out, _ = cli("--config", str(cfg), "run")
+    assert code == 1
+    assert "gone: FAILED" in out and "missing.mrc" in out
+    assert "fine: ok: 1 read" in out
+    _, out, _ = cli("--config", str(cfg), "status")
+    assert "gone: failed" in out and "input file not found" in out
+
+
+# -- real processes: the lock and a run killed mid-way ---------------------------------
+
+BIG = 12_000
+
+
+@pytest.fixture(scope="module")
+def big_drop(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("big")
+    recs = [
+        marc_record(
+            control=f"big{i:06d}",
+            title=f"Record number {i}",
+            fields=[("020", "  ", ["a", "9780198812357"]), ("650", " 0", ["a", f"Topic {i % 97}"])],
+        )
+        for i in range(BIG)
+    ]
+    return write_marc(folder / "big.mrc", recs)
+
+
+def _big_pipeline(folder: Path, drop: Path) -> Path:
+    return write_pipeline(
+        folder,
+        [{"name": "big", "kind": "files", "format": "marc", "paths": [str(drop)], "batch_size": 300}],
+    )
+
+
+def _wait_for(pred: Callable[[], bool], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not pred():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        time.sleep(0.02)
+
+
+def test_a_second_concurrent_run_exits_3_naming_the_holder(tmp_path: Path, big_drop: Path) -> None:
+    cfg = _big_pipeline(tmp_path, big_drop)
+    lock = tmp_path / "catalog.duckdb.lock"
+    first = unioncat_process("--config", str(cfg), "run")
+    try:
+        _wait_for(lambda: lock.exists() and lock.read_text().strip() != "")
+        second = unioncat_process("--config", str(cfg), "run")
+        _out, err = second.communicate(timeout=60)
+        assert second.returncode == 3
+        assert f"pid {first.pid}" in err
+        assert first.poll() is None, "the first run should still be working"
+    finally:
+        out, err = first.communicate(timeout=300)
+    assert first.returncode == 0, err[-2000:]
+
+
+def test_sigkill_mid_run_then_rerun_loses_and_duplicates_nothing(tmp_path: Path, big_drop: Path) -> None:
+    cfg = _big_pipeline(tmp_path, big_drop)
+    proc = unioncat_process("--config", str(cfg), "-v", "run")
+    committed = 0
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if '"page.committed"' in line:
+            committed += 1
+            if committed == 5:
+                os.kill(proc.pid, signal.SIGKILL)
+                break
+    proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    with _db(tmp_path / "catalog.duckdb") as con:
+        partial = con.execute("SELECT count(*) FROM records").fetchone()[0]
+    assert 0 < partial < BIG, "the kill should land mid-way"
+    again = unioncat_process("--config", str(cfg), "run")
+    out, err = again.communicate(timeout=300)
+    assert again.returncode == 0, err[-2000:]
+    with _db(tmp_path / "catalog.duckdb") as con:
+        n, distinct = con.execute("SELECT count(*), count(DISTINCT source_id) FROM records").fetchone()
+        upserts = con.execute(
+            "SELECT count(*), count(DISTINCT id) FROM changes WHERE op = 'upsert'"
+        ).fetchone()
+        raw = con.execute("SELECT count(*), count(DISTINCT envelope_id) FROM raw").fetchone()
+        runs = con.execute("SELECT status FROM runs ORDER BY started_at").fetchall()
+    assert n == distinct == BIG
+    assert upserts == (BIG, BIG)
+    assert raw == (BIG, BIG)
+    assert runs == [("killed",), ("ok",)]
+    assert pq.read_table(tmp_path / "export" / "records" / "v1").num_rows == BIG
