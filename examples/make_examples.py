@@ -22,7 +22,9 @@ def sf(*pairs: str) -> list[Subfield]:
     return [Subfield(pairs[i], pairs[i + 1]) for i in range(0, len(pairs), 2)]
 
 
-def record(leader: str, control: dict[str, str], fields: list[tuple[str, str, list[Subfield]]]) -> Record:
+def record(
+    leader: str, control: dict[str, str], fields: list[tuple[str, str, list[Subfield]]]
+) -> Record:
     r = Record(force_utf8=True)
     r.leader = Leader(leader)
     for tag, data in control.items():
@@ -47,8 +49,30 @@ def print_book() -> Record:
             ("020", "  ", sf("a", "9780198812357", "q", "paperback")),
             ("035", "  ", sf("a", "(OCoLC)ocn1089912345")),
             ("041", "0 ", sf("a", "eng")),
-            ("100", "1 ", sf("a", "Okafor, Adaeze,", "e", "author.", "0", "https://orcid.org/0000-0002-1825-0097")),
-            ("245", "14", sf("a", "The river archives :", "b", "water, memory and the city /", "c", "Adaeze Okafor.")),
+            (
+                "100",
+                "1 ",
+                sf(
+                    "a",
+                    "Okafor, Adaeze,",
+                    "e",
+                    "author.",
+                    "0",
+                    "https://orcid.org/0000-0002-1825-0097",
+                ),
+            ),
+            (
+                "245",
+                "14",
+                sf(
+                    "a",
+                    "The river archives :",
+                    "b",
+                    "water, memory and the city /",
+                    "c",
+                    "Adaeze Okafor.",
+                ),
+            ),
             ("250", "  ", sf("a", "Second edition.")),
             ("264", " 1", sf("a", "Oxford :", "b", "Riverbank University Press,", "c", "2019.")),
             ("300", "  ", sf("a", "xii, 318 pages :", "b", "illustrations ;", "c", "24 cm")),
@@ -57,11 +81,32 @@ def print_book() -> Record:
             ("338", "  ", sf("a", "volume", "b", "nc", "2", "rdacarrier")),
             ("490", "1 ", sf("a", "Urban histories ;", "v", "7")),
             ("504", "  ", sf("a", "Includes bibliographical references and index.")),
-            ("520", "  ", sf("a", "How cities remember their rivers, told through municipal water archives.")),
+            (
+                "520",
+                "  ",
+                sf("a", "How cities remember their rivers, told through municipal water archives."),
+            ),
             ("650", " 0", sf("a", "Rivers", "x", "History.")),
             ("650", " 0", sf("a", "Municipal archives", "z", "England.")),
             ("700", "1 ", sf("a", "Lindqvist, Maren,", "e", "editor.")),
-            ("776", "08", sf("i", "Online version:", "a", "Okafor, Adaeze.", "t", "River archives.", "d", "Oxford : Riverbank University Press, 2019", "z", "9780198812364", "w", "(OCoLC)1089955555")),
+            (
+                "776",
+                "08",
+                sf(
+                    "i",
+                    "Online version:",
+                    "a",
+                    "Okafor, Adaeze.",
+                    "t",
+                    "River archives.",
+                    "d",
+                    "Oxford : Riverbank University Press, 2019",
+                    "z",
+                    "9780198812364",
+                    "w",
+                    "(OCoLC)1089955555",
+                ),
+            ),
             ("830", " 0", sf("a", "Urban histories ;", "v", "7.")),
         ],
     )
@@ -93,8 +138,23 @@ def thesis_on_microfilm() -> Record:
         },
         [
             ("100", "1 ", sf("a", "Haddad, Samir.")),
-            ("245", "10", sf("a", "Tidal sediment transport in estuaries", "h", "[microform] /", "c", "Samir Haddad.")),
-            ("260", "  ", sf("a", "Ann Arbor, Mich. :", "b", "University Microfilms,", "c", "1974.")),
+            (
+                "245",
+                "10",
+                sf(
+                    "a",
+                    "Tidal sediment transport in estuaries",
+                    "h",
+                    "[microform] /",
+                    "c",
+                    "Samir Haddad.",
+                ),
+            ),
+            (
+                "260",
+                "  ",
+                sf("a", "Ann Arbor, Mich. :", "b", "University Microfilms,", "c", "1974."),
+            ),
             ("300", "  ", sf("a", "1 microfilm reel ;", "c", "35 mm.")),
             ("502", "  ", sf("a", "Thesis (Ph. D.)--University of the Estuary, 1974.")),
             ("650", " 0", sf("a", "Sediment transport.")),
@@ -117,14 +177,47 @@ def ebook() -> Record:
             ("020", "  ", sf("z", "9780198812357", "q", "paperback")),
             ("024", "7 ", sf("a", "10.9999/RBUP/9780198812364.001.0001", "2", "doi")),
             ("100", "1 ", sf("a", "Okafor, Adaeze,", "e", "author.")),
-            ("245", "14", sf("a", "The river archives :", "b", "water, memory and the city /", "c", "Adaeze Okafor.")),
+            (
+                "245",
+                "14",
+                sf(
+                    "a",
+                    "The river archives :",
+                    "b",
+                    "water, memory and the city /",
+                    "c",
+                    "Adaeze Okafor.",
+                ),
+            ),
             ("250", "  ", sf("a", "Second edition.")),
             ("264", " 1", sf("a", "Oxford :", "b", "Riverbank University Press,", "c", "2019.")),
             ("300", "  ", sf("a", "1 online resource (xii, 318 pages)")),
             ("337", "  ", sf("a", "computer", "b", "c", "2", "rdamedia")),
             ("338", "  ", sf("a", "online resource", "b", "cr", "2", "rdacarrier")),
-            ("776", "08", sf("i", "Print version:", "t", "River archives.", "z", "0-19-881234-5", "w", "(OCoLC)1089912345")),
-            ("856", "40", sf("u", "https://ebooks.example.org/rbup/9780198812364", "z", "Available to subscribers")),
+            (
+                "776",
+                "08",
+                sf(
+                    "i",
+                    "Print version:",
+                    "t",
+                    "River archives.",
+                    "z",
+                    "0-19-881234-5",
+                    "w",
+                    "(OCoLC)1089912345",
+                ),
+            ),
+            (
+                "856",
+                "40",
+                sf(
+                    "u",
+                    "https://ebooks.example.org/rbup/9780198812364",
+                    "z",
+                    "Available to subscribers",
+                ),
+            ),
         ],
     )
 
@@ -139,8 +232,16 @@ def ebook_chinese() -> Record:
         [
             ("020", "  ", sf("a", "9787100181235", "q", "electronic bk.")),
             ("100", "1 ", sf("6", "880-01", "a", "Wang, Lihua,", "e", "author.")),
-            ("245", "10", sf("6", "880-02", "a", "Shan shui yu cheng shi /", "c", "Wang Lihua zhu.")),
-            ("264", " 1", sf("6", "880-03", "a", "Beijing :", "b", "Shang wu yin shu guan,", "c", "2020.")),
+            (
+                "245",
+                "10",
+                sf("6", "880-02", "a", "Shan shui yu cheng shi /", "c", "Wang Lihua zhu."),
+            ),
+            (
+                "264",
+                " 1",
+                sf("6", "880-03", "a", "Beijing :", "b", "Shang wu yin shu guan,", "c", "2020."),
+            ),
             ("300", "  ", sf("a", "1 online resource (256 pages)")),
             ("338", "  ", sf("a", "online resource", "b", "cr", "2", "rdacarrier")),
             ("880", "1 ", sf("6", "100-01/$1", "a", "王丽华,", "e", "author.")),
@@ -173,7 +274,18 @@ def article() -> Record:
             ("024", "7 ", sf("a", "10.9999/JES.2021.0345", "2", "doi")),
             ("100", "1 ", sf("a", "Haddad, Samir.")),
             ("245", "10", sf("a", "Sediment pulses after the 2020 floods /", "c", "Samir Haddad.")),
-            ("773", "0 ", sf("t", "Journal of estuarine studies", "x", "1476-4687", "g", "Vol. 27, no. 3 (2021), p. 45-67")),
+            (
+                "773",
+                "0 ",
+                sf(
+                    "t",
+                    "Journal of estuarine studies",
+                    "x",
+                    "1476-4687",
+                    "g",
+                    "Vol. 27, no. 3 (2021), p. 45-67",
+                ),
+            ),
             ("856", "40", sf("u", "https://doi.org/10.9999/JES.2021.0345")),
         ],
     )
@@ -185,7 +297,7 @@ def main() -> None:
         w = MARCWriter(f)
         for r in (print_book(), print_book_two(), thesis_on_microfilm()):
             w.write(r)
-    w2 = XMLWriter(open(HERE / "vendor-ebooks.xml", "wb"))  # noqa: SIM115  (closed by XMLWriter)
+    w2 = XMLWriter(open(HERE / "vendor-ebooks.xml", "wb"))
     for r in (ebook(), ebook_chinese()):
         w2.write(r)
     w2.close()

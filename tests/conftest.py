@@ -21,7 +21,9 @@ EXAMPLES = ROOT / "examples"
 @pytest.fixture
 def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
-        pytest.skip(f"needs the shared real-data folder {SHARED_DATA} (../shared/data), absent here")
+        pytest.skip(
+            f"needs the shared real-data folder {SHARED_DATA} (../shared/data), absent here"
+        )
     return SHARED_DATA
 
 
@@ -89,7 +91,7 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str
 def unioncat_process(*args: str, cwd: Path | None = None, **kw: object) -> subprocess.Popen[str]:
     """The CLI as a real process (for locks and SIGKILL)."""
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    return subprocess.Popen(  # noqa: S603  (our own CLI)
+    return subprocess.Popen(
         [sys.executable, "-m", "unioncat.cli", *args],
         cwd=cwd,
         env=env,

@@ -31,7 +31,9 @@ def rec(source_id: str, title: str = "T", deleted: bool = False) -> Record:
 
 
 def env(n: int) -> RawEnvelope:
-    return RawEnvelope("s", f"f.mrc#{n}", "marc21", f"payload{n}".encode(), NOW, batch="f.mrc", position=n)
+    return RawEnvelope(
+        "s", f"f.mrc#{n}", "marc21", f"payload{n}".encode(), NOW, batch="f.mrc", position=n
+    )
 
 
 @pytest.fixture
@@ -55,7 +57,10 @@ def test_rewriting_unchanged_records_adds_no_changes(catalog: Catalog) -> None:
     changed = catalog.write(Batch("r3", records=[rec("1", title="New title"), rec("2")]))
     assert (changed.upserted, changed.unchanged) == (1, 1)
     assert catalog.query("SELECT title FROM records WHERE source_id = '1'")[0][0] == "New title"
-    assert catalog.query("SELECT op, run_id FROM changes ORDER BY seq DESC LIMIT 1")[0] == ("upsert", "r3")
+    assert catalog.query("SELECT op, run_id FROM changes ORDER BY seq DESC LIMIT 1")[0] == (
+        "upsert",
+        "r3",
+    )
     assert _count(catalog, "SELECT count(*) FROM records") == 2
 
 
@@ -96,7 +101,9 @@ def test_page_commits_raw_records_quarantine_and_state_together(catalog: Catalog
     assert q == [("f.mrc#1", "leader says 9 bytes", b"payload1")]
     # the record is fixed at the source and maps this time: the quarantine entry goes away
     catalog.write(
-        Batch("r2", envelopes=[e1], envelope_status={e1.source_id: "normalized"}, records=[rec("2")])
+        Batch(
+            "r2", envelopes=[e1], envelope_status={e1.source_id: "normalized"}, records=[rec("2")]
+        )
     )
     assert _count(catalog, "SELECT count(*) FROM quarantine") == 0
 

@@ -33,7 +33,15 @@ def test_default_pipeline_runs_exports_and_is_idempotent(default_pipeline: Path,
     assert set(RECORD_ARROW_SCHEMA.names) <= set(table.schema.names)
     assert table.num_rows == manifest["row_counts"]["records"] == 7
     media = sorted(table.column("medium").to_pylist())
-    assert media == ["electronic", "electronic", "electronic", "microform", "print", "print", "print"]
+    assert media == [
+        "electronic",
+        "electronic",
+        "electronic",
+        "microform",
+        "print",
+        "print",
+        "print",
+    ]
     with _db(folder / "catalog.duckdb") as con:
         before = con.execute("SELECT id, content_hash FROM records ORDER BY id").fetchall()
         changes = con.execute("SELECT count(*) FROM changes").fetchone()
@@ -43,7 +51,9 @@ def test_default_pipeline_runs_exports_and_is_idempotent(default_pipeline: Path,
     with _db(folder / "catalog.duckdb") as con:
         assert con.execute("SELECT id, content_hash FROM records ORDER BY id").fetchall() == before
         assert con.execute("SELECT count(*) FROM changes").fetchone() == changes
-        runs = con.execute("SELECT command, status, counts FROM runs ORDER BY started_at").fetchall()
+        runs = con.execute(
+            "SELECT command, status, counts FROM runs ORDER BY started_at"
+        ).fetchall()
     assert [(r[0], r[1]) for r in runs] == [("run", "ok"), ("run", "ok")]
     assert json.loads(runs[0][2])["sources"][0]["upserted"] == 3
 
@@ -63,12 +73,22 @@ def test_status_show_and_convert(default_pipeline: Path, cli: Cli, tmp_path: Pat
     assert cli("--config", cfg, "show", "uc1-nothing")[0] == 1
     examples = default_pipeline.parent / "examples" / "marc"
     out_pq = tmp_path / "conv" / "out.parquet"
-    code, out, _ = cli("convert", str(examples / "print-books.mrc"), str(examples / "vendor-ebooks.xml"),
-                       "--format", "marc", "-o", str(out_pq))
+    code, out, _ = cli(
+        "convert",
+        str(examples / "print-books.mrc"),
+        str(examples / "vendor-ebooks.xml"),
+        "--format",
+        "marc",
+        "-o",
+        str(out_pq),
+    )
     assert code == 0 and "5 records" in out
     assert pq.read_table(out_pq).num_rows == 5
     out_jl = tmp_path / "conv" / "out.jsonl"
-    assert cli("convert", str(examples / "serials.mrc.gz"), "--format", "marc", "-o", str(out_jl))[0] == 0
+    assert (
+        cli("convert", str(examples / "serials.mrc.gz"), "--format", "marc", "-o", str(out_jl))[0]
+        == 0
+    )
     rows = [json.loads(line) for line in out_jl.read_text().splitlines()]
     assert [r["type"] for r in rows] == ["journal", "journal_article"]
 
@@ -101,13 +121,17 @@ def test_bad_records_are_quarantined_and_the_rest_lands(tmp_path: Path, cli: Cli
     blob = good[0].as_marc() + bytes(garbled) + good[1].as_marc() + good[2].as_marc()
     blob += truncated[:-1] + b"\x1d" + good[3].as_marc()
     (tmp_path / "drop.mrc").write_bytes(blob)
-    cfg = write_pipeline(tmp_path, [{"name": "drop", "kind": "files", "format": "marc", "paths": ["drop.mrc"]}])
+    cfg = write_pipeline(
+        tmp_path, [{"name": "drop", "kind": "files", "format": "marc", "paths": ["drop.mrc"]}]
+    )
     code, out, _err = cli("--config", str(cfg), "run")
     assert code == 1
     assert "2 quarantined" in out
     with _db(tmp_path / "catalog.duckdb") as con:
         titles = sorted(t for (t,) in con.execute("SELECT title FROM records").fetchall())
-        q = con.execute("SELECT envelope_id, reason, octet_length(payload) FROM quarantine ORDER BY position").fetchall()
+        q = con.execute(
+            "SELECT envelope_id, reason, octet_length(payload) FROM quarantine ORDER BY position"
+        ).fetchall()
         status = con.execute("SELECT status FROM runs").fetchone()
     assert titles == ["Good 0", "Good 1", "Good 2", "Good 3"]
     assert [e for e, _, _ in q] == ["drop.mrc#1", "drop.mrc#4"]
@@ -158,7 +182,15 @@ def big_drop(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _big_pipeline(folder: Path, drop: Path) -> Path:
     return write_pipeline(
         folder,
-        [{"name": "big", "kind": "files", "format": "marc", "paths": [str(drop)], "batch_size": 300}],
+        [
+            {
+                "name": "big",
+                "kind": "files",
+                "format": "marc",
+                "paths": [str(drop)],
+                "batch_size": 300,
+            }
+        ],
     )
 
 
@@ -186,7 +218,9 @@ def test_a_second_concurrent_run_exits_3_naming_the_holder(tmp_path: Path, big_d
     assert first.returncode == 0, err[-2000:]
 
 
-def test_sigkill_mid_run_then_rerun_loses_and_duplicates_nothing(tmp_path: Path, big_drop: Path) -> None:
+def test_sigkill_mid_run_then_rerun_loses_and_duplicates_nothing(
+    tmp_path: Path, big_drop: Path
+) -> None:
     cfg = _big_pipeline(tmp_path, big_drop)
     proc = unioncat_process("--config", str(cfg), "-v", "run")
     committed = 0
@@ -206,7 +240,9 @@ def test_sigkill_mid_run_then_rerun_loses_and_duplicates_nothing(tmp_path: Path,
     out, err = again.communicate(timeout=300)
     assert again.returncode == 0, err[-2000:]
     with _db(tmp_path / "catalog.duckdb") as con:
-        n, distinct = con.execute("SELECT count(*), count(DISTINCT source_id) FROM records").fetchone()
+        n, distinct = con.execute(
+            "SELECT count(*), count(DISTINCT source_id) FROM records"
+        ).fetchone()
         upserts = con.execute(
             "SELECT count(*), count(DISTINCT id) FROM changes WHERE op = 'upsert'"
         ).fetchone()

@@ -100,7 +100,11 @@ def test_globs_are_expanded_in_order_and_pages_carry_checkpoints(tmp_path: Path)
     pages = _pages(opts)
     assert [p.label for p in pages] == ["drop/a.mrc", "drop/b.mrc", "drop/b.mrc"]
     assert [len(p.envelopes) for p in pages] == [1, 2, 1]
-    assert pages[1].state == {"sha256": pages[2].state["sha256"], "records_done": 2, "complete": False}
+    assert pages[1].state == {
+        "sha256": pages[2].state["sha256"],
+        "records_done": 2,
+        "complete": False,
+    }
     assert pages[2].state["complete"] is True and pages[2].state["records_done"] == 3
     assert pages[1].envelopes[0].source_id == "drop/b.mrc#0"
     assert pages[1].replaces_batch == "drop/b.mrc" and pages[2].replaces_batch is None

@@ -7,7 +7,6 @@ Exit codes are stable for cron: 0 all good, 1 some sources or records failed,
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import secrets
 import sys
@@ -56,8 +55,12 @@ def _with_writer(
         catalog = Catalog(config.catalog)
         try:
             catalog.start_run(run_id, command)
-            event("run.start", f"run {run_id}: unioncat {command} on {config.catalog}",
-                  run_id=run_id, command=command)
+            event(
+                "run.start",
+                f"run {run_id}: unioncat {command} on {config.catalog}",
+                run_id=run_id,
+                command=command,
+            )
             try:
                 code, outcomes, extra = work(catalog, run_id)
             except BaseException as exc:
@@ -68,8 +71,13 @@ def _with_writer(
             message = "; ".join(o.error for o in outcomes if o.error) or None
             catalog.finish_run(run_id, status, counts, message)
             print(report.run_summary(run_id, command, outcomes, extra))
-            event("run.finish", f"run {run_id} finished: {status}", run_id=run_id,
-                  status=status, exit_code=code)
+            event(
+                "run.finish",
+                f"run {run_id} finished: {status}",
+                run_id=run_id,
+                status=status,
+                exit_code=code,
+            )
             return code
         finally:
             catalog.close()
@@ -97,9 +105,7 @@ def _cmd_normalize(config: PipelineConfig, pending_only: bool, only: str | None)
     name = "normalize" if pending_only else "renormalize"
 
     def work(catalog: Catalog, run_id: str) -> tuple[int, list[SourceOutcome], dict[str, Any]]:
-        outcomes = normalize_archived(
-            catalog, config, run_id, pending_only=pending_only, only=only
-        )
+        outcomes = normalize_archived(catalog, config, run_id, pending_only=pending_only, only=only)
         return _exit_for(outcomes), outcomes, {}
 
     return _with_writer(config, name, work)
@@ -151,8 +157,9 @@ def cmd_show(args: argparse.Namespace, config: PipelineConfig) -> int:
     finally:
         catalog.close()
     if text is None:
-        print(f"no record with id {args.id!r} (try `unioncat show SOURCE:SOURCE_ID`)",
-              file=sys.stderr)
+        print(
+            f"no record with id {args.id!r} (try `unioncat show SOURCE:SOURCE_ID`)", file=sys.stderr
+        )
         return EXIT_PARTIAL
     print(text)
     return EXIT_OK
@@ -190,8 +197,9 @@ def build_parser() -> argparse.ArgumentParser:
     # the same options after the command (`unioncat run --config x.yaml`) for cron lines
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
-                        help=argparse.SUPPRESS)
+    common.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+    )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add = sub.add_parser
 
@@ -209,7 +217,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("normalize", help="map archived records not mapped yet").set_defaults(
         func=cmd_normalize
     )
-    r = sub.add_parser("renormalize", help="map every archived record again (after a mapping change)")
+    r = sub.add_parser(
+        "renormalize", help="map every archived record again (after a mapping change)"
+    )
     r.add_argument("--source", help="only this source")
     r.set_defaults(func=cmd_renormalize)
     e = sub.add_parser("export", help="write the Parquet export and its manifest")

@@ -36,7 +36,6 @@ class ConvertResult:
     quarantine_path: Path | None = None
 
 
-
 def convert_files(inputs: list[str], fmt: str, output: Path) -> ConvertResult:
     if fmt not in NORMALIZERS:
         raise ConfigError(
@@ -45,9 +44,7 @@ def convert_files(inputs: list[str], fmt: str, output: Path) -> ConvertResult:
         )
     suffix = output.suffix.lower()
     if suffix not in (".parquet", ".jsonl"):
-        raise ConfigError(
-            f"output {output} must end in .parquet or .jsonl", stage="convert"
-        )
+        raise ConfigError(f"output {output} must end in .parquet or .jsonl", stage="convert")
     missing = [p for p in inputs if not os.path.isfile(p)]
     if missing:
         raise SourceError(f"input file not found: {', '.join(missing)}", stage="convert")

@@ -13,9 +13,7 @@ ID_PREFIX = "uc1"
 
 
 def mint_id(source: str, source_id: str) -> str:
-    digest = hashlib.blake2b(
-        f"{source}\x1f{source_id}".encode(), digest_size=10
-    ).digest()
+    digest = hashlib.blake2b(f"{source}\x1f{source_id}".encode(), digest_size=10).digest()
     return f"{ID_PREFIX}-{base64.b32encode(digest).decode().lower()}"
 
 

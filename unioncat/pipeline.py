@@ -61,7 +61,7 @@ def normalize_envelopes(envelopes: Iterable[RawEnvelope], fmt: str) -> Normalize
             out.quarantined.append(Quarantined(env, exc.message))
             out.status[env.source_id] = "quarantined"
             continue
-        except Exception as exc:  # a mapping bug must not cost the rest of the batch
+        except Exception as exc:  # noqa: BLE001  (a mapping bug must not cost the rest of the batch)
             reason = f"internal error in the {fmt} normalizer: {type(exc).__name__}: {exc}"
             event(
                 "normalize.bug",
@@ -91,8 +91,12 @@ def harvest_source(
     outcome = SourceOutcome(source.name)
     catalog.register_source(source.name, source.kind, source.format)
     harvester = HARVESTERS[source.kind]()
-    event("source.start", f"{source.name}: harvesting ({source.kind}, {source.format})",
-          source=source.name, run_id=run_id)
+    event(
+        "source.start",
+        f"{source.name}: harvesting ({source.kind}, {source.format})",
+        source=source.name,
+        run_id=run_id,
+    )
     try:
         with Progress(source.name) as bar:
             state = catalog.harvest_state(source.name)
@@ -136,11 +140,16 @@ def harvest_source(
     except UnioncatError as exc:
         outcome.status = "failed"
         outcome.error = str(exc)
-    except Exception as exc:  # one broken source must not stop the others
+    except Exception as exc:  # noqa: BLE001  (one broken source must not stop the others)
         outcome.status = "failed"
         outcome.error = f"[harvest] {source.name}: internal error: {type(exc).__name__}: {exc}"
-        event("source.bug", outcome.error, logging.ERROR, source=source.name,
-              traceback=traceback.format_exc())
+        event(
+            "source.bug",
+            outcome.error,
+            logging.ERROR,
+            source=source.name,
+            traceback=traceback.format_exc(),
+        )
     _finish_outcome(outcome)
     catalog.source_outcome(source.name, run_id, outcome.status, outcome.error)
     _log_outcome(outcome, run_id)
@@ -150,8 +159,13 @@ def harvest_source(
 def _log_outcome(outcome: SourceOutcome, run_id: str) -> None:
     c = outcome.counts
     if outcome.status == "failed":
-        event("source.failed", f"{outcome.name}: FAILED: {outcome.error}", logging.ERROR,
-              run_id=run_id, **outcome.as_dict())
+        event(
+            "source.failed",
+            f"{outcome.name}: FAILED: {outcome.error}",
+            logging.ERROR,
+            run_id=run_id,
+            **outcome.as_dict(),
+        )
         return
     event(
         "source.done",

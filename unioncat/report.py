@@ -49,9 +49,7 @@ def status(catalog: Catalog, config: PipelineConfig) -> str:
     )
     if last[5]:
         lines.append(f"  {last[5]}")
-    totals = catalog.query(
-        "SELECT count(*), count(*) FILTER (WHERE deleted) FROM records"
-    )[0]
+    totals = catalog.query("SELECT count(*), count(*) FILTER (WHERE deleted) FROM records")[0]
     lines.append(f"records: {totals[0]} ({totals[1]} deleted)")
     lines.append("sources:")
     per_source = {
@@ -62,7 +60,9 @@ def status(catalog: Catalog, config: PipelineConfig) -> str:
             "(SELECT count(*) FROM quarantine q WHERE q.source = s.name) FROM sources s"
         )
     }
-    names = [s.name for s in config.sources] + sorted(set(per_source) - {s.name for s in config.sources})
+    names = [s.name for s in config.sources] + sorted(
+        set(per_source) - {s.name for s in config.sources}
+    )
     for name in names:
         if name not in per_source:
             lines.append(f"  {name}: never harvested")
@@ -100,12 +100,14 @@ def show(catalog: Catalog, key: str) -> str | None:
     rows = catalog.query(f"SELECT {cols} FROM records WHERE id = ?", [key])
     if not rows and ":" in key:
         source, source_id = key.split(":", 1)
-        rows = catalog.query(f"SELECT {cols} FROM records WHERE id = ?", [mint_id(source, source_id)])
+        rows = catalog.query(
+            f"SELECT {cols} FROM records WHERE id = ?", [mint_id(source, source_id)]
+        )
     if not rows:
         return None
     record = dict(zip(RECORD_COLUMNS, rows[0], strict=True))
     history = catalog.query(
-        "SELECT op, run_id, \"at\" FROM changes WHERE id = ? ORDER BY seq", [record["id"]]
+        'SELECT op, run_id, "at" FROM changes WHERE id = ? ORDER BY seq', [record["id"]]
     )
     out = {
         "record": _jsonable(record),
@@ -124,7 +126,7 @@ def quarantine(catalog: Catalog, source: str | None, dump: Path | None) -> str:
     if not rows:
         return "nothing is quarantined"
     lines = [f"{len(rows)} quarantined records:"]
-    for src, env_id, batch, pos, stage, reason, run_id, payload in rows:
+    for src, env_id, _batch, _pos, stage, reason, run_id, payload in rows:
         lines.append(f"  {src} {env_id} (run {run_id}, {stage}): {reason}")
         if dump is not None:
             dump.mkdir(parents=True, exist_ok=True)

@@ -178,8 +178,7 @@ class Catalog:
         self, run_id: str, status: str, counts: dict[str, Any], message: str | None
     ) -> None:
         self.con.execute(
-            "UPDATE runs SET finished_at = ?, status = ?, counts = ?, message = ? "
-            "WHERE run_id = ?",
+            "UPDATE runs SET finished_at = ?, status = ?, counts = ?, message = ? WHERE run_id = ?",
             [datetime.now(UTC), status, json.dumps(counts), message, run_id],
         )
 
@@ -275,7 +274,9 @@ class Catalog:
         for status in set(batch.envelope_status.values()):
             ids = [k for k, v in batch.envelope_status.items() if v == status]
             source = batch.envelopes[0].source
-            keys = pa.table({"source": [source] * len(ids), "envelope_id": ids}, schema=_KEYS_SCHEMA)
+            keys = pa.table(
+                {"source": [source] * len(ids), "envelope_id": ids}, schema=_KEYS_SCHEMA
+            )
             self.con.register("status_keys", keys)
             try:
                 self.con.execute(
@@ -317,20 +318,20 @@ class Catalog:
                 [now, run_id],
             )
             con.execute(
-                "INSERT INTO changes (op, id, source, run_id, \"at\") "
+                'INSERT INTO changes (op, id, source, run_id, "at") '
                 "SELECT CASE WHEN deleted THEN 'delete' ELSE 'upsert' END, id, source, ?, ? "
                 "FROM changed ORDER BY id",
                 [run_id, now],
             )
-            row = con.execute(
+            tally = con.execute(
                 "SELECT count(*) FILTER (WHERE NOT deleted), count(*) FILTER (WHERE deleted) "
                 "FROM changed"
             ).fetchone()
             con.execute("DROP TABLE changed")
         finally:
             con.unregister("incoming")
-        assert row is not None
-        return int(row[0]), int(row[1])
+        assert tally is not None
+        return int(tally[0]), int(tally[1])
 
     def _write_quarantine(self, batch: Batch, now: datetime) -> None:
         if batch.envelopes:

@@ -73,9 +73,7 @@ def _download(url: str, timeout: float, source: str) -> IO[bytes]:
     try:
         resp = requests.get(url, stream=True, timeout=timeout)
     except requests.RequestException as exc:
-        raise SourceError(
-            f"cannot fetch {url}: {exc}", stage="harvest", source=source
-        ) from exc
+        raise SourceError(f"cannot fetch {url}: {exc}", stage="harvest", source=source) from exc
     if resp.status_code != 200:
         raise SourceError(
             f"cannot fetch {url}: HTTP {resp.status_code}", stage="harvest", source=source
@@ -119,7 +117,7 @@ class FilesHarvester:
         if _is_url(path):
             handle = _download(path, options.timeout, source)
         else:
-            handle = open(path, "rb")  # noqa: SIM115  (closed below)
+            handle = open(path, "rb")
         with handle:
             digest = hashlib.sha256()
             for chunk in iter(lambda: handle.read(1 << 20), b""):

@@ -13,7 +13,7 @@ import gzip
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any, cast
 
 from lxml import etree
 
@@ -34,11 +34,11 @@ class Frame:
 
 def open_maybe_gzip(raw: IO[bytes]) -> IO[bytes]:
     """Return a stream that reads the decompressed bytes if ``raw`` is gzip."""
-    buffered: IO[bytes] = raw if hasattr(raw, "peek") else io.BufferedReader(raw)  # type: ignore[arg-type]
-    head = buffered.peek(2)[:2]  # type: ignore[attr-defined]
+    buffered: Any = raw if hasattr(raw, "peek") else io.BufferedReader(cast(Any, raw))
+    head = buffered.peek(2)[:2]
     if head == _GZIP_MAGIC:
-        return gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[return-value]
-    return buffered
+        return cast(IO[bytes], gzip.GzipFile(fileobj=buffered, mode="rb"))
+    return cast(IO[bytes], buffered)
 
 
 def sniff(stream: IO[bytes]) -> str:

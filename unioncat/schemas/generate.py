@@ -12,7 +12,7 @@ import typing
 from collections.abc import Iterable
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 import pyarrow as pa
 
@@ -125,9 +125,7 @@ def duckdb_columns(schema: pa.Schema | None = None) -> list[tuple[str, str]]:
 def duckdb_ddl(table: str = "records", extra: Iterable[tuple[str, str]] = ()) -> str:
     """CREATE TABLE statement for the records table; ``extra`` adds catalog bookkeeping."""
     required = set(required_columns())
-    cols = [
-        f'"{n}" {t}' + (" NOT NULL" if n in required else "") for n, t in duckdb_columns()
-    ]
+    cols = [f'"{n}" {t}' + (" NOT NULL" if n in required else "") for n, t in duckdb_columns()]
     cols += [f'"{n}" {t}' for n, t in extra]
     body = ",\n  ".join(cols)
     return f"CREATE TABLE IF NOT EXISTS {table} (\n  {body},\n  PRIMARY KEY (id)\n)"
@@ -199,7 +197,7 @@ def _to_plain(value: Any) -> Any:
         return value
     if isinstance(value, list):
         return [_to_plain(v) for v in value]
-    names = _field_names(type(value))
+    names = _field_names(cast(type, type(value)))
     return {n: _to_plain(getattr(value, n)) for n in names}
 
 
@@ -233,6 +231,4 @@ def record_from_row(row: dict[str, Any]) -> Record:
 
 
 def records_to_table(records: Iterable[Record]) -> pa.Table:
-    return pa.Table.from_pylist(
-        [record_to_row(r) for r in records], schema=RECORD_ARROW_SCHEMA
-    )
+    return pa.Table.from_pylist([record_to_row(r) for r in records], schema=RECORD_ARROW_SCHEMA)
