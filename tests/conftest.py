@@ -91,12 +91,12 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str
 def unioncat_process(*args: str, cwd: Path | None = None, **kw: object) -> subprocess.Popen[str]:
     """The CLI as a real process (for locks and SIGKILL)."""
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    return subprocess.Popen(
+    kw.setdefault("stdout", subprocess.PIPE)
+    kw.setdefault("stderr", subprocess.PIPE)
+    return subprocess.Popen(  # noqa: S603  (our own CLI)
         [sys.executable, "-m", "unioncat.cli", *args],
         cwd=cwd,
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
         text=True,
-        **kw,  # type: ignore[arg-type]
+        **kw,  # type: ignore[call-overload]
     )

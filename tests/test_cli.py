@@ -253,3 +253,51 @@ def test_sigkill_mid_run_then_rerun_loses_and_duplicates_nothing(
     assert raw == (BIG, BIG)
     assert runs == [("killed",), ("ok",)]
     assert pq.read_table(tmp_path / "export" / "records" / "v1").num_rows == BIG
+
+
+def test_run_maps_what_an_earlier_harvest_archived(default_pipeline: Path, cli: Cli) -> None:
+    cfg = str(default_pipeline)
+    assert cli("--config", cfg, "harvest")[0] == 0
+    code, out, _ = cli("--config", cfg, "run")
+    assert code == 0
+    assert out.count("library-print:") == 1 and "3 new or changed" in out
+    with _db(default_pipeline.parent / "catalog.duckdb") as con:
+        assert con.execute("SELECT count(*) FROM records").fetchone() == (7,)
+        assert con.execute("SELECT count(*) FROM raw WHERE status = 'pending'").fetchone() == (0,)
+
+
+def test_log_is_json_lines_off_a_terminal(default_pipeline: Path) -> None:
+    proc = unioncat_process("--config", str(default_pipeline), "run")
+    _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0
+    events = [json.loads(line) for line in err.splitlines()]
+    assert {"run.start", "source.done", "run.finish"} <= {e["event"] for e in events}
+    done = [e for e in events if e["event"] == "source.done"]
+    assert {e["source"] for e in done} == {"library-print", "vendor-ebooks", "journals"}
+
+
+def test_progress_bar_on_a_terminal(default_pipeline: Path) -> None:
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    proc = unioncat_process("--config", str(default_pipeline), "run", stderr=slave)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=120)
+    os.close(master)
+    screen = b"".join(chunks).decode(errors="replace")
+    assert proc.returncode == 0
+    assert "library-print" in screen and "rec" in screen  # the tqdm bar, with its unit
+    assert '"event"' not in screen  # readable lines, not JSON, on a terminal

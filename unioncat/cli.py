@@ -23,7 +23,7 @@ from unioncat.config import DEFAULT_CONFIG, PipelineConfig, load_config
 from unioncat.convert import convert_files
 from unioncat.errors import ConfigError, LockHeld, UnioncatError
 from unioncat.log import event, setup_logging
-from unioncat.pipeline import SourceOutcome, harvest_all, normalize_archived
+from unioncat.pipeline import SourceOutcome, harvest_all, merge_outcomes, normalize_archived
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 
@@ -86,6 +86,9 @@ def _with_writer(
 def cmd_run(args: argparse.Namespace, config: PipelineConfig) -> int:
     def work(catalog: Catalog, run_id: str) -> tuple[int, list[SourceOutcome], dict[str, Any]]:
         outcomes = harvest_all(catalog, config, run_id)
+        # envelopes archived by an earlier `harvest` and not mapped yet
+        pending = normalize_archived(catalog, config, run_id, pending_only=True)
+        outcomes = merge_outcomes(outcomes, pending)
         result = export_records(catalog, config.export, run_id)
         extra = {"export": str(config.export), "exported_rows": result.rows}
         return _exit_for(outcomes), outcomes, extra

@@ -79,6 +79,27 @@ def normalize_envelopes(envelopes: Iterable[RawEnvelope], fmt: str) -> Normalize
     return out
 
 
+_SEVERITY = {"ok": 0, "partial": 1, "failed": 2}
+
+
+def merge_outcomes(*groups: list[SourceOutcome]) -> list[SourceOutcome]:
+    """One outcome per source: counts added, the worse status kept, errors joined."""
+    merged: dict[str, SourceOutcome] = {}
+    for group in groups:
+        for o in group:
+            into = merged.get(o.name)
+            if into is None:
+                merged[o.name] = SourceOutcome(o.name, o.status, WriteCounts(), o.error)
+                merged[o.name].counts.add(o.counts)
+                continue
+            into.counts.add(o.counts)
+            if _SEVERITY[o.status] > _SEVERITY[into.status]:
+                into.status = o.status
+            if o.error:
+                into.error = f"{into.error}; {o.error}" if into.error else o.error
+    return list(merged.values())
+
+
 def _finish_outcome(outcome: SourceOutcome) -> None:
     if outcome.status == "ok" and outcome.counts.quarantined:
         outcome.status = "partial"

@@ -14,7 +14,7 @@ class Progress:
         if interactive():
             from tqdm import tqdm
 
-            self._bar = tqdm(desc=label, unit=unit, total=total, leave=True, dynamic_ncols=True)
+            self._bar = tqdm(desc=label, unit=unit, total=total, leave=True)
 
     def advance(self, n: int, postfix: str | None = None) -> None:
         if self._bar is not None:
