@@ -93,7 +93,7 @@ def unioncat_process(*args: str, cwd: Path | None = None, **kw: object) -> subpr
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     kw.setdefault("stdout", subprocess.PIPE)
     kw.setdefault("stderr", subprocess.PIPE)
-    return subprocess.Popen(  # noqa: S603  (our own CLI)
+    return subprocess.Popen(
         [sys.executable, "-m", "unioncat.cli", *args],
         cwd=cwd,
         env=env,

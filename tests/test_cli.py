@@ -212,6 +212,9 @@ def test_a_second_concurrent_run_exits_3_naming_the_holder(tmp_path: Path, big_d
         _out, err = second.communicate(timeout=60)
         assert second.returncode == 3
         assert f"pid {first.pid}" in err
+        status = unioncat_process("--config", str(cfg), "status")
+        _out, err = status.communicate(timeout=60)
+        assert status.returncode == 3 and f"pid {first.pid}" in err
         assert first.poll() is None, "the first run should still be working"
     finally:
         out, err = first.communicate(timeout=300)
