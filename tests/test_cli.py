@@ -304,3 +304,18 @@ def test_progress_bar_on_a_terminal(default_pipeline: Path) -> None:
     assert proc.returncode == 0
     assert "library-print" in screen and "rec" in screen  # the tqdm bar, with its unit
     assert '"event"' not in screen  # readable lines, not JSON, on a terminal
+
+
+def test_a_writer_waits_for_a_reader_instead_of_failing(default_pipeline: Path, cli: Cli) -> None:
+    from unioncat.catalog.lock import ReaderLock
+
+    assert cli("--config", str(default_pipeline), "run")[0] == 0
+    db = default_pipeline.parent / "catalog.duckdb"
+    with ReaderLock(db):
+        reader = _db(db)
+        writer = unioncat_process("--config", str(default_pipeline), "run")
+        time.sleep(1.0)
+        assert writer.poll() is None, "the writer should wait while status is reading"
+        reader.close()
+    _out, err = writer.communicate(timeout=60)
+    assert writer.returncode == 0, err[-2000:]

@@ -17,7 +17,7 @@ from typing import Any
 
 from unioncat import __version__, report
 from unioncat.catalog.export import export_records
-from unioncat.catalog.lock import CatalogLock, describe_holder, read_holder
+from unioncat.catalog.lock import CatalogLock, ReaderLock
 from unioncat.catalog.store import Catalog
 from unioncat.config import DEFAULT_CONFIG, PipelineConfig, load_config
 from unioncat.convert import convert_files
@@ -132,49 +132,46 @@ def cmd_export(args: argparse.Namespace, config: PipelineConfig) -> int:
     return _with_writer(config, "export", work)
 
 
-def _open_reader(config: PipelineConfig) -> Catalog:
-    try:
-        return Catalog(config.catalog, read_only=True)
-    except LockHeld as exc:
-        holder = read_holder(config.catalog)
-        raise LockHeld(
-            f"catalog {config.catalog} is being written by {describe_holder(holder)}",
-            stage="status",
-            hint="try again when that run has finished",
-        ) from exc
+def _read(config: PipelineConfig, work: Callable[[Catalog], int]) -> int:
+    """Run a read-only command under the shared lock, so it never blocks a writer."""
+    with ReaderLock(config.catalog):
+        catalog = Catalog(config.catalog, read_only=True)
+        try:
+            return work(catalog)
+        finally:
+            catalog.close()
 
 
 def cmd_status(args: argparse.Namespace, config: PipelineConfig) -> int:
-    catalog = _open_reader(config)
-    try:
+    def work(catalog: Catalog) -> int:
         print(report.status(catalog, config))
-    finally:
-        catalog.close()
-    return EXIT_OK
+        return EXIT_OK
+
+    return _read(config, work)
 
 
 def cmd_show(args: argparse.Namespace, config: PipelineConfig) -> int:
-    catalog = _open_reader(config)
-    try:
+    def work(catalog: Catalog) -> int:
         text = report.show(catalog, args.id)
-    finally:
-        catalog.close()
-    if text is None:
-        print(
-            f"no record with id {args.id!r} (try `unioncat show SOURCE:SOURCE_ID`)", file=sys.stderr
-        )
-        return EXIT_PARTIAL
-    print(text)
-    return EXIT_OK
+        if text is None:
+            print(
+                f"no record with id {args.id!r} (try `unioncat show SOURCE:SOURCE_ID`)",
+                file=sys.stderr,
+            )
+            return EXIT_PARTIAL
+        print(text)
+        return EXIT_OK
+
+    return _read(config, work)
 
 
 def cmd_quarantine(args: argparse.Namespace, config: PipelineConfig) -> int:
-    catalog = _open_reader(config)
-    try:
-        print(report.quarantine(catalog, args.source, Path(args.dump) if args.dump else None))
-    finally:
-        catalog.close()
-    return EXIT_OK
+    def work(catalog: Catalog) -> int:
+        dump = Path(args.dump) if args.dump else None
+        print(report.quarantine(catalog, args.source, dump))
+        return EXIT_OK
+
+    return _read(config, work)
 
 
 def cmd_convert(args: argparse.Namespace, config: PipelineConfig | None) -> int:

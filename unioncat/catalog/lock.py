@@ -4,6 +4,10 @@ An advisory ``flock`` on ``<catalog>.lock`` is released by the kernel when its p
 dies, so a run killed with SIGKILL never leaves a lock that blocks the next night's run.
 The file also names the holder (pid, host, command, run id, start) for the message a
 second run prints before it exits with code 3.
+
+Readers (``status``, ``show``) take the same lock shared, because DuckDB refuses a writer
+while a reader has the file open.  A writer that finds only readers waits a few seconds
+for them instead of failing the night's run because someone typed ``unioncat status``.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import fcntl
 import json
 import os
 import socket
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -43,6 +48,9 @@ def describe_holder(holder: dict[str, Any]) -> str:
     )
 
 
+READER_GRACE_SECONDS = 30.0
+
+
 class CatalogLock:
     def __init__(self, catalog: Path, command: str, run_id: str) -> None:
         self.path = lock_path(catalog)
@@ -54,16 +62,21 @@ class CatalogLock:
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            holder = read_holder(self.catalog)
-            raise LockHeld(
-                f"catalog {self.catalog} is in use by {describe_holder(holder)}",
-                stage="lock",
-                hint="wait for that run to finish; this run changed nothing",
-            ) from None
+        deadline = time.monotonic() + READER_GRACE_SECONDS
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                holder = read_holder(self.catalog)
+                if holder or time.monotonic() > deadline:
+                    os.close(fd)
+                    raise LockHeld(
+                        f"catalog {self.catalog} is in use by {describe_holder(holder)}",
+                        stage="lock",
+                        hint="wait for that run to finish; this run changed nothing",
+                    ) from None
+                time.sleep(0.05)  # only readers hold it: they finish in moments
         info = {
             "pid": os.getpid(),
             "host": socket.gethostname(),
@@ -94,3 +107,40 @@ class CatalogLock:
         tb: TracebackType | None,
     ) -> None:
         self.release()
+
+
+class ReaderLock:
+    """Shared lock for read-only commands; fails at once while a writer works."""
+
+    def __init__(self, catalog: Path) -> None:
+        self.path = lock_path(catalog)
+        self.catalog = catalog
+        self._fd: int | None = None
+
+    def __enter__(self) -> ReaderLock:
+        if not self.path.exists():
+            return self
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise LockHeld(
+                f"catalog {self.catalog} is being written by "
+                f"{describe_holder(read_holder(self.catalog))}",
+                stage="status",
+                hint="try again when that run has finished",
+            ) from None
+        self._fd = fd
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
