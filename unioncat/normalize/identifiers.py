@@ -44,7 +44,10 @@ def isbn(raw: str, *, status: str = "valid", qualifier: str | None = None) -> Id
         if extra:
             quals.append(extra)
     if qualifier:
-        quals.insert(0, qualifier)
+        # The caller's qualifier (020 $q) gets the same cleaning as one written in $a, so
+        # "$q (pbk.)", "$q pbk." and "$a ... (pbk.)" all give "pbk".
+        given = [q for q in (_clean_qualifier(x) for x in qualifier.split(";")) if q]
+        quals[:0] = given
     qual = "; ".join(dict.fromkeys(quals)) or None
     try:
         value = _isbn.to_isbn13(_isbn.validate(digits))
@@ -86,8 +89,22 @@ def doi(raw: str) -> Identifier | None:
     m = _DOI.search(text)
     if not m:
         return None
-    value = m.group(1).rstrip(".,;)").lower()
+    value = _strip_doi_tail(m.group(1)).lower()
     return Identifier("doi", value, None, "valid", raw)
+
+
+def _strip_doi_tail(value: str) -> str:
+    """Drop punctuation that ends the sentence, not the DOI.
+
+    A closing parenthesis belongs to the DOI when it closes one opened inside it
+    (``10.1016/S0140-6736(09)61965-6``, ``10.1234/abc(1)``); only an unmatched one, as in
+    "(doi:10.1234/abc)", is trailing punctuation.
+    """
+    while value and value[-1] in ".,;)":
+        if value[-1] == ")" and value.count("(") >= value.count(")"):
+            break
+        value = value[:-1]
+    return value
 
 
 def lccn(raw: str, *, status: str = "valid") -> Identifier | None:
@@ -105,7 +122,9 @@ def lccn(raw: str, *, status: str = "valid") -> Identifier | None:
         else:
             text = left + right
     text = text.lower()
-    if not text or not re.fullmatch(r"[a-z]{0,3}\d{8,10}", text):
+    # A normalised LCCN is a prefix of up to three letters and either 8 digits (2-digit
+    # year + 6-digit serial) or 10 digits (4-digit year from 2001 + serial); 9 is neither.
+    if not text or not re.fullmatch(r"[a-z]{0,3}(?:\d{8}|\d{10})", text):
         if not text:
             return None
         status = "invalid" if status == "valid" else status

@@ -33,11 +33,18 @@ from unioncat.schemas.record import (
 
 _TRAILING = " /:;,=+"
 _YEAR = re.compile(r"(1[0-9]{3}|20[0-9]{2})")
-_PAGES = re.compile(r"(\d+)\s*(?:p\b|pp\b|pages?\b|s\.|S\.|leaves|ff?\.)", re.I)
-_G_VOLUME = re.compile(r"(?:v(?:ol)?\.?|Bd\.?|t\.)\s*(\d+[a-z]?)", re.I)
-_G_ISSUE = re.compile(r"(?:no\.?|n\.|issue|Heft|H\.|nr\.?)\s*(\d+[\-/]?\d*)", re.I)
-_G_PAGES = re.compile(r"(?:p\.?|pp\.?|S\.)\s*(\d+)\s*(?:[-\u2013]\s*(\d+))?", re.I)
-_G_COMPACT = re.compile(r"^\s*(\d+)(?::(\d+))?(?:\s*\((\d{4})\))?(?:<(\d+)>)?")
+# A pagination run is one or more numbered sequences before the unit: "247, 16 pages"
+# or "320, 11 p." is 247 and 16 pages, not 16 (roman sequences like "xii" are skipped).
+_PAGES = re.compile(
+    r"(\d+(?:\s*,\s*\[?\d+\]?)*)\s*(?:p\b|pp\b|pages?\b|s\.|S\.|leaves|ff?\.)", re.I
+)
+# \b before each caption: without it "Nov. 2004" read as "v. 2004", "Jan. 2004" as
+# issue "n. 2004" and "Sept. 2004" as page "p. 2004".
+_G_VOLUME = re.compile(r"\b(?:v(?:ol)?\.?|Bd\.?|t\.)\s*(\d+[a-z]?)", re.I)
+_G_ISSUE = re.compile(r"\b(?:no\.?|n\.|issue|Heft|H\.|nr\.?)\s*(\d+[\-/]?\d*)", re.I)
+_G_PAGES = re.compile(r"\b(?:p\.?|pp\.?|S\.)\s*(\d+)\s*(?:[-\u2013]\s*(\d+))?", re.I)
+# The 773 $q / $g enumeration "12:3<45" has no closing ">" (MARC 21 773 $q).
+_G_COMPACT = re.compile(r"^\s*(\d+)(?::(\d+))?(?:\s*\((\d{4})\))?(?:\s*<(\d+)>?)?")
 _RELATOR_PUNCT = " ,.;:"
 _SUBJECT_SCHEMES = {
     "0": "lcsh",
@@ -49,21 +56,50 @@ _SUBJECT_SCHEMES = {
 }
 _NAME_TAGS = {"100": "person", "110": "organization", "111": "meeting"}
 _ADDED_NAME_TAGS = {"700": "person", "710": "organization", "711": "meeting"}
-_856_RELATIONSHIP = {"0": "resource", "1": "version", "2": "related", "8": "none"}
+# 856 ind2=8 means "no display constant generated", which says nothing about the
+# relationship, so it maps to None like blank does (the schema knows only these three).
+_856_RELATIONSHIP = {"0": "resource", "1": "version", "2": "related"}
+# Only these 6XX fields name their thesaurus in indicator 2; in 653 indicator 2 is the
+# type of term (0 topical, 1 personal name, 2 corporate name...), not LCSH or MeSH.
+_SUBJECT_IND2_TAGS = frozenset({"600", "610", "611", "630", "647", "648", "650", "651", "655"})
+# Abbreviations of one to three letters whose final period is part of the text.
+_ABBREVIATIONS = frozenset(
+    """ed eds inc co ltd pub jr sr st dr mr mrs ms etc al bro cie no nos vol pt pts ser
+    rev enl cop ca pp ill col cm mm ff hr min sec izd off bd nr jg hft str éd tip
+    ont me del ind pa md vic va vt ga ky wis fla ore mo ala ark kan mex que""".split()
+)
+_INITIALS = re.compile(r"(?:[^\W\d_]\.)+")
 
 
 def clean(text: str | None) -> str | None:
     """Strip ISBD punctuation and whitespace at the ends; keep a final period only after
-    an initial or abbreviation (``Jr.``, ``J.``), where it is part of the text."""
+    an initial or abbreviation (``Jr.``, ``J.``, ``N.Y.``, ``2nd ed.``), where it is part
+    of the text.
+
+    The period used to be kept after any word of one to three letters, so "Cole, Tim."
+    and "The law." kept it while "Jarrett, Keith." lost it.  Square brackets that ISBD
+    opened in one subfield and closed in another ("$b [s.n., $c 1949?]") are dropped.
+    """
     if text is None:
         return None
     t = " ".join(text.split())
     t = t.strip(_TRAILING).strip()
-    if t.endswith(".") and not re.search(r"(\b[A-Z]|\b[A-Za-z]{1,3}|\.\.)\.$", t):
-        t = t[:-1].rstrip(_TRAILING)
+    t = _drop_final_period(t)
+    if t.count("[") != t.count("]"):
+        t = t.replace("[", "").replace("]", "").strip(_TRAILING).strip()
     if t.startswith("[") and t.endswith("]") and t.count("[") == 1:
         t = t[1:-1].strip()
+    t = _drop_final_period(t)
     return t or None
+
+
+def _drop_final_period(t: str) -> str:
+    if not t.endswith(".") or t.endswith(".."):
+        return t
+    last = t.rsplit(" ", 1)[-1].lstrip("([")
+    if _INITIALS.fullmatch(last) or last[:-1].lower() in _ABBREVIATIONS:
+        return t
+    return t[:-1].rstrip(_TRAILING)
 
 
 def _sub(field: pymarc.Field, *codes: str) -> list[str]:
@@ -111,17 +147,18 @@ def _identifiers(record: pymarc.Record) -> list[Identifier]:
     for f in record.get_fields("024"):
         source = (_first_sub(f, "2") or "").lower()
         for raw in _sub(f, "a"):
-            ident: Identifier | None = None
+            found: Identifier | None = None
             if f.indicator1 == "7" and source == "doi":
-                ident = idn.doi(raw)
+                found = idn.doi(raw)
             elif f.indicator1 == "2":
-                ident = idn.ismn(raw)
+                found = idn.ismn(raw)
             elif f.indicator1 == "3":
-                ident = Identifier("ean", re.sub(r"\D", "", raw), None, "valid", raw)
+                found = Identifier("ean", re.sub(r"\D", "", raw), None, "valid", raw)
             elif f.indicator1 == "7" and source in ("isni", "uri", "urn"):
-                ident = Identifier("uri" if source != "isni" else "isni", raw.strip(), None, "valid", raw)
-            if ident and ident.value:
-                out.append(ident)
+                scheme = "uri" if source != "isni" else "isni"
+                found = Identifier(scheme, raw.strip(), None, "valid", raw)
+            if found and found.value:
+                out.append(found)
     for f in record.get_fields("010"):
         for raw in _sub(f, "a"):
             ident = idn.lccn(raw)
@@ -172,7 +209,9 @@ def _name_identifiers(field: pymarc.Field) -> list[Identifier]:
         if "orcid.org/" in text:
             out.append(Identifier("orcid", text.rsplit("/", 1)[-1], None, "valid", raw))
         elif "isni" in text.lower():
-            out.append(Identifier("isni", re.sub(r"\D", "", text.rsplit("/", 1)[-1]), None, "valid", raw))
+            # keep the check character: an ISNI ends in a digit or X (ISO 27729)
+            isni = re.sub(r"[^\dX]", "", text.rsplit("/", 1)[-1].upper())
+            out.append(Identifier("isni", isni, None, "valid", raw))
         elif text.startswith("http"):
             out.append(Identifier("uri", text, None, "valid", raw))
         else:
@@ -268,7 +307,7 @@ def _languages(record: pymarc.Record) -> list[str]:
 def _page_count(extent: str | None) -> int | None:
     if not extent:
         return None
-    counts = [int(n) for n in _PAGES.findall(extent)]
+    counts = [int(n) for run in _PAGES.findall(extent) for n in re.findall(r"\d+", run)]
     return max(counts) if counts else None
 
 
@@ -281,9 +320,9 @@ def _subjects(record: pymarc.Record) -> list[Subject]:
         term = " -- ".join(p for p in parts if p)
         if not term:
             continue
-        scheme = _SUBJECT_SCHEMES.get(f.indicator2)
-        if f.indicator2 == "7":
-            scheme = _first_sub(f, "2")
+        scheme = _SUBJECT_SCHEMES.get(f.indicator2) if f.tag in _SUBJECT_IND2_TAGS else None
+        if f.indicator2 == "7" or f.tag not in _SUBJECT_IND2_TAGS:
+            scheme = _first_sub(f, "2") or scheme
         out.append(Subject(term=term, scheme=scheme))
     return out
 
@@ -305,7 +344,10 @@ def _series(record: pymarc.Record) -> list[Series]:
 
 
 def parse_related_parts(g: str) -> tuple[str | None, str | None, str | None, str | None]:
-    """Volume, issue, first and last page from a 773 $g such as ``Vol. 12, no. 3 (2004), p. 45-67``."""
+    """Volume, issue, first and last page from a 773 $g.
+
+    Such as ``Vol. 12, no. 3 (2004), p. 45-67`` or the compact ``12:3<45``.
+    """
     volume = issue = first = last = None
     m = _G_VOLUME.search(g)
     if m:
@@ -508,7 +550,10 @@ def map_record(marc: pymarc.Record, envelope: RawEnvelope) -> Record:
 
 @register("marc")
 def normalize(envelope: RawEnvelope) -> list[Record]:
-    """ISO 2709 or MARCXML bytes to one record (chapters from 505 come with the mapping depth work)."""
+    """ISO 2709 or MARCXML bytes to one record.
+
+    Chapters from 505 come with the mapping depth work.
+    """
     data = envelope.payload
     if envelope.format == "marcxml" or data.lstrip()[:1] == b"<":
         marc = read_marcxml(data)

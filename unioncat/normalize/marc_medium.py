@@ -26,7 +26,11 @@ _FORM = {
     "f": "print",
 }
 _007 = {"c": "electronic", "h": "microform", "t": "print"}
-_338 = {"cr": "electronic", "cd": "electronic", "ck": "electronic", "nc": "print", "no": "print"}
+# RDA carrier codes: every c* is a computer carrier and every h* a microform (before, a
+# microfiche "he" or an online "cz" fell through to weaker evidence); of the unmediated
+# n* carriers only the paper ones are print (not "nr" object, "nz" other).
+_338 = {"na": "print", "nb": "print", "nc": "print", "nn": "print", "no": "print"}
+_338_PREFIX = {"c": "electronic", "h": "microform"}
 _337 = {"c": "electronic", "h": "microform", "n": "print"}
 _337_TERMS = {"computer": "electronic", "microform": "microform", "unmediated": "print"}
 _EQUALIFIER = re.compile(r"\b(e-?book|electronic|online|pdf|epub|ebk|e-isbn|kindle|mobi)\b", re.I)
@@ -80,8 +84,10 @@ def medium(record: pymarc.Record, leader: str) -> tuple[str, list[str]]:
             return _007[code], [f"007/00={code}"]
     for f in record.get_fields("338"):
         for code in f.get_subfields("b"):
-            if code.strip() in _338:
-                return _338[code.strip()], [f"338$b={code.strip()}"]
+            c = code.strip().lower()
+            found = _338.get(c) or (_338_PREFIX.get(c[:1]) if len(c) == 2 else None)
+            if found:
+                return found, [f"338$b={c}"]
     for f in record.get_fields("337"):
         for code in f.get_subfields("b"):
             if code.strip() in _337:
@@ -106,6 +112,10 @@ def medium(record: pymarc.Record, leader: str) -> tuple[str, list[str]]:
     for f in record.get_fields("856"):
         if f.indicator2 == "0":
             return "electronic", ["856 ind2=0"]
+    if rtype == "m":
+        # A computer file (leader/06=m) whose 008/23 is blank (usual before 2008) and
+        # with no 007 or 33X is still electronic; DESIGN.md lists leader/06 as evidence.
+        return "electronic", ["leader/06=m"]
     if rtype in ("a", "t") and form == " ":
         return "print", [f"008/{pos}=blank"]
     return "unknown", []

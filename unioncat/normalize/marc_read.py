@@ -11,6 +11,7 @@ import pymarc
 from lxml import etree
 from pymarc import Field, Subfield
 from pymarc.exceptions import PymarcException
+from pymarc.field import Indicators
 
 from unioncat.errors import RecordError
 from unioncat.harvest.framing import MARCXML_NS, secure_xml_parser
@@ -19,6 +20,7 @@ _PARSER = secure_xml_parser()
 
 
 def read_iso2709(data: bytes) -> pymarc.Record:
+    """Decode one ISO 2709 record; every way it can be broken becomes a RecordError."""
     if len(data) < 24:
         raise RecordError(f"record is {len(data)} bytes, shorter than a 24-byte leader")
     head = data[:5]
@@ -30,18 +32,60 @@ def read_iso2709(data: bytes) -> pymarc.Record:
             f"leader says {declared} bytes but the record has {len(data)} "
             "(truncated or damaged record)"
         )
+    _check_structure(data)
     utf8 = data[9:10] == b"a"
     try:
-        return pymarc.Record(
-            data, to_unicode=True, force_utf8=utf8, utf8_handling="strict"
-        )
+        return _decode(data, utf8, "strict")
     except UnicodeDecodeError as exc:
         if not utf8:
             raise RecordError(f"MARC-8 text cannot be decoded: {exc}") from exc
-        try:
-            return pymarc.Record(data, to_unicode=True, force_utf8=True, utf8_handling="replace")
-        except PymarcException as exc2:
-            raise RecordError(f"{type(exc2).__name__}: {exc2}") from exc2
+    try:
+        # Bad bytes in subfield text are replaced (the record stays useful); bad bytes
+        # in a control field or an indicator still fail, and must fail as a RecordError.
+        return _decode(data, True, "replace")
+    except UnicodeDecodeError as exc:
+        raise RecordError(f"UTF-8 record (leader/09=a) cannot be decoded: {exc}") from exc
+
+
+def _check_structure(data: bytes) -> None:
+    """Leader and directory must be ASCII with numeric base address, lengths and offsets.
+
+    pymarc decodes them with ``ascii`` and ``int()``; a garbled byte there would surface
+    as a bare ``UnicodeDecodeError`` or ``ValueError`` (which for a UTF-8 record escaped
+    the retry below), so check them first and say which part is broken.
+    """
+    leader = data[:24]
+    if not leader.isascii():
+        raise RecordError(f"leader contains non-ASCII bytes: {leader!r}")
+    base = data[12:17]
+    if not base.isdigit():
+        raise RecordError(f"leader/12-16 base address of data is not numeric: {base!r}")
+    base_address = int(base)
+    if base_address < 25 or base_address > len(data):
+        raise RecordError(
+            f"leader/12-16 base address {base_address} lies outside the {len(data)}-byte record"
+        )
+    directory = data[24 : base_address - 1]
+    if not directory.isascii() or len(directory) % 12:
+        raise RecordError("directory is damaged (not ASCII or not a multiple of 12 bytes)")
+    for i in range(0, len(directory), 12):
+        if not directory[i + 3 : i + 12].isdigit():
+            entry = directory[i : i + 12]
+            raise RecordError(
+                f"directory entry {i // 12} has a non-numeric length or offset: {entry!r}"
+            )
+
+
+def _decode(data: bytes, utf8: bool, handling: str) -> pymarc.Record:
+    """pymarc's reader with its structural errors turned into RecordError.
+
+    ``UnicodeDecodeError`` is a ``ValueError``; it is re-raised as is so the caller can
+    retry with replacement characters.
+    """
+    try:
+        return pymarc.Record(data, to_unicode=True, force_utf8=utf8, utf8_handling=handling)
+    except UnicodeDecodeError:
+        raise
     except PymarcException as exc:
         raise RecordError(f"{type(exc).__name__}: {exc}") from exc
     except (ValueError, IndexError) as exc:
@@ -71,17 +115,17 @@ def read_marcxml(data: bytes) -> pymarc.Record:
             text = (child.text or "").ljust(24)[:24]
             record.leader = pymarc.Leader(text)
         elif name == "controlfield":
-            record.add_field(Field(tag=child.get("tag", ""), data=child.text or ""))
+            record.fields.append(Field(tag=child.get("tag", ""), data=child.text or ""))
         elif name == "datafield":
             subfields = [
                 Subfield(code=sf.get("code", ""), value=sf.text or "")
                 for sf in child
                 if isinstance(sf.tag, str) and _local(sf.tag) == "subfield"
             ]
-            record.add_field(
+            record.fields.append(
                 Field(
                     tag=child.get("tag", ""),
-                    indicators=[child.get("ind1", " "), child.get("ind2", " ")],
+                    indicators=Indicators(child.get("ind1", " "), child.get("ind2", " ")),
                     subfields=subfields,
                 )
             )

@@ -1,0 +1,971 @@
+"""The MARC normalizer (unioncat/normalize/marc.py, marc_read.py, marc_medium.py).
+
+Every record here is built in the test with pymarc, serialised to ISO 2709 (or MARCXML)
+and run through ``NORMALIZERS["marc"]`` exactly as the pipeline does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pymarc
+import pytest
+from pymarc import Field, Leader, Subfield
+from pymarc.field import Indicators
+
+from unioncat.errors import RecordError
+from unioncat.harvest.base import RawEnvelope
+from unioncat.harvest.framing import iter_frames
+from unioncat.normalize import NORMALIZERS
+from unioncat.normalize.marc import clean, parse_related_parts
+from unioncat.schemas.record import Access, Identifier, Record, Relation, Subject
+
+FETCHED = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+BOOK_LEADER = "00000cam a2200000 i 4500"
+# 008 for a book: 07-10 date1 2019, 15-17 place, 23 form of item blank, 24-27 contents,
+# 29 conference, 35-37 language.
+BOOK_008 = "190415s2019    enk           000 0 eng d"
+assert len(BOOK_008) == 40
+
+FieldSpec = tuple[str, str, list[str]]
+
+
+def with_008(changes: dict[int, str], base: str = BOOK_008) -> str:
+    """The 008 with single positions replaced: ``{23: "o"}`` sets the form of item."""
+    chars = list(base)
+    for pos, value in changes.items():
+        chars[pos : pos + len(value)] = list(value)
+    assert len(chars) == 40
+    return "".join(chars)
+
+
+def marc(
+    fields: list[FieldSpec] | None = None,
+    *,
+    leader: str = BOOK_LEADER,
+    control: str | None = "rec-1",
+    f008: str | None = BOOK_008,
+    controls: dict[str, str] | None = None,
+    title: str | None = "A title",
+) -> pymarc.Record:
+    """A UTF-8 MARC record; ``fields`` are (tag, indicators, [code, value, ...])."""
+    fields = fields or []
+    r = pymarc.Record(force_utf8=True)
+    r.leader = Leader(leader)
+    if control is not None:
+        r.fields.append(Field(tag="001", data=control))
+    for tag, data in (controls or {}).items():
+        r.fields.append(Field(tag=tag, data=data))
+    if f008 is not None:
+        r.fields.append(Field(tag="008", data=f008))
+    if title is not None and not any(tag == "245" for tag, _, _ in fields):
+        r.fields.append(
+            Field(tag="245", indicators=Indicators("1", "0"), subfields=[Subfield("a", title)])
+        )
+    for tag, ind, subs in fields:
+        r.fields.append(
+            Field(
+                tag=tag,
+                indicators=Indicators(ind[0], ind[1]),
+                subfields=[Subfield(subs[i], subs[i + 1]) for i in range(0, len(subs), 2)],
+            )
+        )
+    return r
+
+
+def to_xml(record: pymarc.Record, *, namespace: bool = True) -> bytes:
+    xml: bytes = pymarc.record_to_xml(record, namespace=namespace)  # type: ignore[no-untyped-call]
+    return xml
+
+
+def envelope(payload: bytes, fmt: str = "marc21") -> RawEnvelope:
+    return RawEnvelope(
+        source="test-src",
+        source_id="file.mrc#0",
+        format=fmt,
+        payload=payload,
+        fetched_at=FETCHED,
+    )
+
+
+def normalize_payload(payload: bytes, fmt: str = "marc21") -> Record:
+    records = NORMALIZERS["marc"](envelope(payload, fmt))
+    assert len(records) == 1
+    return records[0]
+
+
+def normalize(record: pymarc.Record, fmt: str = "marc21") -> Record:
+    if fmt == "marcxml":
+        return normalize_payload(to_xml(record), "marcxml")
+    return normalize_payload(record.as_marc(), "marc21")
+
+
+def idents(rec: Record, scheme: str) -> list[Identifier]:
+    return [i for i in rec.identifiers if i.scheme == scheme]
+
+
+# ================================================================ type
+
+
+TYPE_CASES: list[tuple[str, str, list[FieldSpec], str]] = [
+    (BOOK_LEADER, BOOK_008, [], "book"),
+    ("00000caa a2200000 i 4500", BOOK_008, [], "book_chapter"),  # leader/07 a
+    ("00000cab a2200000 i 4500", BOOK_008, [], "journal_article"),  # leader/07 b
+    ("00000cas a2200000 i 4500", BOOK_008, [], "journal"),  # leader/07 s
+    ("00000cai a2200000 i 4500", BOOK_008, [], "journal"),  # integrating resource
+    ("00000cam a2200000 ia4500", BOOK_008, [], "book_set"),  # leader/19 a
+    (BOOK_LEADER, with_008({24: "m"}), [], "thesis"),  # 008/24-27 contents
+    (BOOK_LEADER, BOOK_008, [("502", "  ", ["a", "Thesis (Ph. D.)"])], "thesis"),
+    (BOOK_LEADER, with_008({29: "1"}), [], "proceedings"),  # 008/29 conference
+    (BOOK_LEADER, BOOK_008, [("111", "2 ", ["a", "Symposium on X"])], "proceedings"),
+    (BOOK_LEADER, with_008({24: "t"}), [], "report"),
+    ("00000cmm a2200000 i 4500", with_008({26: "a"}), [], "dataset"),  # numeric data
+    ("00000cmm a2200000 i 4500", with_008({26: "b"}), [], "other"),  # program
+    ("00000cjm a2200000 i 4500", BOOK_008, [], "other"),  # sound recording
+    ("00000ctm a2200000 i 4500", BOOK_008, [], "book"),  # manuscript text
+]
+
+
+@pytest.mark.parametrize(
+    ("leader", "f008", "fields", "expected"),
+    TYPE_CASES,
+    ids=[f"{c[3]}-{i}" for i, c in enumerate(TYPE_CASES)],
+)
+def test_record_type_from_leader_and_008(
+    leader: str, f008: str, fields: list[FieldSpec], expected: str
+) -> None:
+    assert normalize(marc(fields, leader=leader, f008=f008)).type == expected
+
+
+# ================================================================ medium
+
+MAP_LEADER = "00000cem a2200000 i 4500"
+COMPUTER_LEADER = "00000cmm a2200000 i 4500"
+GRAPHIC_LEADER = "00000ckm a2200000 i 4500"
+
+
+MEDIUM_CASES: list[tuple[str, str, list[FieldSpec], str, list[str]]] = [
+    # 008 form of item: position 23 for books, 29 for maps and visual materials
+    (BOOK_LEADER, with_008({23: "o"}), [], "electronic", ["008/23=o"]),
+    (BOOK_LEADER, with_008({23: "s"}), [], "electronic", ["008/23=s"]),
+    (BOOK_LEADER, with_008({23: "b"}), [], "microform", ["008/23=b"]),
+    (BOOK_LEADER, with_008({23: "r"}), [], "print", ["008/23=r"]),
+    (BOOK_LEADER, with_008({23: "d"}), [], "print", ["008/23=d"]),
+    (MAP_LEADER, with_008({29: "o"}), [], "electronic", ["008/29=o"]),
+    (GRAPHIC_LEADER, with_008({29: "a"}), [], "microform", ["008/29=a"]),
+    # 338 carrier type, 337 media type
+    (BOOK_LEADER, BOOK_008, [("338", "  ", ["a", "online resource", "b", "cr"])],
+     "electronic", ["338$b=cr"]),
+    (BOOK_LEADER, BOOK_008, [("338", "  ", ["a", "microfiche", "b", "he"])],
+     "microform", ["338$b=he"]),
+    (BOOK_LEADER, BOOK_008, [("338", "  ", ["a", "volume", "b", "nc"])],
+     "print", ["338$b=nc"]),
+    (BOOK_LEADER, BOOK_008, [("337", "  ", ["a", "computer", "b", "c"])],
+     "electronic", ["337$b=c"]),
+    (BOOK_LEADER, BOOK_008, [("337", "  ", ["a", "Microform"])],
+     "microform", ["337$a=microform"]),
+    # 245 $h general material designation
+    (BOOK_LEADER, BOOK_008,
+     [("245", "10", ["a", "Rivers", "h", "[electronic resource] /"])],
+     "electronic", ["245$h"]),
+    (BOOK_LEADER, BOOK_008, [("245", "10", ["a", "Rivers", "h", "[microform] /"])],
+     "microform", ["245$h"]),
+    # 020 $q qualifier
+    (BOOK_LEADER, BOOK_008, [("020", "  ", ["a", "9780198812364", "q", "ebook"])],
+     "electronic", ["020$q"]),
+    (BOOK_LEADER, BOOK_008, [("020", "  ", ["a", "9780198812357", "q", "pbk."])],
+     "print", ["020$q"]),
+    # an 856 to the resource itself
+    (BOOK_LEADER, BOOK_008, [("856", "40", ["u", "https://example.org/book"])],
+     "electronic", ["856 ind2=0"]),
+    # ... but not to a related resource: falls back to print for text
+    (BOOK_LEADER, BOOK_008, [("856", "42", ["u", "https://example.org/toc"])],
+     "print", ["008/23=blank"]),
+    # computer file with a blank 008/23 and nothing else: leader/06 decides
+    (COMPUTER_LEADER, BOOK_008, [], "electronic", ["leader/06=m"]),
+    # a graphic with nothing to go on
+    (GRAPHIC_LEADER, BOOK_008, [], "unknown", []),
+]
+
+
+@pytest.mark.parametrize(
+    ("leader", "f008", "fields", "medium", "evidence"),
+    MEDIUM_CASES,
+    ids=[f"{c[3]}-{c[4][0] if c[4] else 'none'}" for c in MEDIUM_CASES],
+)
+def test_medium_and_its_evidence(
+    leader: str, f008: str, fields: list[FieldSpec], medium: str, evidence: list[str]
+) -> None:
+    rec = normalize(marc(fields, leader=leader, f008=f008))
+    assert (rec.medium, rec.medium_evidence) == (medium, evidence)
+
+
+@pytest.mark.parametrize(
+    ("f007", "medium"),
+    [("cr |n|||||||||", "electronic"), ("he bmb024baca", "microform"), ("ta", "print")],
+)
+def test_medium_from_007(f007: str, medium: str) -> None:
+    rec = normalize(marc(controls={"007": f007}))
+    assert rec.medium == medium
+    assert rec.medium_evidence == [f"007/00={f007[0]}"]
+
+
+def test_008_decides_before_weaker_evidence() -> None:
+    """Print in 008/23 wins over an 856 link and an e-book qualifier."""
+    rec = normalize(
+        marc(
+            [
+                ("020", "  ", ["a", "9780198812364", "q", "ebook"]),
+                ("856", "40", ["u", "https://example.org/book"]),
+            ],
+            f008=with_008({23: "r"}),
+        )
+    )
+    assert (rec.medium, rec.medium_evidence) == ("print", ["008/23=r"])
+
+
+def test_map_form_of_item_is_read_at_29_not_23() -> None:
+    rec = normalize(marc(leader=MAP_LEADER, f008=with_008({23: "o", 29: "a"})))
+    assert (rec.medium, rec.medium_evidence) == ("microform", ["008/29=a"])
+
+
+# ================================================================ title
+
+
+def test_title_subtitle_and_part_number_and_name() -> None:
+    rec = normalize(
+        marc(
+            [
+                (
+                    "245",
+                    "14",
+                    [
+                        "a", "The river archives.",
+                        "n", "Part 2,",
+                        "p", "Water and memory :",
+                        "b", "a history of the city /",
+                        "c", "Adaeze Okafor.",
+                    ],
+                )
+            ]
+        )
+    )
+    assert rec.title == "The river archives"
+    assert rec.subtitle == "a history of the city"
+    assert rec.part is not None
+    assert (rec.part.number, rec.part.name) == ("Part 2", "Water and memory")
+
+
+def test_title_without_part_has_no_part() -> None:
+    rec = normalize(marc([("245", "10", ["a", "Salt roads :", "b", "a novel /"])]))
+    assert (rec.title, rec.subtitle, rec.part) == ("Salt roads", "a novel", None)
+
+
+def test_title_keeps_final_abbreviation_but_not_a_short_word() -> None:
+    assert normalize(marc(title="Out of the box.")).title == "Out of the box"
+    assert normalize(marc(title="Letters to J.")).title == "Letters to J."
+    assert normalize(marc(title="Waiting ...")).title == "Waiting ..."
+
+
+def test_title_variants_and_original_script() -> None:
+    rec = normalize(
+        marc(
+            [
+                ("245", "10", ["6", "880-02", "a", "Shan shui yu cheng shi /"]),
+                ("246", "31", ["a", "Mountains, water and the city"]),
+                ("880", "10", ["6", "245-02/$1", "a", "山水与城市 /"]),
+            ]
+        )
+    )
+    assert rec.title == "Shan shui yu cheng shi"
+    assert rec.title_variants == ["Mountains, water and the city"]
+    assert rec.title_original_script == "山水与城市"
+
+
+# ================================================================ contributors
+
+
+def test_contributors_with_roles_and_identifiers() -> None:
+    rec = normalize(
+        marc(
+            [
+                ("100", "1 ", ["a", "Okafor, Adaeze,", "e", "author.",
+                               "0", "https://orcid.org/0000-0002-1825-0097"]),
+                ("700", "1 ", ["a", "Lindqvist, Maren,", "e", "editor,", "4", "edt",
+                               "0", "(DE-588)118540238",
+                               "1", "http://www.wikidata.org/entity/Q42"]),
+                ("700", "1 ", ["a", "Cole, Tim.", "0", "(isni)000000012144843X"]),
+                ("710", "2 ", ["a", "Riverbank University.", "b", "Press,", "e", "publisher."]),
+                ("700", "12", ["a", "Shakespeare, William,", "t", "Hamlet."]),  # name/title
+            ]
+        )
+    )
+    names = [c.name for c in rec.contributors]
+    assert names == [
+        "Okafor, Adaeze",
+        "Lindqvist, Maren",
+        "Cole, Tim",
+        "Riverbank University Press",
+    ]
+    okafor, lindqvist, cole, press = rec.contributors
+    assert (okafor.family, okafor.given, okafor.role, okafor.kind) == (
+        "Okafor", "Adaeze", "author", "person",
+    )
+    assert [(i.scheme, i.value) for i in okafor.identifiers] == [
+        ("orcid", "0000-0002-1825-0097")
+    ]
+    assert lindqvist.role == "editor; edt"
+    assert [(i.scheme, i.value) for i in lindqvist.identifiers] == [
+        ("local", "(DE-588)118540238"),
+        ("uri", "http://www.wikidata.org/entity/Q42"),
+    ]
+    assert cole.role is None  # an added entry without $e/$4 has no role
+    # the ISNI check character X is part of the number
+    assert [(i.scheme, i.value) for i in cole.identifiers] == [("isni", "000000012144843X")]
+    assert (press.kind, press.role, press.family) == ("organization", "publisher", None)
+
+
+def test_main_entry_without_relator_is_the_author() -> None:
+    rec = normalize(marc([("100", "0 ", ["a", "Voltaire,", "d", "1694-1778."])]))
+    (c,) = rec.contributors
+    assert (c.name, c.given, c.family, c.role) == ("Voltaire", "Voltaire", None, "author")
+
+
+def test_meeting_name() -> None:
+    meeting = ("111", "2 ", ["a", "Symposium on Rivers", "n", "(3rd :", "d", "2019)"])
+    (c,) = normalize(marc([meeting])).contributors
+    assert (c.kind, c.name, c.role) == ("meeting", "Symposium on Rivers (3rd : 2019)", None)
+
+
+# ================================================================ publication
+
+
+def test_264_publication_is_preferred_over_260() -> None:
+    rec = normalize(
+        marc(
+            [
+                ("260", "  ", ["a", "London :", "b", "Old House,", "c", "1999."]),
+                ("264", " 4", ["c", "©2018"]),
+                ("264", " 1", ["a", "Oxford :", "b", "Riverbank University Press,", "c", "2019."]),
+            ]
+        )
+    )
+    assert (rec.place, rec.publisher, rec.date, rec.year) == (
+        "Oxford",
+        "Riverbank University Press",
+        "2019",
+        2019,
+    )
+
+
+def test_260_when_there_is_no_264_1() -> None:
+    rec = normalize(
+        marc(
+            [
+                ("264", " 3", ["a", "Leeds :", "b", "Printer,", "c", "2000."]),
+                ("260", "  ", ["a", "New York :", "b", "Pelican House,", "c", "c1987."]),
+            ],
+            f008=with_008({7: "uuuu"}),
+        )
+    )
+    assert (rec.place, rec.publisher, rec.date) == ("New York", "Pelican House", "c1987")
+    assert rec.year == 1987  # 008 date1 unknown: the year comes from $c
+
+
+def test_year_prefers_008_date1() -> None:
+    rec = normalize(marc([("264", " 1", ["c", "[2020?]"])], f008=with_008({7: "2019"})))
+    assert rec.year == 2019
+    assert rec.date == "2020?"
+
+
+def test_brackets_split_across_subfields_are_dropped() -> None:
+    rec = normalize(marc([("260", "  ", ["a", "[S.l. :", "b", "s.n.],", "c", "1949."])]))
+    assert (rec.place, rec.publisher, rec.date) == ("S.l.", "s.n.", "1949")
+
+
+def test_edition() -> None:
+    assert normalize(marc([("250", "  ", ["a", "Second edition."])])).edition == "Second edition"
+    assert normalize(marc([("250", "  ", ["a", "2nd ed."])])).edition == "2nd ed."
+    rec = normalize(marc([("250", "  ", ["a", "3rd ed. /", "b", "rev. by J. Smith."])]))
+    assert rec.edition == "3rd ed. / rev. by J. Smith"
+
+
+# ================================================================ language, extent
+
+
+def test_language_from_008_and_041() -> None:
+    rec = normalize(marc([("041", "1 ", ["a", "engfre", "a", "ger", "h", "rus"])]))
+    assert rec.language == ["eng", "fre", "ger"]  # $h is the original, not this text
+
+
+def test_language_undetermined_in_008_is_left_out() -> None:
+    rec = normalize(marc([("041", "0 ", ["a", "lat"])], f008=with_008({35: "und"})))
+    assert rec.language == ["lat"]
+
+
+@pytest.mark.parametrize(
+    ("extent", "written", "pages"),
+    [
+        ("xii, 318 pages :", "xii, 318 pages", 318),
+        ("247, 16 pages ;", "247, 16 pages", 247),  # two sequences: not the last one
+        ("320, 11 p.", "320, 11 p.", 320),
+        ("1 online resource (xii, 318 pages)", "1 online resource (xii, 318 pages)", 318),
+        ("320 p., [11] leaves of plates :", "320 p., [11] leaves of plates", 320),
+        ("iv, 291 leaves ;", "iv, 291 leaves", 291),
+        ("2 sound discs (3 hr. 16 min.) ;", "2 sound discs (3 hr. 16 min.)", None),
+    ],
+)
+def test_extent_and_page_count(extent: str, written: str, pages: int | None) -> None:
+    rec = normalize(marc([("300", "  ", ["a", extent, "c", "24 cm"])]))
+    assert (rec.extent, rec.page_count) == (written, pages)
+
+
+# ================================================================ identifiers
+
+
+def test_isbns_from_020() -> None:
+    rec = normalize(
+        marc(
+            [
+                ("020", "  ", ["a", "0-19-881234-5", "q", "hardback"]),
+                ("020", "  ", ["a", "9780198812357", "q", "(pbk.)"]),
+                ("020", "  ", ["a", "0394558391 (cloth)"]),
+                ("020", "  ", ["z", "0-19-881234-5", "q", "print"]),  # cancelled
+                ("020", "  ", ["a", "9780198812358"]),  # bad checksum
+            ]
+        )
+    )
+    got = [(i.value, i.qualifier, i.status) for i in idents(rec, "isbn")]
+    assert got == [
+        ("9780198812340", "hardback", "valid"),
+        ("9780198812357", "pbk", "valid"),
+        ("9780394558394", "cloth", "valid"),
+        ("9780198812340", "print", "cancelled"),
+        ("9780198812358", None, "invalid"),
+    ]
+    assert idents(rec, "isbn")[0].raw == "0-19-881234-5"
+
+
+def test_issn_issn_l_incorrect_and_cancelled() -> None:
+    rec = normalize(
+        marc(
+            [("022", "0 ", ["a", "1476-4687", "l", "0028-0836", "y", "0028-0837",
+                            "z", "2434-561X"])],
+            leader="00000cas a2200000 a 4500",
+        )
+    )
+    got = [(i.scheme, i.value, i.status) for i in rec.identifiers]
+    assert got == [
+        ("issn", "1476-4687", "valid"),
+        ("issn_l", "0028-0836", "valid"),
+        ("issn", "0028-0837", "invalid"),
+        ("issn", "2434-561X", "cancelled"),
+    ]
+
+
+def test_doi_from_024_and_856_once() -> None:
+    rec = normalize(
+        marc(
+            [
+                ("024", "7 ", ["a", "10.9999/JES.2021.0345", "2", "doi"]),
+                ("024", "7 ", ["a", "10.9999/other", "2", "hdl"]),  # not a DOI scheme
+                ("024", "8 ", ["a", "10.9999/unspecified"]),
+                ("856", "40", ["u", "https://doi.org/10.9999/JES.2021.0345"]),
+                ("856", "40", ["u", "http://dx.doi.org/10.9999/Second.DOI"]),
+            ]
+        )
+    )
+    dois = [(i.value, i.status) for i in idents(rec, "doi")]
+    assert dois == [("10.9999/jes.2021.0345", "valid"), ("10.9999/second.doi", "valid")]
+
+
+def test_lccn_normalised_by_the_loc_rule() -> None:
+    rec = normalize(marc([("010", "  ", ["a", "n 79-1234", "z", "   50014073 "])]))
+    got = [(i.value, i.status, i.raw) for i in idents(rec, "lccn")]
+    assert got == [("n79001234", "valid", "n 79-1234"), ("50014073", "cancelled", "   50014073 ")]
+
+
+def test_oclc_number_from_035_and_001() -> None:
+    rec = normalize(
+        marc(
+            [
+                ("035", "  ", ["a", "(OCoLC)ocm00012345"]),
+                ("035", "  ", ["a", "(DE-599)ZDB12345"]),  # another agency's number
+                ("035", "  ", ["z", "(OCoLC)99999"]),  # cancelled/invalid: not used
+            ]
+        )
+    )
+    assert [i.value for i in idents(rec, "oclc")] == ["12345"]
+    assert idents(rec, "oclc")[0].raw == "(OCoLC)ocm00012345"
+
+
+@pytest.mark.parametrize(
+    ("control", "controls", "expected"),
+    [
+        ("ocn123456789", {}, ["123456789"]),
+        ("12345", {"003": "OCoLC"}, ["12345"]),
+        ("12345", {"003": "DLC"}, []),
+    ],
+)
+def test_oclc_number_from_001(control: str, controls: dict[str, str], expected: list[str]) -> None:
+    rec = normalize(marc(control=control, controls=controls))
+    assert [i.value for i in idents(rec, "oclc")] == expected
+    assert rec.source_id == control
+
+
+def test_ismn_and_ean_from_024() -> None:
+    rec = normalize(
+        marc([("024", "2 ", ["a", "M-2306-7118-7"]), ("024", "3 ", ["a", "4 006381 333931"])])
+    )
+    assert [(i.scheme, i.value) for i in rec.identifiers] == [
+        ("ismn", "9790230671187"),
+        ("ean", "4006381333931"),
+    ]
+
+
+# ================================================================ subjects
+
+
+def test_subjects_with_scheme() -> None:
+    rec = normalize(
+        marc(
+            [
+                ("650", " 0", ["a", "Rivers", "x", "History."]),
+                ("650", " 2", ["a", "Water Pollution"]),
+                ("651", " 7", ["a", "England", "2", "fast"]),
+                ("600", "10", ["a", "Okafor, Adaeze,", "d", "1970-"]),
+                ("655", " 7", ["a", "Essays.", "2", "lcgft"]),
+                ("650", " 4", ["a", "Local heading"]),
+                ("653", " 0", ["a", "urban rivers"]),  # ind2 0 is "topical", not LCSH
+                ("653", " 2", ["a", "Riverbank University"]),  # 2 is "corporate", not MeSH
+            ]
+        )
+    )
+    assert rec.subjects == [
+        Subject("Rivers -- History", "lcsh"),
+        Subject("Water Pollution", "mesh"),
+        Subject("England", "fast"),
+        Subject("Okafor, Adaeze -- 1970-", "lcsh"),
+        Subject("Essays", "lcgft"),
+        Subject("Local heading", None),
+        Subject("urban rivers", None),
+        Subject("Riverbank University", None),
+    ]
+
+
+# ================================================================ host, relations, access
+
+
+def test_773_host_with_parsed_g() -> None:
+    rec = normalize(
+        marc(
+            [
+                ("773", "0 ", ["t", "Journal of estuarine studies", "x", "1476-4687",
+                               "w", "(OCoLC)12345678",
+                               "g", "Vol. 27, no. 3 (2021), p. 45-67"]),
+            ],
+            leader="00000nab a2200000 a 4500",
+        )
+    )
+    assert rec.type == "journal_article"
+    host = rec.host
+    assert host is not None
+    assert host.title == "Journal of estuarine studies"
+    assert (host.volume, host.issue, host.first_page, host.last_page) == ("27", "3", "45", "67")
+    assert [(i.scheme, i.value) for i in host.identifiers] == [
+        ("issn", "1476-4687"),
+        ("oclc", "12345678"),
+    ]
+    assert host.raw is not None and "Vol. 27" in host.raw
+
+
+@pytest.mark.parametrize(
+    ("g", "expected"),
+    [
+        ("Vol. 12, no. 3 (2004), p. 45-67", ("12", "3", "45", "67")),
+        ("v. 7 (2001), p. 12", ("7", None, "12", None)),
+        ("Bd. 5, H. 2 (1999), S. 12-30", ("5", "2", "12", "30")),
+        ("Vol. 3, issue 4, pp. 1\u20139", ("3", "4", "1", "9")),
+        ("12:3<45", ("12", "3", "45", None)),  # the compact 773 $q form
+        ("12:3(2004)<45>", ("12", "3", "45", None)),
+        # month names must not read as captions: "Nov." is not "v.", "Jan." not "n.",
+        # "Sept." not "p."
+        ("No. 3 (Nov. 2004), p. 45-67", (None, "3", "45", "67")),
+        ("Vol. 3 (Jan. 2004), p. 5-10", ("3", None, "5", "10")),
+        ("Vol. 9 (Sept. 2004)", ("9", None, None, None)),
+    ],
+)
+def test_parse_related_parts(
+    g: str, expected: tuple[str | None, str | None, str | None, str | None]
+) -> None:
+    assert parse_related_parts(g) == expected
+
+
+def test_776_other_format_relation_with_identifiers() -> None:
+    rec = normalize(
+        marc(
+            [
+                ("776", "08", ["i", "Online version:", "a", "Okafor, Adaeze.",
+                               "t", "River archives.", "d", "Oxford : RUP, 2019",
+                               "z", "9780198812364", "w", "(OCoLC)1089955555",
+                               "w", "(DLC)  2019012345"]),
+                ("780", "00", ["t", "Estuary notes", "x", "0028-0836"]),
+            ]
+        )
+    )
+    assert rec.relations == [
+        Relation(
+            type="other_format",
+            title="River archives",
+            identifiers=[
+                Identifier("isbn", "9780198812364", None, "valid", "9780198812364"),
+                Identifier("oclc", "1089955555", None, "valid", "(OCoLC)1089955555"),
+                Identifier("lccn", "2019012345", None, "valid", "  2019012345"),
+            ],
+            note="Online version",
+        ),
+        Relation(
+            type="preceding",
+            title="Estuary notes",
+            identifiers=[Identifier("issn", "0028-0836", None, "valid", "0028-0836")],
+        ),
+    ]
+
+
+def test_856_access_links_and_relationship() -> None:
+    rec = normalize(
+        marc(
+            [
+                ("856", "40", ["u", "https://ebooks.example.org/9780198812364",
+                               "z", "Available to subscribers"]),
+                ("856", "41", ["u", "https://archive.example.org/copy"]),
+                ("856", "42", ["3", "Table of contents", "u", "https://example.org/toc"]),
+                ("856", "4 ", ["u", "https://ezproxy.example.edu/login?url=https://x.org"]),
+                ("856", "48", ["u", "https://example.org/no-display-constant"]),
+            ]
+        )
+    )
+    assert rec.access == [
+        Access(url="https://ebooks.example.org/9780198812364", kind="unknown",
+               relationship="resource", note="Available to subscribers"),
+        Access(url="https://archive.example.org/copy", relationship="version"),
+        Access(url="https://example.org/toc", relationship="related", note="Table of contents"),
+        Access(url="https://ezproxy.example.edu/login?url=https://x.org", kind="proxy"),
+        # ind2 8 ("no display constant generated") says nothing about the relationship
+        Access(url="https://example.org/no-display-constant", relationship=None),
+    ]
+
+
+# ================================================================ envelope and provenance
+
+
+def test_provenance_fields() -> None:
+    rec = normalize(marc(controls={"005": "20240301101500.0"}))
+    assert (rec.source, rec.source_id, rec.source_format) == ("test-src", "rec-1", "marc21")
+    assert rec.harvested_at == FETCHED
+    assert rec.datestamp == "20240301101500.0"
+    assert rec.raw_ref == "test-src|file.mrc#0"
+    assert rec.deleted is False
+    assert rec.id == normalize(marc(title="Another title")).id  # minted from source + 001
+
+
+def test_record_without_001_takes_the_envelope_id() -> None:
+    rec = normalize(marc(control=None))
+    assert rec.source_id == "file.mrc#0"
+
+
+def test_deleted_record_from_leader_05() -> None:
+    assert normalize(marc(leader="00000dam a2200000 i 4500")).deleted is True
+
+
+# ================================================================ MARCXML == ISO 2709
+
+
+def rich_record() -> pymarc.Record:
+    return marc(
+        [
+            ("010", "  ", ["a", "  2019012345"]),
+            ("020", "  ", ["a", "0-19-881234-5", "q", "hardback"]),
+            ("020", "  ", ["z", "9780198812364", "q", "ebook"]),
+            ("022", "  ", ["a", "1476-4687"]),
+            ("024", "7 ", ["a", "10.9999/RBUP.001", "2", "doi"]),
+            ("035", "  ", ["a", "(OCoLC)ocn1089912345"]),
+            ("041", "0 ", ["a", "eng", "a", "fre"]),
+            ("100", "1 ", ["a", "Okafor, Adaeze,", "e", "author.",
+                           "0", "https://orcid.org/0000-0002-1825-0097"]),
+            ("245", "14", ["6", "880-01", "a", "The river archives :",
+                           "b", "water, mémoire et la ville /", "c", "Adaeze Okafor."]),
+            ("250", "  ", ["a", "Second edition."]),
+            ("264", " 1", ["a", "Oxford :", "b", "Riverbank University Press,", "c", "2019."]),
+            ("300", "  ", ["a", "xii, 318 pages :", "b", "illustrations ;", "c", "24 cm"]),
+            ("337", "  ", ["a", "unmediated", "b", "n", "2", "rdamedia"]),
+            ("338", "  ", ["a", "volume", "b", "nc", "2", "rdacarrier"]),
+            ("490", "1 ", ["a", "Urban histories ;", "v", "7"]),
+            ("520", "  ", ["a", "How cities remember their rivers — «Flüsse» & water."]),
+            ("650", " 0", ["a", "Rivers", "x", "History."]),
+            ("700", "1 ", ["a", "Lindqvist, Maren,", "e", "editor."]),
+            ("773", "0 ", ["t", "Urban water", "g", "Vol. 2, no. 1 (2019), p. 3-9"]),
+            ("776", "08", ["i", "Online version:", "t", "River archives.",
+                           "z", "9780198812364", "w", "(OCoLC)1089955555"]),
+            ("830", " 0", ["a", "Urban histories ;", "v", "7."]),
+            ("856", "41", ["u", "https://example.org/rivers"]),
+            ("880", "14", ["6", "245-01/$1", "a", "河流档案 /"]),
+        ],
+        controls={"003": "XX-ExLib", "005": "20240301101500.0"},
+    )
+
+
+def test_marcxml_and_iso2709_give_the_same_record() -> None:
+    from_iso = normalize(rich_record(), "marc21")
+    from_xml = normalize(rich_record(), "marcxml")
+    assert from_iso.source_format == "marc21"
+    assert from_xml.source_format == "marcxml"
+    assert dataclasses.replace(from_xml, source_format="marc21") == from_iso
+    # and the record is actually rich, so the comparison means something
+    assert from_iso.title == "The river archives"
+    assert from_iso.subtitle == "water, mémoire et la ville"
+    assert from_iso.abstract == "How cities remember their rivers — «Flüsse» & water."
+    assert from_iso.title_original_script == "河流档案"
+    assert [i.scheme for i in from_iso.identifiers] == [
+        "isbn", "isbn", "issn", "doi", "lccn", "oclc"
+    ]
+    assert from_iso.host is not None and from_iso.relations and from_iso.series
+
+
+def test_marcxml_collection_wrapper_and_no_namespace() -> None:
+    body = to_xml(rich_record()).decode("utf-8")
+    wrapped = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<collection xmlns="http://www.loc.gov/MARC21/slim">{body}</collection>'
+    ).encode()
+    plain = to_xml(rich_record(), namespace=False)
+    expected = normalize(rich_record(), "marcxml")
+    assert normalize_payload(wrapped, "marcxml") == expected
+    assert normalize_payload(plain, "marcxml") == expected
+
+
+# ================================================================ broken ISO 2709
+
+
+def iso(record: pymarc.Record | None = None) -> bytes:
+    return (record or marc([("500", "  ", ["a", "A note."])])).as_marc()
+
+
+def corrupt(data: bytes, at: int, new: bytes) -> bytes:
+    return data[:at] + new + data[at + len(new) :]
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda d: d[:-10], "truncated or damaged"),
+        (lambda d: d[:-1], "truncated or damaged"),  # lost the record terminator only
+        (lambda d: d + b"junk", "truncated or damaged"),
+        (lambda d: d[:20], "shorter than a 24-byte leader"),
+        (lambda d: corrupt(d, 0, b"0x1"), "record length is not numeric"),
+        (lambda d: corrupt(d, 12, b"00a"), "base address"),
+        (lambda d: corrupt(d, 12, b"99999"), "base address"),
+        (lambda d: corrupt(d, 12, b"00010"), "base address"),
+        (lambda d: corrupt(d, 24 + 4, b"x"), "directory entry 0"),
+        (lambda d: corrupt(d, 24 + 12 + 8, b"?"), "directory entry 1"),
+        (lambda d: corrupt(d, 24 + 3, b"\xc3"), "directory"),
+        (lambda d: corrupt(d, 20, b"\xc3"), "leader contains non-ASCII"),
+    ],
+    ids=[
+        "cut-10-bytes",
+        "cut-terminator",
+        "trailing-junk",
+        "shorter-than-leader",
+        "length-not-numeric",
+        "base-address-not-numeric",
+        "base-address-too-big",
+        "base-address-inside-leader",
+        "directory-length-garbled",
+        "directory-offset-garbled",
+        "directory-non-ascii",
+        "leader-non-ascii",
+    ],
+)
+def test_broken_iso2709_raises_record_error_with_a_reason(
+    make: Callable[[bytes], bytes], reason: str
+) -> None:
+    with pytest.raises(RecordError) as info:
+        normalize_payload(make(iso()))
+    assert reason in str(info.value)
+
+
+def test_bad_utf8_in_a_control_field_is_a_record_error() -> None:
+    """Used to escape as a bare UnicodeDecodeError from the replace-retry."""
+    data = iso(marc(control="rec-1"))
+    assert data[9:10] == b"a"
+    broken = data.replace(b"rec-1", b"rec\xff1")
+    with pytest.raises(RecordError, match="cannot be decoded"):
+        normalize_payload(broken)
+
+
+def test_bad_utf8_in_an_indicator_is_a_record_error() -> None:
+    data = iso(marc([("500", "  ", ["a", "A note."])]))
+    broken = data.replace(b"\x1e  \x1faA note.", b"\x1e\xff \x1faA note.")
+    assert broken != data
+    with pytest.raises(RecordError):
+        normalize_payload(broken)
+
+
+def test_bad_utf8_in_subfield_text_is_replaced_not_fatal() -> None:
+    data = iso(marc(title="Caf\u00e9 society"))
+    broken = data.replace("Caf\u00e9".encode(), b"Caf\xc3\x28")  # broken 2-byte sequence
+    assert len(broken) == len(data)
+    rec = normalize_payload(broken)
+    assert rec.title is not None and rec.title.startswith("Caf\ufffd")
+
+
+def test_marc8_record_with_undecodable_directory_says_so() -> None:
+    rec = marc()
+    data = iso(rec)
+    marc8 = data[:9] + b" " + data[10:]  # leader/09 blank: MARC-8
+    broken = corrupt(marc8, 24 + 5, b"\xe9")
+    with pytest.raises(RecordError, match="directory"):
+        normalize_payload(broken)
+
+
+@pytest.mark.filterwarnings("ignore::pymarc.exceptions.BadSubfieldCodeWarning")
+def test_random_damage_gives_records_or_record_errors_only() -> None:
+    """Seeded byte flips and cuts: nothing but RecordError may come out."""
+    rnd = random.Random(20240501)
+    good = iso(rich_record())
+    outcomes = {"ok": 0, "quarantined": 0}
+    for _ in range(400):
+        data = bytearray(good)
+        for _ in range(rnd.randint(1, 4)):
+            data[rnd.randrange(len(data))] = rnd.randrange(256)
+        if rnd.random() < 0.2:
+            data = data[: rnd.randrange(len(data))]
+        try:
+            normalize_payload(bytes(data))
+            outcomes["ok"] += 1
+        except RecordError as exc:
+            assert str(exc)
+            outcomes["quarantined"] += 1
+    assert outcomes["ok"] > 0 and outcomes["quarantined"] > 0
+
+
+# ================================================================ broken and hostile XML
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        (b"<record><leader>00000cam", "not well-formed"),
+        (b"<collection xmlns='http://www.loc.gov/MARC21/slim'/>", "no MARCXML <record>"),
+        (b"<record xmlns='http://www.loc.gov/MARC21/slim'></record>", "no fields"),
+    ],
+)
+def test_broken_marcxml_raises_record_error(payload: bytes, reason: str) -> None:
+    with pytest.raises(RecordError, match=reason):
+        normalize_payload(payload, "marcxml")
+
+
+def _xml_with_doctype(doctype: str, text: str) -> bytes:
+    return (
+        '<?xml version="1.0"?>\n'
+        f"{doctype}\n"
+        '<record xmlns="http://www.loc.gov/MARC21/slim">'
+        "<leader>00000cam a2200000 a 4500</leader>"
+        '<controlfield tag="001">xxe-1</controlfield>'
+        f'<datafield tag="245" ind1="1" ind2="0"><subfield code="a">{text}</subfield></datafield>'
+        f'<datafield tag="520" ind1=" " ind2=" "><subfield code="a">{text}</subfield></datafield>'
+        "</record>"
+    ).encode()
+
+
+def _outcome(payload: bytes) -> str:
+    """Everything the normalizer lets out: the records' repr or the error message."""
+    try:
+        return repr(NORMALIZERS["marc"](envelope(payload, "marcxml")))
+    except RecordError as exc:
+        return str(exc)
+
+
+@pytest.fixture
+def secret_file(tmp_path: Path) -> Path:
+    path = tmp_path / "secret.txt"
+    path.write_text("TOP-SECRET-MARKER-4711\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("doctype", "text"),
+    [
+        ('<!DOCTYPE record [<!ENTITY x SYSTEM "{uri}">]>', "T &x; end"),
+        ('<!DOCTYPE record [<!ENTITY % x SYSTEM "{uri}"> %x;]>', "T end"),
+        ('<!DOCTYPE record SYSTEM "{uri}">', "T end"),
+    ],
+)
+def test_external_entity_is_not_resolved(secret_file: Path, doctype: str, text: str) -> None:
+    payload = _xml_with_doctype(doctype.format(uri=secret_file.as_uri()), text)
+    out = _outcome(payload)
+    assert "TOP-SECRET-MARKER" not in out
+    # and through the file framing too
+    _wire, frames = iter_frames(io.BytesIO(payload), "marcxml")
+    for frame in frames:
+        assert b"TOP-SECRET-MARKER" not in frame.payload
+        if frame.error is None:
+            assert "TOP-SECRET-MARKER" not in _outcome(frame.payload)
+
+
+def test_external_entity_to_etc_passwd_is_not_resolved() -> None:
+    payload = _xml_with_doctype(
+        '<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>', "T &x; end"
+    )
+    out = _outcome(payload)
+    assert "root:" not in out
+
+
+def test_billion_laughs_does_not_expand() -> None:
+    entities = ['<!ENTITY a0 "lol-lol-lol-lol-lol-lol-lol-lol-lol-lol">']
+    for i in range(1, 10):
+        entities.append(f'<!ENTITY a{i} "' + f"&a{i - 1};" * 10 + '">')
+    payload = _xml_with_doctype("<!DOCTYPE record [" + "".join(entities) + "]>", "L &a9; end")
+    out = _outcome(payload)
+    assert len(out) < 20_000  # 10**9 x "lol" would be gigabytes
+    assert "lol-lol-lol" not in out
+    _wire, frames = iter_frames(io.BytesIO(payload), "marcxml")
+    for frame in frames:
+        assert len(frame.payload) < 20_000
+        if frame.error is None:
+            assert len(_outcome(frame.payload)) < 20_000
+
+
+# ================================================================ clean()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Rivers :", "Rivers"),
+        ("Jarrett, Keith.", "Jarrett, Keith"),
+        ("Cole, Tim.", "Cole, Tim"),  # a short given name is not an abbreviation
+        ("The law.", "The law"),
+        ("Smith, J.", "Smith, J."),
+        ("Smith, John, Jr.", "Smith, John, Jr."),
+        ("W. H. Baker & co.", "W. H. Baker & co."),
+        ("Govt. Print. Off.", "Govt. Print. Off."),
+        ("New York, N.Y. :", "New York, N.Y."),
+        ("Portland, Me. :", "Portland, Me."),
+        ("[S.l.] :", "S.l."),
+        ("[s.n.],", "s.n."),
+        ("[s.n.,", "s.n."),  # bracket closed in the next subfield
+        ("1949?]-c2000.", "1949?-c2000"),
+        ("[2019?]", "2019?"),
+        ("And then ...", "And then ..."),
+        ("  ", None),
+        (None, None),
+    ],
+)
+def test_clean(text: str | None, expected: str | None) -> None:
+    assert clean(text) == expected
