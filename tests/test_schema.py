@@ -24,7 +24,7 @@ from unioncat.schemas import (
 from unioncat.schemas.__main__ import SCHEMA_FILE, render
 
 # every field of the unified record named in DESIGN.md
-DESIGN_FIELDS = """id cluster_id source source_id source_format type medium medium_evidence
+DESIGN_FIELDS = """id cluster_id source source_id source_format type medium medium_evidence title_nonfiling
 title subtitle part title_variants title_original_script contributors publisher place date
 year edition language identifiers host relations subjects abstract extent page_count series
 access deleted datestamp harvested_at raw_ref schema_version""".split()
@@ -40,12 +40,13 @@ def full_record() -> Record:
         type="book_chapter",
         medium="electronic",
         medium_evidence=["008/23=o"],
-        title="T",
+        title="The T",
+        title_nonfiling=4,
         subtitle="S",
         part=Part("2", "Second part"),
         title_variants=["V"],
         title_original_script="山水",
-        contributors=[Contributor("Doe, J.", "Doe", "J.", "author", "person", [ident])],
+        contributors=[Contributor("Doe, J.", "Doe", "J.", "author", "person", [ident], "杜")],
         publisher="P",
         place="London",
         date="c2019",

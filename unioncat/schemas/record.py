@@ -1,5 +1,9 @@
 """The unified record, schema v1: the one definition every other shape is generated from.
 
+Minor versions only add fields (1.1 added ``title_nonfiling`` and
+``Contributor.name_original_script``); a major version would rename or remove, and
+would start a new ``export/records/v<major>/`` tree.
+
 Every stage exchanges these typed structs, never free dicts, so that a field renamed here
 is a type error everywhere it is used.  The Arrow schema, the JSON Schema and the DuckDB
 DDL are derived from these classes by :mod:`unioncat.schemas.generate`; to change the
@@ -11,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 SCHEMA_MAJOR = SCHEMA_VERSION.split(".")[0]
 
 RECORD_TYPES = (
@@ -83,6 +87,7 @@ class Contributor:
     role: str | None = None
     kind: str = "person"  # person, organization, meeting
     identifiers: list[Identifier] = field(default_factory=list)
+    name_original_script: str | None = None  # the 880 pair of a romanized name
 
 
 @dataclass(slots=True)
@@ -155,6 +160,9 @@ class Record:
     medium_evidence: list[str] = field(default_factory=list)
     cluster_id: str | None = None
     title: str | None = None
+    # leading characters of ``title`` to skip when sorting or matching (245 indicator 2:
+    # 4 for "The "), so "The river archives" files and matches under "river archives"
+    title_nonfiling: int = 0
     subtitle: str | None = None
     part: Part | None = None
     title_variants: list[str] = field(default_factory=list)
