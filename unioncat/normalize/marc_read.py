@@ -15,12 +15,17 @@ from pymarc.field import Indicators
 
 from unioncat.errors import RecordError
 from unioncat.harvest.framing import MARCXML_NS, secure_xml_parser
+from unioncat.normalize.iso2709 import read_utf8
 
 _PARSER = secure_xml_parser()
 
 
 def read_iso2709(data: bytes) -> pymarc.Record:
-    """Decode one ISO 2709 record; every way it can be broken becomes a RecordError."""
+    """Decode one ISO 2709 record; every way it can be broken becomes a RecordError.
+
+    Well-formed UTF-8 records take the fast reader (:mod:`unioncat.normalize.iso2709`),
+    which gives the same fields; everything else goes through pymarc.
+    """
     if len(data) < 24:
         raise RecordError(f"record is {len(data)} bytes, shorter than a 24-byte leader")
     head = data[:5]
@@ -32,6 +37,9 @@ def read_iso2709(data: bytes) -> pymarc.Record:
             f"leader says {declared} bytes but the record has {len(data)} "
             "(truncated or damaged record)"
         )
+    fast = read_utf8(data)
+    if fast is not None:
+        return fast
     _check_structure(data)
     utf8 = data[9:10] == b"a"
     try:
@@ -74,6 +82,13 @@ def _check_structure(data: bytes) -> None:
             raise RecordError(
                 f"directory entry {i // 12} has a non-numeric length or offset: {entry!r}"
             )
+
+
+def read_iso2709_pymarc(data: bytes) -> pymarc.Record:
+    """The reference path alone (pymarc), for comparing it with the fast reader."""
+    _check_structure(data)
+    utf8 = data[9:10] == b"a"
+    return _decode(data, utf8, "strict")
 
 
 def _decode(data: bytes, utf8: bool, handling: str) -> pymarc.Record:
