@@ -23,6 +23,7 @@ from unioncat.config import DEFAULT_CONFIG, PipelineConfig, load_config
 from unioncat.convert import convert_files
 from unioncat.errors import ConfigError, LockHeld, UnioncatError
 from unioncat.log import event, setup_logging
+from unioncat.parallel import MapPool
 from unioncat.pipeline import SourceOutcome, harvest_all, merge_outcomes, normalize_archived
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
@@ -47,12 +48,13 @@ def _status_for(outcomes: Sequence[SourceOutcome]) -> str:
 def _with_writer(
     config: PipelineConfig,
     command: str,
-    work: Callable[[Catalog, str], tuple[int, list[SourceOutcome], dict[str, Any]]],
+    work: Callable[[Catalog, str, MapPool], tuple[int, list[SourceOutcome], dict[str, Any]]],
 ) -> int:
     """Take the lock, open the catalog, record the run, do the work, close the run."""
     run_id = new_run_id()
     with CatalogLock(config.catalog, command, run_id):
         catalog = Catalog(config.catalog)
+        pool = MapPool(config.workers)
         try:
             catalog.start_run(run_id, command)
             event(
@@ -62,7 +64,7 @@ def _with_writer(
                 command=command,
             )
             try:
-                code, outcomes, extra = work(catalog, run_id)
+                code, outcomes, extra = work(catalog, run_id, pool)
             except BaseException as exc:
                 catalog.finish_run(run_id, "failed", {}, f"{type(exc).__name__}: {exc}")
                 raise
@@ -80,14 +82,17 @@ def _with_writer(
             )
             return code
         finally:
+            pool.close()
             catalog.close()
 
 
 def cmd_run(args: argparse.Namespace, config: PipelineConfig) -> int:
-    def work(catalog: Catalog, run_id: str) -> tuple[int, list[SourceOutcome], dict[str, Any]]:
-        outcomes = harvest_all(catalog, config, run_id)
+    def work(
+        catalog: Catalog, run_id: str, pool: MapPool
+    ) -> tuple[int, list[SourceOutcome], dict[str, Any]]:
+        outcomes = harvest_all(catalog, config, run_id, pool)
         # envelopes archived by an earlier `harvest` and not mapped yet
-        pending = normalize_archived(catalog, config, run_id, pending_only=True)
+        pending = normalize_archived(catalog, config, run_id, pool, pending_only=True)
         outcomes = merge_outcomes(outcomes, pending)
         result = export_records(catalog, config.export, run_id)
         extra = {"export": str(config.export), "exported_rows": result.rows}
@@ -97,8 +102,10 @@ def cmd_run(args: argparse.Namespace, config: PipelineConfig) -> int:
 
 
 def cmd_harvest(args: argparse.Namespace, config: PipelineConfig) -> int:
-    def work(catalog: Catalog, run_id: str) -> tuple[int, list[SourceOutcome], dict[str, Any]]:
-        outcomes = harvest_all(catalog, config, run_id, only=args.source, normalize=False)
+    def work(
+        catalog: Catalog, run_id: str, pool: MapPool
+    ) -> tuple[int, list[SourceOutcome], dict[str, Any]]:
+        outcomes = harvest_all(catalog, config, run_id, pool, only=args.source, normalize=False)
         return _exit_for(outcomes), outcomes, {}
 
     return _with_writer(config, "harvest", work)
@@ -107,8 +114,12 @@ def cmd_harvest(args: argparse.Namespace, config: PipelineConfig) -> int:
 def _cmd_normalize(config: PipelineConfig, pending_only: bool, only: str | None) -> int:
     name = "normalize" if pending_only else "renormalize"
 
-    def work(catalog: Catalog, run_id: str) -> tuple[int, list[SourceOutcome], dict[str, Any]]:
-        outcomes = normalize_archived(catalog, config, run_id, pending_only=pending_only, only=only)
+    def work(
+        catalog: Catalog, run_id: str, pool: MapPool
+    ) -> tuple[int, list[SourceOutcome], dict[str, Any]]:
+        outcomes = normalize_archived(
+            catalog, config, run_id, pool, pending_only=pending_only, only=only
+        )
         return _exit_for(outcomes), outcomes, {}
 
     return _with_writer(config, name, work)
@@ -125,7 +136,9 @@ def cmd_renormalize(args: argparse.Namespace, config: PipelineConfig) -> int:
 def cmd_export(args: argparse.Namespace, config: PipelineConfig) -> int:
     out = Path(args.out) if args.out else config.export
 
-    def work(catalog: Catalog, run_id: str) -> tuple[int, list[SourceOutcome], dict[str, Any]]:
+    def work(
+        catalog: Catalog, run_id: str, pool: MapPool
+    ) -> tuple[int, list[SourceOutcome], dict[str, Any]]:
         result = export_records(catalog, out, run_id)
         return EXIT_OK, [], {"export": str(out), "exported_rows": result.rows}
 
@@ -175,7 +188,7 @@ def cmd_quarantine(args: argparse.Namespace, config: PipelineConfig) -> int:
 
 
 def cmd_convert(args: argparse.Namespace, config: PipelineConfig | None) -> int:
-    result = convert_files(args.inputs, args.format, Path(args.output))
+    result = convert_files(args.inputs, args.format, Path(args.output), workers=args.workers)
     for q in result.quarantined:
         print(f"quarantined {q.envelope.source_id}: {q.reason}", file=sys.stderr)
     print(
@@ -239,6 +252,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("inputs", nargs="+", metavar="INPUT")
     c.add_argument("--format", required=True, help="normalizer name, e.g. marc")
     c.add_argument("-o", "--output", required=True, help="OUT.parquet or OUT.jsonl")
+    c.add_argument(
+        "--workers", type=int, default=0, help="mapping processes (default: one per core)"
+    )
     c.set_defaults(func=cmd_convert, needs_config=False)
     return p
 

@@ -26,7 +26,7 @@ from unioncat.normalize import NORMALIZERS
 DEFAULT_CONFIG = "pipelines.yaml"
 _ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 _SOURCE_KEYS = ("name", "kind", "format", "enabled")
-_TOP_KEYS = ("catalog", "export", "sources")
+_TOP_KEYS = ("catalog", "export", "workers", "sources")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 
@@ -45,6 +45,7 @@ class PipelineConfig:
     catalog: Path
     export: Path
     sources: list[SourceConfig] = field(default_factory=list)
+    workers: int = 0  # processes that map records; 0 means one per available core
 
     def source(self, name: str) -> SourceConfig:
         for s in self.sources:
@@ -187,9 +188,13 @@ def parse_config(raw: Any, path: Path) -> PipelineConfig:
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise ConfigError(f"{path}: source name {dupes[0]!r} is used twice", stage="config")
+    workers = _coerce(raw.get("workers", 0), int, f"{path}: workers")
+    if workers < 0:
+        raise ConfigError(f"{path}: workers must be 0 (one per core) or more", stage="config")
     return PipelineConfig(
         path=path,
         catalog=catalog if catalog.is_absolute() else base / catalog,
         export=export if export.is_absolute() else base / export,
         sources=sources,
+        workers=workers,
     )

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import json
 import os
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -21,11 +25,11 @@ from unioncat.errors import ConfigError, SourceError
 from unioncat.harvest.base import RawEnvelope
 from unioncat.harvest.framing import iter_frames, open_maybe_gzip
 from unioncat.normalize import NORMALIZERS
-from unioncat.pipeline import normalize_envelopes
-from unioncat.schemas.generate import RECORD_ARROW_SCHEMA, record_to_row, records_to_table
+from unioncat.parallel import MappedPage, MapPool
+from unioncat.schemas.generate import RECORD_ARROW_SCHEMA
 
 SOURCE_NAME = "convert"
-_CHUNK = 5000
+_CHUNK = 2000
 
 
 @dataclass(slots=True)
@@ -36,7 +40,7 @@ class ConvertResult:
     quarantine_path: Path | None = None
 
 
-def convert_files(inputs: list[str], fmt: str, output: Path) -> ConvertResult:
+def convert_files(inputs: list[str], fmt: str, output: Path, *, workers: int = 0) -> ConvertResult:
     if fmt not in NORMALIZERS:
         raise ConfigError(
             f"unknown format {fmt!r}; valid formats are: {', '.join(sorted(NORMALIZERS))}",
@@ -51,74 +55,93 @@ def convert_files(inputs: list[str], fmt: str, output: Path) -> ConvertResult:
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(f".{output.name}.tmp")
     result = ConvertResult()
-    writer: pq.ParquetWriter | None = None
-    jsonl = tmp.open("w", encoding="utf-8") if suffix == ".jsonl" else None
-    if suffix == ".parquet":
-        writer = pq.ParquetWriter(tmp, RECORD_ARROW_SCHEMA, compression="zstd")
-    fetched_at = datetime.now(UTC)
-    try:
-        for path in inputs:
-            with open(path, "rb") as handle:
-                wire, frames = iter_frames(open_maybe_gzip(handle))
-                chunk: list[RawEnvelope] = []
-                for frame in frames:
-                    chunk.append(
-                        RawEnvelope(
-                            source=SOURCE_NAME,
-                            source_id=f"{path}#{frame.position}",
-                            format=wire,
-                            payload=frame.payload,
-                            fetched_at=fetched_at,
-                            batch=path,
-                            position=frame.position,
-                            error=frame.error,
-                        )
-                    )
-                    if len(chunk) >= _CHUNK:
-                        _flush(chunk, fmt, result, writer, jsonl)
-                        chunk = []
-                _flush(chunk, fmt, result, writer, jsonl)
-    finally:
-        if writer is not None:
-            writer.close()
-        if jsonl is not None:
-            jsonl.close()
+    in_flight: deque[tuple[int, Future[MappedPage]]] = deque()
+    with MapPool(workers) as pool, _Sink(tmp, suffix) as sink:
+
+        def drain(limit: int) -> None:
+            while len(in_flight) > limit:
+                count, future = in_flight.popleft()
+                mapped = future.result()
+                result.envelopes += count
+                result.records += mapped.table.num_rows
+                result.quarantined.extend(mapped.quarantined)
+                sink.write(mapped.table)
+
+        for chunk in _chunks(inputs):
+            in_flight.append((len(chunk), pool.submit(chunk, fmt, for_catalog=False)))
+            drain(pool.in_flight_limit)
+        drain(0)
     os.replace(tmp, output)
     if result.quarantined:
-        qpath = output.with_name(output.name + ".quarantine.jsonl")
-        with qpath.open("w", encoding="utf-8") as f:
-            for q in result.quarantined:
-                f.write(
-                    json.dumps(
-                        {
-                            "input": q.envelope.batch,
-                            "position": q.envelope.position,
-                            "reason": q.reason,
-                            "raw_hex": q.envelope.payload.hex(),
-                        }
-                    )
-                    + "\n"
-                )
-        result.quarantine_path = qpath
+        result.quarantine_path = _write_quarantine(result.quarantined, output)
     return result
 
 
-def _flush(
-    chunk: list[RawEnvelope],
-    fmt: str,
-    result: ConvertResult,
-    writer: pq.ParquetWriter | None,
-    jsonl: object,
-) -> None:
-    if not chunk:
-        return
-    n = normalize_envelopes(chunk, fmt)
-    result.envelopes += len(chunk)
-    result.records += len(n.records)
-    result.quarantined.extend(n.quarantined)
-    if writer is not None:
-        table: pa.Table = records_to_table(n.records)
-        writer.write_table(table)
-    elif jsonl is not None:
-        for r in n.records:
-            jsonl.write(json.dumps(record_to_row(r), default=str, ensure_ascii=False) + "\n")  # type: ignore[attr-defined]
+def _chunks(inputs: list[str]) -> Iterator[list[RawEnvelope]]:
+    fetched_at = datetime.now(UTC)
+    for path in inputs:
+        with open(path, "rb") as handle:
+            wire, frames = iter_frames(open_maybe_gzip(handle))
+            chunk: list[RawEnvelope] = []
+            for frame in frames:
+                chunk.append(
+                    RawEnvelope(
+                        source=SOURCE_NAME,
+                        source_id=f"{path}#{frame.position}",
+                        format=wire,
+                        payload=frame.payload,
+                        fetched_at=fetched_at,
+                        batch=path,
+                        position=frame.position,
+                        error=frame.error,
+                    )
+                )
+                if len(chunk) >= _CHUNK:
+                    yield chunk
+                    chunk = []
+            if chunk:
+                yield chunk
+
+
+class _Sink:
+    """Parquet or JSON lines output, written to a temporary name until complete."""
+
+    def __init__(self, path: Path, suffix: str) -> None:
+        self.path = path
+        self.suffix = suffix
+        self._parquet: pq.ParquetWriter | None = None
+        self._jsonl: TextIO | None = None
+
+    def __enter__(self) -> _Sink:
+        if self.suffix == ".parquet":
+            self._parquet = pq.ParquetWriter(self.path, RECORD_ARROW_SCHEMA, compression="zstd")
+        else:
+            self._jsonl = self.path.open("w", encoding="utf-8")
+        return self
+
+    def write(self, table: pa.Table) -> None:
+        if self._parquet is not None:
+            self._parquet.write_table(table)
+        elif self._jsonl is not None:
+            for row in table.to_pylist():
+                self._jsonl.write(json.dumps(row, default=str, ensure_ascii=False) + "\n")
+
+    def __exit__(self, *exc: object) -> None:
+        if self._parquet is not None:
+            self._parquet.close()
+        if self._jsonl is not None:
+            self._jsonl.close()
+
+
+def _write_quarantine(quarantined: list[Quarantined], output: Path) -> Path:
+    qpath = output.with_name(output.name + ".quarantine.jsonl")
+    with qpath.open("w", encoding="utf-8") as f:
+        for q in quarantined:
+            entry = {
+                "input": q.envelope.batch,
+                "position": q.envelope.position,
+                "reason": q.reason,
+                "raw_hex": q.envelope.payload.hex(),
+            }
+            f.write(json.dumps(entry) + "\n")
+    return qpath

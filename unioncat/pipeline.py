@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Iterable
+from collections import deque
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
 from unioncat.catalog.store import Batch, Catalog, Quarantined, WriteCounts
 from unioncat.config import PipelineConfig, SourceConfig
-from unioncat.errors import RecordError, UnioncatError
-from unioncat.harvest import HARVESTERS, RawEnvelope
+from unioncat.errors import UnioncatError
+from unioncat.harvest import HARVESTERS, Page, RawEnvelope
 from unioncat.log import event
-from unioncat.normalize import NORMALIZERS
+from unioncat.parallel import MappedPage, MapPool
 from unioncat.progress import Progress
-from unioncat.schemas.record import Record
 
 
 @dataclass(slots=True)
@@ -37,46 +37,6 @@ class SourceOutcome:
             **self.counts.as_dict(),
             "error": self.error,
         }
-
-
-@dataclass(slots=True)
-class Normalized:
-    records: list[Record] = field(default_factory=list)
-    status: dict[str, str] = field(default_factory=dict)
-    quarantined: list[Quarantined] = field(default_factory=list)
-
-
-def normalize_envelopes(envelopes: Iterable[RawEnvelope], fmt: str) -> Normalized:
-    """Map envelopes to records; a record that fails is quarantined with its reason."""
-    normalizer = NORMALIZERS[fmt]
-    out = Normalized()
-    for env in envelopes:
-        if env.error:
-            out.quarantined.append(Quarantined(env, env.error, stage="harvest"))
-            out.status[env.source_id] = "quarantined"
-            continue
-        try:
-            records = normalizer(env)
-        except RecordError as exc:
-            out.quarantined.append(Quarantined(env, exc.message))
-            out.status[env.source_id] = "quarantined"
-            continue
-        except Exception as exc:  # noqa: BLE001  (a mapping bug must not cost the rest of the batch)
-            reason = f"internal error in the {fmt} normalizer: {type(exc).__name__}: {exc}"
-            event(
-                "normalize.bug",
-                reason,
-                logging.ERROR,
-                source=env.source,
-                envelope=env.source_id,
-                traceback=traceback.format_exc(),
-            )
-            out.quarantined.append(Quarantined(env, reason))
-            out.status[env.source_id] = "quarantined"
-            continue
-        out.records.extend(records)
-        out.status[env.source_id] = "normalized"
-    return out
 
 
 _SEVERITY = {"ok": 0, "partial": 1, "failed": 2}
@@ -105,10 +65,32 @@ def _finish_outcome(outcome: SourceOutcome) -> None:
         outcome.status = "partial"
 
 
+def _log_quarantined(source: str, quarantined: list[Quarantined], run_id: str) -> None:
+    for q in quarantined:
+        event(
+            "record.quarantined",
+            f"{source}: quarantined {q.envelope.source_id}: {q.reason}",
+            logging.WARNING,
+            source=source,
+            envelope=q.envelope.source_id,
+            reason=q.reason,
+            run_id=run_id,
+        )
+
+
 def harvest_source(
-    catalog: Catalog, source: SourceConfig, run_id: str, *, normalize: bool = True
+    catalog: Catalog,
+    source: SourceConfig,
+    run_id: str,
+    pool: MapPool,
+    *,
+    normalize: bool = True,
 ) -> SourceOutcome:
-    """Harvest one source page by page; each page commits with its checkpoint."""
+    """Harvest one source page by page; each page commits with its checkpoint.
+
+    Pages are mapped on the pool while the harvester fetches the next ones, and are
+    committed strictly in order, so a checkpoint never runs ahead of the data before it.
+    """
     outcome = SourceOutcome(source.name)
     catalog.register_source(source.name, source.kind, source.format)
     harvester = HARVESTERS[source.kind]()
@@ -118,46 +100,50 @@ def harvest_source(
         source=source.name,
         run_id=run_id,
     )
+    in_flight: deque[tuple[Page, Future[MappedPage] | None]] = deque()
+
+    def commit_next(bar: Progress) -> None:
+        page, future = in_flight.popleft()
+        batch = Batch(
+            run_id=run_id,
+            envelopes=page.envelopes,
+            state=(source.name, page.state_key, page.state),
+            replaces_batch=(source.name, page.replaces_batch) if page.replaces_batch else None,
+        )
+        if future is not None:
+            mapped = future.result()
+            batch.table = mapped.table
+            batch.envelope_status = mapped.status
+            batch.quarantined = mapped.quarantined
+        counts = catalog.write(batch)
+        outcome.counts.add(counts)
+        _log_quarantined(source.name, batch.quarantined, run_id)
+        event(
+            "page.committed",
+            f"{source.name}: committed {len(page.envelopes)} envelopes from {page.label}",
+            logging.DEBUG,
+            source=source.name,
+            batch=page.label,
+            state=page.state,
+            run_id=run_id,
+            **counts.as_dict(),
+        )
+        bar.advance(len(page.envelopes), page.label)
+
     try:
         with Progress(source.name) as bar:
             state = catalog.harvest_state(source.name)
             for page in harvester.harvest(source.name, source.options, state):
-                batch = Batch(
-                    run_id=run_id,
-                    envelopes=page.envelopes,
-                    state=(source.name, page.state_key, page.state),
-                    replaces_batch=(source.name, page.replaces_batch)
-                    if page.replaces_batch
-                    else None,
-                )
-                if normalize:
-                    n = normalize_envelopes(page.envelopes, source.format)
-                    batch.records = n.records
-                    batch.envelope_status = n.status
-                    batch.quarantined = n.quarantined
-                counts = catalog.write(batch)
-                outcome.counts.add(counts)
-                for q in batch.quarantined:
-                    event(
-                        "record.quarantined",
-                        f"{source.name}: quarantined {q.envelope.source_id}: {q.reason}",
-                        logging.WARNING,
-                        source=source.name,
-                        envelope=q.envelope.source_id,
-                        reason=q.reason,
-                        run_id=run_id,
-                    )
-                event(
-                    "page.committed",
-                    f"{source.name}: committed {len(page.envelopes)} envelopes from {page.label}",
-                    logging.DEBUG,
-                    source=source.name,
-                    batch=page.label,
-                    state=page.state,
-                    run_id=run_id,
-                    **counts.as_dict(),
-                )
-                bar.advance(len(page.envelopes), page.label)
+                future = pool.submit(page.envelopes, source.format) if normalize else None
+                in_flight.append((page, future))
+                while in_flight and (
+                    len(in_flight) > pool.in_flight_limit
+                    or in_flight[0][1] is None
+                    or in_flight[0][1].done()
+                ):
+                    commit_next(bar)
+            while in_flight:
+                commit_next(bar)
     except UnioncatError as exc:
         outcome.status = "failed"
         outcome.error = str(exc)
@@ -171,6 +157,9 @@ def harvest_source(
             source=source.name,
             traceback=traceback.format_exc(),
         )
+    for _page, future in in_flight:
+        if future is not None:
+            future.cancel()
     _finish_outcome(outcome)
     catalog.source_outcome(source.name, run_id, outcome.status, outcome.error)
     _log_outcome(outcome, run_id)
@@ -202,18 +191,20 @@ def harvest_all(
     catalog: Catalog,
     config: PipelineConfig,
     run_id: str,
+    pool: MapPool,
     *,
     only: str | None = None,
     normalize: bool = True,
 ) -> list[SourceOutcome]:
     sources = [config.source(only)] if only else [s for s in config.sources if s.enabled]
-    return [harvest_source(catalog, s, run_id, normalize=normalize) for s in sources]
+    return [harvest_source(catalog, s, run_id, pool, normalize=normalize) for s in sources]
 
 
 def normalize_archived(
     catalog: Catalog,
     config: PipelineConfig,
     run_id: str,
+    pool: MapPool,
     *,
     pending_only: bool,
     only: str | None = None,
@@ -221,6 +212,23 @@ def normalize_archived(
     """Map archived envelopes again (``normalize``: pending ones; ``renormalize``: all)."""
     formats = {s.name: s.format for s in config.sources}
     outcomes: dict[str, SourceOutcome] = {}
+    in_flight: deque[tuple[str, list[RawEnvelope], Future[MappedPage]]] = deque()
+
+    def commit_next(bar: Progress) -> None:
+        name, envs, future = in_flight.popleft()
+        mapped = future.result()
+        batch = Batch(
+            run_id=run_id,
+            envelopes=envs,
+            envelope_status=mapped.status,
+            write_raw=False,
+            table=mapped.table,
+            quarantined=mapped.quarantined,
+        )
+        outcomes[name].counts.add(catalog.write(batch))
+        _log_quarantined(name, batch.quarantined, run_id)
+        bar.advance(len(envs), name)
+
     with Progress("normalize") as bar:
         for chunk in catalog.iter_raw(source=only, pending_only=pending_only):
             by_source: dict[str, list[RawEnvelope]] = {}
@@ -236,17 +244,13 @@ def normalize_archived(
                         "no longer in the pipeline file; add it back to map them"
                     )
                     continue
-                n = normalize_envelopes(envs, fmt)
-                batch = Batch(
-                    run_id=run_id,
-                    envelopes=envs,
-                    envelope_status=n.status,
-                    write_raw=False,
-                    records=n.records,
-                    quarantined=n.quarantined,
-                )
-                outcome.counts.add(catalog.write(batch))
-                bar.advance(len(envs), name)
+                in_flight.append((name, envs, pool.submit(envs, fmt)))
+                while len(in_flight) > pool.in_flight_limit or in_flight[0][2].done():
+                    commit_next(bar)
+                    if not in_flight:
+                        break
+        while in_flight:
+            commit_next(bar)
     for outcome in outcomes.values():
         _finish_outcome(outcome)
         _log_outcome(outcome, run_id)

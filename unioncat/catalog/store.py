@@ -109,15 +109,31 @@ class Batch:
     envelope_status: dict[str, str] = field(default_factory=dict)
     write_raw: bool = True
     records: list[Record] = field(default_factory=list)
+    table: pa.Table | None = None  # the records already as rows (see incoming_table)
     quarantined: list[Quarantined] = field(default_factory=list)
     state: tuple[str, str, dict[str, Any]] | None = None
     replaces_batch: tuple[str, str] | None = None
 
 
 def content_hash(row: dict[str, Any]) -> str:
-    stable = {k: v for k, v in row.items() if k not in _HASH_EXCLUDE}
-    text = json.dumps(stable, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    """Hash of what a record says (not when it was fetched), to skip unchanged rewrites.
+
+    ``repr`` of the row is deterministic: keys come in schema order and values are only
+    str, int, bool, None, lists and dicts of those once the excluded fields are gone.
+    """
+    stable = [v for k, v in row.items() if k not in _HASH_EXCLUDE]
+    return hashlib.blake2b(repr(stable).encode(), digest_size=16).hexdigest()
+
+
+def incoming_table(records: Sequence[Record]) -> pa.Table:
+    """Records as catalog rows with their content hash; a later record with the same id
+    in one batch wins (a file that lists a control number twice)."""
+    latest: dict[str, dict[str, Any]] = {}
+    for r in records:
+        row = record_to_row(r)
+        row["content_hash"] = content_hash(row)
+        latest[r.id] = row
+    return pa.Table.from_pylist(list(latest.values()), schema=_INCOMING_SCHEMA)
 
 
 def _is_lock_error(exc: duckdb.Error) -> bool:
@@ -206,9 +222,12 @@ class Catalog:
     def write(self, batch: Batch) -> WriteCounts:
         """Commit one batch atomically; returns what changed."""
         now = datetime.now(UTC)
+        table = batch.table
+        if table is None and batch.records:
+            table = incoming_table(batch.records)
         counts = WriteCounts(
             envelopes=len(batch.envelopes),
-            records=len(batch.records),
+            records=table.num_rows if table is not None else 0,
             quarantined=len(batch.quarantined),
         )
         con = self.con
@@ -223,11 +242,11 @@ class Catalog:
                     self._write_raw(batch, now)
                 else:
                     self._set_raw_status(batch)
-            if batch.records:
-                upserted, deleted = self._upsert_records(batch.records, batch.run_id, now)
+            if table is not None and table.num_rows:
+                upserted, deleted = self._upsert_records(table, batch.run_id, now)
                 counts.upserted = upserted
                 counts.deleted = deleted
-                counts.unchanged = len({r.id for r in batch.records}) - upserted - deleted
+                counts.unchanged = table.num_rows - upserted - deleted
             self._write_quarantine(batch, now)
             if batch.state is not None:
                 source, key, value = batch.state
@@ -287,15 +306,7 @@ class Catalog:
             finally:
                 self.con.unregister("status_keys")
 
-    def _upsert_records(
-        self, records: Sequence[Record], run_id: str, now: datetime
-    ) -> tuple[int, int]:
-        latest: dict[str, dict[str, Any]] = {}
-        for r in records:
-            row = record_to_row(r)
-            row["content_hash"] = content_hash(row)
-            latest[r.id] = row  # a later record with the same id in one batch wins
-        table = pa.Table.from_pylist(list(latest.values()), schema=_INCOMING_SCHEMA)
+    def _upsert_records(self, table: pa.Table, run_id: str, now: datetime) -> tuple[int, int]:
         con = self.con
         con.register("incoming", table)
         try:

@@ -192,13 +192,46 @@ def json_schema() -> dict[str, Any]:
 # -- conversion between records and rows -------------------------------------------------
 
 
-def _to_plain(value: Any) -> Any:
-    if value is None or isinstance(value, (str, int, bool, float, datetime)):
-        return value
-    if isinstance(value, list):
-        return [_to_plain(v) for v in value]
-    names = _field_names(cast(type, type(value)))
-    return {n: _to_plain(getattr(value, n)) for n in names}
+_SCALAR, _STRUCT, _STRUCT_LIST, _SCALAR_LIST = range(4)
+_Plan = tuple[tuple[str, int, Any], ...]
+
+
+@cache
+def _plan(cls: type) -> _Plan:
+    """How to turn one dataclass into a row: per field, scalar, struct or list of either.
+
+    Worked out once per class from the annotations, so converting a record does no type
+    inspection (this runs once per record on the hot path).
+    """
+    steps: list[tuple[str, int, Any]] = []
+    for name, hint in _fields(cls):
+        inner, _ = _unwrap_optional(hint)
+        if typing.get_origin(inner) is list:
+            (item,) = typing.get_args(inner)
+            if dataclasses.is_dataclass(item):
+                steps.append((name, _STRUCT_LIST, _plan(cast(type, item))))
+            else:
+                steps.append((name, _SCALAR_LIST, None))
+        elif dataclasses.is_dataclass(inner):
+            steps.append((name, _STRUCT, _plan(cast(type, inner))))
+        else:
+            steps.append((name, _SCALAR, None))
+    return tuple(steps)
+
+
+def _convert(obj: Any, plan: _Plan) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, kind, sub in plan:
+        value = getattr(obj, name)
+        if kind == _SCALAR or value is None:
+            out[name] = value
+        elif kind == _STRUCT_LIST:
+            out[name] = [_convert(v, sub) for v in value]
+        elif kind == _STRUCT:
+            out[name] = _convert(value, sub)
+        else:
+            out[name] = list(value)
+    return out
 
 
 @cache
@@ -208,7 +241,7 @@ def _field_names(cls: type) -> tuple[str, ...]:
 
 def record_to_row(record: Record) -> dict[str, Any]:
     """A plain dict with exactly the schema's columns, ready for Arrow or JSON."""
-    return {n: _to_plain(getattr(record, n)) for n in _field_names(Record)}
+    return _convert(record, _plan(Record))
 
 
 def _from_plain(tp: Any, value: Any) -> Any:

@@ -1,0 +1,87 @@
+"""Map pages of envelopes on worker processes, so both cores do the mapping.
+
+Normalizers are pure, so a page can be mapped anywhere; what comes back is an Arrow
+table (cheap to send between processes) plus the envelopes' outcomes.  Pages stay in
+order: the caller commits them one after the other, each with its own checkpoint.
+Small pages are mapped in-process, where starting workers would cost more than it saves.
+Workers come from a ``forkserver`` so they never inherit the catalog's open DuckDB
+connection or its threads.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from types import TracebackType
+
+import pyarrow as pa
+
+from unioncat.catalog.store import Quarantined, incoming_table
+from unioncat.harvest.base import RawEnvelope
+from unioncat.mapping import normalize_envelopes
+from unioncat.schemas.generate import records_to_table
+
+MIN_PARALLEL_PAGE = 256
+
+
+@dataclass(slots=True)
+class MappedPage:
+    table: pa.Table
+    status: dict[str, str] = field(default_factory=dict)
+    quarantined: list[Quarantined] = field(default_factory=list)
+
+
+def map_page(envelopes: Sequence[RawEnvelope], fmt: str, for_catalog: bool) -> MappedPage:
+    """Normalize a page; the table is ready for the catalog (with content hashes) or for
+    a Parquet file (the schema's columns only)."""
+    n = normalize_envelopes(envelopes, fmt)
+    table = incoming_table(n.records) if for_catalog else records_to_table(n.records)
+    return MappedPage(table, n.status, n.quarantined)
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+class MapPool:
+    def __init__(self, workers: int | None = None, min_parallel: int = MIN_PARALLEL_PAGE) -> None:
+        self.workers = workers if workers and workers > 0 else default_workers()
+        self.min_parallel = min_parallel
+        self._executor: ProcessPoolExecutor | None = None
+
+    def submit(
+        self, envelopes: Sequence[RawEnvelope], fmt: str, *, for_catalog: bool = True
+    ) -> Future[MappedPage]:
+        if self.workers > 1 and len(envelopes) >= self.min_parallel:
+            if self._executor is None:
+                ctx = multiprocessing.get_context("forkserver")
+                ctx.set_forkserver_preload(["unioncat.parallel"])
+                self._executor = ProcessPoolExecutor(self.workers, mp_context=ctx)
+            return self._executor.submit(map_page, list(envelopes), fmt, for_catalog)
+        done: Future[MappedPage] = Future()
+        done.set_result(map_page(envelopes, fmt, for_catalog))
+        return done
+
+    @property
+    def in_flight_limit(self) -> int:
+        """Pages queued at once: enough to keep every worker busy, few enough for memory."""
+        return self.workers + 1
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    def __enter__(self) -> MapPool:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
