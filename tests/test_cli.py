@@ -319,3 +319,32 @@ def test_a_writer_waits_for_a_reader_instead_of_failing(default_pipeline: Path, 
         reader.close()
     _out, err = writer.communicate(timeout=60)
     assert writer.returncode == 0, err[-2000:]
+
+
+def test_parallel_mapping_gives_the_same_records(cli: Cli, tmp_path: Path) -> None:
+    recs = [
+        marc_record(
+            control=f"p{i}", title=f"Parallel {i}", fields=[("020", "  ", ["a", "0198812353"])]
+        )
+        for i in range(1500)
+    ]
+    blob = b"".join(r.as_marc() for r in recs[:700]) + b"00042broken\x1d"
+    blob += b"".join(r.as_marc() for r in recs[700:])
+    (tmp_path / "in.mrc").write_bytes(blob)
+    tables = {}
+    for workers in ("1", "2"):
+        out = tmp_path / f"w{workers}.parquet"
+        code, stdout, _ = cli(
+            "convert",
+            str(tmp_path / "in.mrc"),
+            "--format",
+            "marc",
+            "-o",
+            str(out),
+            "--workers",
+            workers,
+        )
+        assert code == 1 and "1500 records from 1501 input records" in stdout
+        tables[workers] = pq.read_table(out).drop_columns(["harvested_at"])
+    assert tables["1"].equals(tables["2"])
+    assert tables["2"].column("source_id").to_pylist() == [f"p{i}" for i in range(1500)]
