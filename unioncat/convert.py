@@ -38,6 +38,7 @@ class ConvertResult:
     records: int = 0
     quarantined: list[Quarantined] = field(default_factory=list)
     quarantine_path: Path | None = None
+    worker_peak_mb: float = 0.0
 
 
 def convert_files(inputs: list[str], fmt: str, output: Path, *, workers: int = 0) -> ConvertResult:
@@ -65,6 +66,7 @@ def convert_files(inputs: list[str], fmt: str, output: Path, *, workers: int = 0
                 result.envelopes += count
                 result.records += mapped.table.num_rows
                 result.quarantined.extend(mapped.quarantined)
+                result.worker_peak_mb = max(result.worker_peak_mb, mapped.peak_rss_mb)
                 sink.write(mapped.table)
 
         for chunk in _chunks(inputs):

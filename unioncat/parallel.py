@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import resource
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ class MappedPage:
     table: pa.Table
     status: dict[str, str] = field(default_factory=dict)
     quarantined: list[Quarantined] = field(default_factory=list)
+    peak_rss_mb: float = 0.0  # of the process that mapped it, so runs can report memory
 
 
 def map_page(envelopes: Sequence[RawEnvelope], fmt: str, for_catalog: bool) -> MappedPage:
@@ -39,7 +41,8 @@ def map_page(envelopes: Sequence[RawEnvelope], fmt: str, for_catalog: bool) -> M
     a Parquet file (the schema's columns only)."""
     n = normalize_envelopes(envelopes, fmt)
     table = incoming_table(n.records) if for_catalog else records_to_table(n.records)
-    return MappedPage(table, n.status, n.quarantined)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return MappedPage(table, n.status, n.quarantined, peak)
 
 
 def default_workers() -> int:
