@@ -101,6 +101,15 @@ def test_isbn_without_a_number_gives_none(raw: str) -> None:
     assert idn.isbn(raw) is None
 
 
+def test_nine_digit_sbn_is_an_isbn_10_without_its_leading_zero() -> None:
+    ident = idn.isbn("340001232 (pbk.)")
+    assert ident is not None
+    assert (ident.value, ident.qualifier, ident.status) == ("9780340001233", "pbk", "valid")
+    assert ident.raw == "340001232 (pbk.)"
+    # nine digits that are no valid SBN are not taken for an ISBN at all
+    assert idn.isbn("087279811") is None
+
+
 # ---------------------------------------------------------------- ISSN
 
 
@@ -223,6 +232,15 @@ def test_lccn_that_breaks_the_structure_is_kept_as_invalid(raw: str) -> None:
     assert ident is not None
     assert ident.status == "invalid"
     assert ident.raw == raw
+
+
+def test_lccn_stray_character_is_dropped_from_the_value_but_flagged() -> None:
+    ident = idn.lccn("\u02b9  75002321 ")
+    assert ident is not None
+    assert (ident.value, ident.status) == ("75002321", "invalid")
+    ident = idn.lccn("\u00a0\u00a0\u00a002012591\u00a0")  # no-break spaces are blanks
+    assert ident is not None
+    assert (ident.value, ident.status) == ("02012591", "valid")
 
 
 def test_lccn_hyphen_padding_gives_a_valid_8_digit_number() -> None:

@@ -301,7 +301,10 @@ def test_contributors_with_roles_and_identifiers() -> None:
                                "1", "http://www.wikidata.org/entity/Q42"]),
                 ("700", "1 ", ["a", "Cole, Tim.", "0", "(isni)000000012144843X"]),
                 ("710", "2 ", ["a", "Riverbank University.", "b", "Press,", "e", "publisher."]),
-                ("700", "12", ["a", "Shakespeare, William,", "t", "Hamlet."]),  # name/title
+                # name/title entries: a related work (ind2 blank) names no contributor,
+                # a contained one (ind2 2, analytical entry) names its author
+                ("700", "1 ", ["a", "Homer.", "t", "Iliad."]),
+                ("700", "12", ["a", "Shakespeare, William,", "t", "Hamlet."]),
             ]
         )
     )
@@ -310,16 +313,19 @@ def test_contributors_with_roles_and_identifiers() -> None:
         "Okafor, Adaeze",
         "Lindqvist, Maren",
         "Cole, Tim",
-        "Riverbank University Press",
+        "Shakespeare, William",
+        # the levels of a corporate hierarchy keep the period between them
+        "Riverbank University. Press",
     ]
-    okafor, lindqvist, cole, press = rec.contributors
+    okafor, lindqvist, cole, shakespeare, press = rec.contributors
+    assert shakespeare.role is None
     assert (okafor.family, okafor.given, okafor.role, okafor.kind) == (
         "Okafor", "Adaeze", "author", "person",
     )
     assert [(i.scheme, i.value) for i in okafor.identifiers] == [
         ("orcid", "0000-0002-1825-0097")
     ]
-    assert lindqvist.role == "editor; edt"
+    assert lindqvist.role == "editor"  # "$e editor, $4 edt" is one role, said twice
     assert [(i.scheme, i.value) for i in lindqvist.identifiers] == [
         ("local", "(DE-588)118540238"),
         ("uri", "http://www.wikidata.org/entity/Q42"),
@@ -550,7 +556,7 @@ def test_subjects_with_scheme() -> None:
         Subject("Rivers -- History", "lcsh"),
         Subject("Water Pollution", "mesh"),
         Subject("England", "fast"),
-        Subject("Okafor, Adaeze -- 1970-", "lcsh"),
+        Subject("Okafor, Adaeze, 1970-", "lcsh"),  # the dates belong to the name
         Subject("Essays", "lcgft"),
         Subject("Local heading", None),
         Subject("urban rivers", None),
@@ -969,3 +975,510 @@ def test_billion_laughs_does_not_expand() -> None:
 )
 def test_clean(text: str | None, expected: str | None) -> None:
     assert clean(text) == expected
+
+
+# ================================================================ mapping depth: helpers
+
+
+def normalize_all(record: pymarc.Record, fmt: str = "marc21") -> list[Record]:
+    """Every record one envelope gives: the book, then the parts its 505 lists."""
+    payload = to_xml(record) if fmt == "marcxml" else record.as_marc()
+    return NORMALIZERS["marc"](envelope(payload, fmt))
+
+
+CONTENTS_BOOK: list[FieldSpec] = [
+    ("020", "  ", ["a", "9780198812357", "q", "hardback"]),
+    ("020", "  ", ["a", "9780198812364", "q", "ebook"]),
+    ("041", "0 ", ["a", "eng", "a", "fre"]),
+    ("245", "10", ["a", "Rivers of the world :", "b", "essays /", "c", "edited by M. Lindqvist."]),
+    ("264", " 1", ["a", "Oxford :", "b", "Riverbank University Press,", "c", "2019."]),
+]
+
+
+# ================================================================ 505: chapters
+
+
+def test_enhanced_505_gives_chapters_with_titles_names_and_pages() -> None:
+    book, *chapters = normalize_all(
+        marc(
+            [
+                *CONTENTS_BOOK,
+                ("505", "00", [
+                    "g", "1.", "t", "Sources : where rivers begin /",
+                    "r", "Adaeze Okafor and Tim Cole --",
+                    "t", "Deltas /", "r", "Maren Lindqvist ;", "g", "p. 45-67 --",
+                    "t", "Estuaries /", "r", "Wollstonecraft, Mary, 1759-1797.",
+                ]),
+            ],
+            f008=with_008({23: "r"}),
+        )
+    )
+    assert book.type == "book"
+    assert [(c.title, c.subtitle) for c in chapters] == [
+        ("Sources", "where rivers begin"),
+        ("Deltas", None),
+        ("Estuaries", None),
+    ]
+    sources, deltas, estuaries = chapters
+    assert sources.part is not None and sources.part.number == "1"  # $g before the $t
+    assert [c.name for c in sources.contributors] == ["Adaeze Okafor", "Tim Cole"]
+    assert [c.name for c in deltas.contributors] == ["Maren Lindqvist"]
+    assert deltas.host is not None
+    assert (deltas.host.first_page, deltas.host.last_page) == ("45", "67")
+    assert deltas.part is None  # pages are not a part number
+    (mary,) = estuaries.contributors
+    assert (mary.name, mary.family, mary.given) == (
+        "Wollstonecraft, Mary", "Wollstonecraft", "Mary",
+    )
+
+
+def test_enhanced_505_entries_end_at_the_next_t() -> None:
+    """Without " --" between them, each $t still starts an entry of its own."""
+    _book, *chapters = normalize_all(
+        marc([("505", "00", ["t", "Sources /", "r", "A. Okafor.", "t", "Deltas."])])
+    )
+    assert [(c.title, [n.name for n in c.contributors]) for c in chapters] == [
+        ("Sources", ["A. Okafor"]),
+        ("Deltas", []),
+    ]
+
+
+def test_basic_505_split_on_double_dash() -> None:
+    book, *chapters = normalize_all(
+        marc(
+            [
+                *CONTENTS_BOOK,
+                ("505", "0 ", ["a", "Contents: Introduction -- Sources : where rivers begin / "
+                               "Adaeze Okafor --  -- Deltas / M. Lindqvist and T. Cole -- "
+                               "2. Estuaries -- 1948. 8."]),
+            ]
+        )
+    )
+    assert [(c.title, c.subtitle) for c in chapters] == [
+        ("Introduction", None),  # the typed "Contents:" caption is not part of it
+        ("Sources", "where rivers begin"),
+        ("Deltas", None),
+        ("Estuaries", None),
+    ]  # the empty segment and the letterless "1948. 8" are no chapters
+    assert [c.name for c in chapters[2].contributors] == ["M. Lindqvist", "T. Cole"]
+    assert chapters[3].part is not None and chapters[3].part.number == "2"
+    assert [c.source_id for c in chapters] == [f"rec-1#505-{n}" for n in (1, 2, 3, 4)]
+
+
+def test_basic_505_older_separators() -> None:
+    """"- -" and ".-  " separate entries in older notes; ";" when nothing else does."""
+    old = "The old bachelor, - -The double dealer."
+    _b, *dash = normalize_all(marc([("505", "8 ", ["a", old])]))
+    assert [c.title for c in dash] == ["The old bachelor", "The double dealer"]
+    songs = " Abide with me; Alleluia; America."
+    _b, *semi = normalize_all(marc([("505", "0 ", ["a", songs])]))
+    assert [c.title for c in semi] == ["Abide with me", "Alleluia", "America"]
+
+
+def test_basic_505_section_without_double_dashes_is_cut_after_each_statement() -> None:
+    _b, *chapters = normalize_all(
+        marc([("505", "0 ", ["a", "Part one. Sources / Emilio F. Moran. Deltas : a survey / "
+                             "David O'Sullivan. Estuaries / Dr. Smith."])])
+    )
+    assert [(c.title, [n.name for n in c.contributors]) for c in chapters] == [
+        ("Part one. Sources", ["Emilio F. Moran"]),
+        ("Deltas", ["David O'Sullivan"]),
+        ("Estuaries", ["Dr. Smith"]),
+    ]
+
+
+def test_chapter_carries_the_book_and_points_to_it() -> None:
+    book, chapter = normalize_all(
+        marc(
+            [*CONTENTS_BOOK, ("505", "0 ", ["a", "Deltas."])],
+            f008=with_008({23: "r"}),
+        )
+    )
+    assert chapter.type == "book_chapter"
+    assert chapter.host is not None
+    assert (chapter.host.id, chapter.host.title) == (book.id, "Rivers of the world")
+    assert [(i.scheme, i.value) for i in chapter.host.identifiers] == [
+        ("isbn", "9780198812357"),
+        ("isbn", "9780198812364"),
+    ]
+    assert chapter.identifiers == []  # the book's ISBN is the host's, not the chapter's
+    assert (chapter.source, chapter.source_format) == (book.source, book.source_format)
+    assert (chapter.language, chapter.year, chapter.publisher, chapter.place) == (
+        ["eng", "fre"], 2019, "Riverbank University Press", "Oxford",
+    )
+    assert (chapter.medium, chapter.medium_evidence) == ("print", ["008/23=r"])
+    assert chapter.raw_ref == book.raw_ref and chapter.harvested_at == book.harvested_at
+    assert book.relations == []  # no has_part list on the book: the link is host.id
+
+
+def test_chapter_ids_are_stable_and_distinct_per_position() -> None:
+    from unioncat.ids import mint_part_id
+
+    note = ("505", "0 ", ["a", "Sources -- Deltas -- Estuaries"])
+    first = normalize_all(marc([note]))
+    again = normalize_all(marc([note]))
+    book = first[0]
+    ids = [r.id for r in first[1:]]
+    assert ids == [r.id for r in again[1:]]
+    assert ids == [mint_part_id(book.id, n) for n in (1, 2, 3)]
+    assert len(set(ids)) == 3 and book.id not in ids
+    # the id follows the position, not the title: a corrected title updates the same row
+    renamed = normalize_all(marc([("505", "0 ", ["a", "Springs -- Deltas -- Estuaries"])]))
+    assert [r.id for r in renamed[1:]] == ids
+    # and another book's chapters never collide with these
+    other = normalize_all(marc([note], control="rec-2"))
+    assert not set(ids) & {r.id for r in other[1:]}
+
+
+def test_marcxml_and_iso2709_give_the_same_chapters() -> None:
+    record = marc([*CONTENTS_BOOK, ("505", "00", ["t", "Sources /", "r", "A. Okafor --",
+                                                  "t", "Deltas."])])
+    from_iso = normalize_all(record)
+    from_xml = normalize_all(record, "marcxml")
+    assert len(from_iso) == 3
+    assert [dataclasses.replace(r, source_format="marc21") for r in from_xml] == from_iso
+
+
+@pytest.mark.parametrize("ind1", ["0", "1", "2", "8"])
+def test_incomplete_and_partial_contents_still_give_their_parts(ind1: str) -> None:
+    _b, *chapters = normalize_all(marc([("505", f"{ind1} ", ["a", "Sources -- Deltas"])]))
+    assert [c.title for c in chapters] == ["Sources", "Deltas"]
+
+
+@pytest.mark.parametrize(
+    ("leader", "f008", "fields", "book_type", "part_type"),
+    [
+        (BOOK_LEADER, with_008({29: "1"}), [], "proceedings", "proceedings_paper"),
+        (BOOK_LEADER, with_008({24: "m"}), [], "thesis", "book_chapter"),
+        # a monograph that is an issue of a serial (773 with ISSN and enumeration)
+        (BOOK_LEADER, BOOK_008, [("773", "0 ", ["t", "Estuary notes", "x", "0028-0836",
+                                                "g", "Vol. 2, no. 1"])],
+         "journal_issue", "journal_article"),
+    ],
+)
+def test_part_type_follows_the_host(
+    leader: str, f008: str, fields: list[FieldSpec], book_type: str, part_type: str
+) -> None:
+    book, part = normalize_all(
+        marc([*fields, ("505", "0 ", ["a", "On deltas"])], leader=leader, f008=f008)
+    )
+    assert (book.type, part.type) == (book_type, part_type)
+
+
+@pytest.mark.parametrize(
+    "leader",
+    [
+        "00000cjm a2200000 i 4500",  # sound recording: the 505 lists tracks
+        "00000ccm a2200000 i 4500",  # score: pieces
+        "00000cas a2200000 i 4500",  # a journal as a whole
+        "00000caa a2200000 i 4500",  # a chapter already
+    ],
+)
+def test_505_on_non_book_records_gives_no_parts(leader: str) -> None:
+    records = normalize_all(marc([("505", "0 ", ["a", "Side A -- Side B"])], leader=leader))
+    assert len(records) == 1
+
+
+def test_volume_list_gives_volumes_not_chapters() -> None:
+    book, *volumes = normalize_all(
+        marc([
+            ("300", "  ", ["a", "3 v. ;"]),
+            ("505", "0 ", ["a", "v. 1. Sources -- v. 2. Deltas -- v. 3-4. Estuaries.-  "
+                                "Vol. 5, pt. 1, Index"]),
+        ])
+    )
+    assert book.type == "book_set"  # a book whose contents are volumes is a set
+    assert [(v.type, v.part.number if v.part else None, v.title) for v in volumes] == [
+        ("book", "v. 1", "Sources"),
+        ("book", "v. 2", "Deltas"),
+        ("book", "v. 3-4", "Estuaries"),
+        ("book", "Vol. 5, pt. 1", "Index"),
+    ]
+    assert all(v.host is not None and v.host.id == book.id for v in volumes)
+
+
+def test_enhanced_volume_list_and_a_mixed_list_of_chapters() -> None:
+    book, *volumes = normalize_all(
+        marc([("505", "10", ["g", "T. 1.", "t", "Antiquity --",
+                             "g", "t. 2.", "t", "Modern times."])])
+    )
+    assert book.type == "book_set"
+    assert [(v.part.number if v.part else None, v.title) for v in volumes] == [
+        ("T. 1", "Antiquity"), ("t. 2", "Modern times"),
+    ]
+    # one entry that is not a volume: they are chapters, numbers and all
+    book, *chapters = normalize_all(marc([("505", "0 ", ["a", "v. 1. Sources -- Afterword"])]))
+    assert book.type == "book"
+    assert [c.type for c in chapters] == ["book_chapter", "book_chapter"]
+    # "V2" is a rocket, not volume 2
+    book, *chapters = normalize_all(marc([("505", "0 ", ["a", "V2 rockets -- Sputnik"])]))
+    assert [(c.title, c.part) for c in chapters] == [("V2 rockets", None), ("Sputnik", None)]
+
+
+def test_deleted_book_gives_deleted_chapters() -> None:
+    records = normalize_all(
+        marc([("505", "0 ", ["a", "Sources -- Deltas"])], leader="00000dam a2200000 i 4500")
+    )
+    assert [r.deleted for r in records] == [True, True, True]
+
+
+def test_chapter_title_in_original_script_from_the_505_pair() -> None:
+    _b, *chapters = normalize_all(
+        marc([
+            ("505", "0 ", ["6", "880-04", "a", "Rasskazy -- Vremia noch'"]),
+            ("880", "0 ", ["6", "505-04/(N", "a", "Рассказы -- Время ночь"]),
+        ])
+    )
+    assert [(c.title, c.title_original_script) for c in chapters] == [
+        ("Rasskazy", "Рассказы"),
+        ("Vremia noch'", "Время ночь"),
+    ]
+
+
+# ================================================================ 880 names, nonfiling
+
+
+def test_880_name_pairs_give_name_original_script() -> None:
+    rec = normalize(
+        marc([
+            ("100", "1 ", ["6", "880-01", "a", "Wang, Lihua,", "e", "author."]),
+            ("245", "10", ["6", "880-02", "a", "Shan shui yu cheng shi /"]),
+            ("700", "1 ", ["6", "880-03", "a", "Liu, Ning,", "e", "translator."]),
+            ("700", "1 ", ["a", "Lyons, Daniel,", "d", "1960-"]),  # no pair
+            ("710", "2 ", ["6", "880-04", "a", "Shou du shi fan da xue.", "b", "Zhong xin."]),
+            ("880", "1 ", ["6", "100-01/$1", "a", "王丽华,", "e", "author."]),
+            ("880", "10", ["6", "245-02/$1", "a", "山水与城市 /"]),
+            # a blank before the script code, as in real records
+            ("880", "1 ", ["6", "700-03 /$1", "a", "刘宁,", "d", "1970-"]),
+            ("880", "2 ", ["6", "710-04/$1", "a", "首都师范大学.", "b", "中心."]),
+        ])
+    )
+    assert [(c.name, c.name_original_script) for c in rec.contributors] == [
+        ("Wang, Lihua", "王丽华"),
+        ("Liu, Ning", "刘宁"),
+        ("Lyons, Daniel", None),
+        ("Shou du shi fan da xue. Zhong xin", "首都师范大学. 中心"),
+    ]
+    assert rec.title_original_script == "山水与城市"
+
+
+def test_880_pairs_by_occurrence_not_by_order() -> None:
+    rec = normalize(
+        marc([
+            ("700", "1 ", ["6", "880-06", "a", "Bin-Haddah, Abd al-Rahim."]),
+            ("700", "1 ", ["6", "880-05", "a", "El Moudden, Abderrahmane."]),
+            ("880", "1 ", ["6", "700-05/(3/r", "a", "مودن، عبد الرحمن."]),
+            ("880", "1 ", ["6", "700-06/(3/r", "a", "بنحادة، عبد الرحيم."]),
+        ])
+    )
+    assert [(c.name, c.name_original_script) for c in rec.contributors] == [
+        ("Bin-Haddah, Abd al-Rahim", "بنحادة، عبد الرحيم"),
+        ("El Moudden, Abderrahmane", "مودن، عبد الرحمن"),
+    ]
+
+
+def test_original_script_title_keeps_part_but_not_subtitle() -> None:
+    rec = normalize(
+        marc([
+            ("245", "10", ["6", "880-01", "a", "Ri ben cha shu.", "n", "Di 2 juan,",
+                           "p", "Jin dai /"]),
+            ("880", "10", ["6", "245-01/$1", "a", "日本茶書.", "n", "第2巻,", "p", "近代 :",
+                           "b", "茶の湯 /", "c", "林屋."]),
+        ])
+    )
+    assert rec.title == "Ri ben cha shu"
+    assert rec.part is not None and (rec.part.number, rec.part.name) == ("Di 2 juan", "Jin dai")
+    assert rec.title_original_script == "日本茶書. 第2巻, 近代"
+
+
+@pytest.mark.parametrize(
+    ("ind2", "title", "nonfiling"),
+    [
+        ("4", "The river archives", 4),
+        ("2", "L'eau", 2),
+        ("3", "al-Maghrib", 3),
+        ("0", "The river archives", 0),
+        (" ", "The river archives", 0),
+        ("5", "The river archives", 0),  # miscoded: would cut inside "river"
+        ("9", "The", 0),  # longer than the title
+    ],
+)
+def test_title_nonfiling_from_245_indicator_2(ind2: str, title: str, nonfiling: int) -> None:
+    rec = normalize(marc([("245", f"1{ind2}", ["a", title])]))
+    assert rec.title == title
+    assert rec.title_nonfiling == nonfiling
+
+
+def test_title_falls_back_to_uniform_title_when_245_is_empty() -> None:
+    rec = normalize(
+        marc([("245", "01", ["a", "."]), ("240", "10", ["a", "2 diversions.", "p", "Dance"])])
+    )
+    assert rec.title == "2 diversions. Dance"
+    assert normalize(marc(title=None)).title is None  # and nothing when there is nothing
+
+
+# ================================================================ names and roles
+
+
+def test_person_name_keeps_numeration_and_titles_not_dates() -> None:
+    rec = normalize(
+        marc([
+            ("100", "1 ", ["a", "Fouché, Joseph,", "c", "duc d'Otrante,", "d", "1759-1820."]),
+            ("700", "0 ", ["a", "John Paul", "b", "II,", "c", "Pope,", "d", "1920-2005."]),
+            ("700", "1 ", ["a", "Bridgham, Gladys Ruth. [from old catalog]"]),
+        ])
+    )
+    fouche, pope, bridgham = rec.contributors
+    assert (fouche.name, fouche.family, fouche.given) == (
+        "Fouché, Joseph, duc d'Otrante", "Fouché", "Joseph",
+    )
+    assert (pope.name, pope.given) == ("John Paul II, Pope", "John Paul")
+    assert bridgham.name == "Bridgham, Gladys Ruth"  # the LC marker is not part of it
+
+
+@pytest.mark.parametrize(
+    ("subfields", "role"),
+    [
+        (["e", "editor,", "4", "edt"], "editor"),
+        (["4", "trl"], "translator"),
+        (["4", "http://id.loc.gov/vocabulary/relators/ill"], "illustrator"),
+        (["e", "tr. [and] ed."], "translator; editor"),
+        (["e", "comp."], "compiler"),
+        (["e", "supposed author."], "supposed author"),
+        (["4", "xyz"], "xyz"),  # an unknown code is kept as written
+        ([], None),
+    ],
+)
+def test_relator_terms_and_codes(subfields: list[str], role: str | None) -> None:
+    rec = normalize(marc([("700", "1 ", ["a", "Cole, Tim,", *subfields])]))
+    assert rec.contributors[0].role == role
+
+
+def test_orcid_written_with_a_prefix() -> None:
+    orcid = "(orcid)0000-0002-1825-0097"
+    rec = normalize(marc([("100", "1 ", ["a", "Okafor, Adaeze.", "0", orcid])]))
+    assert [(i.scheme, i.value) for i in rec.contributors[0].identifiers] == [
+        ("orcid", "0000-0002-1825-0097")
+    ]
+
+
+def test_added_entries_that_repeat_a_name_are_kept_once() -> None:
+    rec = normalize(
+        marc([
+            ("100", "1 ", ["a", "Congreve, William,", "d", "1670-1729."]),
+            ("111", "2 ", ["a", "Conference on Rivers."]),
+            ("700", "12", ["a", "Congreve, William,", "d", "1670-1729.", "t", "Old batchelour."]),
+            ("711", "2 ", ["a", "Conference on Rivers", "d", "(1964)"]),
+            ("700", "12", ["a", "Wollstonecraft, Mary,", "t", "Original stories."]),
+            ("700", "1 ", ["a", "Congreve, William,", "d", "1800-1850."]),  # another one
+        ])
+    )
+    assert [(c.name, c.kind) for c in rec.contributors] == [
+        ("Congreve, William", "person"),
+        ("Conference on Rivers", "meeting"),
+        ("Wollstonecraft, Mary", "person"),  # author of a work the item contains
+        ("Congreve, William", "person"),  # same name, other dates: another person
+    ]
+
+
+def test_100_without_a_names_nobody() -> None:
+    assert normalize(marc([("100", "00", ["b", "ROBA", "c", "1"])])).contributors == []
+
+
+# ================================================================ subjects, publication
+
+
+def test_subject_heading_keeps_its_dates_and_653_terms_stay_apart() -> None:
+    rec = normalize(
+        marc([
+            ("600", "10", ["a", "Jobs, Steve,", "d", "1955-2011", "v", "Fiction."]),
+            ("610", "20", ["a", "Catholic Church.", "b", "Pope (1846-1878 : Pius IX)",
+                           "x", "History."]),
+            ("651", " 0", ["a", "Iowa.", "x", "Soils. [from old catalog]"]),
+            ("653", "  ", ["a", "rivers", "a", "deltas"]),
+        ])
+    )
+    assert [s.term for s in rec.subjects] == [
+        "Jobs, Steve, 1955-2011 -- Fiction",
+        "Catholic Church. Pope (1846-1878 : Pius IX) -- History",
+        "Iowa -- Soils",
+        "rivers",
+        "deltas",
+    ]
+
+
+def test_publication_from_an_unlinked_880() -> None:
+    """Occurrence 00: the record's only publication statement is in the original script."""
+    rec = normalize(
+        marc([("880", "  ", ["6", "260-00", "a", "אור יהודה :", "b", "כנרת,", "c", "2011."])])
+    )
+    assert (rec.place, rec.publisher, rec.date) == ("אור יהודה", "כנרת", "2011")
+
+
+def test_implausible_008_date_is_not_a_year() -> None:
+    rec = normalize(marc(f008=with_008({7: "9490"})))
+    assert rec.year is None
+
+
+# ================================================================ 533, 336
+
+
+@pytest.mark.parametrize(
+    ("note", "medium"),
+    [
+        ("Microfilm.", "microform"),
+        ("Microfiche.", "microform"),
+        ("Electronic reproduction.", "electronic"),
+        ("Digitized reproduction of the microfilm.", "electronic"),
+        ("Photocopy.", "print"),
+    ],
+)
+def test_533_reproduction_note_decides_the_medium(note: str, medium: str) -> None:
+    rec = normalize(
+        marc([("533", "  ", ["a", note, "b", "Amherst :", "c", "NYBC,", "d", "1999."])])
+    )
+    assert rec.medium == medium
+    assert rec.medium_evidence == [f"533$a={note.strip('.').lower()}"]
+
+
+def test_coded_fields_decide_before_533() -> None:
+    rec = normalize(
+        marc(
+            [("533", "  ", ["a", "Microfilm."]), ("338", "  ", ["b", "cr"])],
+        )
+    )
+    assert (rec.medium, rec.medium_evidence) == ("electronic", ["338$b=cr"])
+    rec = normalize(marc([("533", "  ", ["a", "Microfilm."])], f008=with_008({23: "s"})))
+    assert rec.medium_evidence == ["008/23=s"]
+
+
+@pytest.mark.parametrize(
+    ("file_type", "fields", "expected"),
+    [
+        ("a", [], "dataset"),
+        ("d", [], "book"),  # a document: the pre-2008 e-book
+        (" ", [("336", "  ", ["a", "computer dataset", "b", "cod", "2", "rdacontent"])], "dataset"),
+        (" ", [("336", "  ", ["a", "text", "b", "txt", "2", "rdacontent"])], "book"),
+        (" ", [("336", "  ", ["a", "computer program", "b", "cop"])], "other"),
+    ],
+)
+def test_computer_file_type_from_008_26_and_336(
+    file_type: str, fields: list[FieldSpec], expected: str
+) -> None:
+    rec = normalize(marc(fields, leader=COMPUTER_LEADER, f008=with_008({26: file_type})))
+    assert rec.type == expected
+
+
+# ================================================================ identifiers in context
+
+
+def test_sbn_and_garbled_lccn() -> None:
+    rec = normalize(
+        marc([
+            ("020", "  ", ["a", "340001232"]),  # a nine-digit SBN: ISBN 0340001232
+            ("020", "  ", ["a", "087279811"]),  # nine digits, no valid SBN: not an ISBN
+            ("010", "  ", ["a", "\u02b9  75002321 "]),
+        ])
+    )
+    assert [(i.value, i.status) for i in idents(rec, "isbn")] == [("9780340001233", "valid")]
+    assert [(i.value, i.status) for i in idents(rec, "lccn")] == [("75002321", "invalid")]

@@ -78,9 +78,11 @@ def normalize_file(path: Path) -> list[Outcome]:
 
 
 def one_record(path: Path) -> Record:
+    """The record a one-record file gives (the chapters of its 505 follow it)."""
     (outcome,) = normalize_file(path)
     assert isinstance(outcome, list), f"{path.name} was quarantined: {outcome}"
-    (record,) = outcome
+    record, *parts = outcome
+    assert all(p.host is not None and p.host.id == record.id for p in parts)
     return record
 
 
@@ -102,8 +104,12 @@ def test_every_file_gives_records_or_a_record_error(path: Path) -> None:
     if isinstance(outcome, RecordError):
         assert str(outcome).strip(), "a quarantined record needs a reason"
     else:
-        assert len(outcome) == 1
-        assert outcome[0].source_format == ("marcxml" if path.suffix == ".xml" else "marc21")
+        book, *parts = outcome
+        assert book.source_format == ("marcxml" if path.suffix == ".xml" else "marc21")
+        # anything after the record is a part listed in its 505, pointing back at it
+        assert all(p.host is not None and p.host.id == book.id for p in parts)
+        assert all(p.source_id.startswith(f"{book.source_id}#505-") for p in parts)
+        assert bool(parts) <= bool(book.type in ("book", "book_set", "proceedings", "thesis"))
 
 
 def test_exactly_the_four_malformed_binary_files_are_quarantined() -> None:

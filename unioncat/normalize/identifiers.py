@@ -18,6 +18,9 @@ from stdnum.exceptions import ValidationError
 from unioncat.schemas.record import Identifier
 
 _ISBN_CANDIDATE = re.compile(r"(97[89][\d\- ]{10,14}|[\dXx][\d\- ]{8,12}[\dXx])")
+# A Standard Book Number (UK, before 1970) is nine digits: an ISBN-10 without its
+# leading 0.  Only a bare nine-digit number is read as one.
+_SBN = re.compile(r"^\s*(\d{8}[\dXx])(?=\s|$|\s*[(:;])")
 _QUALIFIER = re.compile(r"\(([^)]*)\)")
 _ISSN_CANDIDATE = re.compile(r"(\d{4})\s*-?\s*(\d{3}[\dXx])")
 _DOI = re.compile(r"(10\.\d{4,9}/\S+)")
@@ -34,9 +37,14 @@ def isbn(raw: str, *, status: str = "valid", qualifier: str | None = None) -> Id
     """ISBN-10 or -13 to 13 digits; a bad checksum keeps the number with status invalid."""
     text = raw.strip()
     m = _ISBN_CANDIDATE.search(text)
+    sbn = _SBN.match(text) if m is None else None
+    if sbn is not None and _isbn.is_valid("0" + sbn.group(1)):
+        m = sbn
     if not m:
         return None
     digits = re.sub(r"[\- ]", "", m.group(1)).upper()
+    if len(digits) == 9:
+        digits = "0" + digits
     rest = (text[: m.start()] + text[m.end() :]).strip()
     quals = [q for q in (_clean_qualifier(x) for x in _QUALIFIER.findall(rest)) if q]
     if not quals and rest:
@@ -113,7 +121,13 @@ def lccn(raw: str, *, status: str = "valid") -> Identifier | None:
     Remove blanks, cut at a slash, and if a hyphen is present, left-pad the part after
     it with zeros to six digits.
     """
-    text = raw.strip().replace(" ", "")
+    text = re.sub(r"\s+", "", raw)
+    if not re.fullmatch(r"[A-Za-z0-9\-/]*", text):
+        # a stray character ("\u02b9  75002321" in a real 010) is dropped from the value
+        # used for matching, and the number is flagged: the raw text keeps what was there
+        text = re.sub(r"[^A-Za-z0-9\-/]", "", text)
+        if status == "valid":
+            status = "invalid"
     text = text.split("/")[0]
     if "-" in text:
         left, right = text.split("-", 1)

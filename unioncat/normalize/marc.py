@@ -3,7 +3,27 @@
 The mapping follows the MARC 21 field definitions; where a choice had to be made it is
 the one a union catalog needs for matching and for reaching the item: ISBNs as
 ISBN-13, 264 before 260, the 776 link that joins print and electronic kept as a
-relation, and every 856 as a uniform access entry.
+relation, and every 856 as a uniform access entry.  One envelope gives the record and,
+after it, the chapters (or volumes) its 505 contents note lists
+(:mod:`~unioncat.normalize.marc_contents`); names are mapped in
+:mod:`~unioncat.normalize.marc_names`, type and medium in
+:mod:`~unioncat.normalize.marc_medium`.
+
+Reader API.  The mapping modules use only this subset of pymarc, so a faster reader
+can hand over any object that offers it: ``record.leader`` (str-able),
+``record.get_fields(*tags)``, ``record.fields``, ``field.tag``, ``field.indicator1``,
+``field.indicator2``, ``field.data``, ``field.get_subfields(*codes)``,
+``field.is_control_field()`` and ``field.subfields`` (objects with ``.code`` and
+``.value``).
+
+Titles.  ``title`` is 245 ``$a`` (``$b`` the subtitle, ``$n $p`` the part);
+``title_nonfiling`` is 245 indicator 2 when it lands on a word boundary of the title
+(4 for "The "), else 0.  ``title_original_script`` is the paired 880's ``$a`` with its
+``$n`` and ``$p`` (they tell volume 2 from volume 3 in the original script, where
+``part`` holds the romanized numbering); its ``$b``, ``$c`` and ``$h`` are left out as
+they are from ``title``.  A record whose 245 gives no title takes the first of 246,
+240, 130 and 740 (a variant of the title proper, then the uniform title of the item,
+then an added title) instead of none.
 """
 
 from __future__ import annotations
@@ -18,10 +38,14 @@ from unioncat.ids import mint_id
 from unioncat.normalize import identifiers as idn
 from unioncat.normalize import marc_medium
 from unioncat.normalize.base import register
+from unioncat.normalize.iso2709 import IndexedRecord
+from unioncat.normalize.marc_880 import Script880
+from unioncat.normalize.marc_contents import part_records
+from unioncat.normalize.marc_names import contributors as _contributors
 from unioncat.normalize.marc_read import read_iso2709, read_marcxml
+from unioncat.normalize.marc_text import clean, first_sub, sub
 from unioncat.schemas.record import (
     Access,
-    Contributor,
     Host,
     Identifier,
     Part,
@@ -31,7 +55,6 @@ from unioncat.schemas.record import (
     Subject,
 )
 
-_TRAILING = " /:;,=+"
 _YEAR = re.compile(r"(1[0-9]{3}|20[0-9]{2})")
 # A pagination run is one or more numbered sequences before the unit: "247, 16 pages"
 # or "320, 11 p." is 247 and 16 pages, not 16 (roman sequences like "xii" are skipped).
@@ -45,7 +68,6 @@ _G_ISSUE = re.compile(r"\b(?:no\.?|n\.|issue|Heft|H\.|nr\.?)\s*(\d+[\-/]?\d*)", 
 _G_PAGES = re.compile(r"\b(?:p\.?|pp\.?|S\.)\s*(\d+)\s*(?:[-\u2013]\s*(\d+))?", re.I)
 # The 773 $q / $g enumeration "12:3<45" has no closing ">" (MARC 21 773 $q).
 _G_COMPACT = re.compile(r"^\s*(\d+)(?::(\d+))?(?:\s*\((\d{4})\))?(?:\s*<(\d+)>?)?")
-_RELATOR_PUNCT = " ,.;:"
 _SUBJECT_SCHEMES = {
     "0": "lcsh",
     "1": "lcshac",
@@ -54,61 +76,14 @@ _SUBJECT_SCHEMES = {
     "5": "cash",
     "6": "rvm",
 }
-_NAME_TAGS = {"100": "person", "110": "organization", "111": "meeting"}
-_ADDED_NAME_TAGS = {"700": "person", "710": "organization", "711": "meeting"}
 # 856 ind2=8 means "no display constant generated", which says nothing about the
 # relationship, so it maps to None like blank does (the schema knows only these three).
 _856_RELATIONSHIP = {"0": "resource", "1": "version", "2": "related"}
 # Only these 6XX fields name their thesaurus in indicator 2; in 653 indicator 2 is the
 # type of term (0 topical, 1 personal name, 2 corporate name...), not LCSH or MeSH.
 _SUBJECT_IND2_TAGS = frozenset({"600", "610", "611", "630", "647", "648", "650", "651", "655"})
-# Abbreviations of one to three letters whose final period is part of the text.
-_ABBREVIATIONS = frozenset(
-    """ed eds inc co ltd pub jr sr st dr mr mrs ms etc al bro cie no nos vol pt pts ser
-    rev enl cop ca pp ill col cm mm ff hr min sec izd off bd nr jg hft str éd tip
-    ont me del ind pa md vic va vt ga ky wis fla ore mo ala ark kan mex que""".split()
-)
-_INITIALS = re.compile(r"(?:[^\W\d_]\.)+")
-
-
-def clean(text: str | None) -> str | None:
-    """Strip ISBD punctuation and whitespace at the ends; keep a final period only after
-    an initial or abbreviation (``Jr.``, ``J.``, ``N.Y.``, ``2nd ed.``), where it is part
-    of the text.
-
-    The period used to be kept after any word of one to three letters, so "Cole, Tim."
-    and "The law." kept it while "Jarrett, Keith." lost it.  Square brackets that ISBD
-    opened in one subfield and closed in another ("$b [s.n., $c 1949?]") are dropped.
-    """
-    if text is None:
-        return None
-    t = " ".join(text.split())
-    t = t.strip(_TRAILING).strip()
-    t = _drop_final_period(t)
-    if t.count("[") != t.count("]"):
-        t = t.replace("[", "").replace("]", "").strip(_TRAILING).strip()
-    if t.startswith("[") and t.endswith("]") and t.count("[") == 1:
-        t = t[1:-1].strip()
-    t = _drop_final_period(t)
-    return t or None
-
-
-def _drop_final_period(t: str) -> str:
-    if not t.endswith(".") or t.endswith(".."):
-        return t
-    last = t.rsplit(" ", 1)[-1].lstrip("([")
-    if _INITIALS.fullmatch(last) or last[:-1].lower() in _ABBREVIATIONS:
-        return t
-    return t[:-1].rstrip(_TRAILING)
-
-
-def _sub(field: pymarc.Field, *codes: str) -> list[str]:
-    return [v for v in field.get_subfields(*codes) if v and v.strip()]
-
-
-def _first_sub(field: pymarc.Field, code: str) -> str | None:
-    vals = _sub(field, code)
-    return vals[0] if vals else None
+_sub = sub
+_first_sub = first_sub
 
 
 def _control(record: pymarc.Record, tag: str) -> str | None:
@@ -202,71 +177,21 @@ def _dedupe_identifiers(idents: list[Identifier]) -> list[Identifier]:
     return list(seen.values())
 
 
-def _name_identifiers(field: pymarc.Field) -> list[Identifier]:
-    out = []
-    for raw in _sub(field, "0", "1"):
-        text = raw.strip()
-        if "orcid.org/" in text:
-            out.append(Identifier("orcid", text.rsplit("/", 1)[-1], None, "valid", raw))
-        elif "isni" in text.lower():
-            # keep the check character: an ISNI ends in a digit or X (ISO 27729)
-            isni = re.sub(r"[^\dX]", "", text.rsplit("/", 1)[-1].upper())
-            out.append(Identifier("isni", isni, None, "valid", raw))
-        elif text.startswith("http"):
-            out.append(Identifier("uri", text, None, "valid", raw))
-        else:
-            out.append(Identifier("local", text, None, "valid", raw))
-    return out
+def _publication(
+    record: pymarc.Record, script: Script880 | None = None
+) -> tuple[str | None, str | None, str | None]:
+    """Publisher, place and date of the first statement that has any of them.
 
-
-def _contributor(field: pymarc.Field, kind: str) -> Contributor | None:
-    if kind == "person":
-        parts = _sub(field, "a", "b", "c", "q", "d")
-        name = clean(_first_sub(field, "a"))
-    elif kind == "organization":
-        parts = _sub(field, "a", "b")
-        name = clean(" ".join(clean(p) or "" for p in parts))
-    else:
-        parts = _sub(field, "a", "n", "d", "c")
-        name = clean(" ".join(parts))
-    if not name:
-        return None
-    family = given = None
-    if kind == "person" and field.indicator1 == "1" and "," in name:
-        family, _, given = (s.strip() for s in name.partition(","))
-        given = given or None
-    elif kind == "person" and field.indicator1 == "0":
-        given = name
-    roles = [r.strip(_RELATOR_PUNCT) for r in _sub(field, "e", "4") if r.strip(_RELATOR_PUNCT)]
-    if not roles and field.tag.startswith("1"):
-        roles = ["author"] if kind == "person" else []
-    return Contributor(
-        name=name,
-        family=family,
-        given=given,
-        role="; ".join(dict.fromkeys(roles)) or None,
-        kind=kind,
-        identifiers=_name_identifiers(field),
-    )
-
-
-def _contributors(record: pymarc.Record) -> list[Contributor]:
-    out: list[Contributor] = []
-    for tags in (_NAME_TAGS, _ADDED_NAME_TAGS):
-        for tag, kind in tags.items():
-            for f in record.get_fields(tag):
-                if tag.startswith("7") and _sub(f, "t"):
-                    continue  # a name/title added entry names a related work, not a contributor
-                c = _contributor(f, kind)
-                if c:
-                    out.append(c)
-    return out
-
-
-def _publication(record: pymarc.Record) -> tuple[str | None, str | None, str | None]:
+    264 with indicator 2 = 1 (publication) comes first, then 260, then the other 264s
+    (distribution, manufacture, copyright).  A record whose only publication statement
+    is an unlinked 880 (occurrence 00: in the original script, with no romanized field)
+    takes it from there.
+    """
     candidates = [f for f in record.get_fields("264") if f.indicator2 == "1"]
     candidates += record.get_fields("260")
     candidates += [f for f in record.get_fields("264") if f.indicator2 not in ("1",)]
+    if script is not None:
+        candidates += script.unlinked("264") + script.unlinked("260")
     for f in candidates:
         place = clean(_first_sub(f, "a"))
         publisher = clean(_first_sub(f, "b"))
@@ -280,7 +205,8 @@ def _year(record: pymarc.Record, date: str | None) -> int | None:
     data008 = _control(record, "008") or ""
     if len(data008) >= 11:
         date1 = data008[7:11]
-        if date1.isdigit() and date1 != "9999" and int(date1) > 0:
+        # a short or shifted 008 puts anything here ("9490"): only a plausible year counts
+        if _YEAR.fullmatch(date1):
             return int(date1)
     if date:
         m = _YEAR.search(date)
@@ -311,19 +237,44 @@ def _page_count(extent: str | None) -> int | None:
     return max(counts) if counts else None
 
 
+def _subject_terms(f: pymarc.Field) -> list[str]:
+    """The heading of a 6XX field and its subdivisions, joined with " -- ".
+
+    The heading is every lettered subfield but the subdivisions ``$v $x $y $z`` and the
+    relator ``$e``, joined as written: "Jobs, Steve, 1955-2011" is one name with its
+    dates, "Catholic Church. Pope (1846-1878 : Pius IX)" one body.  Each subdivision
+    follows after " -- ".  In 653 (uncontrolled terms) every ``$a`` is a term of its own.
+    """
+    if f.tag == "653":
+        return [t for t in (clean(v) for v in _sub(f, "a")) if t]
+    heading: list[str] = []
+    subdivisions: list[str] = []
+    for sf in f.subfields:
+        code, value = sf.code, sf.value
+        if not value or not value.strip() or not code.isalpha() or code == "e":
+            continue
+        if code in "vxyz":
+            subdivisions.append(value)
+        else:
+            heading.append(value)
+    parts = [clean(" ".join(heading)) if heading else None]
+    parts += [clean(v) for v in subdivisions]
+    term = " -- ".join(p for p in parts if p)
+    return [term] if term else []
+
+
 def _subjects(record: pymarc.Record) -> list[Subject]:
     out: list[Subject] = []
     for f in record.fields:
         if not f.tag.startswith("6") or f.is_control_field():
             continue
-        parts = [clean(p) for p in _sub(f, "a", "b", "c", "d", "t", "v", "x", "y", "z")]
-        term = " -- ".join(p for p in parts if p)
-        if not term:
+        terms = _subject_terms(f)
+        if not terms:
             continue
         scheme = _SUBJECT_SCHEMES.get(f.indicator2) if f.tag in _SUBJECT_IND2_TAGS else None
         if f.indicator2 == "7" or f.tag not in _SUBJECT_IND2_TAGS:
             scheme = _first_sub(f, "2") or scheme
-        out.append(Subject(term=term, scheme=scheme))
+        out.extend(Subject(term=term, scheme=scheme) for term in terms)
     return out
 
 
@@ -465,19 +416,51 @@ def _access(record: pymarc.Record) -> list[Access]:
     return out
 
 
-def _title(record: pymarc.Record) -> tuple[str | None, str | None, Part | None]:
+def _nonfiling(f: pymarc.Field, title: str | None) -> int:
+    """245 indicator 2, the leading characters to skip, when it fits the title.
+
+    It counts in the title as written ("The " is 4, "L'" 2, "al-" 3); a count that does
+    not end on a word boundary of our title (a miscoded indicator, or a title taken
+    from elsewhere) gives 0 rather than a sort key cut inside a word.
+    """
+    ind = f.indicator2
+    if not title or not ind or not ind.isdigit():
+        return 0
+    n = int(ind)
+    raw = (_first_sub(f, "a") or "").lstrip()
+    if n == 0 or n >= len(title) or not raw.startswith(title[:n]):
+        return 0
+    return n if not title[n - 1].isalnum() and title[n].isalnum() else 0
+
+
+def _fallback_title(record: pymarc.Record) -> str | None:
+    for tag in ("246", "240", "130", "740"):
+        for f in record.get_fields(tag):
+            t = clean(" ".join(_sub(f, "a", "n", "p")))
+            if t:
+                return t
+    return None
+
+
+def _title(record: pymarc.Record) -> tuple[str | None, int, str | None, Part | None]:
+    """Title, its nonfiling count, subtitle and part from the 245 (or a fallback)."""
     fields = record.get_fields("245")
     if not fields:
-        return None, None, None
+        return _fallback_title(record), 0, None, None
     f = fields[0]
     title = clean(" ".join(_sub(f, "a")))
     subtitle = clean(" ".join(_sub(f, "b")))
     number = clean(" ".join(_sub(f, "n")))
     name = clean(" ".join(_sub(f, "p")))
-    if not title and (subtitle or name):
-        title, subtitle = subtitle or name, None if subtitle else subtitle
+    nonfiling = _nonfiling(f, title)
+    if not title and subtitle:
+        title, subtitle = subtitle, None
+    elif not title and name:
+        title, name = name, None
     part = Part(number=number, name=name) if (number or name) else None
-    return title, subtitle, part
+    if not title:
+        title = _fallback_title(record)
+    return title, nonfiling, subtitle, part
 
 
 def _title_variants(record: pymarc.Record) -> list[str]:
@@ -490,21 +473,43 @@ def _title_variants(record: pymarc.Record) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _original_script_title(record: pymarc.Record) -> str | None:
-    for f in record.get_fields("880"):
-        link = _first_sub(f, "6") or ""
-        if link.startswith("245"):
-            return clean(" ".join(_sub(f, "a", "b", "n", "p")))
-    return None
+def _original_script_title(record: pymarc.Record, script: Script880) -> str | None:
+    """The 245's 880 pair: ``$a`` with ``$n $p`` (see the module docstring)."""
+    fields = record.get_fields("245")
+    pair = script.pair(fields[0]) if fields else None
+    if pair is None:
+        pair = script.first_pair_for("245")
+    if pair is None:
+        return None
+    return clean(" ".join(_sub(pair, "a", "n", "p")))
 
 
 def map_record(marc: pymarc.Record, envelope: RawEnvelope) -> Record:
-    """Map one pymarc record to the unified record."""
+    """Map one MARC record to the unified record (without the parts of its 505)."""
+    return map_records(marc, envelope)[0]
+
+
+def map_records(marc: pymarc.Record, envelope: RawEnvelope) -> list[Record]:
+    """The record, then the chapters or volumes its 505 contents note lists."""
+    if not isinstance(marc, IndexedRecord):
+        # The mapping asks for some sixty tags per record; pymarc answers each by
+        # scanning every field.  One pass to index them pays for itself (MARCXML and
+        # MARC-8 records; the fast UTF-8 reader's records come indexed).
+        marc = IndexedRecord(str(marc.leader), list(marc.fields))
+    script = Script880(marc)
+    book = _map_book(marc, envelope, script)
+    parts, volumes = part_records(marc, book, script)
+    if volumes and book.type == "book":
+        book.type = "book_set"  # its contents note lists volumes
+    return [book, *parts]
+
+
+def _map_book(marc: pymarc.Record, envelope: RawEnvelope, script: Script880) -> Record:
     leader = str(marc.leader)
     control = _control(marc, "001")
     source_id = control or envelope.source_id
-    title, subtitle, part = _title(marc)
-    publisher, place, date = _publication(marc)
+    title, nonfiling, subtitle, part = _title(marc)
+    publisher, place, date = _publication(marc, script)
     extent_fields = marc.get_fields("300")
     extent = clean(" ".join(_sub(extent_fields[0], "a"))) if extent_fields else None
     medium, evidence = marc_medium.medium(marc, leader)
@@ -519,11 +524,12 @@ def map_record(marc: pymarc.Record, envelope: RawEnvelope) -> Record:
         medium=medium,
         medium_evidence=evidence,
         title=title,
+        title_nonfiling=nonfiling,
         subtitle=subtitle,
         part=part,
         title_variants=_title_variants(marc),
-        title_original_script=_original_script_title(marc),
-        contributors=_contributors(marc),
+        title_original_script=_original_script_title(marc, script),
+        contributors=_contributors(marc, script),
         publisher=publisher,
         place=place,
         date=date,
@@ -550,10 +556,7 @@ def map_record(marc: pymarc.Record, envelope: RawEnvelope) -> Record:
 
 @register("marc")
 def normalize(envelope: RawEnvelope) -> list[Record]:
-    """ISO 2709 or MARCXML bytes to one record.
-
-    Chapters from 505 come with the mapping depth work.
-    """
+    """ISO 2709 or MARCXML bytes to the record and the parts its 505 lists."""
     data = envelope.payload
     if envelope.format == "marcxml" or data.lstrip()[:1] == b"<":
         marc = read_marcxml(data)
@@ -561,4 +564,4 @@ def normalize(envelope: RawEnvelope) -> list[Record]:
         marc = read_iso2709(data)
     if marc.leader is None or len(str(marc.leader)) < 24:
         raise RecordError("leader is missing or shorter than 24 characters")
-    return [map_record(marc, envelope)]
+    return map_records(marc, envelope)

@@ -1,9 +1,19 @@
 """Type and medium of a MARC record, with the evidence that decided them.
 
 Order of trust for the medium: 008 form of item (position 23 or 29 by record type),
-then 007, then 338/337 carrier and media types, then 245 $h, then 020 $q, then an 856
+then 007, then 338/337 carrier and media types, then the 533 reproduction note
+("Microfilm.", "Electronic reproduction."), then 245 $h, then 020 $q, then an 856
 link to the resource itself.  The first source that speaks decides; ``medium_evidence``
-lists what decided so a cataloger can check a surprising merge.
+lists what decided so a cataloger can check a surprising merge.  The 533 comes after
+the coded fields (they describe the same reproduction, and say it in codes) and before
+the weaker guesses: a record of a microfilm whose 008/23 was left blank says so only
+in its 533.
+
+Type: leader/07 (part, serial), leader/19 (set), 008 contents and conference codes,
+then for a computer file (leader/06 = m) 008/26 and the 336 content type: a numeric
+dataset ("cod", "computer dataset") is a ``dataset``, a text ("txt", or 008/26 = d,
+a document: the pre-2008 e-book) a ``book``.  A monograph whose 773 names a serial
+(an ISSN in ``$x``) and an enumeration (``$g``) is an issue of it: ``journal_issue``.
 """
 
 from __future__ import annotations
@@ -33,6 +43,22 @@ _338 = {"na": "print", "nb": "print", "nc": "print", "nn": "print", "no": "print
 _338_PREFIX = {"c": "electronic", "h": "microform"}
 _337 = {"c": "electronic", "h": "microform", "n": "print"}
 _337_TERMS = {"computer": "electronic", "microform": "microform", "unmediated": "print"}
+# 533 $a opens with the type of reproduction; "Digital reproduction of a microfilm"
+# is electronic, so only the start of the note is read.
+_533 = (
+    ("micro", "microform"),
+    ("mikro", "microform"),
+    ("electronic", "electronic"),
+    ("digit", "electronic"),
+    ("online", "electronic"),
+    ("reproduction électronique", "electronic"),
+    ("reproduction numérique", "electronic"),
+    ("photocop", "print"),
+    ("photoreproduction", "print"),
+    ("facsimile", "print"),
+)
+_336_DATASET = {"cod", "computer dataset", "crd", "cartographic dataset"}
+_336_TEXT = {"txt", "text"}
 _EQUALIFIER = re.compile(r"\b(e-?book|electronic|online|pdf|epub|ebk|e-isbn|kindle|mobi)\b", re.I)
 _PQUALIFIER = re.compile(r"\b(pbk|paperback|hardback|hardcover|hbk|cloth|print|paper)\b", re.I)
 
@@ -55,11 +81,13 @@ def record_type(record: pymarc.Record, leader: str) -> str:
     if level in ("s", "i") and textual:
         return "journal"
     if rtype == "m":
-        return "dataset" if data008[26:27] == "a" else "other"
+        return _computer_file_type(record, data008[26:27])
     if not textual:
         return "other"
     if leader[19:20] == "a":
         return "book_set"
+    if level == "m" and _issue_of_serial(record):
+        return "journal_issue"
     contents = data008[24:28]
     if "m" in contents or record.get_fields("502"):
         return "thesis"
@@ -68,6 +96,32 @@ def record_type(record: pymarc.Record, leader: str) -> str:
     if "t" in contents:
         return "report"
     return "book"
+
+
+def _content_types(record: pymarc.Record) -> set[str]:
+    return {
+        v.strip().lower()
+        for f in record.get_fields("336")
+        for v in f.get_subfields("a", "b")
+        if v and v.strip()
+    }
+
+
+def _computer_file_type(record: pymarc.Record, file_type: str) -> str:
+    if file_type == "a":
+        return "dataset"
+    if file_type == "d":
+        return "book"
+    content = _content_types(record)
+    if content & _336_DATASET:
+        return "dataset"
+    if content & _336_TEXT:
+        return "book"
+    return "other"
+
+
+def _issue_of_serial(record: pymarc.Record) -> bool:
+    return any(f.get_subfields("x") and f.get_subfields("g") for f in record.get_fields("773"))
 
 
 def medium(record: pymarc.Record, leader: str) -> tuple[str, list[str]]:
@@ -96,6 +150,12 @@ def medium(record: pymarc.Record, leader: str) -> tuple[str, list[str]]:
             t = term.strip().lower()
             if t in _337_TERMS:
                 return _337_TERMS[t], [f"337$a={t}"]
+    for f in record.get_fields("533"):
+        for a in f.get_subfields("a"):
+            note = a.strip().strip(" .:;,").lower()
+            for start, form in _533:
+                if note.startswith(start):
+                    return form, [f"533$a={note}"]
     for f in record.get_fields("245"):
         for h in f.get_subfields("h"):
             low = h.lower()
