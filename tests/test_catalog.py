@@ -145,3 +145,42 @@ def test_export_is_byte_identical_when_nothing_changed(catalog: Catalog, tmp_pat
     a = export_records(catalog, tmp_path / "e", "r1").manifest["files"]
     b = export_records(catalog, tmp_path / "e", "r2").manifest["files"]
     assert [f["sha256"] for f in a] == [f["sha256"] for f in b]
+
+
+def _book_with_parts(n: int, book_title: str = "Book") -> list[Record]:
+    from unioncat.ids import mint_part_id
+    from unioncat.schemas import Host
+
+    book = rec("b1", title=book_title)
+    book.raw_ref = "s|f.mrc#0"
+    parts = []
+    for i in range(1, n + 1):
+        part = Record(
+            id=mint_part_id(book.id, i),
+            source="s",
+            source_id=f"b1#505-{i}",
+            source_format="marc21",
+            type="book_chapter",
+            title=f"Chapter {i}",
+            host=Host(id=book.id, title=book_title),
+            raw_ref=book.raw_ref,
+        )
+        parts.append(part)
+    return [book, *parts]
+
+
+def test_chapters_a_record_no_longer_lists_are_tombstoned(catalog: Catalog) -> None:
+    catalog.write(Batch("r1", records=_book_with_parts(3)))
+    other = rec("x9")  # a record from elsewhere that names no host: never touched
+    other.raw_ref = "s|f.mrc#0"
+    catalog.write(Batch("r1", records=[other]))
+    counts = catalog.write(Batch("r2", records=_book_with_parts(2)))
+    assert counts.deleted == 1 and counts.unchanged == 3
+    live = catalog.query("SELECT source_id FROM records WHERE NOT deleted ORDER BY source_id")
+    assert [r[0] for r in live] == ["b1", "b1#505-1", "b1#505-2", "x9"]
+    assert catalog.query("SELECT op FROM changes ORDER BY seq DESC LIMIT 1")[0][0] == "delete"
+    again = catalog.write(Batch("r3", records=_book_with_parts(2)))
+    assert (again.upserted, again.deleted) == (0, 0)
+    back = catalog.write(Batch("r4", records=_book_with_parts(3)))
+    assert back.upserted == 1  # the chapter returns as a live record
+    assert _count(catalog, "SELECT count(*) FROM records WHERE deleted") == 0

@@ -243,9 +243,9 @@ class Catalog:
                 else:
                     self._set_raw_status(batch)
             if table is not None and table.num_rows:
-                upserted, deleted = self._upsert_records(table, batch.run_id, now)
+                upserted, deleted, retired = self._upsert_records(table, batch.run_id, now)
                 counts.upserted = upserted
-                counts.deleted = deleted
+                counts.deleted = deleted + retired
                 counts.unchanged = table.num_rows - upserted - deleted
             self._write_quarantine(batch, now)
             if batch.state is not None:
@@ -306,7 +306,8 @@ class Catalog:
             finally:
                 self.con.unregister("status_keys")
 
-    def _upsert_records(self, table: pa.Table, run_id: str, now: datetime) -> tuple[int, int]:
+    def _upsert_records(self, table: pa.Table, run_id: str, now: datetime) -> tuple[int, int, int]:
+        """Write changed records; returns (upserted, deleted, parts retired)."""
         con = self.con
         con.register("incoming", table)
         try:
@@ -339,10 +340,41 @@ class Catalog:
                 "FROM changed"
             ).fetchone()
             con.execute("DROP TABLE changed")
+            retired = self._retire_lost_parts(run_id, now)
         finally:
             con.unregister("incoming")
         assert tally is not None
-        return int(tally[0]), int(tally[1])
+        return int(tally[0]), int(tally[1]), retired
+
+    def _retire_lost_parts(self, run_id: str, now: datetime) -> int:
+        """Tombstone parts (505 chapters) that a re-mapped record no longer lists.
+
+        A part was derived from its host's envelope (same ``raw_ref``) and points at it
+        through ``host.id``; when the host comes back without it, the part is gone from
+        the source and must not linger as a live duplicate-looking record.
+        """
+        con = self.con
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE lost_parts AS "
+            "SELECT r.id, r.source FROM records r "
+            "JOIN incoming h ON struct_extract(r.host, 'id') = h.id AND r.raw_ref = h.raw_ref "
+            "WHERE NOT r.deleted AND r.id NOT IN (SELECT id FROM incoming)"
+        )
+        row = con.execute("SELECT count(*) FROM lost_parts").fetchone()
+        n = int(row[0]) if row else 0
+        if n:
+            con.execute(
+                "UPDATE records SET deleted = true, content_hash = md5(content_hash || ':lost'), "
+                "updated_at = ?, run_id = ? WHERE id IN (SELECT id FROM lost_parts)",
+                [now, run_id],
+            )
+            con.execute(
+                'INSERT INTO changes (op, id, source, run_id, "at") '
+                "SELECT 'delete', id, source, ?, ? FROM lost_parts ORDER BY id",
+                [run_id, now],
+            )
+        con.execute("DROP TABLE lost_parts")
+        return n
 
     def _write_quarantine(self, batch: Batch, now: datetime) -> None:
         if batch.envelopes:
