@@ -20,6 +20,9 @@ _FT = 0x1E  # field terminator
 _SF = "\x1f"  # subfield delimiter
 
 
+_NO_FIELDS: list[Field] = []
+
+
 class IndexedRecord(pymarc.Record):
     """A pymarc Record whose ``get_fields`` looks tags up in an index."""
 
@@ -35,10 +38,13 @@ class IndexedRecord(pymarc.Record):
         self._index = index
 
     def get_fields(self, *tags: str) -> list[Field]:  # type: ignore[override]
+        """Fields with these tags, in record order.  For one tag the index's own list is
+        returned (mapping only reads it; copying it for every lookup cost a tenth of
+        the mapping time)."""
         if not tags:
             return self.fields
         if len(tags) == 1:
-            return list(self._index.get(tags[0], ()))
+            return self._index.get(tags[0], _NO_FIELDS)
         wanted = set(tags)
         return [f for f in self.fields if f.tag in wanted]
 

@@ -37,12 +37,15 @@ def clean(text: str | None) -> str | None:
     if "old catalog" in t:
         t = _OLD_CATALOG.sub("", t)
     t = t.strip(_TRAILING).strip()
-    t = _drop_final_period(t)
-    if t.count("[") != t.count("]"):
-        t = t.replace("[", "").replace("]", "").strip(_TRAILING).strip()
-    if t.startswith("[") and t.endswith("]") and t.count("[") == 1:
-        t = t[1:-1].strip()
-    t = _drop_final_period(t)
+    if t.endswith("."):
+        t = _drop_final_period(t)
+    if "[" in t or "]" in t:
+        if t.count("[") != t.count("]"):
+            t = t.replace("[", "").replace("]", "").strip(_TRAILING).strip()
+        if t.startswith("[") and t.endswith("]") and t.count("[") == 1:
+            t = t[1:-1].strip()
+    if t.endswith("."):
+        t = _drop_final_period(t)
     return t or None
 
 
