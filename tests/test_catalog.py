@@ -184,3 +184,22 @@ def test_chapters_a_record_no_longer_lists_are_tombstoned(catalog: Catalog) -> N
     back = catalog.write(Batch("r4", records=_book_with_parts(3)))
     assert back.upserted == 1  # the chapter returns as a live record
     assert _count(catalog, "SELECT count(*) FROM records WHERE deleted") == 0
+
+
+def test_deleted_envelopes_with_a_record_id_become_tombstones() -> None:
+    from unioncat.mapping import normalize_envelopes
+
+    env = RawEnvelope(
+        "repo",
+        "oai:x:1",
+        "oai_dc",
+        b"",
+        NOW,
+        datestamp="2026-01-02",
+        deleted=True,
+        record_id="oai:x:1",
+    )
+    out = normalize_envelopes([env], "marc")  # the normalizer is never asked
+    (tomb,) = out.records
+    assert (tomb.id, tomb.source_id, tomb.deleted) == (mint_id("repo", "oai:x:1"), "oai:x:1", True)
+    assert out.status == {"oai:x:1": "normalized"} and not out.quarantined

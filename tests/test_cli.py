@@ -348,3 +348,21 @@ def test_parallel_mapping_gives_the_same_records(cli: Cli, tmp_path: Path) -> No
         tables[workers] = pq.read_table(out).drop_columns(["harvested_at"])
     assert tables["1"].equals(tables["2"])
     assert tables["2"].column("source_id").to_pylist() == [f"p{i}" for i in range(1500)]
+
+
+def test_a_catalog_of_an_older_schema_is_remapped_from_the_raw_archive(
+    default_pipeline: Path, cli: Cli
+) -> None:
+    cfg = str(default_pipeline)
+    db = default_pipeline.parent / "catalog.duckdb"
+    assert cli("--config", cfg, "run")[0] == 0
+    with duckdb.connect(str(db)) as con:
+        con.execute("UPDATE catalog_meta SET value = '0.9' WHERE key = 'schema_version'")
+        con.execute("DELETE FROM records WHERE source = 'journals'")
+    code, out, err = cli("--config", cfg, "run")
+    assert code == 0, out + err
+    assert "mapped again" in err
+    with _db(db) as con:
+        assert con.execute("SELECT count(*) FROM records").fetchone() == (7,)
+        assert con.execute("SELECT count(*) FROM records_v0_9").fetchone() == (5,)
+        assert con.execute("SELECT value FROM catalog_meta").fetchone() is not None

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from unioncat.catalog.store import Quarantined
 from unioncat.errors import RecordError
 from unioncat.harvest.base import RawEnvelope
+from unioncat.ids import mint_id
 from unioncat.log import event
 from unioncat.normalize import NORMALIZERS
 from unioncat.schemas.record import Record
@@ -22,6 +23,22 @@ class Normalized:
     quarantined: list[Quarantined] = field(default_factory=list)
 
 
+def tombstone(env: RawEnvelope) -> Record:
+    """The record a source reported deleted: its key, ``deleted``, and nothing else to
+    map (a deleted OAI record carries no metadata)."""
+    assert env.record_id is not None
+    return Record(
+        id=mint_id(env.source, env.record_id),
+        source=env.source,
+        source_id=env.record_id,
+        source_format=env.format,
+        deleted=True,
+        datestamp=env.datestamp,
+        harvested_at=env.fetched_at,
+        raw_ref=f"{env.source}|{env.source_id}",
+    )
+
+
 def normalize_envelopes(envelopes: Iterable[RawEnvelope], fmt: str) -> Normalized:
     """Map envelopes to records; a record that fails is quarantined with its reason."""
     normalizer = NORMALIZERS[fmt]
@@ -30,6 +47,10 @@ def normalize_envelopes(envelopes: Iterable[RawEnvelope], fmt: str) -> Normalize
         if env.error:
             out.quarantined.append(Quarantined(env, env.error, stage="harvest"))
             out.status[env.source_id] = "quarantined"
+            continue
+        if env.deleted and env.record_id:
+            out.records.append(tombstone(env))
+            out.status[env.source_id] = "normalized"
             continue
         try:
             records = normalizer(env)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import socket
 from collections.abc import Iterator, Sequence
@@ -22,9 +23,10 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from unioncat.catalog.tables import DDL
+from unioncat.catalog.tables import DDL, MIGRATIONS
 from unioncat.errors import LockHeld, TerminalError
 from unioncat.harvest.base import RawEnvelope
+from unioncat.log import event
 from unioncat.schemas.generate import RECORD_ARROW_SCHEMA, record_to_row
 from unioncat.schemas.record import SCHEMA_VERSION, Record
 
@@ -45,6 +47,7 @@ _RAW_SCHEMA = pa.schema(
         ("fetched_at", pa.timestamp("us", tz="UTC")),
         ("run_id", pa.string()),
         ("status", pa.string()),
+        ("record_id", pa.string()),
     ]
 )
 _QUARANTINE_SCHEMA = pa.schema(
@@ -169,10 +172,36 @@ class Catalog:
         self.con.close()
 
     def _ensure_schema(self) -> None:
-        for stmt in DDL:
+        for stmt in DDL[:1]:
+            self.con.execute(stmt)
+        row = self.con.execute(
+            "SELECT value FROM catalog_meta WHERE key = 'schema_version'"
+        ).fetchone()
+        if row is not None and row[0] != SCHEMA_VERSION:
+            self._rebuild_records(str(row[0]))
+        for stmt in DDL[1:] + MIGRATIONS:
             self.con.execute(stmt)
         self.con.execute(
             "INSERT OR REPLACE INTO catalog_meta VALUES ('schema_version', ?)", [SCHEMA_VERSION]
+        )
+
+    def _rebuild_records(self, old_version: str) -> None:
+        """A catalog written with another record schema: keep its records table aside
+        and map every archived envelope again (the raw archive is what makes this safe).
+
+        Nested columns cannot be altered in place, and renormalizing is what a mapping
+        change needs anyway; the next ``run`` or ``normalize`` does it, offline.
+        """
+        keep = f"records_v{old_version.replace('.', '_')}"
+        self.con.execute(f"DROP TABLE IF EXISTS {keep}")
+        self.con.execute(f"ALTER TABLE records RENAME TO {keep}")
+        self.con.execute("UPDATE raw SET status = 'pending'")
+        event(
+            "catalog.schema_changed",
+            f"catalog {self.path} holds records of schema {old_version}; they were moved to "
+            f"table {keep} and every archived record will be mapped again to schema "
+            f"{SCHEMA_VERSION} by the next `unioncat run` or `unioncat normalize`",
+            logging.WARNING,
         )
 
     # -- runs and sources ---------------------------------------------------------------
@@ -275,6 +304,7 @@ class Catalog:
                 "fetched_at": e.fetched_at,
                 "run_id": batch.run_id,
                 "status": batch.envelope_status.get(e.source_id, "pending"),
+                "record_id": e.record_id,
             }
             for e in batch.envelopes
         ]
@@ -285,7 +315,7 @@ class Catalog:
                 "DELETE FROM raw WHERE (source, envelope_id) IN "
                 "(SELECT (source, envelope_id) FROM incoming_raw)"
             )
-            self.con.execute("INSERT INTO raw SELECT * FROM incoming_raw")
+            self.con.execute("INSERT INTO raw BY NAME SELECT * FROM incoming_raw")
         finally:
             self.con.unregister("incoming_raw")
 
@@ -439,7 +469,7 @@ class Catalog:
         cur = self.con.cursor()
         cur.execute(
             "SELECT source, envelope_id, format, payload, fetched_at, datestamp, deleted, "
-            f"batch, position FROM raw WHERE {' AND '.join(where)} "
+            f"batch, position, record_id FROM raw WHERE {' AND '.join(where)} "
             "ORDER BY source, batch, position, envelope_id",
             params,
         )
@@ -458,6 +488,7 @@ class Catalog:
                     deleted=bool(r[6]),
                     batch=r[7],
                     position=r[8],
+                    record_id=r[9],
                 )
                 for r in rows
             ]

@@ -56,6 +56,7 @@ DDL = [
   fetched_at TIMESTAMPTZ,
   run_id VARCHAR,
   status VARCHAR,
+  record_id VARCHAR,
   PRIMARY KEY (source, envelope_id)
 )""",
     duckdb_ddl("records", RECORD_BOOKKEEPING),
@@ -80,4 +81,9 @@ DDL = [
   "at" TIMESTAMPTZ,
   PRIMARY KEY (source, envelope_id)
 )""",
+]
+
+# Columns added after a table was first released: applied to older catalogs on open.
+MIGRATIONS = [
+    "ALTER TABLE raw ADD COLUMN IF NOT EXISTS record_id VARCHAR",
 ]

@@ -20,6 +20,10 @@ class RawEnvelope:
 
     ``source_id`` identifies the envelope within its source (the OAI identifier, or
     ``file#position`` for a file drop); ``batch`` is the file or page it came from.
+    ``record_id`` is the source's own name for the record when the protocol gives one
+    (the OAI identifier): records are then keyed by it, and a deleted envelope becomes a
+    tombstone for that key without being normalized.  File drops leave it ``None`` and
+    the content decides (the MARC 001).
     ``error`` is set when the harvester could not even frame the bytes as a record:
     the catalog then quarantines the payload without normalizing it.
     """
@@ -34,6 +38,7 @@ class RawEnvelope:
     batch: str | None = None
     position: int | None = None
     error: str | None = None
+    record_id: str | None = None
 
 
 @dataclass(slots=True)

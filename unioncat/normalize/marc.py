@@ -507,7 +507,8 @@ def map_records(marc: pymarc.Record, envelope: RawEnvelope) -> list[Record]:
 def _map_book(marc: pymarc.Record, envelope: RawEnvelope, script: Script880) -> Record:
     leader = str(marc.leader)
     control = _control(marc, "001")
-    source_id = control or envelope.source_id
+    # a protocol that names its records (the OAI identifier) decides their identity
+    source_id = envelope.record_id or control or envelope.source_id
     title, nonfiling, subtitle, part = _title(marc)
     publisher, place, date = _publication(marc, script)
     extent_fields = marc.get_fields("300")
