@@ -26,7 +26,7 @@ from unioncat.normalize import NORMALIZERS
 DEFAULT_CONFIG = "pipelines.yaml"
 _ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 _SOURCE_KEYS = ("name", "kind", "format", "enabled")
-_TOP_KEYS = ("catalog", "export", "workers", "sources")
+_TOP_KEYS = ("catalog", "export", "workers", "parallel_sources", "sources")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 
@@ -46,6 +46,7 @@ class PipelineConfig:
     export: Path
     sources: list[SourceConfig] = field(default_factory=list)
     workers: int = 0  # processes that map records; 0 means one per available core
+    parallel_sources: int = 4  # sources harvested at once (threads; the network waits)
 
     def source(self, name: str) -> SourceConfig:
         for s in self.sources:
@@ -109,6 +110,8 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
 
 def build_options(cls: type, raw: dict[str, Any], where: str, base_dir: Path) -> Any:
     hints = typing.get_type_hints(cls)
+    aliases: dict[str, str] = getattr(cls, "ALIASES", {})
+    raw = {aliases.get(k, k): v for k, v in raw.items()}
     known = {f.name for f in dataclasses.fields(cls)} - {"base_dir"}
     unknown = sorted(set(raw) - known)
     if unknown:
@@ -120,7 +123,10 @@ def build_options(cls: type, raw: dict[str, Any], where: str, base_dir: Path) ->
     kwargs = {k: _coerce(v, hints[k], f"{where}.{k}") for k, v in raw.items()}
     if "base_dir" in {f.name for f in dataclasses.fields(cls)}:
         kwargs["base_dir"] = str(base_dir)
-    return cls(**kwargs)
+    try:
+        return cls(**kwargs)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc.message}", stage="config") from exc
 
 
 def _source(raw: Any, index: int, base_dir: Path) -> SourceConfig:
@@ -191,8 +197,12 @@ def parse_config(raw: Any, path: Path) -> PipelineConfig:
     workers = _coerce(raw.get("workers", 0), int, f"{path}: workers")
     if workers < 0:
         raise ConfigError(f"{path}: workers must be 0 (one per core) or more", stage="config")
+    parallel = _coerce(raw.get("parallel_sources", 4), int, f"{path}: parallel_sources")
+    if parallel < 1:
+        raise ConfigError(f"{path}: parallel_sources must be 1 or more", stage="config")
     return PipelineConfig(
         path=path,
+        parallel_sources=parallel,
         catalog=catalog if catalog.is_absolute() else base / catalog,
         export=export if export.is_absolute() else base / export,
         sources=sources,

@@ -8,9 +8,11 @@ the ``runs`` row and the exit code.
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import traceback
 from collections import deque
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,46 +80,93 @@ def _log_quarantined(source: str, quarantined: list[Quarantined], run_id: str) -
         )
 
 
-def harvest_source(
-    catalog: Catalog,
-    source: SourceConfig,
-    run_id: str,
-    pool: MapPool,
-    *,
-    normalize: bool = True,
-) -> SourceOutcome:
-    """Harvest one source page by page; each page commits with its checkpoint.
+class _Harvest:
+    """Sources harvested on threads (network and file I/O overlap), pages mapped on the
+    process pool, and every page committed here, on the one thread that owns the catalog,
+    in the order each source produced them."""
 
-    Pages are mapped on the pool while the harvester fetches the next ones, and are
-    committed strictly in order, so a checkpoint never runs ahead of the data before it.
-    """
-    outcome = SourceOutcome(source.name)
-    catalog.register_source(source.name, source.kind, source.format)
-    harvester = HARVESTERS[source.kind]()
-    event(
-        "source.start",
-        f"{source.name}: harvesting ({source.kind}, {source.format})",
-        source=source.name,
-        run_id=run_id,
-    )
-    in_flight: deque[tuple[Page, Future[MappedPage] | None]] = deque()
+    def __init__(
+        self,
+        catalog: Catalog,
+        sources: list[SourceConfig],
+        run_id: str,
+        pool: MapPool,
+        normalize: bool,
+    ) -> None:
+        self.catalog = catalog
+        self.sources = sources
+        self.run_id = run_id
+        self.pool = pool
+        self.normalize = normalize
+        self.outcomes = {s.name: SourceOutcome(s.name) for s in sources}
+        self.states: dict[str, dict[str, dict[str, Any]]] = {}
+        self.inbox: queue.Queue[tuple[str, SourceConfig, Any]] = queue.Queue(maxsize=16)
+        self.stop = threading.Event()
+        self.in_flight: deque[tuple[SourceConfig, Any, Future[MappedPage] | None]] = deque()
 
-    def commit_next(bar: Progress) -> None:
-        page, future = in_flight.popleft()
+    def _put(self, item: tuple[str, SourceConfig, Any]) -> bool:
+        while not self.stop.is_set():
+            try:
+                self.inbox.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _produce(self, source: SourceConfig) -> None:
+        """Runs on a harvest thread: speaks the protocol, never touches the catalog."""
+        event(
+            "source.start",
+            f"{source.name}: harvesting ({source.kind}, {source.format})",
+            source=source.name,
+            run_id=self.run_id,
+        )
+        try:
+            harvester = HARVESTERS[source.kind]()
+            for page in harvester.harvest(source.name, source.options, self.states[source.name]):
+                if not self._put(("page", source, page)):
+                    return
+            self._put(("done", source, None))
+        except UnioncatError as exc:
+            self._put(("failed", source, str(exc)))
+        except Exception as exc:  # noqa: BLE001  (one broken source must not stop the others)
+            message = f"[harvest] {source.name}: internal error: {type(exc).__name__}: {exc}"
+            event(
+                "source.bug",
+                message,
+                logging.ERROR,
+                source=source.name,
+                traceback=traceback.format_exc(),
+            )
+            self._put(("failed", source, message))
+
+    def _commit_next(self, bar: Progress) -> None:
+        source, item, future = self.in_flight.popleft()
+        outcome = self.outcomes[source.name]
+        if isinstance(item, tuple):  # the end of a source: ("done"|"failed", error)
+            kind, error = item
+            if kind == "failed":
+                outcome.status, outcome.error = "failed", error
+            _finish_outcome(outcome)
+            self.catalog.source_outcome(source.name, self.run_id, outcome.status, outcome.error)
+            _log_outcome(outcome, self.run_id)
+            return
+        page: Page = item
         batch = Batch(
-            run_id=run_id,
+            run_id=self.run_id,
             envelopes=page.envelopes,
             state=(source.name, page.state_key, page.state),
             replaces_batch=(source.name, page.replaces_batch) if page.replaces_batch else None,
+            present_ids=(source.name, page.present_ids) if page.present_ids is not None else None,
         )
         if future is not None:
             mapped = future.result()
             batch.table = mapped.table
             batch.envelope_status = mapped.status
             batch.quarantined = mapped.quarantined
-        counts = catalog.write(batch)
+        counts = self.catalog.write(batch)
         outcome.counts.add(counts)
-        _log_quarantined(source.name, batch.quarantined, run_id)
+        _log_quarantined(source.name, batch.quarantined, self.run_id)
         event(
             "page.committed",
             f"{source.name}: committed {len(page.envelopes)} envelopes from {page.label}",
@@ -125,45 +174,58 @@ def harvest_source(
             source=source.name,
             batch=page.label,
             state=page.state,
-            run_id=run_id,
+            run_id=self.run_id,
             **counts.as_dict(),
         )
-        bar.advance(len(page.envelopes), page.label)
+        bar.advance(len(page.envelopes), f"{source.name} {page.label}")
 
-    try:
-        with Progress(source.name) as bar:
-            state = catalog.harvest_state(source.name)
-            for page in harvester.harvest(source.name, source.options, state):
-                future = pool.submit(page.envelopes, source.format) if normalize else None
-                in_flight.append((page, future))
-                while in_flight and (
-                    len(in_flight) > pool.in_flight_limit
-                    or in_flight[0][1] is None
-                    or in_flight[0][1].done()
-                ):
-                    commit_next(bar)
-            while in_flight:
-                commit_next(bar)
-    except UnioncatError as exc:
-        outcome.status = "failed"
-        outcome.error = str(exc)
-    except Exception as exc:  # noqa: BLE001  (one broken source must not stop the others)
-        outcome.status = "failed"
-        outcome.error = f"[harvest] {source.name}: internal error: {type(exc).__name__}: {exc}"
-        event(
-            "source.bug",
-            outcome.error,
-            logging.ERROR,
-            source=source.name,
-            traceback=traceback.format_exc(),
+    def _ready(self, draining: bool) -> bool:
+        if not self.in_flight:
+            return False
+        head = self.in_flight[0][2]
+        return draining or head is None or head.done() or (
+            len(self.in_flight) > self.pool.in_flight_limit
         )
-    for _page, future in in_flight:
-        if future is not None:
-            future.cancel()
-    _finish_outcome(outcome)
-    catalog.source_outcome(source.name, run_id, outcome.status, outcome.error)
-    _log_outcome(outcome, run_id)
-    return outcome
+
+    def run(self, parallel_sources: int) -> list[SourceOutcome]:
+        for s in self.sources:
+            self.catalog.register_source(s.name, s.kind, s.format)
+            self.states[s.name] = self.catalog.harvest_state(s.name)
+        remaining = len(self.sources)
+        threads = ThreadPoolExecutor(
+            max_workers=max(1, min(parallel_sources, len(self.sources))),
+            thread_name_prefix="harvest",
+        )
+        try:
+            for s in self.sources:
+                threads.submit(self._produce, s)
+            with Progress("harvest") as bar:
+                while remaining or self.in_flight:
+                    while self._ready(draining=remaining == 0):
+                        self._commit_next(bar)
+                    if not remaining:
+                        continue
+                    try:
+                        kind, source, payload = self.inbox.get(timeout=0.05)
+                    except queue.Empty:
+                        continue
+                    if kind == "page":
+                        future = (
+                            self.pool.submit(payload.envelopes, source.format)
+                            if self.normalize
+                            else None
+                        )
+                        self.in_flight.append((source, payload, future))
+                    else:
+                        remaining -= 1
+                        self.in_flight.append((source, (kind, payload), None))
+        finally:
+            self.stop.set()
+            for _source, _item, future in self.in_flight:
+                if future is not None:
+                    future.cancel()
+            threads.shutdown(wait=True, cancel_futures=True)
+        return [self.outcomes[s.name] for s in self.sources]
 
 
 def _log_outcome(outcome: SourceOutcome, run_id: str) -> None:
@@ -197,7 +259,7 @@ def harvest_all(
     normalize: bool = True,
 ) -> list[SourceOutcome]:
     sources = [config.source(only)] if only else [s for s in config.sources if s.enabled]
-    return [harvest_source(catalog, s, run_id, pool, normalize=normalize) for s in sources]
+    return _Harvest(catalog, sources, run_id, pool, normalize).run(config.parallel_sources)
 
 
 def normalize_archived(

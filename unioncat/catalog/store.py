@@ -116,6 +116,7 @@ class Batch:
     quarantined: list[Quarantined] = field(default_factory=list)
     state: tuple[str, str, dict[str, Any]] | None = None
     replaces_batch: tuple[str, str] | None = None
+    present_ids: tuple[str, list[str]] | None = None  # (source, every id it still has)
 
 
 def content_hash(row: dict[str, Any]) -> str:
@@ -277,6 +278,8 @@ class Catalog:
                 counts.deleted = deleted + retired
                 counts.unchanged = table.num_rows - upserted - deleted
             self._write_quarantine(batch, now)
+            if batch.present_ids is not None:
+                counts.deleted += self._sweep(*batch.present_ids, batch.run_id, now)
             if batch.state is not None:
                 source, key, value = batch.state
                 con.execute(
@@ -404,6 +407,44 @@ class Catalog:
                 [run_id, now],
             )
         con.execute("DROP TABLE lost_parts")
+        return n
+
+    def _sweep(self, source: str, present: list[str], run_id: str, now: datetime) -> int:
+        """Tombstone the source's harvested records that it no longer lists, and their
+        parts (for servers that never report deletions)."""
+        con = self.con
+        con.register("present", pa.table({"source_id": pa.array(present, pa.string())}))
+        try:
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE gone AS "
+                "SELECT r.id, r.source, r.raw_ref FROM records r "
+                "WHERE r.source = ? AND NOT r.deleted "
+                "AND r.raw_ref = r.source || '|' || r.source_id "
+                "AND r.source_id NOT IN (SELECT source_id FROM present)",
+                [source],
+            )
+            con.execute(
+                "INSERT INTO gone SELECT r.id, r.source, r.raw_ref FROM records r "
+                "JOIN gone g ON struct_extract(r.host, 'id') = g.id AND r.raw_ref = g.raw_ref "
+                "WHERE NOT r.deleted"
+            )
+            row = con.execute("SELECT count(*) FROM gone").fetchone()
+            n = int(row[0]) if row else 0
+            if n:
+                con.execute(
+                    "UPDATE records SET deleted = true, "
+                    "content_hash = md5(content_hash || ':swept'), updated_at = ?, run_id = ? "
+                    "WHERE id IN (SELECT id FROM gone)",
+                    [now, run_id],
+                )
+                con.execute(
+                    'INSERT INTO changes (op, id, source, run_id, "at") '
+                    "SELECT 'delete', id, source, ?, ? FROM gone ORDER BY id",
+                    [run_id, now],
+                )
+            con.execute("DROP TABLE gone")
+        finally:
+            con.unregister("present")
         return n
 
     def _write_quarantine(self, batch: Batch, now: datetime) -> None:

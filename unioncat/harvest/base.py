@@ -51,6 +51,9 @@ class Page:
     replaces_batch: str | None = None
     label: str = ""
     notes: list[str] = field(default_factory=list)
+    # every record id the source holds now (a deletion sweep): the source's other
+    # records are tombstoned when this page commits
+    present_ids: list[str] | None = None
 
 
 class Harvester(Protocol):

@@ -1,0 +1,108 @@
+"""HTTP for harvesters: retries with capped exponential backoff and jitter, Retry-After.
+
+What is worth retrying is decided here once for every protocol: timeouts, dropped
+connections, truncated bodies, 5xx, 429 and 503.  A Retry-After header is honoured in
+both of its forms (seconds, or an HTTP date), up to a ceiling so that one server cannot
+park a nightly run for a day.  Everything else is the caller's to judge.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+import requests
+
+from unioncat.errors import TransientError
+
+RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass(slots=True)
+class RetryPolicy:
+    max_retries: int = 5
+    timeout: float = 60.0
+    backoff_base: float = 1.0
+    backoff_max: float = 60.0
+    retry_after_max: float = 300.0
+
+
+@dataclass(slots=True)
+class Fetched:
+    url: str
+    status: int
+    body: bytes
+    attempts: int
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: ``120`` or ``Wed, 21 Oct 2026 07:28:00 GMT``."""
+    if not value:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def backoff(attempt: int, policy: RetryPolicy, rng: random.Random) -> float:
+    """Capped exponential backoff with full jitter (no herd of harvesters in lock step)."""
+    cap = min(policy.backoff_max, policy.backoff_base * (2**attempt))
+    return rng.uniform(cap / 2, cap)
+
+
+def fetch(
+    session: requests.Session,
+    url: str,
+    params: Mapping[str, str],
+    policy: RetryPolicy,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    rng: random.Random | None = None,
+    on_retry: Callable[[str, float], None] | None = None,
+) -> Fetched:
+    """GET with retries; returns the last response whatever its status, unless every try
+    failed transiently, which raises :class:`TransientError` naming the URL and cause."""
+    rng = rng or random.Random()
+    last = "no attempt made"
+    for attempt in range(policy.max_retries + 1):
+        wait: float | None = None
+        try:
+            resp = session.get(url, params=dict(params), timeout=policy.timeout)
+            body = resp.content  # reads the whole body: a truncated one raises here
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            last = f"{type(exc).__name__}: {exc}"
+        except requests.exceptions.ChunkedEncodingError as exc:
+            last = f"truncated response: {exc}"
+        except requests.exceptions.ContentDecodingError as exc:
+            last = f"undecodable response: {exc}"
+        else:
+            if resp.status_code not in RETRY_STATUS:
+                return Fetched(resp.url, resp.status_code, body, attempt + 1)
+            last = f"HTTP {resp.status_code}"
+            after = retry_after_seconds(resp.headers.get("Retry-After"))
+            if after is not None:
+                wait = min(after, policy.retry_after_max)
+                last += f" (Retry-After {resp.headers.get('Retry-After')})"
+        if attempt == policy.max_retries:
+            break
+        if wait is None:
+            wait = backoff(attempt, policy, rng)
+        if on_retry is not None:
+            on_retry(last, wait)
+        sleep(wait)
+    raise TransientError(
+        f"{url} failed {policy.max_retries + 1} times; last: {last}",
+        stage="harvest",
+        hint="the server may be down or overloaded; the next run resumes where this stopped",
+    )

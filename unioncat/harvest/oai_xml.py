@@ -1,0 +1,144 @@
+"""Read OAI-PMH responses: repair what can be repaired, parse once, pull out what counts.
+
+Real repositories send characters XML forbids and bytes that are not UTF-8; one such
+character makes a whole page of records unreadable.  We strip the former, replace the
+latter, and say so (``notes``) instead of dropping records.  Parsing uses the secure
+parser (no entities, no DTD, no network).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from unioncat.harvest.framing import secure_xml_parser
+
+OAI_NS = "http://www.openarchives.org/OAI/2.0/"
+_NS = {"o": OAI_NS}
+_FORBIDDEN = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_FORBIDDEN_REF = re.compile(
+    rb"&#(?:x0*(?:[0-8bcef]|1[0-9a-f])|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]));", re.I
+)
+_PARSER = secure_xml_parser()
+
+
+class UnreadablePage(Exception):
+    """The body is not OAI-PMH XML even after repair."""
+
+
+@dataclass(slots=True)
+class OaiRecord:
+    identifier: str
+    datestamp: str | None
+    deleted: bool
+    sets: list[str]
+    xml: bytes
+    error: str | None = None  # the record cannot be keyed; it goes to quarantine
+
+
+@dataclass(slots=True)
+class OaiPage:
+    response_date: str | None
+    error_code: str | None = None
+    error_message: str | None = None
+    records: list[OaiRecord] = field(default_factory=list)
+    token: str | None = None
+    cursor: str | None = None
+    complete_list_size: str | None = None
+    expiration: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def repair(body: bytes) -> tuple[bytes, list[str]]:
+    """Remove characters XML 1.0 forbids (keeping tab, LF, CR) and replace invalid UTF-8."""
+    notes = []
+    cleaned, n = _FORBIDDEN.subn(b"", body)
+    cleaned, m = _FORBIDDEN_REF.subn(b"", cleaned)
+    if n + m:
+        notes.append(f"removed {n + m} characters that XML forbids")
+    try:
+        cleaned.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        cleaned = cleaned.decode("utf-8", "replace").encode("utf-8")
+        notes.append(f"replaced bytes that are not UTF-8 (first at byte {exc.start}) with U+FFFD")
+    return cleaned, notes
+
+
+def _text(elem: etree._Element | None) -> str | None:
+    if elem is None or elem.text is None:
+        return None
+    return elem.text.strip() or None
+
+
+def parse_page(body: bytes) -> OaiPage:
+    """Parse one response of any verb; raises :class:`UnreadablePage`."""
+    cleaned, notes = repair(body)
+    try:
+        root = etree.fromstring(cleaned, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise UnreadablePage(f"not well-formed XML after repair: {exc}") from exc
+    if root.tag != f"{{{OAI_NS}}}OAI-PMH":
+        raise UnreadablePage(f"not an OAI-PMH response (root element {root.tag!r})")
+    page = OaiPage(response_date=_text(root.find("o:responseDate", _NS)), notes=notes)
+    error = root.find("o:error", _NS)
+    if error is not None:
+        page.error_code = error.get("code")
+        page.error_message = (error.text or "").strip() or None
+        return page
+    for rec in root.iterfind("o:*/o:record", _NS):
+        page.records.append(_record(rec.find("o:header", _NS), rec))
+    for header in root.iterfind("o:ListIdentifiers/o:header", _NS):
+        page.records.append(_record(header, header))
+    token = root.find("o:*/o:resumptionToken", _NS)
+    if token is not None:
+        page.token = _text(token)
+        page.cursor = token.get("cursor")
+        page.complete_list_size = token.get("completeListSize")
+        page.expiration = token.get("expirationDate")
+    return page
+
+
+def _record(header: etree._Element | None, elem: etree._Element) -> OaiRecord:
+    if header is None:
+        return OaiRecord("", None, False, [], etree.tostring(elem), "a record without a header")
+    identifier = _text(header.find("o:identifier", _NS))
+    if identifier is None:
+        return OaiRecord(
+            "", None, False, [], etree.tostring(elem), "a record header without an identifier"
+        )
+    return OaiRecord(
+        identifier=identifier,
+        datestamp=_text(header.find("o:datestamp", _NS)),
+        deleted=header.get("status") == "deleted",
+        sets=[s for s in (_text(e) for e in header.iterfind("o:setSpec", _NS)) if s],
+        xml=etree.tostring(elem),
+    )
+
+
+@dataclass(slots=True)
+class Identity:
+    granularity: str
+    earliest: str | None
+    name: str | None
+    deleted_record: str | None
+
+
+def parse_identify(body: bytes) -> Identity:
+    cleaned, _notes = repair(body)
+    try:
+        root = etree.fromstring(cleaned, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise UnreadablePage(f"Identify is not well-formed XML: {exc}") from exc
+    ident = root.find("o:Identify", _NS)
+    if ident is None:
+        error = root.find("o:error", _NS)
+        detail = f"{error.get('code')}: {(error.text or '').strip()}" if error is not None else ""
+        raise UnreadablePage(f"no Identify element in the response {detail}".strip())
+    return Identity(
+        granularity=_text(ident.find("o:granularity", _NS)) or "YYYY-MM-DD",
+        earliest=_text(ident.find("o:earliestDatestamp", _NS)),
+        name=_text(ident.find("o:repositoryName", _NS)),
+        deleted_record=_text(ident.find("o:deletedRecord", _NS)),
+    )
