@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from pymarc import Field, Leader, Record, Subfield
 
+pytest_plugins = ["tests.oai_fixtures"]  # the real OAI-PMH peer and the replay server
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 EXAMPLES = ROOT / "examples"

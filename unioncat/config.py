@@ -145,17 +145,19 @@ def _source(raw: Any, index: int, base_dir: Path) -> SourceConfig:
             f"{where}: unknown kind {kind!r}; valid kinds are: {_choices(HARVESTERS)}",
             stage="config",
         )
-    fmt = raw.get("format")
-    if fmt not in NORMALIZERS:
-        raise ConfigError(
-            f"{where}: unknown format {fmt!r}; valid formats are: {_choices(NORMALIZERS)}",
-            stage="config",
-        )
     enabled = raw.get("enabled", True)
     if not isinstance(enabled, bool):
         raise ConfigError(f"{where}.enabled must be true or false", stage="config")
     rest = {k: v for k, v in raw.items() if k not in _SOURCE_KEYS}
     options = build_options(HARVESTERS[kind].options, rest, where, base_dir)
+    fmt = raw.get("format")
+    if fmt is None and hasattr(options, "default_format"):
+        fmt = options.default_format()  # e.g. OAI-PMH: routed by metadata prefix
+    if fmt not in NORMALIZERS:
+        raise ConfigError(
+            f"{where}: unknown format {fmt!r}; valid formats are: {_choices(NORMALIZERS)}",
+            stage="config",
+        )
     return SourceConfig(name=name, kind=kind, format=fmt, options=options, enabled=enabled)
 
 

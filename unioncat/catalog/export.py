@@ -55,6 +55,7 @@ def _write_atomic(table: pa.Table, path: Path) -> None:
 
 
 def export_records(catalog: Catalog, out_dir: Path, run_id: str) -> ExportResult:
+    out_dir.mkdir(parents=True, exist_ok=True)
     entity_dir = out_dir / "records" / f"v{SCHEMA_MAJOR}"
     cols = ", ".join(f'"{c}"' for c in RECORD_COLUMNS)
     dates = [

@@ -30,6 +30,15 @@ from unioncat.harvest.oai_xml import OaiPage, OaiRecord, UnreadablePage, parse_i
 from unioncat.log import event
 
 MODES = ("list_records", "identifiers_then_get")
+# metadata prefixes and the normalizer that reads them (MARCXML reuses the marc one)
+PREFIX_FORMATS = {
+    "oai_dc": "oai_dc",
+    "mods": "mods",
+    "marc21": "marc",
+    "marcxml": "marc",
+    "oai_marc": "marc",
+    "marc": "marc",
+}
 BOUNDARY_CAP = 10_000
 MAX_WINDOW_RESTARTS = 3
 
@@ -65,9 +74,14 @@ class OaiOptions:
     max_retries: int = 5
     timeout: float = 60.0
     retry_after_max: float = 300.0
+    backoff: float = 1.0  # seconds before the first retry; doubles up to a minute
     overlap_seconds: int = 60
     mode: str = "list_records"
     deletion_sweep: bool = False
+
+    def default_format(self) -> str | None:
+        """The normalizer for this metadata prefix when the source names no format."""
+        return PREFIX_FORMATS.get(self.metadata_prefix.lower())
 
     def __post_init__(self) -> None:
         if not self.url.startswith(("http://", "https://")):
@@ -111,6 +125,7 @@ class _Client:
             max_retries=options.max_retries,
             timeout=options.timeout,
             retry_after_max=options.retry_after_max,
+            backoff_base=options.backoff,
         )
         self.requests = 0
 

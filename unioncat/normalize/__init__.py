@@ -1,6 +1,8 @@
 """Normalizers, one module per format; importing this package registers them all."""
 
 from unioncat.normalize import marc as _marc  # noqa: F401  (registers "marc")
+from unioncat.normalize import mods as _mods  # noqa: F401  (registers "mods")
+from unioncat.normalize import oai_dc as _oai_dc  # noqa: F401  (registers "oai_dc")
 from unioncat.normalize.base import NORMALIZERS, Normalizer
 
 __all__ = ["NORMALIZERS", "Normalizer"]

@@ -116,7 +116,9 @@ def read_marcxml(data: bytes) -> pymarc.Record:
         root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
         raise RecordError(f"MARCXML record is not well-formed: {exc}") from exc
-    if _local(root.tag) != "record":
+    # a MARC record in its namespace or in none; anything else (an OAI-PMH <record>,
+    # a <collection>) is a wrapper to look inside
+    if root.tag not in (f"{{{MARCXML_NS}}}record", "record"):
         found = root.find(f".//{{{MARCXML_NS}}}record")
         if found is None:
             raise RecordError(f"no MARCXML <record> element (root is <{_local(root.tag)}>)")
