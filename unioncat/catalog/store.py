@@ -315,8 +315,8 @@ class Catalog:
         self.con.register("incoming_raw", table)
         try:
             self.con.execute(
-                "DELETE FROM raw WHERE (source, envelope_id) IN "
-                "(SELECT (source, envelope_id) FROM incoming_raw)"
+                "DELETE FROM raw USING incoming_raw k "
+                "WHERE raw.source = k.source AND raw.envelope_id = k.envelope_id"
             )
             self.con.execute("INSERT INTO raw BY NAME SELECT * FROM incoming_raw")
         finally:
@@ -332,8 +332,8 @@ class Catalog:
             self.con.register("status_keys", keys)
             try:
                 self.con.execute(
-                    "UPDATE raw SET status = ? WHERE (source, envelope_id) IN "
-                    "(SELECT (source, envelope_id) FROM status_keys)",
+                    "UPDATE raw SET status = ? FROM status_keys k "
+                    "WHERE raw.source = k.source AND raw.envelope_id = k.envelope_id",
                     [status],
                 )
             finally:
@@ -462,8 +462,8 @@ class Catalog:
                 self.con.register("ok_keys", keys)
                 try:
                     self.con.execute(
-                        "DELETE FROM quarantine WHERE (source, envelope_id) IN "
-                        "(SELECT (source, envelope_id) FROM ok_keys)"
+                        "DELETE FROM quarantine USING ok_keys k WHERE "
+                        "quarantine.source = k.source AND quarantine.envelope_id = k.envelope_id"
                     )
                 finally:
                     self.con.unregister("ok_keys")
@@ -487,8 +487,8 @@ class Catalog:
         self.con.register("incoming_q", table)
         try:
             self.con.execute(
-                "DELETE FROM quarantine WHERE (source, envelope_id) IN "
-                "(SELECT (source, envelope_id) FROM incoming_q)"
+                "DELETE FROM quarantine USING incoming_q k "
+                "WHERE quarantine.source = k.source AND quarantine.envelope_id = k.envelope_id"
             )
             self.con.execute("INSERT INTO quarantine SELECT * FROM incoming_q")
         finally:

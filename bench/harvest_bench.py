@@ -1,0 +1,97 @@
+"""OAI-PMH harvest throughput: unioncat against plain sickle, same server, same run.
+
+The server is the project's test peer (oaipmh 4.0.0's BatchingServer, installed with
+the test extra) in its own process, so the clients do not share its interpreter.
+sickle only iterates the records (it parses each page into Record objects); unioncat
+also archives every raw record, maps it to schema v1 and commits every page with its
+checkpoint in DuckDB.  Run from the project root:
+
+    python bench/harvest_bench.py --records 20000 --page 500
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SERVE = """
+import sys, time
+sys.path.insert(0, {root!r})
+from tests.oai_peer import start_peer, make_items
+peer = start_peer(make_items({n}), batch_size={page})
+print(peer.url, flush=True)
+sys.stdin.read()
+"""
+
+
+def serve(n: int, page: int) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SERVE.format(root=str(ROOT), n=n, page=page)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    return proc, proc.stdout.readline().strip()
+
+
+def run_sickle(url: str) -> int:
+    from sickle import Sickle
+
+    return sum(1 for _ in Sickle(url, max_retries=3).ListRecords(metadataPrefix="oai_dc"))
+
+
+def run_unioncat(url: str, command: str) -> int:
+    import duckdb
+
+    sys.path.insert(0, str(ROOT))
+    from tests.conftest import write_pipeline
+    from unioncat.cli import main
+
+    folder = Path(tempfile.mkdtemp())
+    source = {"name": "peer", "kind": "oai-pmh", "format": "oai_dc", "url": url}
+    cfg = write_pipeline(folder, [source])
+    code = main(["--config", str(cfg), command])
+    if code != 0:
+        raise SystemExit(f"unioncat {command} exited {code}")
+    with duckdb.connect(str(folder / "catalog.duckdb"), read_only=True) as con:
+        row = con.execute("SELECT count(*) FROM raw").fetchone()
+    return int(row[0]) if row else 0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--records", type=int, default=20_000)
+    ap.add_argument("--page", type=int, default=500, help="records per ListRecords page")
+    args = ap.parse_args()
+    import logging
+
+    logging.disable(logging.INFO)
+    results: dict[str, float] = {}
+    runs = [
+        ("sickle", run_sickle),
+        ("unioncat harvest", lambda u: run_unioncat(u, "harvest")),
+        ("unioncat run", lambda u: run_unioncat(u, "run")),
+    ]
+    for name, fn in runs:
+        proc, url = serve(args.records, args.page)
+        try:
+            t = time.perf_counter()
+            n = fn(url)
+            secs = time.perf_counter() - t
+        finally:
+            proc.communicate("", timeout=30)
+        results[name] = n / secs
+        print(f"{name:<17} {n:>7} records {secs:7.2f} s {n / secs:8.0f} rec/s", flush=True)
+    for name in ("unioncat harvest", "unioncat run"):
+        print(f"{name} / sickle: {results[name] / results['sickle']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
