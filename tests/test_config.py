@@ -67,3 +67,29 @@ def test_cli_exits_2_on_bad_config(tmp_path: Path, cli) -> None:  # type: ignore
     code, _out, err = cli("--config", str(tmp_path / "nope.yaml"), "run")
     assert code == 2
     assert "pipeline file not found" in err
+
+
+@pytest.mark.parametrize(
+    ("prefix", "fmt"),
+    [("oai_dc", "oai_dc"), ("mods", "mods"), ("marc21", "marc"), ("MARCXML", "marc")],
+)
+def test_oai_sources_are_routed_by_metadata_prefix(tmp_path: Path, prefix: str, fmt: str) -> None:
+    src = {
+        "name": "r",
+        "kind": "oai-pmh",
+        "url": "https://repo.example/oai",
+        "metadata_prefix": prefix,
+    }
+    (source,) = load_config(write_pipeline(tmp_path, [src])).sources
+    assert source.format == fmt
+    assert source.options.from_date is None
+
+
+def test_oai_options_are_checked(tmp_path: Path) -> None:
+    base = {"name": "r", "kind": "oai-pmh", "format": "oai_dc", "url": "https://repo.example/oai"}
+    cfg = load_config(write_pipeline(tmp_path, [{**base, "from": "2024-01-01"}]))
+    assert cfg.sources[0].options.from_date == "2024-01-01"
+    with pytest.raises(ConfigError, match="mode 'fast' is unknown; valid modes are"):
+        load_config(write_pipeline(tmp_path, [{**base, "mode": "fast"}]))
+    with pytest.raises(ConfigError, match="http"):
+        load_config(write_pipeline(tmp_path, [{**base, "url": "ftp://x"}]))

@@ -289,3 +289,30 @@ def test_recorded_zenodo_no_records_match_is_empty(
     code, out, err = cli("--config", cfg, "harvest")
     assert code == 0, out + err
     assert "repo: ok: 0 read" in out
+
+
+def test_recorded_zenodo_pages_land_and_the_token_is_kept(
+    oai_replay: Any, tmp_path: Path, cli: Cli
+) -> None:
+    cfg = _pipeline(
+        tmp_path,
+        _source(
+            oai_replay.zenodo_url,
+            metadata_prefix="oai_dc",
+            format="oai_dc",
+            max_retries=0,
+            **{"from": "2026-04-01"},
+        ),
+    )
+    code, out, _ = cli("--config", cfg, "run")
+    # the recording holds the first page of the list only: it lands, the next page is
+    # not recorded (HTTP 404 from the replay), and the token waits for the next run
+    assert code == 1 and "HTTP 404" in out
+    n, dois = _q(
+        tmp_path,
+        "SELECT count(*), count(*) FILTER (WHERE list_contains("
+        "[i.scheme FOR i IN identifiers], 'doi')) FROM records",
+    )[0]
+    assert n == 50 and dois >= 45
+    (state,) = _state(tmp_path).values()
+    assert state["token"] and not state["complete"] and state["window_from"] == "2026-04-01"

@@ -257,6 +257,13 @@ class _Window:
                 else self._first_params(window_from)
             )
             fetched, result = self.client.page(params)
+            if isinstance(result, UnreadablePage) and fetched.status >= 400:
+                raise SourceError(
+                    f"HTTP {fetched.status} from {fetched.url} ({_describe(params)})",
+                    stage="harvest",
+                    source=self.source,
+                    hint="the next run resumes from this page's resumption token",
+                )
             if isinstance(result, UnreadablePage):
                 yield self._unreadable(fetched, params, result, pages)
                 raise SourceError(
