@@ -316,3 +316,49 @@ def test_recorded_zenodo_pages_land_and_the_token_is_kept(
     assert n == 50 and dois >= 45
     (state,) = _state(tmp_path).values()
     assert state["token"] and not state["complete"] and state["window_from"] == "2026-04-01"
+
+
+def test_records_met_again_in_the_overlap_are_dropped(
+    oai_peer: OAIPeer, tmp_path: Path, cli: Cli
+) -> None:
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    oai_peer.repo.extend(
+        make_items(5, start=now - timedelta(seconds=20), step=timedelta(seconds=1))
+    )
+    cfg = _pipeline(tmp_path, _source(oai_peer.url, overlap_seconds=300))
+    assert cli("--config", cfg, "run")[0] == 0
+    oai_peer.requests.clear()
+    code, out, _ = cli("--config", cfg, "run")
+    assert code == 0
+    # the window reached back over all five (they are inside the overlap) ...
+    (listing,) = oai_peer.requests.with_verb("ListRecords")
+    assert listing.status == 200 and "from" in listing.params
+    # ... and all five were dropped at the boundary, unchanged since the last window
+    assert "repo: ok: 0 read" in out
+    oai_peer.repo.touch("oai:peer.test:0002", metadata={"title": ["Changed"]})
+    code, out, _ = cli("--config", cfg, "run")
+    assert "repo: ok: 1 read, 1 new or changed" in out
+
+
+def test_retry_after_is_capped(oai_peer: OAIPeer) -> None:
+    import requests
+
+    from unioncat.harvest.http import RetryPolicy, fetch, retry_after_seconds
+
+    oai_peer.faults.unavailable(retry_after=3600)
+    oai_peer.faults.unavailable(retry_after=timedelta(hours=2))
+    waits: list[float] = []
+    got = fetch(
+        requests.Session(),
+        oai_peer.url,
+        {"verb": "Identify"},
+        RetryPolicy(max_retries=3, retry_after_max=0.25),
+        sleep=waits.append,
+    )
+    assert got.status == 200 and got.attempts == 3
+    assert waits == [0.25, 0.25]
+    assert retry_after_seconds("120") == 120.0
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past
+    assert retry_after_seconds("soon") is None

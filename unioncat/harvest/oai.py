@@ -391,10 +391,10 @@ class _Window:
                 )
                 continue
             mark = f"{rec.identifier}|{rec.datestamp}"
+            if rec.datestamp and _safe_after(rec.datestamp, edge):
+                collected.append(mark)  # still inside the next window's overlap
             if mark in boundary:
                 continue  # met at the end of the last window, unchanged since
-            if rec.datestamp and _safe_after(rec.datestamp, edge):
-                collected.append(mark)
             out.append(
                 RawEnvelope(
                     source=self.source,
