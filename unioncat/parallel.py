@@ -13,7 +13,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import resource
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -22,8 +24,9 @@ import pyarrow as pa
 
 from unioncat.catalog.store import Quarantined, incoming_table
 from unioncat.harvest.base import RawEnvelope
-from unioncat.mapping import normalize_envelopes
+from unioncat.mapping import Normalized, normalize_envelopes
 from unioncat.schemas.generate import records_to_table
+from unioncat.schemas.record import Record
 
 MIN_PARALLEL_PAGE = 256
 
@@ -40,9 +43,60 @@ def map_page(envelopes: Sequence[RawEnvelope], fmt: str, for_catalog: bool) -> M
     """Normalize a page; the table is ready for the catalog (with content hashes) or for
     a Parquet file (the schema's columns only)."""
     n = normalize_envelopes(envelopes, fmt)
-    table = incoming_table(n.records) if for_catalog else records_to_table(n.records)
+    build = incoming_table if for_catalog else records_to_table
+    try:
+        table = build(n.records)
+    except (pa.ArrowException, OverflowError, TypeError, ValueError):
+        table = _build_each(envelopes, n, build)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return MappedPage(table, n.status, n.quarantined, peak)
+
+
+def _build_each(
+    envelopes: Sequence[RawEnvelope],
+    n: Normalized,
+    build: Callable[[Sequence[Record]], pa.Table],
+) -> pa.Table:
+    """A value Arrow cannot store (an integer beyond 64 bits) in one record must cost
+    that record only: find it envelope by envelope and quarantine it."""
+    by_envelope: dict[str, list[Record]] = {}
+    for record in n.records:
+        by_envelope.setdefault(record.raw_ref or "", []).append(record)
+    kept: dict[str, Record] = {}
+    for env in envelopes:
+        records = by_envelope.get(f"{env.source}|{env.source_id}", [])
+        if not records:
+            continue
+        try:
+            build(records)
+        except (pa.ArrowException, OverflowError, TypeError, ValueError) as exc:
+            n.quarantined.append(
+                Quarantined(env, f"a mapped value cannot be stored: {type(exc).__name__}: {exc}")
+            )
+            n.status[env.source_id] = "quarantined"
+            continue
+        for record in records:
+            kept[record.id] = record
+    return build(list(kept.values()))
+
+
+def exit_with_parent(parent: int) -> None:
+    """Runs in each worker: end it when the run that started it is gone.
+
+    A run killed with SIGKILL cannot shut its pool down, and a forkserver's workers hold
+    the pipes that would tell them, so without this they would wait forever."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:
+                os._exit(0)  # the pid now belongs to another user's process
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def default_workers() -> int:
@@ -62,10 +116,18 @@ class MapPool:
             if self._executor is None:
                 ctx = multiprocessing.get_context("forkserver")
                 ctx.set_forkserver_preload(["unioncat.parallel"])
-                self._executor = ProcessPoolExecutor(self.workers, mp_context=ctx)
+                self._executor = ProcessPoolExecutor(
+                    self.workers,
+                    mp_context=ctx,
+                    initializer=exit_with_parent,
+                    initargs=(os.getpid(),),
+                )
             return self._executor.submit(map_page, list(envelopes), fmt, for_catalog)
         done: Future[MappedPage] = Future()
-        done.set_result(map_page(envelopes, fmt, for_catalog))
+        try:
+            done.set_result(map_page(envelopes, fmt, for_catalog))
+        except Exception as exc:  # noqa: BLE001  (handed to the caller, as a worker's would be)
+            done.set_exception(exc)
         return done
 
     @property

@@ -103,6 +103,7 @@ class _Harvest:
         self.inbox: queue.Queue[tuple[str, SourceConfig, Any]] = queue.Queue(maxsize=16)
         self.stop = threading.Event()
         self.in_flight: deque[tuple[SourceConfig, Any, Future[MappedPage] | None]] = deque()
+        self.broken: set[str] = set()  # sources whose pages stop committing
 
     def _put(self, item: tuple[str, SourceConfig, Any]) -> bool:
         while not self.stop.is_set():
@@ -124,8 +125,8 @@ class _Harvest:
         try:
             harvester = HARVESTERS[source.kind]()
             for page in harvester.harvest(source.name, source.options, self.states[source.name]):
-                if not self._put(("page", source, page)):
-                    return
+                if source.name in self.broken or not self._put(("page", source, page)):
+                    break
             self._put(("done", source, None))
         except UnioncatError as exc:
             self._put(("failed", source, str(exc)))
@@ -146,12 +147,36 @@ class _Harvest:
         if isinstance(item, tuple):  # the end of a source: ("done"|"failed", error)
             kind, error = item
             if kind == "failed":
-                outcome.status, outcome.error = "failed", error
+                outcome.status = "failed"
+                outcome.error = f"{outcome.error}; {error}" if outcome.error else error
             _finish_outcome(outcome)
             self.catalog.source_outcome(source.name, self.run_id, outcome.status, outcome.error)
             _log_outcome(outcome, self.run_id)
             return
         page: Page = item
+        if source.name in self.broken:
+            return  # an earlier page of this source failed: later ones must not commit
+        try:
+            self._commit_page(source, page, future, bar)
+        except Exception as exc:  # noqa: BLE001  (one source's failure must not stop the run)
+            self.broken.add(source.name)
+            outcome.status = "failed"
+            outcome.error = (
+                f"[commit] {source.name}: page {page.label} could not be committed: "
+                f"{type(exc).__name__}: {exc}; the next run resumes before it"
+            )
+            event(
+                "source.bug",
+                outcome.error,
+                logging.ERROR,
+                source=source.name,
+                traceback=traceback.format_exc(),
+            )
+
+    def _commit_page(
+        self, source: SourceConfig, page: Page, future: Future[MappedPage] | None, bar: Progress
+    ) -> None:
+        outcome = self.outcomes[source.name]
         batch = Batch(
             run_id=self.run_id,
             envelopes=page.envelopes,
@@ -164,6 +189,11 @@ class _Harvest:
             batch.table = mapped.table
             batch.envelope_status = mapped.status
             batch.quarantined = mapped.quarantined
+        else:  # harvest only: what could not even be framed is quarantined all the same
+            for env in page.envelopes:
+                if env.error:
+                    batch.quarantined.append(Quarantined(env, env.error, stage="harvest"))
+                    batch.envelope_status[env.source_id] = "quarantined"
         counts = self.catalog.write(batch)
         outcome.counts.add(counts)
         _log_quarantined(source.name, batch.quarantined, self.run_id)
@@ -183,8 +213,11 @@ class _Harvest:
         if not self.in_flight:
             return False
         head = self.in_flight[0][2]
-        return draining or head is None or head.done() or (
-            len(self.in_flight) > self.pool.in_flight_limit
+        return (
+            draining
+            or head is None
+            or head.done()
+            or (len(self.in_flight) > self.pool.in_flight_limit)
         )
 
     def run(self, parallel_sources: int) -> list[SourceOutcome]:
@@ -278,16 +311,32 @@ def normalize_archived(
 
     def commit_next(bar: Progress) -> None:
         name, envs, future = in_flight.popleft()
-        mapped = future.result()
-        batch = Batch(
-            run_id=run_id,
-            envelopes=envs,
-            envelope_status=mapped.status,
-            write_raw=False,
-            table=mapped.table,
-            quarantined=mapped.quarantined,
-        )
-        outcomes[name].counts.add(catalog.write(batch))
+        try:
+            mapped = future.result()
+            batch = Batch(
+                run_id=run_id,
+                envelopes=envs,
+                envelope_status=mapped.status,
+                write_raw=False,
+                table=mapped.table,
+                quarantined=mapped.quarantined,
+            )
+            outcomes[name].counts.add(catalog.write(batch))
+        except Exception as exc:  # noqa: BLE001  (the other chunks and sources go on)
+            outcome = outcomes[name]
+            outcome.status = "failed"
+            outcome.error = (
+                f"[normalize] {name}: {len(envs)} archived records could not be mapped: "
+                f"{type(exc).__name__}: {exc}; they stay pending for the next normalize"
+            )
+            event(
+                "source.bug",
+                outcome.error,
+                logging.ERROR,
+                source=name,
+                traceback=traceback.format_exc(),
+            )
+            return
         _log_quarantined(name, batch.quarantined, run_id)
         bar.advance(len(envs), name)
 

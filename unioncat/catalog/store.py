@@ -48,6 +48,7 @@ _RAW_SCHEMA = pa.schema(
         ("run_id", pa.string()),
         ("status", pa.string()),
         ("record_id", pa.string()),
+        ("error", pa.string()),
     ]
 )
 _QUARANTINE_SCHEMA = pa.schema(
@@ -308,8 +309,10 @@ class Catalog:
                 "run_id": batch.run_id,
                 "status": batch.envelope_status.get(e.source_id, "pending"),
                 "record_id": e.record_id,
+                "error": e.error,
             }
-            for e in batch.envelopes
+            # a source that lists one id twice in a page: the later copy wins
+            for e in {e.source_id: e for e in batch.envelopes}.values()
         ]
         table = pa.Table.from_pylist(rows, schema=_RAW_SCHEMA)
         self.con.register("incoming_raw", table)
@@ -481,7 +484,7 @@ class Catalog:
                 "run_id": batch.run_id,
                 "at": now,
             }
-            for q in batch.quarantined
+            for q in {q.envelope.source_id: q for q in batch.quarantined}.values()
         ]
         table = pa.Table.from_pylist(rows, schema=_QUARANTINE_SCHEMA)
         self.con.register("incoming_q", table)
@@ -510,7 +513,7 @@ class Catalog:
         cur = self.con.cursor()
         cur.execute(
             "SELECT source, envelope_id, format, payload, fetched_at, datestamp, deleted, "
-            f"batch, position, record_id FROM raw WHERE {' AND '.join(where)} "
+            f"batch, position, record_id, error FROM raw WHERE {' AND '.join(where)} "
             "ORDER BY source, batch, position, envelope_id",
             params,
         )
@@ -530,6 +533,7 @@ class Catalog:
                     batch=r[7],
                     position=r[8],
                     record_id=r[9],
+                    error=r[10],
                 )
                 for r in rows
             ]

@@ -57,6 +57,7 @@ DDL = [
   run_id VARCHAR,
   status VARCHAR,
   record_id VARCHAR,
+  error VARCHAR,
   PRIMARY KEY (source, envelope_id)
 )""",
     duckdb_ddl("records", RECORD_BOOKKEEPING),
@@ -86,4 +87,5 @@ DDL = [
 # Columns added after a table was first released: applied to older catalogs on open.
 MIGRATIONS = [
     "ALTER TABLE raw ADD COLUMN IF NOT EXISTS record_id VARCHAR",
+    "ALTER TABLE raw ADD COLUMN IF NOT EXISTS error VARCHAR",
 ]

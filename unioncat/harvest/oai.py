@@ -14,6 +14,7 @@ page loop (no checkpoint per page) and parses every page more than once.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -218,6 +219,7 @@ class _Window:
         self.set_spec = set_spec
         self.granularity = granularity
         self.prev = dict(prev or {})
+        self.last_state = dict(self.prev)  # the checkpoint of the last page handed out
 
     def _start(self) -> tuple[str | None, str | None]:
         """(from, token) of the window: resume an unfinished one, or open the next."""
@@ -314,9 +316,7 @@ class _Window:
                 records = page.records
                 next_token = page.token
             if started is None:
-                started = page.response_date or format_datestamp(
-                    datetime.now(UTC), "YYYY-MM-DDThh:mm:ssZ"
-                )
+                started = self._window_start(page.response_date)
             if next_token is not None and (next_token == token or next_token in seen_tokens):
                 raise SourceError(
                     f"the server sent resumption token {next_token!r} again at {fetched.url}; "
@@ -352,6 +352,7 @@ class _Window:
                     source=self.source,
                     url=fetched.url,
                 )
+            self.last_state = state
             yield Page(
                 envelopes,
                 self.key,
@@ -363,6 +364,25 @@ class _Window:
                 return
             token = next_token
 
+    def _window_start(self, response_date: str | None) -> str:
+        """The server's clock at the window's start: the next window's high-water mark.
+
+        Without a usable responseDate our own clock stands in, set back by the overlap
+        so that a clock ahead of the server's cannot skip records."""
+        if response_date:
+            try:
+                return format_datestamp(parse_datestamp(response_date), "YYYY-MM-DDThh:mm:ssZ")
+            except ValueError:
+                pass
+        fallback = datetime.now(UTC) - timedelta(seconds=max(self.options.overlap_seconds, 60))
+        event(
+            "oai.no_response_date",
+            f"{self.source}: responseDate {response_date!r} is missing or unreadable; "
+            f"using {fallback:%Y-%m-%dT%H:%M:%SZ} from this machine's clock",
+            source=self.source,
+        )
+        return format_datestamp(fallback, "YYYY-MM-DDThh:mm:ssZ")
+
     def _envelopes(
         self,
         records: list[OaiRecord],
@@ -372,7 +392,14 @@ class _Window:
         page_no: int,
     ) -> tuple[list[RawEnvelope], list[str]]:
         fetched_at = datetime.now(UTC)
-        edge = parse_datestamp(started) - timedelta(seconds=self.options.overlap_seconds)
+        # the next window asks from this point, in the server's granularity (a whole day
+        # for day granularity): every record from there on may come back
+        edge = parse_datestamp(
+            format_datestamp(
+                parse_datestamp(started) - timedelta(seconds=self.options.overlap_seconds),
+                self.granularity,
+            )
+        )
         out = []
         for i, rec in enumerate(records):
             batch = f"{self.key} page {page_no}"
@@ -380,7 +407,7 @@ class _Window:
                 out.append(
                     RawEnvelope(
                         source=self.source,
-                        source_id=f"{self.key}:{started}:p{page_no}#{i}",
+                        source_id=f"{self.key}:no-identifier:{_digest(rec.xml)}",
                         format=self.options.metadata_prefix,
                         payload=rec.xml,
                         fetched_at=fetched_at,
@@ -425,16 +452,25 @@ class _Window:
                     "metadataPrefix": self.options.metadata_prefix,
                 }
             )
-            if isinstance(result, UnreadablePage) or not result.records:
-                reason = (
-                    str(result)
-                    if isinstance(result, UnreadablePage)
-                    else f"GetRecord gave {result.error_code or 'no record'}"
+            if isinstance(result, UnreadablePage):
+                raise SourceError(
+                    f"GetRecord {env.source_id} at {fetched.url} is unreadable: {result}",
+                    stage="harvest",
+                    source=self.source,
+                    hint="the next run resumes from this page",
                 )
-                env.error = f"GetRecord {env.source_id} at {fetched.url}: {reason}"
-                env.payload = fetched.body
+            if result.error_code == "idDoesNotExist":
+                env.deleted = True  # gone between the listing and the request
                 yield env
                 continue
+            if result.error_code or not result.records:
+                raise SourceError(
+                    f"GetRecord {env.source_id} at {fetched.url} gave "
+                    f"{result.error_code or 'no record'}",
+                    stage="harvest",
+                    source=self.source,
+                    hint="the next run resumes from this page",
+                )
             rec = result.records[0]
             env.payload = rec.xml
             env.deleted = rec.deleted
@@ -454,7 +490,12 @@ class _Window:
             position=0,
             error=f"unreadable OAI-PMH page {fetched.url} ({_describe(params)}): {problem}",
         )
-        return Page([env], self.key, dict(self.prev), label=f"{self.key} unreadable page")
+        return Page([env], self.key, dict(self.last_state), label=f"{self.key} unreadable page")
+
+
+def _digest(payload: bytes) -> str:
+    """A stable name for what has no identifier, so a rerun does not pile up copies."""
+    return hashlib.sha1(payload, usedforsecurity=False).hexdigest()[:16]
 
 
 def _safe_after(datestamp: str, edge: datetime) -> bool:
@@ -476,6 +517,8 @@ def _sweep(client: _Client, source: str, options: OaiOptions) -> Page:
         if set_spec:
             params["set"] = set_spec
         seen: set[str] = set()
+        listed: set[str] = set()  # distinct: a record edited mid-sweep can show up twice
+        size: str | None = None
         while True:
             fetched, result = client.page(params)
             if isinstance(result, UnreadablePage):
@@ -492,7 +535,9 @@ def _sweep(client: _Client, source: str, options: OaiOptions) -> Page:
                     stage="harvest",
                     source=source,
                 )
+            listed.update(r.identifier for r in result.records)
             present.extend(r.identifier for r in result.records if not r.deleted and not r.error)
+            size = result.complete_list_size or size
             token = result.token
             if not token:
                 break
@@ -504,6 +549,22 @@ def _sweep(client: _Client, source: str, options: OaiOptions) -> Page:
                 )
             seen.add(token)
             params = {"verb": "ListIdentifiers", "resumptionToken": token}
+        if size is not None and size.isdigit() and int(size) != len(listed):
+            raise SourceError(
+                f"deletion sweep stopped: the server announced {size} identifiers but listed "
+                f"{len(listed)} distinct ones (records changed during the sweep?); nothing was "
+                "marked deleted",
+                stage="harvest",
+                source=source,
+                hint="the next run sweeps again",
+            )
+    if not present:
+        raise SourceError(
+            "deletion sweep stopped: the server listed no identifiers at all; nothing was "
+            "marked deleted (an empty repository is more likely an outage)",
+            stage="harvest",
+            source=source,
+        )
     return Page(
         [],
         f"oai-sweep:{options.metadata_prefix}",

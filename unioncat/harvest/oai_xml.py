@@ -8,6 +8,7 @@ parser (no entities, no DTD, no network).
 
 from __future__ import annotations
 
+import html.entities
 import re
 from dataclasses import dataclass, field
 
@@ -17,10 +18,18 @@ from unioncat.harvest.framing import secure_xml_parser
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 _NS = {"o": OAI_NS}
-_FORBIDDEN = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# C0 controls but tab, LF, CR; and U+FFFE, U+FFFF, which XML 1.0 forbids too
+_FORBIDDEN = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
 _FORBIDDEN_REF = re.compile(
-    rb"&#(?:x0*(?:[0-8bcef]|1[0-9a-f])|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]));", re.I
+    rb"&#(?:x0*(?:[0-8bcef]|1[0-9a-f]|d[89a-f][0-9a-f]{2}|fff[ef])"
+    rb"|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]|5[5-7]\d{3}|655(?:34|35)));",
+    re.I,
 )
+# an ampersand that starts no reference ("AT&T"), or a named reference XML does not
+# predefine (HTML's "&nbsp;", which only a DTD we never load could declare)
+_LOOSE_AMP = re.compile(rb"&(?!(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);)")
+_NAMED_REF = re.compile(rb"&([A-Za-z][A-Za-z0-9]*);")
+_XML_NAMED = frozenset({b"amp", b"lt", b"gt", b"quot", b"apos"})
 _PARSER = secure_xml_parser()
 
 
@@ -58,12 +67,25 @@ def repair(body: bytes) -> tuple[bytes, list[str]]:
     cleaned, m = _FORBIDDEN_REF.subn(b"", cleaned)
     if n + m:
         notes.append(f"removed {n + m} characters that XML forbids")
+    if b"&" in cleaned:
+        escaped = _NAMED_REF.sub(_named_ref, _LOOSE_AMP.sub(b"&amp;", cleaned))
+        if escaped != cleaned:
+            notes.append("escaped ampersands and entity references that XML does not know")
+            cleaned = escaped
     try:
         cleaned.decode("utf-8")
     except UnicodeDecodeError as exc:
         cleaned = cleaned.decode("utf-8", "replace").encode("utf-8")
         notes.append(f"replaced bytes that are not UTF-8 (first at byte {exc.start}) with U+FFFD")
     return cleaned, notes
+
+
+def _named_ref(m: re.Match[bytes]) -> bytes:
+    name = m.group(1)
+    if name in _XML_NAMED:
+        return m.group(0)
+    char = html.entities.html5.get(name.decode("ascii") + ";")
+    return char.encode("utf-8") if char else b"&amp;" + name + b";"
 
 
 def _text(elem: etree._Element | None) -> str | None:

@@ -1,0 +1,171 @@
+"""Edge cases of OAI-PMH harvesting that lose, duplicate or invent records when
+handled carelessly, each against the real peer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from tests.oai_peer import DAY, OAIPeer, make_items
+from tests.test_oai_harvester import _pipeline, _q, _state
+
+Cli = Callable[..., tuple[int, str, str]]
+
+
+def _dc(url: str, **kw: Any) -> dict[str, Any]:
+    return {
+        "name": "repo",
+        "kind": "oai-pmh",
+        "url": url,
+        "metadata_prefix": "oai_dc",
+        "format": "oai_dc",
+        "backoff": 0.01,
+        "max_retries": 1,
+        **kw,
+    }
+
+
+def test_an_identifier_listed_twice_in_a_page(oai_peer: OAIPeer, tmp_path: Path, cli: Cli) -> None:
+    oai_peer.repo.extend(make_items(5))
+    oai_peer.repo.extend(make_items(1, start=datetime(2024, 1, 1, 8, 30)))  # 0001 again
+    code, out, err = cli("--config", _pipeline(tmp_path, _dc(oai_peer.url)), "run")
+    assert code == 0, out + err
+    assert _q(tmp_path, "SELECT count(*), count(DISTINCT id) FROM records") == [(5, 5)]
+
+
+def test_a_value_arrow_cannot_store_costs_one_record(
+    oai_peer_factory: Callable[..., OAIPeer], tmp_path: Path, cli: Cli
+) -> None:
+    bad = oai_peer_factory(make_items(3))
+    bad.repo.add(
+        "oai:peer.test:0100",
+        metadata={"title": ["x"], "format": ["99999999999999999999 pages"]},
+    )
+    good = oai_peer_factory(make_items(30))
+    cfg = _pipeline(tmp_path, _dc(bad.url, name="bad"), _dc(good.url, name="good"))
+    code, out, _ = cli("--config", cfg, "run")
+    assert code == 1
+    assert "good: ok: 30 read" in out and "bad: partial: 4 read" in out
+    (reason,) = _q(tmp_path, "SELECT reason FROM quarantine")[0]
+    assert "cannot be stored" in reason
+    assert _q(tmp_path, "SELECT count(*) FROM records WHERE source = 'bad'") == [(3,)]
+
+
+def test_an_unreadable_page_keeps_the_last_checkpoint(
+    oai_peer: OAIPeer, tmp_path: Path, cli: Cli
+) -> None:
+    oai_peer.repo.extend(make_items(45))
+    seen: list[str] = []
+
+    def third_page(r: Any) -> bool:
+        if r.verb != "ListRecords" or not r.token:
+            return False
+        if r.token not in seen:
+            seen.append(r.token)
+        return len(seen) > 1 and r.token == seen[1]
+
+    oai_peer.faults.truncate(mode="xml", times=None, when=third_page)
+    cfg = _pipeline(tmp_path, _dc(oai_peer.url))
+    assert cli("--config", cfg, "run")[0] == 1
+    (state,) = _state(tmp_path).values()
+    assert state["token"] == seen[1] and state["pages"] == 2
+    oai_peer.faults.clear()
+    oai_peer.requests.clear()
+    assert cli("--config", cfg, "run")[0] == 0
+    assert oai_peer.requests.with_verb("ListRecords")[0].token == seen[1]
+    assert _q(tmp_path, "SELECT count(*), count(DISTINCT id) FROM records") == [(45, 45)]
+
+
+def test_renormalize_keeps_harvest_errors_in_quarantine(
+    oai_peer: OAIPeer, tmp_path: Path, cli: Cli
+) -> None:
+    headerless = (
+        b'<record><metadata><oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/'
+        b'oai_dc/" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Headerless'
+        b"</dc:title></oai_dc:dc></metadata></record>"
+    )
+    oai_peer.repo.extend(make_items(3))
+    oai_peer.faults.inject(headerless, at=b"<ListRecords>", verb="ListRecords")
+    cfg = _pipeline(tmp_path, _dc(oai_peer.url))
+    assert cli("--config", cfg, "run")[0] == 1
+    assert cli("--config", cfg, "renormalize")[0] == 1
+    assert _q(tmp_path, "SELECT count(*) FROM records") == [(3,)]
+    (reason,) = _q(tmp_path, "SELECT reason FROM quarantine")[0]
+    assert "without a header" in reason
+
+
+def test_day_granularity_boundary_is_dropped(oai_peer: OAIPeer, tmp_path: Path, cli: Cli) -> None:
+    oai_peer.repo.granularity = DAY
+    today = datetime.now(UTC).replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
+    oai_peer.repo.extend(make_items(5, start=today, step=timedelta(seconds=0)))
+    cfg = _pipeline(tmp_path, _dc(oai_peer.url))
+    assert cli("--config", cfg, "run")[0] == 0
+    oai_peer.requests.clear()
+    code, out, _ = cli("--config", cfg, "run")
+    (listing,) = oai_peer.requests.with_verb("ListRecords")
+    assert listing.params["from"] == today.strftime("%Y-%m-%d")
+    assert code == 0 and "repo: ok: 0 read" in out
+
+
+def test_entities_and_noncharacters_are_repaired(
+    oai_peer: OAIPeer, tmp_path: Path, cli: Cli
+) -> None:
+    oai_peer.repo.extend(make_items(4))
+    oai_peer.faults.inject(
+        b"AT&T &nbsp;&eacute; \xef\xbf\xbe&#xFFFF;", at=b"<dc:title>", verb="ListRecords"
+    )
+    code, out, err = cli("--config", _pipeline(tmp_path, _dc(oai_peer.url)), "run")
+    assert code == 0, out + err
+    assert _q(tmp_path, "SELECT count(*) FROM records") == [(4,)]
+    titles = [t for (t,) in _q(tmp_path, "SELECT title FROM records")]
+    assert "AT&T \u00e9 Record 1" in titles  # entities resolved, noncharacters gone
+    assert '"oai.repaired"' in err
+
+
+def test_get_record_of_a_removed_item_is_a_tombstone(
+    oai_peer: OAIPeer, tmp_path: Path, cli: Cli
+) -> None:
+    oai_peer.repo.extend(make_items(5))
+    cfg = _pipeline(tmp_path, _dc(oai_peer.url, mode="identifiers_then_get"))
+    assert cli("--config", cfg, "run")[0] == 0
+    oai_peer.repo.touch("oai:peer.test:0002", metadata={"title": ["changed"]})
+    oai_peer.repo.deleted_record = "no"
+    done: list[int] = []
+
+    def remove_before_get(r: Any) -> bool:
+        if r.verb == "GetRecord" and not done:
+            done.append(1)
+            oai_peer.repo.remove("oai:peer.test:0002")
+        return False
+
+    oai_peer.faults.server_error(times=None, when=remove_before_get)
+    assert cli("--config", cfg, "run")[0] == 0
+    assert _q(tmp_path, "SELECT deleted FROM records WHERE source_id = 'oai:peer.test:0002'") == [
+        (True,)
+    ]
+
+
+def test_a_sweep_that_sees_nothing_or_a_shifting_list_deletes_nothing(
+    oai_peer: OAIPeer, tmp_path: Path, cli: Cli
+) -> None:
+    oai_peer.repo.extend(make_items(25))
+    oai_peer.repo.deleted_record = "no"
+    cfg = _pipeline(tmp_path, _dc(oai_peer.url, deletion_sweep=True))
+    assert cli("--config", cfg, "run")[0] == 0
+    oai_peer.faults.oai_error("noRecordsMatch", verb="ListIdentifiers")
+    code, out, _ = cli("--config", cfg, "run")
+    assert code == 1 and "listed no identifiers" in out
+    done: list[int] = []
+
+    def touch_once(r: Any) -> bool:  # a cataloger edits a record in the middle of the sweep
+        if r.verb == "ListIdentifiers" and r.token and not done:
+            done.append(1)
+            oai_peer.repo.touch("oai:peer.test:0003", metadata={"title": ["edited"]})
+        return False
+
+    oai_peer.faults.server_error(times=None, when=touch_once)
+    code, out, _ = cli("--config", cfg, "run")
+    assert code == 1 and "announced 25 identifiers" in out
+    assert _q(tmp_path, "SELECT count(*) FROM records WHERE deleted") == [(0,)]
