@@ -169,3 +169,28 @@ def test_a_sweep_that_sees_nothing_or_a_shifting_list_deletes_nothing(
     code, out, _ = cli("--config", cfg, "run")
     assert code == 1 and "announced 25 identifiers" in out
     assert _q(tmp_path, "SELECT count(*) FROM records WHERE deleted") == [(0,)]
+
+
+def test_ctrl_c_does_not_wait_out_a_retry_after(oai_peer: OAIPeer, tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import time
+
+    from tests.conftest import unioncat_process
+
+    oai_peer.repo.extend(make_items(5))
+    oai_peer.faults.unavailable(retry_after=600, times=None, verb="ListRecords")
+    cfg = _pipeline(tmp_path, _dc(oai_peer.url, max_retries=3, retry_after_max=600))
+    proc = unioncat_process("--config", cfg, "run")
+    deadline = time.monotonic() + 30
+    while not oai_peer.requests.with_verb("ListRecords") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    try:
+        _out, err = proc.communicate(timeout=30)  # a hang would sleep 600 s per retry
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise AssertionError("the run kept sleeping after Ctrl-C") from None
+    assert proc.returncode == 130, err[-1000:]
+    (status,) = _q(tmp_path, "SELECT status FROM runs")[0]
+    assert status == "failed"

@@ -20,6 +20,7 @@ from unioncat.catalog.store import Batch, Catalog, Quarantined, WriteCounts
 from unioncat.config import PipelineConfig, SourceConfig
 from unioncat.errors import UnioncatError
 from unioncat.harvest import HARVESTERS, Page, RawEnvelope
+from unioncat.harvest.http import STOPPING
 from unioncat.log import event
 from unioncat.parallel import MappedPage, MapPool
 from unioncat.progress import Progress
@@ -225,6 +226,7 @@ class _Harvest:
             self.catalog.register_source(s.name, s.kind, s.format)
             self.states[s.name] = self.catalog.harvest_state(s.name)
         remaining = len(self.sources)
+        STOPPING.clear()
         threads = ThreadPoolExecutor(
             max_workers=max(1, min(parallel_sources, len(self.sources))),
             thread_name_prefix="harvest",
@@ -254,6 +256,7 @@ class _Harvest:
                         self.in_flight.append((source, (kind, payload), None))
         finally:
             self.stop.set()
+            STOPPING.set()
             for _source, _item, future in self.in_flight:
                 if future is not None:
                     future.cancel()

@@ -9,7 +9,7 @@ park a nightly run for a day.  Everything else is the caller's to judge.
 from __future__ import annotations
 
 import random
-import time
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +20,11 @@ import requests
 from unioncat.errors import TransientError
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+
+# Set when the run is stopping (Ctrl-C, a crash of the committing thread): a harvest
+# thread asleep in a backoff or a Retry-After wakes up and gives up at once instead of
+# holding the process for minutes.
+STOPPING = threading.Event()
 
 
 @dataclass(slots=True)
@@ -67,7 +72,7 @@ def fetch(
     params: Mapping[str, str],
     policy: RetryPolicy,
     *,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
     rng: random.Random | None = None,
     on_retry: Callable[[str, float], None] | None = None,
 ) -> Fetched:
@@ -100,7 +105,10 @@ def fetch(
             wait = backoff(attempt, policy, rng)
         if on_retry is not None:
             on_retry(last, wait)
-        sleep(wait)
+        if sleep is not None:
+            sleep(wait)
+        elif STOPPING.wait(wait):
+            raise TransientError(f"{url}: stopped while waiting to retry ({last})", stage="harvest")
     raise TransientError(
         f"{url} failed {policy.max_retries + 1} times; last: {last}",
         stage="harvest",

@@ -15,7 +15,6 @@ page loop (no checkpoint per page) and parses every page more than once.
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,7 +25,7 @@ import requests
 from unioncat import __version__
 from unioncat.errors import ConfigError, SourceError
 from unioncat.harvest.base import Page, RawEnvelope, register
-from unioncat.harvest.http import Fetched, RetryPolicy, fetch
+from unioncat.harvest.http import STOPPING, Fetched, RetryPolicy, fetch
 from unioncat.harvest.oai_xml import OaiPage, OaiRecord, UnreadablePage, parse_identify, parse_page
 from unioncat.log import event
 
@@ -139,8 +138,8 @@ class _Client:
         )
 
     def get(self, params: Mapping[str, str]) -> Fetched:
-        if self.requests and self.options.page_delay:
-            time.sleep(self.options.page_delay)
+        if self.requests and self.options.page_delay and STOPPING.wait(self.options.page_delay):
+            raise SourceError("stopped", stage="harvest", source=self.source)
         self.requests += 1
         try:
             return fetch(

@@ -388,9 +388,7 @@ def _relations(record: pymarc.Record) -> list[Relation]:
         for f in record.get_fields(tag):
             title = clean(_first_sub(f, "t") or _first_sub(f, "a"))
             note = clean(" ".join(_sub(f, "i", "c", "n")))
-            out.append(
-                Relation(type=rel, title=title, identifiers=_link_identifiers(f), note=note)
-            )
+            out.append(Relation(type=rel, title=title, identifiers=_link_identifiers(f), note=note))
     for f in record.get_fields("534"):
         title = clean(_first_sub(f, "t"))
         out.append(Relation(type="reproduction_of", title=title, note=clean(_first_sub(f, "p"))))
