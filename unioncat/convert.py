@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 from unioncat.catalog.store import Quarantined
 from unioncat.errors import ConfigError, SourceError
 from unioncat.harvest.base import RawEnvelope
+from unioncat.harvest.files import frame_envelope
 from unioncat.harvest.framing import iter_frames, open_maybe_gzip
 from unioncat.normalize import NORMALIZERS
 from unioncat.parallel import MappedPage, MapPool
@@ -86,18 +87,7 @@ def _chunks(inputs: list[str]) -> Iterator[list[RawEnvelope]]:
             wire, frames = iter_frames(open_maybe_gzip(handle))
             chunk: list[RawEnvelope] = []
             for frame in frames:
-                chunk.append(
-                    RawEnvelope(
-                        source=SOURCE_NAME,
-                        source_id=f"{path}#{frame.position}",
-                        format=wire,
-                        payload=frame.payload,
-                        fetched_at=fetched_at,
-                        batch=path,
-                        position=frame.position,
-                        error=frame.error,
-                    )
-                )
+                chunk.append(frame_envelope(SOURCE_NAME, path, wire, frame, fetched_at))
                 if len(chunk) >= _CHUNK:
                     yield chunk
                     chunk = []

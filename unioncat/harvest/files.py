@@ -23,7 +23,7 @@ import requests
 
 from unioncat.errors import SourceError
 from unioncat.harvest.base import Page, RawEnvelope, register
-from unioncat.harvest.framing import iter_frames, open_maybe_gzip
+from unioncat.harvest.framing import Frame, iter_frames, open_maybe_gzip
 
 
 @dataclass(slots=True)
@@ -84,6 +84,22 @@ def _download(url: str, timeout: float, source: str) -> IO[bytes]:
     return tmp
 
 
+def frame_envelope(
+    source: str, name: str, wire: str, frame: Frame, fetched_at: datetime
+) -> RawEnvelope:
+    """The envelope of one framed record of a file: named by the file and its place."""
+    return RawEnvelope(
+        source=source,
+        source_id=f"{name}#{frame.position}",
+        format=wire,
+        payload=frame.payload,
+        fetched_at=fetched_at,
+        batch=name,
+        position=frame.position,
+        error=frame.error,
+    )
+
+
 def batch_name(path: str, base_dir: str) -> str:
     """How a file is named in the catalog: relative to the pipeline file when inside it."""
     if _is_url(path):
@@ -139,18 +155,7 @@ class FilesHarvester:
                 done = frame.position + 1
                 if frame.position < skip:
                     continue
-                page.append(
-                    RawEnvelope(
-                        source=source,
-                        source_id=f"{name}#{frame.position}",
-                        format=wire,
-                        payload=frame.payload,
-                        fetched_at=fetched_at,
-                        batch=name,
-                        position=frame.position,
-                        error=frame.error,
-                    )
-                )
+                page.append(frame_envelope(source, name, wire, frame, fetched_at))
                 if len(page) >= options.batch_size:
                     yield Page(
                         page,
