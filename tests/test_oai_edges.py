@@ -9,22 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from tests.oai_peer import DAY, OAIPeer, make_items
-from tests.test_oai_harvester import _pipeline, _q, _state
+from tests.test_oai_harvester import _pipeline, _q, _source, _state
 
 Cli = Callable[..., tuple[int, str, str]]
 
 
 def _dc(url: str, **kw: Any) -> dict[str, Any]:
-    return {
-        "name": "repo",
-        "kind": "oai-pmh",
-        "url": url,
-        "metadata_prefix": "oai_dc",
-        "format": "oai_dc",
-        "backoff": 0.01,
-        "max_retries": 1,
-        **kw,
-    }
+    """An oai_dc source with one retry (the harvester tests' source otherwise)."""
+    return _source(url, **{"metadata_prefix": "oai_dc", "format": "oai_dc", "max_retries": 1, **kw})
 
 
 def test_an_identifier_listed_twice_in_a_page(oai_peer: OAIPeer, tmp_path: Path, cli: Cli) -> None:
