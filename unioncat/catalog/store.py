@@ -396,20 +396,26 @@ class Catalog:
             "JOIN incoming h ON struct_extract(r.host, 'id') = h.id AND r.raw_ref = h.raw_ref "
             "WHERE NOT r.deleted AND r.id NOT IN (SELECT id FROM incoming)"
         )
-        row = con.execute("SELECT count(*) FROM lost_parts").fetchone()
+        return self._tombstone("lost_parts", "lost", run_id, now)
+
+    def _tombstone(self, table: str, why: str, run_id: str, now: datetime) -> int:
+        """Mark the records listed in temp table ``table`` (id, source) deleted, log a
+        ``delete`` change for each, drop the table; returns how many."""
+        con = self.con
+        row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
         n = int(row[0]) if row else 0
         if n:
             con.execute(
-                "UPDATE records SET deleted = true, content_hash = md5(content_hash || ':lost'), "
-                "updated_at = ?, run_id = ? WHERE id IN (SELECT id FROM lost_parts)",
+                f"UPDATE records SET deleted = true, content_hash = md5(content_hash || ':{why}'), "
+                f"updated_at = ?, run_id = ? WHERE id IN (SELECT id FROM {table})",
                 [now, run_id],
             )
             con.execute(
                 'INSERT INTO changes (op, id, source, run_id, "at") '
-                "SELECT 'delete', id, source, ?, ? FROM lost_parts ORDER BY id",
+                f"SELECT 'delete', id, source, ?, ? FROM {table} ORDER BY id",
                 [run_id, now],
             )
-        con.execute("DROP TABLE lost_parts")
+        con.execute(f"DROP TABLE {table}")
         return n
 
     def _sweep(self, source: str, present: list[str], run_id: str, now: datetime) -> int:
@@ -431,21 +437,7 @@ class Catalog:
                 "JOIN gone g ON struct_extract(r.host, 'id') = g.id AND r.raw_ref = g.raw_ref "
                 "WHERE NOT r.deleted"
             )
-            row = con.execute("SELECT count(*) FROM gone").fetchone()
-            n = int(row[0]) if row else 0
-            if n:
-                con.execute(
-                    "UPDATE records SET deleted = true, "
-                    "content_hash = md5(content_hash || ':swept'), updated_at = ?, run_id = ? "
-                    "WHERE id IN (SELECT id FROM gone)",
-                    [now, run_id],
-                )
-                con.execute(
-                    'INSERT INTO changes (op, id, source, run_id, "at") '
-                    "SELECT 'delete', id, source, ?, ? FROM gone ORDER BY id",
-                    [run_id, now],
-                )
-            con.execute("DROP TABLE gone")
+            n = self._tombstone("gone", "swept", run_id, now)
         finally:
             con.unregister("present")
         return n

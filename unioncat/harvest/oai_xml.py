@@ -94,13 +94,18 @@ def _text(elem: etree._Element | None) -> str | None:
     return elem.text.strip() or None
 
 
-def parse_page(body: bytes) -> OaiPage:
-    """Parse one response of any verb; raises :class:`UnreadablePage`."""
+def _parse(body: bytes, problem: str) -> tuple[etree._Element, list[str]]:
+    """Repair, then parse with the secure parser; ``problem`` prefixes the error."""
     cleaned, notes = repair(body)
     try:
-        root = etree.fromstring(cleaned, _PARSER)
+        return etree.fromstring(cleaned, _PARSER), notes
     except etree.XMLSyntaxError as exc:
-        raise UnreadablePage(f"not well-formed XML after repair: {exc}") from exc
+        raise UnreadablePage(f"{problem}: {exc}") from exc
+
+
+def parse_page(body: bytes) -> OaiPage:
+    """Parse one response of any verb; raises :class:`UnreadablePage`."""
+    root, notes = _parse(body, "not well-formed XML after repair")
     if root.tag != f"{{{OAI_NS}}}OAI-PMH":
         raise UnreadablePage(f"not an OAI-PMH response (root element {root.tag!r})")
     page = OaiPage(response_date=_text(root.find("o:responseDate", _NS)), notes=notes)
@@ -148,11 +153,7 @@ class Identity:
 
 
 def parse_identify(body: bytes) -> Identity:
-    cleaned, _notes = repair(body)
-    try:
-        root = etree.fromstring(cleaned, _PARSER)
-    except etree.XMLSyntaxError as exc:
-        raise UnreadablePage(f"Identify is not well-formed XML: {exc}") from exc
+    root, _notes = _parse(body, "Identify is not well-formed XML")
     ident = root.find("o:Identify", _NS)
     if ident is None:
         error = root.find("o:error", _NS)
