@@ -1,0 +1,102 @@
+"""Matched pairs become clusters, strongest evidence first, one member per source slot.
+
+A cluster holds one work across media, so its slots are (source, medium): a catalog
+may give a print and an electronic record of the same book, but two print records from
+one source that only look alike are two copies of a title the source itself keeps
+apart, or two editions.  Only an identifier the two records share lets a cluster take
+a second member in a slot it has filled.  Transitive chains are checked too: clusters
+never join when any two of their members were vetoed by a guard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class Edge:
+    a: int
+    b: int
+    weight: float
+    by_identifier: bool = False
+
+
+@dataclass(slots=True)
+class Clustering:
+    """Union-find over record positions, with each root's members and slots."""
+
+    slots_of: Sequence[tuple[str, str]]
+    parent: list[int] = field(default_factory=list)
+    members: dict[int, list[int]] = field(default_factory=dict)
+    slots: dict[int, set[tuple[str, str]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        n = len(self.slots_of)
+        self.parent = list(range(n))
+        self.members = {i: [i] for i in range(n)}
+        self.slots = {i: {self.slots_of[i]} for i in range(n)}
+
+    def find(self, i: int) -> int:
+        root = i
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[i] != root:
+            self.parent[i], i = root, self.parent[i]
+        return root
+
+    def join(self, a: int, b: int) -> int:
+        """Join the clusters of a and b unconditionally; returns the new root."""
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return ra
+        if len(self.members[ra]) < len(self.members[rb]):
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.members[ra].extend(self.members.pop(rb))
+        self.slots[ra] |= self.slots.pop(rb)
+        return ra
+
+    def may_join(self, edge: Edge, vetoed: set[tuple[int, int]]) -> bool:
+        ra, rb = self.find(edge.a), self.find(edge.b)
+        if ra == rb:
+            return False
+        if not edge.by_identifier and self.slots[ra] & self.slots[rb]:
+            return False
+        if vetoed:
+            small, large = sorted((self.members[ra], self.members[rb]), key=len)
+            for x in small:
+                for y in large:
+                    if (min(x, y), max(x, y)) in vetoed:
+                        return False
+        return True
+
+    def groups(self) -> list[list[int]]:
+        return [sorted(m) for m in self.members.values()]
+
+
+def cluster(
+    slots_of: Sequence[tuple[str, str]],
+    edges: Iterable[Edge],
+    *,
+    vetoed: set[tuple[int, int]] | None = None,
+    forced: Iterable[tuple[int, int]] = (),
+    start: Iterable[Sequence[int]] = (),
+) -> Clustering:
+    """Greedy best-first clustering.
+
+    ``start`` groups records that are already together (existing clusters), ``forced``
+    pairs were accepted by a cataloger and join first, then ``edges`` join in order of
+    weight where slots and vetoes allow.
+    """
+    clustering = Clustering(slots_of)
+    for group in start:
+        for other in group[1:]:
+            clustering.join(group[0], other)
+    for a, b in forced:
+        clustering.join(a, b)
+    veto = vetoed or set()
+    for edge in sorted(edges, key=lambda e: (-e.weight, e.a, e.b)):
+        if clustering.may_join(edge, veto):
+            clustering.join(edge.a, edge.b)
+    return clustering

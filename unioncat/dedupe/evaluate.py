@@ -1,0 +1,159 @@
+"""``unioncat eval dedupe``: the catalog's matcher scored against gold pairs.
+
+The matcher sees no labels: gold pairs are read only to count what it got right.  The
+printed JSON line is a stable interface that scripts and benchmark tables parse.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import resource
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from unioncat.dedupe.features import MatchRecord, build_features, from_csv_row
+from unioncat.dedupe.matcher import MatchResult, match
+from unioncat.dedupe.settings import MatchSettings
+from unioncat.errors import ConfigError
+
+LEFT, RIGHT = "left", "right"
+
+
+@dataclass(slots=True)
+class Evaluation:
+    precision: float
+    recall: float
+    f1: float
+    candidate_pairs: int
+    blocking_recall: float
+    seconds: float
+    peak_mb: float
+    true_positives: int
+    predicted: int
+    gold: int
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+            "candidate_pairs": self.candidate_pairs,
+            "blocking_recall": round(self.blocking_recall, 4),
+            "seconds": round(self.seconds, 3),
+            "peak_mb": round(self.peak_mb, 1),
+        }
+
+
+def _sniff(path: Path) -> csv.Dialect | type[csv.Dialect]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        head = handle.readline()
+    for delimiter in (",", "%", "\t", ";", "|"):
+        if delimiter in head:
+
+            class Dialect(csv.excel):
+                pass
+
+            Dialect.delimiter = delimiter
+            return Dialect
+    return csv.excel
+
+
+def read_table(path: Path, source: str) -> list[MatchRecord]:
+    """Rows of an evaluation file; the delimiter is the one its header uses."""
+    if not path.is_file():
+        raise ConfigError(f"eval dedupe: {path} does not exist", hint="check the path")
+    dialect = _sniff(path)
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle, dialect=dialect)
+        if not reader.fieldnames or "id" not in reader.fieldnames:
+            raise ConfigError(
+                f"eval dedupe: {path} has no 'id' column in its header",
+                hint="the first line must name the columns: id,title,authors,...",
+            )
+        return [from_csv_row(row, source) for row in reader]
+
+
+def read_gold(path: Path) -> set[tuple[str, str]]:
+    if not path.is_file():
+        raise ConfigError(f"eval dedupe: {path} does not exist", hint="check the path")
+    dialect = _sniff(path)
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle, dialect=dialect))
+    if not rows:
+        return set()
+    header = [c.strip().lower() for c in rows[0]]
+    body = rows[1:] if not all(c.strip().isdigit() for c in rows[0][:2]) else rows
+    if "label" in header:
+        label = header.index("label")
+        body = [r for r in body if r[label].strip() == "1"]
+    return {(r[0].strip(), r[1].strip()) for r in body if len(r) >= 2}
+
+
+def predicted_pairs(groups: list[list[str]], two_tables: bool) -> set[tuple[str, str]]:
+    """Pairs a clustering asserts: left-right pairs, or every pair of a one-table file."""
+    out: set[tuple[str, str]] = set()
+    for group in groups:
+        if len(group) < 2:
+            continue
+        if two_tables:
+            lefts = [g[2:] for g in group if g.startswith("L:")]
+            rights = [g[2:] for g in group if g.startswith("R:")]
+            out.update(itertools.product(lefts, rights))
+        else:
+            ids = sorted(g[2:] for g in group)
+            out.update(itertools.combinations(ids, 2))
+    return out
+
+
+def evaluate(
+    left: Path, right: Path | None, gold_path: Path, settings: MatchSettings | None = None
+) -> Evaluation:
+    settings = settings or MatchSettings()
+    started = time.perf_counter()
+    records = read_table(left, LEFT)
+    for rec in records:
+        rec.id = f"L:{rec.id}"
+    if right is not None:
+        rights = read_table(right, RIGHT)
+        for rec in rights:
+            rec.id = f"R:{rec.id}"
+        records.extend(rights)
+    features = build_features(records)
+    result = match(features, settings, cross_sources_only=right is not None)
+    ids = features.ids
+    groups = [[ids[i] for i in g] for g in result.clustering.groups()]
+    predicted = predicted_pairs(groups, right is not None)
+    seconds = time.perf_counter() - started
+
+    gold = read_gold(gold_path)
+    if right is None:
+        gold = {tuple(sorted(p)) for p in gold}  # type: ignore[misc]
+    blocked = _blocked(result, right is not None)
+    found = len(predicted & gold)
+    precision = found / len(predicted) if predicted else 0.0
+    recall = found / len(gold) if gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    blocking_recall = len(blocked & gold) / len(gold) if gold else 0.0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if sys.platform == "darwin":
+        peak /= 1024
+    return Evaluation(
+        precision, recall, f1, result.candidate_count, blocking_recall, seconds, peak,
+        found, len(predicted), len(gold),
+    )  # fmt: skip
+
+
+def _blocked(result: MatchResult, two_tables: bool) -> set[tuple[str, str]]:
+    """Candidate pairs in the gold file's terms: (left id, right id) or sorted ids."""
+    ids = result.features.ids
+    out: set[tuple[str, str]] = set()
+    for a, b in zip(*result.candidates, strict=True):
+        x, y = ids[a], ids[b]
+        if two_tables and x.startswith("R:"):
+            x, y = y, x
+        pair = (x[2:], y[2:])
+        out.add(pair if two_tables else (min(pair), max(pair)))
+    return out

@@ -1,0 +1,284 @@
+"""What the matcher looks at: one flat view per record, and the same views as columns.
+
+A :class:`MatchRecord` is built from a catalog :class:`~unioncat.schemas.record.Record`
+or from a row of an evaluation CSV file, so the catalog and ``unioncat eval dedupe``
+run the very same matcher.  :class:`Features` folds every text once and keeps the
+results column by column, because scoring works on millions of pairs at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from unioncat.dedupe.text import (
+    compact,
+    edition_number,
+    fold,
+    has_cjk,
+    name_key,
+    number_of,
+    page_range,
+    title_key,
+    tokens,
+    unescape,
+)
+from unioncat.normalize import identifiers as ids
+from unioncat.schemas.record import Record
+
+# Identifier schemes that name one manifestation: sharing one is strong evidence.
+# ISSN names a journal, not an article, so it never links two articles on its own.
+WORK_ID_SCHEMES = ("isbn", "doi", "lccn", "oclc", "ismn", "ean")
+LINK_RELATIONS = ("other_format", "reproduction_of")
+
+PART_TYPES = frozenset({"book_chapter", "journal_article", "proceedings_paper"})
+WHOLE_TYPES = frozenset({"book", "book_set", "journal", "journal_issue", "proceedings"})
+
+# Titles shared by countless unrelated items: they never match on the title alone.
+GENERIC_TITLES = frozenset(
+    {
+        "book review", "book reviews", "review", "reviews", "editorial", "editorials",
+        "frontmatter", "front matter", "backmatter", "back matter", "index", "indexes",
+        "contents", "table of contents", "preface", "foreword", "introduction",
+        "conclusion", "conclusions", "letter to the editor", "letters to the editor",
+        "letters", "correspondence", "errata", "erratum", "corrigendum", "corrigenda",
+        "news", "obituary", "in memoriam", "announcements", "title page", "cover",
+        "editor s note", "editors note", "from the editor", "acknowledgments",
+        "acknowledgements", "bibliography", "references", "appendix", "abstracts",
+        "untitled", "miscellany", "notes", "proceedings", "panel", "keynote",
+    }
+)  # fmt: skip
+
+
+# Words that dress a generic title up without making it specific: "Book review column".
+_GENERIC_DRESSING = frozenset(
+    {"column", "section", "corner", "department", "s", "of", "the", "and", "to", "from", "new"}
+)
+
+
+def is_generic_title(folded_title: str) -> bool:
+    if folded_title in GENERIC_TITLES or not folded_title:
+        return True
+    words = [w for w in folded_title.split() if w not in _GENERIC_DRESSING and not w.isdigit()]
+    return " ".join(words) in GENERIC_TITLES or not words
+
+
+@dataclass(slots=True)
+class MatchRecord:
+    """The fields of a record that bear on whether it is the same work as another."""
+
+    id: str
+    source: str = ""
+    title: str | None = None
+    subtitle: str | None = None
+    title_nonfiling: int = 0
+    part_number: str | None = None
+    part_name: str | None = None
+    authors: list[str] = field(default_factory=list)
+    year: int | None = None
+    publisher: str | None = None
+    venue: str | None = None
+    identifiers: list[tuple[str, str]] = field(default_factory=list)
+    linked_identifiers: list[tuple[str, str]] = field(default_factory=list)
+    host_id: str | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    page_count: int | None = None
+    edition: str | None = None
+    medium: str = "unknown"
+    type: str = "other"
+    language: list[str] = field(default_factory=list)
+    series: list[tuple[str, str]] = field(default_factory=list)
+
+
+def from_record(record: Record) -> MatchRecord:
+    host = record.host
+    pages = None
+    if host and host.first_page:
+        pages = f"{host.first_page}-{host.last_page}" if host.last_page else host.first_page
+    linked = [
+        (i.scheme, i.value)
+        for rel in record.relations
+        if rel.type in LINK_RELATIONS
+        for i in rel.identifiers
+    ]
+    return MatchRecord(
+        id=record.id,
+        source=record.source,
+        title=record.title,
+        subtitle=record.subtitle,
+        title_nonfiling=record.title_nonfiling,
+        part_number=record.part.number if record.part else None,
+        part_name=record.part.name if record.part else None,
+        authors=[c.name for c in record.contributors if c.kind == "person"]
+        or [c.name for c in record.contributors],
+        year=record.year,
+        publisher=record.publisher,
+        venue=host.title if host else None,
+        identifiers=[(i.scheme, i.value) for i in record.identifiers if i.status == "valid"],
+        linked_identifiers=linked,
+        host_id=host.id if host else None,
+        volume=host.volume if host else None,
+        issue=host.issue if host else None,
+        pages=pages,
+        page_count=record.page_count,
+        edition=record.edition,
+        medium=record.medium,
+        type=record.type,
+        language=list(record.language),
+        series=[(s.title, s.number or "") for s in record.series],
+    )
+
+
+CSV_COLUMNS = (
+    "title", "authors", "venue", "year", "publisher", "isbn", "issn", "doi",
+    "pages", "volume", "edition", "medium",
+)  # fmt: skip
+
+
+def _split_authors(value: str) -> list[str]:
+    # Evaluation files list people as "A. Smith , B. Jones" or "Smith, A.; Jones, B.".
+    # Entities first: the ";" of "Ren&#233;e" is not a separator.
+    value = unescape(value)
+    if ";" in value:
+        return [a.strip() for a in value.split(";") if a.strip()]
+    parts = [a.strip() for a in value.split(",") if a.strip()]
+    # "Smith, A., Jones, B." alternates family and initials: pair them back up.
+    if len(parts) > 1 and all(len(p.replace(".", "").replace(" ", "")) <= 3 for p in parts[1::2]):
+        return [f"{parts[i]}, {parts[i + 1]}" for i in range(0, len(parts) - 1, 2)]
+    return parts
+
+
+def _year(value: str | None) -> int | None:
+    if not value:
+        return None
+    digits = "".join(c for c in value.strip()[:4] if c.isdigit())
+    if len(digits) == 4:
+        return int(digits)
+    try:
+        return int(float(value))
+    except ValueError:
+        return None
+
+
+def from_csv_row(row: Mapping[str, str | None], source: str) -> MatchRecord:
+    """A row of an evaluation file: ``id`` plus any of :data:`CSV_COLUMNS`."""
+
+    def get(name: str) -> str | None:
+        value = row.get(name)
+        return value.strip() if value and value.strip() else None
+
+    identifiers: list[tuple[str, str]] = []
+    for scheme in ("isbn", "issn", "doi"):
+        value = get(scheme)
+        if value:
+            for one in value.replace(";", " ").split():
+                identifiers.append((scheme, _normal_id(scheme, one)))
+    authors = get("authors")
+    return MatchRecord(
+        id=str(row["id"]),
+        source=source,
+        title=get("title"),
+        authors=_split_authors(authors) if authors else [],
+        year=_year(get("year")),
+        publisher=get("publisher"),
+        venue=get("venue"),
+        identifiers=identifiers,
+        pages=get("pages"),
+        volume=get("volume"),
+        edition=get("edition"),
+        medium=get("medium") or "unknown",
+    )
+
+
+def _normal_id(scheme: str, value: str) -> str:
+    # Evaluation files hold identifiers as people type them; match them as the catalog
+    # stores them (ISBN-13 digits, DOI lower case, ISSN with hyphen).
+    parsed = {"isbn": ids.isbn, "doi": ids.doi, "issn": ids.issn}[scheme](value)
+    return parsed.value if parsed else value.strip().lower()
+
+
+@dataclass(slots=True)
+class Features:
+    """Folded match fields of many records, one list per field, aligned by position."""
+
+    ids: list[str]
+    sources: list[str]
+    title: list[str]  # folded title, subtitle and part: compared with token order free
+    title_main: list[str]  # folded title proper, without article
+    title_tokens: list[list[str]]
+    authors: list[str]  # family names, sorted, space separated
+    author_keys: list[frozenset[tuple[str, str]]]
+    year: list[int]  # 0 when unknown
+    venue: list[str]
+    publisher: list[str]
+    work_ids: list[frozenset[str]]  # "isbn:978…" of the record itself
+    linked_ids: list[frozenset[str]]  # identifiers of its other formats (776, 533)
+    issn: list[frozenset[str]]
+    edition: list[str]
+    part: list[str]
+    volume: list[str]
+    issue: list[str]
+    first_page: list[str]
+    last_page: list[str]
+    page_count: list[int]  # 0 when unknown
+    medium: list[str]
+    type: list[str]
+    language: list[frozenset[str]]
+    series: list[dict[str, str]]
+    host_id: list[str]
+    generic: list[bool]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def _authors_string(keys: Iterable[tuple[str, str]]) -> str:
+    return " ".join(sorted(family for family, _ in keys if family))
+
+
+def build_features(records: Sequence[MatchRecord]) -> Features:
+    cols: dict[str, list[object]] = {name: [] for name in Features.__slots__}
+    for rec in records:
+        main = title_key(rec.title, rec.title_nonfiling)
+        full = " ".join(
+            part
+            for part in (main, fold(rec.subtitle), fold(rec.part_number), fold(rec.part_name))
+            if part
+        )
+        if has_cjk(full):
+            main, full = compact(main), compact(full)
+        keys = frozenset(k for k in (name_key(a) for a in rec.authors[:12]) if k[0])
+        work = frozenset(f"{s}:{v}" for s, v in rec.identifiers if s in WORK_ID_SCHEMES)
+        linked = frozenset(f"{s}:{v}" for s, v in rec.linked_identifiers if s in WORK_ID_SCHEMES)
+        first, last = page_range(rec.pages)
+        cols["ids"].append(rec.id)
+        cols["sources"].append(rec.source)
+        cols["title"].append(full)
+        cols["title_main"].append(main)
+        cols["title_tokens"].append(tokens(title_key(rec.title, rec.title_nonfiling)))
+        cols["authors"].append(_authors_string(keys))
+        cols["author_keys"].append(keys)
+        cols["year"].append(rec.year or 0)
+        cols["venue"].append(fold(rec.venue))
+        cols["publisher"].append(fold(rec.publisher))
+        cols["work_ids"].append(work)
+        cols["linked_ids"].append(linked)
+        cols["issn"].append(frozenset(v for s, v in rec.identifiers if s in ("issn", "issn_l")))
+        cols["edition"].append(edition_number(rec.edition))
+        cols["part"].append(number_of(rec.part_number))
+        cols["volume"].append(number_of(rec.volume))
+        cols["issue"].append(number_of(rec.issue))
+        cols["first_page"].append(first)
+        cols["last_page"].append(last)
+        cols["page_count"].append(rec.page_count or 0)
+        cols["medium"].append(rec.medium or "unknown")
+        cols["type"].append(rec.type or "other")
+        cols["language"].append(frozenset(rec.language))
+        cols["series"].append(
+            {fold(title): number_of(number) for title, number in rec.series if number}
+        )
+        cols["host_id"].append(rec.host_id or "")
+        cols["generic"].append(is_generic_title(main))
+    return Features(**cols)  # type: ignore[arg-type]

@@ -1,0 +1,71 @@
+"""One matcher for the catalog, the evaluation command and the benchmarks.
+
+features -> candidate pairs (blocking) -> weights and guards (scoring) -> clusters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import duckdb
+
+from unioncat.dedupe.blocking import candidate_pairs
+from unioncat.dedupe.cluster import Clustering, Edge, cluster
+from unioncat.dedupe.features import Features
+from unioncat.dedupe.scoring import ScoredPairs, score_pairs
+from unioncat.dedupe.settings import MatchSettings
+
+
+@dataclass(slots=True)
+class MatchResult:
+    features: Features
+    candidates: tuple[list[int], list[int]]
+    scored: ScoredPairs
+    clustering: Clustering
+
+    @property
+    def candidate_count(self) -> int:
+        return len(self.candidates[0])
+
+
+def slots(features: Features) -> list[tuple[str, str]]:
+    return list(zip(features.sources, features.medium, strict=True))
+
+
+def edges_of(scored: ScoredPairs, settings: MatchSettings) -> list[Edge]:
+    matched = scored.matched(settings)
+    return [
+        Edge(int(a), int(b), float(w), bool(i))
+        for a, b, w, i in zip(
+            scored.a[matched],
+            scored.b[matched],
+            scored.weight[matched],
+            scored.ids[matched],
+            strict=True,
+        )
+    ]
+
+
+def vetoed_pairs(scored: ScoredPairs) -> set[tuple[int, int]]:
+    hit = scored.guards != 0
+    return set(zip(scored.a[hit].tolist(), scored.b[hit].tolist(), strict=True))
+
+
+def match(
+    features: Features,
+    settings: MatchSettings,
+    *,
+    cross_sources_only: bool = False,
+    forced: Iterable[tuple[int, int]] = (),
+    rejected: Iterable[tuple[int, int]] = (),
+    start: Sequence[Sequence[int]] = (),
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> MatchResult:
+    a, b = candidate_pairs(features, settings, cross_sources_only=cross_sources_only, con=con)
+    scored = score_pairs(features, a, b, settings)
+    veto = vetoed_pairs(scored)
+    veto.update((min(x, y), max(x, y)) for x, y in rejected)
+    edges = [e for e in edges_of(scored, settings) if (e.a, e.b) not in veto]
+    clustering = cluster(slots(features), edges, vetoed=veto, forced=forced, start=start)
+    return MatchResult(features, (a, b), scored, clustering)

@@ -1,0 +1,257 @@
+"""Weigh candidate pairs: similarity levels add up to a match weight; guards veto.
+
+Title similarity is computed for every candidate at once with rapidfuzz's vectorised
+``cpdist``; the remaining comparisons run only on the pairs whose titles (or
+identifiers) leave a chance of a match, which is a small fraction of the candidates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntFlag
+
+import numpy as np
+from numpy.typing import NDArray
+from rapidfuzz import fuzz, process
+
+from unioncat.dedupe.features import PART_TYPES, WHOLE_TYPES, Features
+from unioncat.dedupe.settings import MatchSettings
+
+# A title wholly contained in the other counts as this similar, if it has enough words.
+CONTAINED_SIMILARITY = 86.0
+CONTAINED_MIN_WORDS = 3
+
+
+class Guard(IntFlag):
+    """Reasons two similar records are still not the same manifestation."""
+
+    EDITION = 1
+    YEAR = 2
+    VOLUME = 4
+    PAGE_COUNT = 8
+    SERIES_NUMBER = 16
+    LANGUAGE = 32
+    PART_AND_HOST = 64
+    GENERIC_TITLE = 128
+    DOI = 256
+    COMPONENT = 512
+    REJECTED = 1024
+
+
+GUARD_TEXT = {
+    Guard.EDITION: "different editions",
+    Guard.YEAR: "years too far apart",
+    Guard.VOLUME: "different volume or part numbers",
+    Guard.PAGE_COUNT: "page counts far apart",
+    Guard.SERIES_NUMBER: "different numbers in the same series",
+    Guard.LANGUAGE: "different languages (a translation)",
+    Guard.PART_AND_HOST: "a part and its host, or a part and a whole",
+    Guard.GENERIC_TITLE: "generic title with nothing else in common",
+    Guard.DOI: "different DOIs",
+    Guard.COMPONENT: "component parts without a shared DOI or matching hosts and pages",
+    Guard.REJECTED: "rejected by a cataloger",
+}
+
+# Guards a shared identifier overrides: an ISBN or DOI in common outweighs a year typed
+# differently.  Volume numbers are not among them, because the volumes of a set often
+# carry the set's ISBN; nor is part-and-host.
+ID_OVERRIDES = Guard.EDITION | Guard.YEAR | Guard.PAGE_COUNT | Guard.SERIES_NUMBER
+ID_OVERRIDES |= Guard.LANGUAGE | Guard.GENERIC_TITLE | Guard.COMPONENT
+
+
+@dataclass(slots=True)
+class ScoredPairs:
+    """Pairs of record positions with their weight, evidence and vetoes, aligned."""
+
+    a: NDArray[np.int64]
+    b: NDArray[np.int64]
+    weight: NDArray[np.float64]
+    title: NDArray[np.float64]
+    authors: NDArray[np.float64]  # -1 when either side has no names
+    ids: NDArray[np.int8]  # 2 shared identifier, 1 linked through other formats, 0 none
+    guards: NDArray[np.int32]
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+    def matched(self, settings: MatchSettings) -> NDArray[np.bool_]:
+        hit: NDArray[np.bool_] = (self.weight >= settings.match_weight) & (self.guards == 0)
+        return hit
+
+    def borderline(self, settings: MatchSettings) -> NDArray[np.bool_]:
+        hit: NDArray[np.bool_] = (
+            (self.weight >= settings.review_weight)
+            & (self.weight < settings.match_weight)
+            & (self.guards == 0)
+        )
+        return hit
+
+
+def _levels(
+    sim: NDArray[np.float64], levels: tuple[tuple[float, float], ...], other: float
+) -> NDArray[np.float64]:
+    out = np.full(sim.shape, other, dtype=np.float64)
+    for threshold, weight in reversed(levels):
+        out[sim >= threshold] = weight
+    return out
+
+
+def title_similarity(features: Features, a: list[int], b: list[int]) -> NDArray[np.float64]:
+    full_a = [features.title[i] for i in a]
+    full_b = [features.title[j] for j in b]
+    sorted_sim = process.cpdist(full_a, full_b, scorer=fuzz.token_sort_ratio, workers=-1)
+    main_a = [features.title_main[i] for i in a]
+    main_b = [features.title_main[j] for j in b]
+    # In-order similarity of the titles proper forgives a subtitle only one side has.
+    main_sim = process.cpdist(main_a, main_b, scorer=fuzz.ratio, workers=-1)
+    best = np.maximum(sorted_sim, main_sim).astype(np.float64)
+    # One title wholly inside the other ("X" and "X: a tutorial", "X [book review]"):
+    # as good as a close spelling, provided the shorter one says enough on its own.
+    set_sim = process.cpdist(full_a, full_b, scorer=fuzz.token_set_ratio, workers=-1)
+    words = np.array(
+        [min(x.count(" "), y.count(" ")) + 1 for x, y in zip(full_a, full_b, strict=True)]
+    )
+    contained = (set_sim >= 99.5) & (words >= CONTAINED_MIN_WORDS)
+    out: NDArray[np.float64] = np.where(contained, np.maximum(best, CONTAINED_SIMILARITY), best)
+    return out
+
+
+def _id_evidence(features: Features, a: int, b: int) -> int:
+    own_a, own_b = features.work_ids[a], features.work_ids[b]
+    if own_a & own_b:
+        return 2
+    if (features.linked_ids[a] & own_b) or (features.linked_ids[b] & own_a):
+        return 1
+    return 0
+
+
+def _dois(ids: frozenset[str]) -> set[str]:
+    return {i for i in ids if i.startswith("doi:")}
+
+
+def pair_guards(features: Features, a: int, b: int, title_sim: float, ids: int) -> Guard:
+    """The guards a pair trips; an empty flag means nothing forbids the match."""
+    f = features
+    guards = Guard(0)
+    if f.edition[a] != f.edition[b] and (f.edition[a] or f.edition[b]):
+        # "2nd ed." against nothing is only a difference when the other side is not a
+        # first edition written without a statement; both are blank then.
+        guards |= Guard.EDITION
+    if f.year[a] and f.year[b] and abs(f.year[a] - f.year[b]) > 1:
+        guards |= Guard.YEAR
+    for mine, theirs in ((f.part[a], f.part[b]), (f.volume[a], f.volume[b])):
+        if mine != theirs and (mine or theirs):
+            guards |= Guard.VOLUME
+    pages_a, pages_b = f.page_count[a], f.page_count[b]
+    if pages_a and pages_b:
+        low, high = sorted((pages_a, pages_b))
+        if high > low * 1.5 and high - low > 20:
+            guards |= Guard.PAGE_COUNT
+    series_a, series_b = f.series[a], f.series[b]
+    if series_a and series_b:
+        for title, number in series_a.items():
+            other = series_b.get(title)
+            if other is not None and other != number:
+                guards |= Guard.SERIES_NUMBER
+    if f.language[a] and f.language[b] and not f.language[a] & f.language[b]:
+        guards |= Guard.LANGUAGE
+    type_a, type_b = f.type[a], f.type[b]
+    if (
+        f.host_id[a] == f.ids[b]
+        or f.host_id[b] == f.ids[a]
+        or (type_a in PART_TYPES and type_b in WHOLE_TYPES)
+        or (type_b in PART_TYPES and type_a in WHOLE_TYPES)
+    ):
+        guards |= Guard.PART_AND_HOST
+    dois_a, dois_b = _dois(f.work_ids[a]), _dois(f.work_ids[b])
+    if dois_a and dois_b and not dois_a & dois_b:
+        guards |= Guard.DOI
+    if (f.generic[a] or f.generic[b]) and ids == 0 and not _same_place(f, a, b):
+        guards |= Guard.GENERIC_TITLE
+    if type_a in PART_TYPES and type_b in PART_TYPES and ids == 0:
+        if not (_same_host(f, a, b) and _same_pages(f, a, b) and title_sim >= 90):
+            guards |= Guard.COMPONENT
+    if ids:
+        guards &= ~ID_OVERRIDES
+    return guards
+
+
+def _same_host(f: Features, a: int, b: int) -> bool:
+    if f.host_id[a] and f.host_id[a] == f.host_id[b]:
+        return True
+    if f.issn[a] & f.issn[b]:
+        return bool(f.volume[a]) and f.volume[a] == f.volume[b]
+    return bool(f.venue[a]) and f.venue[a] == f.venue[b]
+
+
+def _same_pages(f: Features, a: int, b: int) -> bool:
+    return bool(f.first_page[a]) and f.first_page[a] == f.first_page[b]
+
+
+def _same_place(f: Features, a: int, b: int) -> bool:
+    """Same host and same first page: what identifies an untitled-looking article."""
+    return _same_host(f, a, b) and _same_pages(f, a, b)
+
+
+def score_pairs(
+    features: Features, a: list[int], b: list[int], settings: MatchSettings
+) -> ScoredPairs:
+    """Weigh every pair; pairs whose titles and identifiers rule a match out are dropped."""
+    title = title_similarity(features, a, b)
+    ids = np.zeros(len(a), dtype=np.int8)
+    has_ids = [
+        bool(own or linked)
+        for own, linked in zip(features.work_ids, features.linked_ids, strict=True)
+    ]
+    for n, (i, j) in enumerate(zip(a, b, strict=True)):
+        if has_ids[i] and has_ids[j]:
+            ids[n] = _id_evidence(features, i, j)
+    floor = settings.title_levels[-1][0]
+    keep = (title >= floor) | (ids > 0)
+    ka = np.asarray(a, dtype=np.int64)[keep]
+    kb = np.asarray(b, dtype=np.int64)[keep]
+    title = title[keep]
+    ids = ids[keep]
+    la, lb = ka.tolist(), kb.tolist()
+
+    authors_a = [features.authors[i] for i in la]
+    authors_b = [features.authors[j] for j in lb]
+    authors = process.cpdist(authors_a, authors_b, scorer=fuzz.token_set_ratio, workers=-1)
+    authors = authors.astype(np.float64)
+    missing = np.array([not x or not y for x, y in zip(authors_a, authors_b, strict=True)])
+    if len(missing):
+        authors[missing] = -1.0
+
+    year = np.asarray(features.year, dtype=np.int64)
+    ya, yb = year[ka], year[kb]
+    known = (ya > 0) & (yb > 0)
+    gap = np.abs(ya - yb)
+
+    weight = np.full(len(ka), settings.prior, dtype=np.float64)
+    weight += _levels(title, settings.title_levels, settings.title_else)
+    author_w = _levels(authors, settings.author_levels, settings.author_else)
+    author_w[authors < 0] = 0.0
+    weight += author_w
+    weight += np.where(
+        known,
+        np.where(
+            gap == 0, settings.year_same, np.where(gap == 1, settings.year_next, settings.year_far)
+        ),
+        0.0,
+    )
+    weight += np.where(
+        ids == 2, settings.shared_work_id, np.where(ids == 1, settings.linked_work_id, 0.0)
+    )
+
+    guards = np.zeros(len(ka), dtype=np.int32)
+    for n, (i, j) in enumerate(zip(la, lb, strict=True)):
+        g = pair_guards(features, i, j, float(title[n]), int(ids[n]))
+        if g:
+            guards[n] = int(g)
+        if features.venue[i] and features.venue[j] and features.venue[i] == features.venue[j]:
+            weight[n] += settings.venue_similar
+        if _same_place(features, i, j):
+            weight[n] += settings.same_host_and_pages
+        if g & Guard.DOI:
+            weight[n] += settings.conflicting_doi
+    return ScoredPairs(ka, kb, weight, title, authors, ids, guards)

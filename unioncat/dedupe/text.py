@@ -1,0 +1,266 @@
+"""Text folded for comparison, so that spelling noise never decides a match.
+
+Catalogs and vendors write the same title with different case, diacritics, entities
+(``Lud&#228;scher``), punctuation and initial articles, and the same person as
+"Smith, J." or "John Smith".  Everything here maps such variants onto one form; nothing
+here decides whether two records match.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from functools import lru_cache
+
+# An entity some exports split off with spaces ("lud &#228; scher"): glue it back to
+# the letters around it before unescaping, or the surname breaks into three tokens.
+_SPACED_LETTER_ENTITY = re.compile(r"(\w) ?(&#\d{2,5};|&[a-zA-Z]{2,8};) ?(?=\w)")
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+_DIGITS = re.compile(r"\d+")
+
+# Initial articles dropped from titles that carry no non-filing count (every source
+# but MARC 245): matching "The river archives" with "River archives" must not depend
+# on which source had the count.  Kept short on purpose: only words that are articles
+# whenever they open a title.
+INITIAL_ARTICLES = frozenset(
+    {
+        "the", "a", "an",
+        "le", "la", "les", "l", "un", "une",
+        "der", "die", "das", "ein", "eine",
+        "el", "los", "las", "il", "lo", "gli", "i", "uno",
+        "de", "het", "een",
+    }
+)  # fmt: skip
+
+# Scripts written without spaces between words: compared character by character.
+_CJK_RANGES = (
+    (0x3040, 0x30FF),  # hiragana, katakana
+    (0x3400, 0x4DBF),  # CJK extension A
+    (0x4E00, 0x9FFF),  # CJK unified ideographs
+    (0xAC00, 0xD7AF),  # hangul syllables
+    (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0x20000, 0x2FA1F),  # supplementary ideographs
+)
+
+
+def is_cjk(char: str) -> bool:
+    code = ord(char)
+    return any(low <= code <= high for low, high in _CJK_RANGES)
+
+
+def unescape(text: str) -> str:
+    """HTML entities resolved, including those an export split off with spaces."""
+    if "&" not in text:
+        return text
+    if " &" in text or "; " in text:
+        text = _SPACED_LETTER_ENTITY.sub(r"\1\2", text)
+    return html.unescape(text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _strip_marks(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def fold(text: str | None) -> str:
+    """Lower case, no diacritics, no punctuation, single spaces: the comparison form."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", unescape(text)).casefold()
+    if not text.isascii():
+        text = _strip_marks(text)
+        text = text.replace("ß", "ss").replace("æ", "ae").replace("œ", "oe").replace("ø", "o")
+        text = text.replace("ı", "i").replace("ł", "l").replace("đ", "d").replace("þ", "th")
+    return _NON_WORD.sub(" ", text).strip()
+
+
+def strip_nonfiling(title: str, nonfiling: int) -> str:
+    """Drop the characters MARC 245 indicator 2 says to skip ("The ", "L'")."""
+    if 0 < nonfiling < len(title):
+        return title[nonfiling:]
+    return title
+
+
+def title_key(title: str | None, nonfiling: int = 0) -> str:
+    """The folded title without its initial article."""
+    if not title:
+        return ""
+    folded = fold(strip_nonfiling(title, nonfiling))
+    if nonfiling == 0:
+        head, _, rest = folded.partition(" ")
+        if rest and head in INITIAL_ARTICLES:
+            return rest
+    return folded
+
+
+def tokens(folded: str) -> list[str]:
+    """Words of a folded text; runs of CJK characters become overlapping bigrams.
+
+    Whitespace tells nothing in Chinese or Japanese, so "数据库系统" is compared as
+    数据 据库 库系 系统 rather than as one word that must match exactly.
+    """
+    out: list[str] = []
+    for word in folded.split():
+        if word.isascii() or not any(is_cjk(c) for c in word):
+            out.append(word)
+            continue
+        run = ""
+        for char in word + " ":
+            if char != " " and is_cjk(char):
+                run += char
+                continue
+            if run:
+                out.extend(run[i : i + 2] for i in range(max(1, len(run) - 1)))
+                run = ""
+            if char != " ":
+                out.append(char)
+    return out
+
+
+def compact(folded: str) -> str:
+    """A CJK title without the spaces its source happened to put in it."""
+    return folded.replace(" ", "") if has_cjk(folded) else folded
+
+
+def has_cjk(text: str) -> bool:
+    return not text.isascii() and any(is_cjk(c) for c in text)
+
+
+_NAME_PARTICLES = frozenset({"van", "von", "der", "de", "da", "del", "di", "la", "le", "du", "ten"})
+_NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+
+
+def name_key(name: str | None) -> tuple[str, str]:
+    """(family name, first initial) of a personal name in either order.
+
+    "Smith, J.", "Smith, John" and "John Smith" all give ("smith", "j").  A name in a
+    CJK script is kept whole as the family part: it has no initials to compare.
+    """
+    if not name:
+        return ("", "")
+    if "," in name:
+        family_raw, _, given_raw = name.partition(",")
+        family = fold(family_raw)
+        given = fold(given_raw).split()
+        given = [g for g in given if g not in _NAME_SUFFIXES and not g.isdigit()]
+        return (family.replace(" ", ""), given[0][0] if given else "")
+    words = [w for w in fold(name).split() if w not in _NAME_SUFFIXES]
+    if not words:
+        return ("", "")
+    if len(words) == 1:
+        return (words[0], "")
+    family_start = len(words) - 1
+    while family_start > 1 and words[family_start - 1] in _NAME_PARTICLES:
+        family_start -= 1
+    return ("".join(words[family_start:]), words[0][0])
+
+
+# Words that label a number ("v. 4", "Bd. IV", "part 2") rather than being it.
+_NUMBER_LABELS = frozenset(
+    {
+        "v",
+        "vol",
+        "volume",
+        "bd",
+        "band",
+        "t",
+        "tome",
+        "pt",
+        "part",
+        "teil",
+        "no",
+        "nr",
+        "n",
+        "heft",
+        "livre",
+        "book",
+        "bk",
+        "ser",
+        "series",
+        "reihe",
+        "tomo",
+        "parte",
+        "th",
+        "ch",
+    }
+)
+_ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
+_ROMAN_RE = re.compile(r"^[ivxlcdm]+$")
+_ORDINAL_WORDS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
+    "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,
+    "erste": 1, "zweite": 2, "dritte": 3, "vierte": 4, "funfte": 5,
+    "premiere": 1, "deuxieme": 2, "troisieme": 3, "nouvelle": 0, "revised": 0, "rev": 0,
+}  # fmt: skip
+
+
+def roman_to_int(text: str) -> int | None:
+    if not _ROMAN_RE.match(text):
+        return None
+    total = 0
+    previous = 0
+    for char in reversed(text):
+        value = _ROMAN[char]
+        total = total - value if value < previous else total + value
+        previous = max(previous, value)
+    return total
+
+
+def number_of(text: str | None) -> str:
+    """The number a volume, part or series statement carries: "v. IV" and "Bd. 4" → "4".
+
+    Returns "" when there is none, so that a missing number never counts as different.
+    """
+    folded = fold(text)
+    if not folded:
+        return ""
+    digits = _DIGITS.search(folded)
+    if digits:
+        return str(int(digits.group()))
+    words = [w for w in folded.split() if w not in _NUMBER_LABELS]
+    for word in words:
+        value = roman_to_int(word)
+        if value:
+            return str(value)
+    return " ".join(words)
+
+
+def edition_number(text: str | None) -> str:
+    """The edition an edition statement names: "2nd ed." → "2"; "Rev. ed." → "rev".
+
+    A first edition and a missing statement both give "" because catalogs often leave
+    out "1st ed.".
+    """
+    folded = fold(text)
+    if not folded:
+        return ""
+    digits = _DIGITS.search(folded)
+    if digits:
+        value = int(digits.group())
+        return "" if value == 1 else str(value)
+    for word in folded.split():
+        if word in _ORDINAL_WORDS:
+            value = _ORDINAL_WORDS[word]
+            if value == 0:
+                return "rev"
+            return "" if value == 1 else str(value)
+    return ""
+
+
+_PAGE_RANGE = re.compile(r"([a-z]*\d+)\s*(?:-+|–|—|\s)\s*([a-z]*\d+)", re.IGNORECASE)
+
+
+def page_range(text: str | None) -> tuple[str, str]:
+    """(first, last) page of "pp. 123-45" as written in full: ("123", "145")."""
+    if not text:
+        return ("", "")
+    found = _PAGE_RANGE.search(text)
+    if not found:
+        single = _DIGITS.search(text)
+        return (single.group(), "") if single else ("", "")
+    first, last = found.group(1).lower(), found.group(2).lower()
+    if first.isdigit() and last.isdigit() and len(last) < len(first):
+        last = first[: len(first) - len(last)] + last
+    return (first, last)
