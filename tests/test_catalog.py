@@ -120,8 +120,9 @@ def test_export_layout_manifest_and_partitions(catalog: Catalog, tmp_path: Path)
     out = tmp_path / "export"
     result = export_records(catalog, out, "r1")
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["row_counts"] == {"records": 3} and result.rows == 3
-    (entry,) = manifest["files"]
+    assert manifest["row_counts"] == {"records": 3, "changes": 3, "merged_ids": 0}
+    assert result.rows == 3
+    (entry,) = [f for f in manifest["files"] if f["entity"] == "records"]
     assert entry["path"] == "records/v1/updated_date=2026-01-01/part-0000.parquet"
     table = pq.read_table(out / entry["path"])
     assert table.schema.names == RECORD_ARROW_SCHEMA.names
@@ -133,7 +134,7 @@ def test_export_layout_manifest_and_partitions(catalog: Catalog, tmp_path: Path)
     catalog.write(Batch("r2", records=[rec("2", title="Changed")]))
     export_records(catalog, out, "r2")
     manifest = json.loads((out / "manifest.json").read_text())
-    days = {f["updated_date"]: f["rows"] for f in manifest["files"]}
+    days = {f["updated_date"]: f["rows"] for f in manifest["files"] if f["entity"] == "records"}
     assert days.pop("2026-01-01") == 2 and list(days.values()) == [1]
     ids = pq.read_table(out / "records" / "v1").column("id").to_pylist()
     assert len(ids) == len(set(ids)) == 3

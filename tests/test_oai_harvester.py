@@ -105,7 +105,7 @@ def test_kill_mid_list_resumes_from_the_stored_token(oai_peer: OAIPeer, tmp_path
     first_list = oai_peer.requests.with_verb("ListRecords")[0]
     assert first_list.token == token  # resumed, not restarted
     assert _q(tmp_path, "SELECT count(*), count(DISTINCT id) FROM records") == [(200, 200)]
-    upserts = _q(tmp_path, "SELECT count(*), count(DISTINCT id) FROM changes")
+    upserts = _q(tmp_path, "SELECT count(*), count(DISTINCT id) FROM changes WHERE entity = 'record'")
     assert upserts == [(200, 200)]
 
 
@@ -133,7 +133,7 @@ def test_expired_token_restarts_the_window(oai_peer: OAIPeer, tmp_path: Path, cl
     assert code == 0, out
     assert "expired" in err
     assert _q(tmp_path, "SELECT count(*), count(DISTINCT id) FROM records") == [(30, 30)]
-    assert _q(tmp_path, "SELECT count(*) FROM changes")[0][0] == 30
+    assert _q(tmp_path, "SELECT count(*) FROM changes WHERE entity = 'record'")[0][0] == 30
 
 
 def test_transient_faults_are_retried(oai_peer: OAIPeer, tmp_path: Path, cli: Cli) -> None:

@@ -7,6 +7,7 @@ Exit codes are stable for cron: 0 all good, 1 some sources or records failed,
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import secrets
 import sys
@@ -21,6 +22,10 @@ from unioncat.catalog.lock import CatalogLock, ReaderLock
 from unioncat.catalog.store import Catalog
 from unioncat.config import DEFAULT_CONFIG, PipelineConfig, load_config
 from unioncat.convert import convert_files
+from unioncat.dedupe.evaluate import evaluate
+from unioncat.dedupe.review import DECISIONS, decide, explain_cluster, open_pairs
+from unioncat.dedupe.settings import MatchSettings
+from unioncat.dedupe.stage import dedupe_catalog
 from unioncat.errors import ConfigError, LockHeld, UnioncatError
 from unioncat.log import event, setup_logging
 from unioncat.parallel import MapPool
@@ -94,8 +99,11 @@ def cmd_run(args: argparse.Namespace, config: PipelineConfig) -> int:
         # envelopes archived by an earlier `harvest` and not mapped yet
         pending = normalize_archived(catalog, config, run_id, pool, pending_only=True)
         outcomes = merge_outcomes(outcomes, pending)
+        extra: dict[str, Any] = {}
+        if config.dedupe_enabled:
+            extra["dedupe"] = dedupe_catalog(catalog, run_id, config.dedupe).as_dict()
         result = export_records(catalog, config.export, run_id)
-        extra = {"export": str(config.export), "exported_rows": result.rows}
+        extra |= {"export": str(config.export), "exported_rows": result.rows}
         return _exit_for(outcomes), outcomes, extra
 
     return _with_writer(config, "run", work)
@@ -145,6 +153,51 @@ def cmd_export(args: argparse.Namespace, config: PipelineConfig) -> int:
     return _with_writer(config, "export", work)
 
 
+def cmd_dedupe(args: argparse.Namespace, config: PipelineConfig) -> int:
+    def work(
+        catalog: Catalog, run_id: str, pool: MapPool
+    ) -> tuple[int, list[SourceOutcome], dict[str, Any]]:
+        counts = dedupe_catalog(catalog, run_id, config.dedupe, full=args.full)
+        return EXIT_OK, [], {"dedupe": counts.as_dict()}
+
+    return _with_writer(config, "dedupe", work)
+
+
+def cmd_review(args: argparse.Namespace, config: PipelineConfig) -> int:
+    if args.decision is None:
+
+        def work(catalog: Catalog) -> int:
+            pairs = open_pairs(catalog, args.limit)
+            for pair in pairs:
+                print(json.dumps(pair, ensure_ascii=False))
+            print(
+                f"{len(pairs)} pair(s) to review; decide with "
+                "`unioncat review accept|reject RECORD_A RECORD_B`",
+                file=sys.stderr,
+            )
+            return EXIT_OK
+
+        return _read(config, work)
+    if len(args.ids) != 2:
+        raise ConfigError(f"review {args.decision}: give exactly two record ids")
+    with CatalogLock(config.catalog, "review", new_run_id()):
+        catalog = Catalog(config.catalog)
+        try:
+            print(decide(catalog, args.ids[0], args.ids[1], args.decision, args.note))
+        finally:
+            catalog.close()
+    return EXIT_OK
+
+
+def cmd_eval(args: argparse.Namespace, config: PipelineConfig | None) -> int:
+    settings = config.dedupe if config is not None else MatchSettings()
+    result = evaluate(
+        Path(args.left), Path(args.right) if args.right else None, Path(args.gold), settings
+    )
+    print(json.dumps(result.as_dict()))
+    return EXIT_OK
+
+
 def _read(config: PipelineConfig, work: Callable[[Catalog], int]) -> int:
     """Run a read-only command under the shared lock, so it never blocks a writer."""
     with ReaderLock(config.catalog):
@@ -167,8 +220,12 @@ def cmd_show(args: argparse.Namespace, config: PipelineConfig) -> int:
     def work(catalog: Catalog) -> int:
         text = report.show(catalog, args.id)
         if text is None:
+            cluster = explain_cluster(catalog, args.id)
+            if cluster is not None:
+                text = json.dumps(cluster, indent=2, ensure_ascii=False, default=str)
+        if text is None:
             print(
-                f"no record with id {args.id!r} (try `unioncat show SOURCE:SOURCE_ID`)",
+                f"no record or cluster with id {args.id!r} (try `unioncat show SOURCE:SOURCE_ID`)",
                 file=sys.stderr,
             )
             return EXIT_PARTIAL
@@ -221,9 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser = add_parser  # type: ignore[method-assign]
 
-    sub.add_parser("run", help="harvest and normalize every source, then export").set_defaults(
-        func=cmd_run
-    )
+    sub.add_parser(
+        "run", help="harvest, normalize and dedupe every source, then export"
+    ).set_defaults(func=cmd_run)
     h = sub.add_parser("harvest", help="fetch and archive raw records without mapping them")
     h.add_argument("--source", help="only this source")
     h.set_defaults(func=cmd_harvest)
@@ -241,8 +298,29 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("status", help="what the last runs did, per source").set_defaults(
         func=cmd_status
     )
-    s = sub.add_parser("show", help="one record as JSON, with its history")
-    s.add_argument("id", help="catalog id, or SOURCE:SOURCE_ID")
+    d = sub.add_parser("dedupe", help="match changed records and update the clusters")
+    d.add_argument("--full", action="store_true", help="match every record again")
+    d.set_defaults(func=cmd_dedupe)
+    rv = sub.add_parser(
+        "review", help="list borderline pairs, or accept or reject a pair (decisions persist)"
+    )
+    rv.add_argument("decision", nargs="?", choices=sorted(DECISIONS), help="accept or reject")
+    rv.add_argument("ids", nargs="*", metavar="RECORD_ID", help="the two records of the pair")
+    rv.add_argument("--note", help="why (kept with the decision)")
+    rv.add_argument("--limit", type=int, default=50, help="pairs to list (default: 50)")
+    rv.set_defaults(func=cmd_review)
+    ev = sub.add_parser("eval", help="evaluate a stage against gold data")
+    ev_sub = ev.add_subparsers(dest="what", required=True, metavar="WHAT")
+    evd = ev_sub.add_parser(
+        "dedupe", help="run the matcher on CSV tables and score it against gold pairs"
+    )
+    evd.add_argument("--left", required=True, help="CSV with id and title, authors, ...")
+    evd.add_argument("--right", help="second CSV (omit to find duplicates within --left)")
+    evd.add_argument("--gold", required=True, help="CSV of left_id,right_id gold pairs")
+    evd.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    evd.set_defaults(func=cmd_eval, needs_config=False)
+    s = sub.add_parser("show", help="one record, or one cluster with its members and reasons")
+    s.add_argument("id", help="record id, SOURCE:SOURCE_ID, or cluster id")
     s.set_defaults(func=cmd_show)
     q = sub.add_parser("quarantine", help="list quarantined records and why")
     q.add_argument("--source", help="only this source")

@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from unioncat.dedupe.settings import MatchSettings
 from unioncat.errors import ConfigError
 from unioncat.harvest import HARVESTERS
 from unioncat.normalize import NORMALIZERS
@@ -26,7 +27,7 @@ from unioncat.normalize import NORMALIZERS
 DEFAULT_CONFIG = "pipelines.yaml"
 _ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 _SOURCE_KEYS = ("name", "kind", "format", "enabled")
-_TOP_KEYS = ("catalog", "export", "workers", "parallel_sources", "sources")
+_TOP_KEYS = ("catalog", "export", "workers", "parallel_sources", "dedupe", "sources")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 
@@ -47,6 +48,9 @@ class PipelineConfig:
     sources: list[SourceConfig] = field(default_factory=list)
     workers: int = 0  # processes that map records; 0 means one per available core
     parallel_sources: int = 4  # sources harvested at once (threads; the network waits)
+    # the matcher's settings (unioncat.dedupe.settings.MatchSettings) and ``enabled``
+    dedupe: MatchSettings = field(default_factory=MatchSettings)
+    dedupe_enabled: bool = True
 
     def source(self, name: str) -> SourceConfig:
         for s in self.sources:
@@ -202,9 +206,22 @@ def parse_config(raw: Any, path: Path) -> PipelineConfig:
     parallel = _coerce(raw.get("parallel_sources", 4), int, f"{path}: parallel_sources")
     if parallel < 1:
         raise ConfigError(f"{path}: parallel_sources must be 1 or more", stage="config")
+    dedupe_raw = raw.get("dedupe") or {}
+    if not isinstance(dedupe_raw, dict):
+        raise ConfigError(f"{path}: 'dedupe' must be a mapping of settings", stage="config")
+    dedupe_raw = dict(dedupe_raw)
+    enabled = dedupe_raw.pop("enabled", True)
+    try:
+        dedupe = MatchSettings.from_mapping(dedupe_raw)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{path}: dedupe: {exc}", stage="config") from exc
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc.message}", stage="config") from exc
     return PipelineConfig(
         path=path,
         parallel_sources=parallel,
+        dedupe=dedupe,
+        dedupe_enabled=bool(enabled),
         catalog=catalog if catalog.is_absolute() else base / catalog,
         export=export if export.is_absolute() else base / export,
         sources=sources,

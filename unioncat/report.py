@@ -29,6 +29,14 @@ def run_summary(
         )
     if any(o.counts.quarantined for o in outcomes):
         lines.append("  quarantined records: `unioncat quarantine` lists them with the reason")
+    if "dedupe" in extra:
+        d = extra["dedupe"]
+        lines.append(
+            f"  dedupe: {d['records']} records matched, {d['matched_pairs']} pairs joined; "
+            f"clusters {d['clusters_created']} new, {d['clusters_changed']} changed, "
+            f"{d['clusters_merged']} merged away, {d['clusters_deleted']} deleted; "
+            f"{d['review_open']} pair(s) open for review"
+        )
     if "export" in extra:
         lines.append(f"  export: {extra.get('exported_rows')} records in {extra['export']}")
     return "\n".join(lines)

@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from unioncat.catalog.store import RECORD_COLUMNS, Catalog
+from unioncat.catalog.tables import CLUSTER_ARROW_SCHEMA
 from unioncat.schemas.generate import RECORD_ARROW_SCHEMA
 from unioncat.schemas.record import SCHEMA_MAJOR, SCHEMA_VERSION
 
@@ -36,7 +37,8 @@ class ExportResult:
 
     @property
     def rows(self) -> int:
-        return int(sum(f["rows"] for f in self.manifest["files"]))
+        """Record rows written (the other entities are counted in the manifest)."""
+        return int(self.manifest["row_counts"].get("records", 0))
 
 
 def _sha256(path: Path) -> str:
@@ -54,47 +56,112 @@ def _write_atomic(table: pa.Table, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def export_records(catalog: Catalog, out_dir: Path, run_id: str) -> ExportResult:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    entity_dir = out_dir / "records" / f"v{SCHEMA_MAJOR}"
-    cols = ", ".join(f'"{c}"' for c in RECORD_COLUMNS)
-    dates = [
+def _export_partitioned(
+    catalog: Catalog,
+    out_dir: Path,
+    entity_dir: Path,
+    entity: str,
+    select: str,
+    day_expr: str,
+    order: str,
+    schema: pa.Schema,
+    partition: str = "updated_date",
+) -> list[dict[str, Any]]:
+    """Write one entity as day partitions of at most ROWS_PER_PART rows each."""
+    days = [
         str(d)
-        for (d,) in catalog.query(
-            "SELECT DISTINCT CAST(timezone('UTC', updated_at) AS DATE) AS d FROM records ORDER BY d"
-        )
+        for (d,) in catalog.query(f"SELECT DISTINCT {day_expr} AS d FROM ({select}) ORDER BY d")
     ]
     files: list[dict[str, Any]] = []
     written: set[Path] = set()
-    for day in dates:
+    for day in days:
         table = catalog.query_arrow(
-            f"SELECT {cols} FROM records "
-            "WHERE CAST(timezone('UTC', updated_at) AS DATE) = CAST(? AS DATE) ORDER BY id",
+            f"SELECT * FROM ({select}) WHERE {day_expr} = CAST(? AS DATE) ORDER BY {order}",
             [day],
         )
-        table = table.cast(RECORD_ARROW_SCHEMA)
+        table = table.select(schema.names).cast(schema)
         for part, start in enumerate(range(0, max(table.num_rows, 1), ROWS_PER_PART)):
             chunk = table.slice(start, ROWS_PER_PART)
-            path = entity_dir / f"updated_date={day}" / f"part-{part:04d}.parquet"
+            path = entity_dir / f"{partition}={day}" / f"part-{part:04d}.parquet"
             _write_atomic(chunk, path)
             written.add(path)
             files.append(
                 {
                     "path": str(path.relative_to(out_dir)),
-                    "entity": "records",
-                    "updated_date": day,
+                    "entity": entity,
+                    partition: day,
                     "rows": chunk.num_rows,
                     "bytes": path.stat().st_size,
                     "sha256": _sha256(path),
                 }
             )
-    _remove_stale(entity_dir, written)
+    _remove_stale(entity_dir, written, partition)
+    return files
+
+
+_UPDATED_DAY = "CAST(timezone('UTC', updated_at) AS DATE)"
+CHANGES_SCHEMA = pa.schema(
+    [
+        ("seq", pa.int64()),
+        ("op", pa.string()),
+        ("id", pa.string()),
+        ("source", pa.string()),
+        ("run_id", pa.string()),
+        ("at", pa.timestamp("us", tz="UTC")),
+        ("entity", pa.string()),
+    ]
+)
+MERGED_IDS_SCHEMA = pa.schema(
+    [
+        ("retired_id", pa.string()),
+        ("into_id", pa.string()),
+        ("run_id", pa.string()),
+        ("at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+
+
+def export_records(catalog: Catalog, out_dir: Path, run_id: str) -> ExportResult:
+    """Export records, clusters, the change log and retired cluster ids; manifest last."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cols = ", ".join(f'"{c}"' for c in RECORD_COLUMNS)
+    files = _export_partitioned(
+        catalog, out_dir, out_dir / "records" / f"v{SCHEMA_MAJOR}", "records",
+        f"SELECT {cols}, updated_at AS _updated FROM records", _UPDATED_DAY.replace(
+            "updated_at", "_updated"), "id", RECORD_ARROW_SCHEMA,
+    )  # fmt: skip
+    files += _export_partitioned(
+        catalog, out_dir, out_dir / "clusters" / f"v{SCHEMA_MAJOR}", "clusters",
+        "SELECT * FROM clusters", _UPDATED_DAY, "cluster_id", CLUSTER_ARROW_SCHEMA,
+    )  # fmt: skip
+    files += _export_partitioned(
+        catalog, out_dir, out_dir / "changes", "changes",
+        'SELECT seq, op, id, source, run_id, "at", entity FROM changes',
+        "CAST(timezone('UTC', \"at\") AS DATE)", "seq", CHANGES_SCHEMA, partition="date",
+    )  # fmt: skip
+    merged = catalog.query_arrow(
+        'SELECT retired_id, into_id, run_id, "at" FROM merged_ids ORDER BY retired_id'
+    ).cast(MERGED_IDS_SCHEMA)
+    path = out_dir / "merged_ids" / "merged_ids.parquet"
+    _write_atomic(merged, path)
+    files.append(
+        {
+            "path": str(path.relative_to(out_dir)),
+            "entity": "merged_ids",
+            "rows": merged.num_rows,
+            "bytes": path.stat().st_size,
+            "sha256": _sha256(path),
+        }
+    )
+    row_counts: dict[str, int] = {}
+    for f in files:
+        row_counts[f["entity"]] = row_counts.get(f["entity"], 0) + int(f["rows"])
     manifest = {
         "schema_version": SCHEMA_VERSION,
         "run_id": run_id,
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "files": files,
-        "row_counts": {"records": sum(f["rows"] for f in files)},
+        "row_counts": row_counts,
     }
     tmp = out_dir / ".manifest.json.tmp"
     tmp.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
@@ -102,13 +169,13 @@ def export_records(catalog: Catalog, out_dir: Path, run_id: str) -> ExportResult
     return ExportResult(out_dir, manifest)
 
 
-def _remove_stale(entity_dir: Path, keep: set[Path]) -> None:
+def _remove_stale(entity_dir: Path, keep: set[Path], partition: str) -> None:
     """Drop part files of days that no longer hold records (their records moved on)."""
     if not entity_dir.exists():
         return
-    for path in entity_dir.glob("updated_date=*/part-*.parquet"):
+    for path in entity_dir.glob(f"{partition}=*/part-*.parquet"):
         if path not in keep:
             path.unlink()
-    for part_dir in entity_dir.glob("updated_date=*"):
+    for part_dir in entity_dir.glob(f"{partition}=*"):
         if part_dir.is_dir() and not any(part_dir.iterdir()):
             shutil.rmtree(part_dir)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from unioncat.dedupe.text import (
     compact,
@@ -24,6 +25,7 @@ from unioncat.dedupe.text import (
     unescape,
 )
 from unioncat.normalize import identifiers as ids
+from unioncat.schemas.generate import record_to_row
 from unioncat.schemas.record import Record
 
 # Identifier schemes that name one manifestation: sharing one is strong evidence.
@@ -93,42 +95,8 @@ class MatchRecord:
 
 
 def from_record(record: Record) -> MatchRecord:
-    host = record.host
-    pages = None
-    if host and host.first_page:
-        pages = f"{host.first_page}-{host.last_page}" if host.last_page else host.first_page
-    linked = [
-        (i.scheme, i.value)
-        for rel in record.relations
-        if rel.type in LINK_RELATIONS
-        for i in rel.identifiers
-    ]
-    return MatchRecord(
-        id=record.id,
-        source=record.source,
-        title=record.title,
-        subtitle=record.subtitle,
-        title_nonfiling=record.title_nonfiling,
-        part_number=record.part.number if record.part else None,
-        part_name=record.part.name if record.part else None,
-        authors=[c.name for c in record.contributors if c.kind == "person"]
-        or [c.name for c in record.contributors],
-        year=record.year,
-        publisher=record.publisher,
-        venue=host.title if host else None,
-        identifiers=[(i.scheme, i.value) for i in record.identifiers if i.status == "valid"],
-        linked_identifiers=linked,
-        host_id=host.id if host else None,
-        volume=host.volume if host else None,
-        issue=host.issue if host else None,
-        pages=pages,
-        page_count=record.page_count,
-        edition=record.edition,
-        medium=record.medium,
-        type=record.type,
-        language=list(record.language),
-        series=[(s.title, s.number or "") for s in record.series],
-    )
+    """A record in the matcher's view, through the same path as a catalog row."""
+    return from_row(record_to_row(record))
 
 
 CSV_COLUMNS = (
@@ -282,3 +250,55 @@ def build_features(records: Sequence[MatchRecord]) -> Features:
         cols["host_id"].append(rec.host_id or "")
         cols["generic"].append(is_generic_title(main))
     return Features(**cols)  # type: ignore[arg-type]
+
+
+# Catalog columns a MatchRecord is read from (see :func:`from_row`).
+ROW_COLUMNS = (
+    "id", "source", "title", "subtitle", "title_nonfiling", "part", "contributors", "year",
+    "publisher", "host", "identifiers", "relations", "page_count", "edition", "medium",
+    "type", "language", "series",
+)  # fmt: skip
+
+
+def from_row(row: Mapping[str, Any]) -> MatchRecord:
+    """A catalog ``records`` row (as DuckDB or Arrow gives it) in the matcher's view."""
+    host = row.get("host") or {}
+    part = row.get("part") or {}
+    contributors = row.get("contributors") or []
+    people = [c["name"] for c in contributors if c.get("kind") == "person" and c.get("name")]
+    first, last = host.get("first_page"), host.get("last_page")
+    linked = [
+        (i["scheme"], i["value"])
+        for rel in row.get("relations") or []
+        if rel.get("type") in LINK_RELATIONS
+        for i in rel.get("identifiers") or []
+    ]
+    return MatchRecord(
+        id=row["id"],
+        source=row.get("source") or "",
+        title=row.get("title"),
+        subtitle=row.get("subtitle"),
+        title_nonfiling=row.get("title_nonfiling") or 0,
+        part_number=part.get("number"),
+        part_name=part.get("name"),
+        authors=people or [c["name"] for c in contributors if c.get("name")],
+        year=row.get("year"),
+        publisher=row.get("publisher"),
+        venue=host.get("title"),
+        identifiers=[
+            (i["scheme"], i["value"])
+            for i in row.get("identifiers") or []
+            if i.get("status", "valid") == "valid"
+        ],
+        linked_identifiers=linked,
+        host_id=host.get("id"),
+        volume=host.get("volume"),
+        issue=host.get("issue"),
+        pages=f"{first}-{last}" if first and last else first,
+        page_count=row.get("page_count"),
+        edition=row.get("edition"),
+        medium=row.get("medium") or "unknown",
+        type=row.get("type") or "other",
+        language=list(row.get("language") or []),
+        series=[(s["title"], s.get("number") or "") for s in row.get("series") or []],
+    )

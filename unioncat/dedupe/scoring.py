@@ -255,3 +255,48 @@ def score_pairs(
         if g & Guard.DOI:
             weight[n] += settings.conflicting_doi
     return ScoredPairs(ka, kb, weight, title, authors, ids, guards)
+
+
+def pair_reasons(
+    features: Features, scored: ScoredPairs, n: int, settings: MatchSettings
+) -> list[str]:
+    """Why pair ``n`` weighs what it weighs, in words a cataloger can check."""
+    f = features
+    a, b = int(scored.a[n]), int(scored.b[n])
+    title = float(scored.title[n])
+    title_weight = _level(title, settings.title_levels, settings.title_else)
+    out = [f"title {title:.0f}% alike ({title_weight:+.1f})"]
+    authors = float(scored.authors[n])
+    if authors >= 0:
+        weight = _level(authors, settings.author_levels, settings.author_else)
+        out.append(f"names {authors:.0f}% alike ({weight:+.1f})")
+    else:
+        out.append("names missing on one side (+0.0)")
+    if f.year[a] and f.year[b]:
+        gap = abs(f.year[a] - f.year[b])
+        if gap == 0:
+            out.append(f"same year {f.year[a]} ({settings.year_same:+.1f})")
+        else:
+            weight = settings.year_next if gap == 1 else settings.year_far
+            out.append(f"years {f.year[a]} and {f.year[b]} ({weight:+.1f})")
+    shared = sorted(f.work_ids[a] & f.work_ids[b])
+    if shared:
+        out.append(f"same {', '.join(shared)} ({settings.shared_work_id:+.1f})")
+    elif scored.ids[n] == 1:
+        linked = sorted((f.linked_ids[a] & f.work_ids[b]) | (f.linked_ids[b] & f.work_ids[a]))
+        out.append(f"other format linked by {', '.join(linked)} ({settings.linked_work_id:+.1f})")
+    if f.medium[a] != f.medium[b]:
+        out.append(f"{f.medium[a]} and {f.medium[b]} side by side")
+    guards = Guard(int(scored.guards[n]))
+    for guard, text in GUARD_TEXT.items():
+        if guard in guards:
+            out.append(f"guard: {text}")
+    out.append(f"weight {float(scored.weight[n]):+.1f}")
+    return out
+
+
+def _level(sim: float, levels: tuple[tuple[float, float], ...], other: float) -> float:
+    for threshold, weight in levels:
+        if sim >= threshold:
+            return weight
+    return other
