@@ -247,7 +247,8 @@ def test_sigkill_mid_run_then_rerun_loses_and_duplicates_nothing(
             "SELECT count(*), count(DISTINCT source_id) FROM records"
         ).fetchone()
         upserts = con.execute(
-            "SELECT count(*), count(DISTINCT id) FROM changes WHERE op = 'upsert' AND entity = 'record'"
+            "SELECT count(*), count(DISTINCT id) FROM changes "
+            "WHERE op = 'upsert' AND entity = 'record'"
         ).fetchone()
         raw = con.execute("SELECT count(*), count(DISTINCT envelope_id) FROM raw").fetchone()
         runs = con.execute("SELECT status FROM runs ORDER BY started_at").fetchall()

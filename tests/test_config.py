@@ -31,7 +31,11 @@ def test_loads_typed_sources_with_paths_relative_to_the_file(tmp_path: Path) -> 
         (_source(kind="ftp"), {}, ["unknown kind 'ftp'", "files"]),
         (_source(format="dublin"), {}, ["unknown format 'dublin'", "marc"]),
         (_source(batch_size="many"), {}, ["batch_size", "whole number"]),
-        (_source(), {"catalogue": "x"}, ["'catalogue'", "catalog, dedupe, export, parallel_sources"]),
+        (
+            _source(),
+            {"catalogue": "x"},
+            ["'catalogue'", "catalog, dedupe, export, parallel_sources"],
+        ),
     ],
 )
 def test_rejects_unknown_keys_naming_the_key_and_the_choices(

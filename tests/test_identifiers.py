@@ -56,7 +56,7 @@ def test_isbn_qualifier_written_in_a_is_kept(raw: str, qualifier: str | None) ->
 
 @pytest.mark.parametrize("given", ["pbk.", "(pbk.)", " pbk ", "(pbk)"])
 def test_isbn_qualifier_from_q_is_cleaned_like_one_in_a(given: str) -> None:
-    """"$q (pbk.)", "$q pbk." and "$a ... (pbk.)" must give the same qualifier."""
+    """ "$q (pbk.)", "$q pbk." and "$a ... (pbk.)" must give the same qualifier."""
     from_q = idn.isbn("9780198812357", qualifier=given)
     from_a = idn.isbn("9780198812357 (pbk.)")
     assert from_q is not None and from_a is not None

@@ -159,33 +159,75 @@ MEDIUM_CASES: list[tuple[str, str, list[FieldSpec], str, list[str]]] = [
     (MAP_LEADER, with_008({29: "o"}), [], "electronic", ["008/29=o"]),
     (GRAPHIC_LEADER, with_008({29: "a"}), [], "microform", ["008/29=a"]),
     # 338 carrier type, 337 media type
-    (BOOK_LEADER, BOOK_008, [("338", "  ", ["a", "online resource", "b", "cr"])],
-     "electronic", ["338$b=cr"]),
-    (BOOK_LEADER, BOOK_008, [("338", "  ", ["a", "microfiche", "b", "he"])],
-     "microform", ["338$b=he"]),
-    (BOOK_LEADER, BOOK_008, [("338", "  ", ["a", "volume", "b", "nc"])],
-     "print", ["338$b=nc"]),
-    (BOOK_LEADER, BOOK_008, [("337", "  ", ["a", "computer", "b", "c"])],
-     "electronic", ["337$b=c"]),
-    (BOOK_LEADER, BOOK_008, [("337", "  ", ["a", "Microform"])],
-     "microform", ["337$a=microform"]),
+    (
+        BOOK_LEADER,
+        BOOK_008,
+        [("338", "  ", ["a", "online resource", "b", "cr"])],
+        "electronic",
+        ["338$b=cr"],
+    ),
+    (
+        BOOK_LEADER,
+        BOOK_008,
+        [("338", "  ", ["a", "microfiche", "b", "he"])],
+        "microform",
+        ["338$b=he"],
+    ),
+    (BOOK_LEADER, BOOK_008, [("338", "  ", ["a", "volume", "b", "nc"])], "print", ["338$b=nc"]),
+    (
+        BOOK_LEADER,
+        BOOK_008,
+        [("337", "  ", ["a", "computer", "b", "c"])],
+        "electronic",
+        ["337$b=c"],
+    ),
+    (BOOK_LEADER, BOOK_008, [("337", "  ", ["a", "Microform"])], "microform", ["337$a=microform"]),
     # 245 $h general material designation
-    (BOOK_LEADER, BOOK_008,
-     [("245", "10", ["a", "Rivers", "h", "[electronic resource] /"])],
-     "electronic", ["245$h"]),
-    (BOOK_LEADER, BOOK_008, [("245", "10", ["a", "Rivers", "h", "[microform] /"])],
-     "microform", ["245$h"]),
+    (
+        BOOK_LEADER,
+        BOOK_008,
+        [("245", "10", ["a", "Rivers", "h", "[electronic resource] /"])],
+        "electronic",
+        ["245$h"],
+    ),
+    (
+        BOOK_LEADER,
+        BOOK_008,
+        [("245", "10", ["a", "Rivers", "h", "[microform] /"])],
+        "microform",
+        ["245$h"],
+    ),
     # 020 $q qualifier
-    (BOOK_LEADER, BOOK_008, [("020", "  ", ["a", "9780198812364", "q", "ebook"])],
-     "electronic", ["020$q"]),
-    (BOOK_LEADER, BOOK_008, [("020", "  ", ["a", "9780198812357", "q", "pbk."])],
-     "print", ["020$q"]),
+    (
+        BOOK_LEADER,
+        BOOK_008,
+        [("020", "  ", ["a", "9780198812364", "q", "ebook"])],
+        "electronic",
+        ["020$q"],
+    ),
+    (
+        BOOK_LEADER,
+        BOOK_008,
+        [("020", "  ", ["a", "9780198812357", "q", "pbk."])],
+        "print",
+        ["020$q"],
+    ),
     # an 856 to the resource itself
-    (BOOK_LEADER, BOOK_008, [("856", "40", ["u", "https://example.org/book"])],
-     "electronic", ["856 ind2=0"]),
+    (
+        BOOK_LEADER,
+        BOOK_008,
+        [("856", "40", ["u", "https://example.org/book"])],
+        "electronic",
+        ["856 ind2=0"],
+    ),
     # ... but not to a related resource: falls back to print for text
-    (BOOK_LEADER, BOOK_008, [("856", "42", ["u", "https://example.org/toc"])],
-     "print", ["008/23=blank"]),
+    (
+        BOOK_LEADER,
+        BOOK_008,
+        [("856", "42", ["u", "https://example.org/toc"])],
+        "print",
+        ["008/23=blank"],
+    ),
     # computer file with a blank 008/23 and nothing else: leader/06 decides
     (COMPUTER_LEADER, BOOK_008, [], "electronic", ["leader/06=m"]),
     # a graphic with nothing to go on
@@ -245,11 +287,16 @@ def test_title_subtitle_and_part_number_and_name() -> None:
                     "245",
                     "14",
                     [
-                        "a", "The river archives.",
-                        "n", "Part 2,",
-                        "p", "Water and memory :",
-                        "b", "a history of the city /",
-                        "c", "Adaeze Okafor.",
+                        "a",
+                        "The river archives.",
+                        "n",
+                        "Part 2,",
+                        "p",
+                        "Water and memory :",
+                        "b",
+                        "a history of the city /",
+                        "c",
+                        "Adaeze Okafor.",
                     ],
                 )
             ]
@@ -294,11 +341,34 @@ def test_contributors_with_roles_and_identifiers() -> None:
     rec = normalize(
         marc(
             [
-                ("100", "1 ", ["a", "Okafor, Adaeze,", "e", "author.",
-                               "0", "https://orcid.org/0000-0002-1825-0097"]),
-                ("700", "1 ", ["a", "Lindqvist, Maren,", "e", "editor,", "4", "edt",
-                               "0", "(DE-588)118540238",
-                               "1", "http://www.wikidata.org/entity/Q42"]),
+                (
+                    "100",
+                    "1 ",
+                    [
+                        "a",
+                        "Okafor, Adaeze,",
+                        "e",
+                        "author.",
+                        "0",
+                        "https://orcid.org/0000-0002-1825-0097",
+                    ],
+                ),
+                (
+                    "700",
+                    "1 ",
+                    [
+                        "a",
+                        "Lindqvist, Maren,",
+                        "e",
+                        "editor,",
+                        "4",
+                        "edt",
+                        "0",
+                        "(DE-588)118540238",
+                        "1",
+                        "http://www.wikidata.org/entity/Q42",
+                    ],
+                ),
                 ("700", "1 ", ["a", "Cole, Tim.", "0", "(isni)000000012144843X"]),
                 ("710", "2 ", ["a", "Riverbank University.", "b", "Press,", "e", "publisher."]),
                 # name/title entries: a related work (ind2 blank) names no contributor,
@@ -320,11 +390,12 @@ def test_contributors_with_roles_and_identifiers() -> None:
     okafor, lindqvist, cole, shakespeare, press = rec.contributors
     assert shakespeare.role is None
     assert (okafor.family, okafor.given, okafor.role, okafor.kind) == (
-        "Okafor", "Adaeze", "author", "person",
+        "Okafor",
+        "Adaeze",
+        "author",
+        "person",
     )
-    assert [(i.scheme, i.value) for i in okafor.identifiers] == [
-        ("orcid", "0000-0002-1825-0097")
-    ]
+    assert [(i.scheme, i.value) for i in okafor.identifiers] == [("orcid", "0000-0002-1825-0097")]
     assert lindqvist.role == "editor"  # "$e editor, $4 edt" is one role, said twice
     assert [(i.scheme, i.value) for i in lindqvist.identifiers] == [
         ("local", "(DE-588)118540238"),
@@ -460,8 +531,13 @@ def test_isbns_from_020() -> None:
 def test_issn_issn_l_incorrect_and_cancelled() -> None:
     rec = normalize(
         marc(
-            [("022", "0 ", ["a", "1476-4687", "l", "0028-0836", "y", "0028-0837",
-                            "z", "2434-561X"])],
+            [
+                (
+                    "022",
+                    "0 ",
+                    ["a", "1476-4687", "l", "0028-0836", "y", "0028-0837", "z", "2434-561X"],
+                )
+            ],
             leader="00000cas a2200000 a 4500",
         )
     )
@@ -571,9 +647,20 @@ def test_773_host_with_parsed_g() -> None:
     rec = normalize(
         marc(
             [
-                ("773", "0 ", ["t", "Journal of estuarine studies", "x", "1476-4687",
-                               "w", "(OCoLC)12345678",
-                               "g", "Vol. 27, no. 3 (2021), p. 45-67"]),
+                (
+                    "773",
+                    "0 ",
+                    [
+                        "t",
+                        "Journal of estuarine studies",
+                        "x",
+                        "1476-4687",
+                        "w",
+                        "(OCoLC)12345678",
+                        "g",
+                        "Vol. 27, no. 3 (2021), p. 45-67",
+                    ],
+                ),
             ],
             leader="00000nab a2200000 a 4500",
         )
@@ -616,10 +703,26 @@ def test_776_other_format_relation_with_identifiers() -> None:
     rec = normalize(
         marc(
             [
-                ("776", "08", ["i", "Online version:", "a", "Okafor, Adaeze.",
-                               "t", "River archives.", "d", "Oxford : RUP, 2019",
-                               "z", "9780198812364", "w", "(OCoLC)1089955555",
-                               "w", "(DLC)  2019012345"]),
+                (
+                    "776",
+                    "08",
+                    [
+                        "i",
+                        "Online version:",
+                        "a",
+                        "Okafor, Adaeze.",
+                        "t",
+                        "River archives.",
+                        "d",
+                        "Oxford : RUP, 2019",
+                        "z",
+                        "9780198812364",
+                        "w",
+                        "(OCoLC)1089955555",
+                        "w",
+                        "(DLC)  2019012345",
+                    ],
+                ),
                 ("780", "00", ["t", "Estuary notes", "x", "0028-0836"]),
             ]
         )
@@ -647,8 +750,16 @@ def test_856_access_links_and_relationship() -> None:
     rec = normalize(
         marc(
             [
-                ("856", "40", ["u", "https://ebooks.example.org/9780198812364",
-                               "z", "Available to subscribers"]),
+                (
+                    "856",
+                    "40",
+                    [
+                        "u",
+                        "https://ebooks.example.org/9780198812364",
+                        "z",
+                        "Available to subscribers",
+                    ],
+                ),
                 ("856", "41", ["u", "https://archive.example.org/copy"]),
                 ("856", "42", ["3", "Table of contents", "u", "https://example.org/toc"]),
                 ("856", "4 ", ["u", "https://ezproxy.example.edu/login?url=https://x.org"]),
@@ -657,8 +768,12 @@ def test_856_access_links_and_relationship() -> None:
         )
     )
     assert rec.access == [
-        Access(url="https://ebooks.example.org/9780198812364", kind="unknown",
-               relationship="resource", note="Available to subscribers"),
+        Access(
+            url="https://ebooks.example.org/9780198812364",
+            kind="unknown",
+            relationship="resource",
+            note="Available to subscribers",
+        ),
         Access(url="https://archive.example.org/copy", relationship="version"),
         Access(url="https://example.org/toc", relationship="related", note="Table of contents"),
         Access(url="https://ezproxy.example.edu/login?url=https://x.org", kind="proxy"),
@@ -702,10 +817,32 @@ def rich_record() -> pymarc.Record:
             ("024", "7 ", ["a", "10.9999/RBUP.001", "2", "doi"]),
             ("035", "  ", ["a", "(OCoLC)ocn1089912345"]),
             ("041", "0 ", ["a", "eng", "a", "fre"]),
-            ("100", "1 ", ["a", "Okafor, Adaeze,", "e", "author.",
-                           "0", "https://orcid.org/0000-0002-1825-0097"]),
-            ("245", "14", ["6", "880-01", "a", "The river archives :",
-                           "b", "water, mémoire et la ville /", "c", "Adaeze Okafor."]),
+            (
+                "100",
+                "1 ",
+                [
+                    "a",
+                    "Okafor, Adaeze,",
+                    "e",
+                    "author.",
+                    "0",
+                    "https://orcid.org/0000-0002-1825-0097",
+                ],
+            ),
+            (
+                "245",
+                "14",
+                [
+                    "6",
+                    "880-01",
+                    "a",
+                    "The river archives :",
+                    "b",
+                    "water, mémoire et la ville /",
+                    "c",
+                    "Adaeze Okafor.",
+                ],
+            ),
             ("250", "  ", ["a", "Second edition."]),
             ("264", " 1", ["a", "Oxford :", "b", "Riverbank University Press,", "c", "2019."]),
             ("300", "  ", ["a", "xii, 318 pages :", "b", "illustrations ;", "c", "24 cm"]),
@@ -716,8 +853,20 @@ def rich_record() -> pymarc.Record:
             ("650", " 0", ["a", "Rivers", "x", "History."]),
             ("700", "1 ", ["a", "Lindqvist, Maren,", "e", "editor."]),
             ("773", "0 ", ["t", "Urban water", "g", "Vol. 2, no. 1 (2019), p. 3-9"]),
-            ("776", "08", ["i", "Online version:", "t", "River archives.",
-                           "z", "9780198812364", "w", "(OCoLC)1089955555"]),
+            (
+                "776",
+                "08",
+                [
+                    "i",
+                    "Online version:",
+                    "t",
+                    "River archives.",
+                    "z",
+                    "9780198812364",
+                    "w",
+                    "(OCoLC)1089955555",
+                ],
+            ),
             ("830", " 0", ["a", "Urban histories ;", "v", "7."]),
             ("856", "41", ["u", "https://example.org/rivers"]),
             ("880", "14", ["6", "245-01/$1", "a", "河流档案 /"]),
@@ -738,7 +887,12 @@ def test_marcxml_and_iso2709_give_the_same_record() -> None:
     assert from_iso.abstract == "How cities remember their rivers — «Flüsse» & water."
     assert from_iso.title_original_script == "河流档案"
     assert [i.scheme for i in from_iso.identifiers] == [
-        "isbn", "isbn", "issn", "doi", "lccn", "oclc"
+        "isbn",
+        "isbn",
+        "issn",
+        "doi",
+        "lccn",
+        "oclc",
     ]
     assert from_iso.host is not None and from_iso.relations and from_iso.series
 
@@ -1003,12 +1157,28 @@ def test_enhanced_505_gives_chapters_with_titles_names_and_pages() -> None:
         marc(
             [
                 *CONTENTS_BOOK,
-                ("505", "00", [
-                    "g", "1.", "t", "Sources : where rivers begin /",
-                    "r", "Adaeze Okafor and Tim Cole --",
-                    "t", "Deltas /", "r", "Maren Lindqvist ;", "g", "p. 45-67 --",
-                    "t", "Estuaries /", "r", "Wollstonecraft, Mary, 1759-1797.",
-                ]),
+                (
+                    "505",
+                    "00",
+                    [
+                        "g",
+                        "1.",
+                        "t",
+                        "Sources : where rivers begin /",
+                        "r",
+                        "Adaeze Okafor and Tim Cole --",
+                        "t",
+                        "Deltas /",
+                        "r",
+                        "Maren Lindqvist ;",
+                        "g",
+                        "p. 45-67 --",
+                        "t",
+                        "Estuaries /",
+                        "r",
+                        "Wollstonecraft, Mary, 1759-1797.",
+                    ],
+                ),
             ],
             f008=with_008({23: "r"}),
         )
@@ -1028,7 +1198,9 @@ def test_enhanced_505_gives_chapters_with_titles_names_and_pages() -> None:
     assert deltas.part is None  # pages are not a part number
     (mary,) = estuaries.contributors
     assert (mary.name, mary.family, mary.given) == (
-        "Wollstonecraft, Mary", "Wollstonecraft", "Mary",
+        "Wollstonecraft, Mary",
+        "Wollstonecraft",
+        "Mary",
     )
 
 
@@ -1048,9 +1220,16 @@ def test_basic_505_split_on_double_dash() -> None:
         marc(
             [
                 *CONTENTS_BOOK,
-                ("505", "0 ", ["a", "Contents: Introduction -- Sources : where rivers begin / "
-                               "Adaeze Okafor --  -- Deltas / M. Lindqvist and T. Cole -- "
-                               "2. Estuaries -- 1948. 8."]),
+                (
+                    "505",
+                    "0 ",
+                    [
+                        "a",
+                        "Contents: Introduction -- Sources : where rivers begin / "
+                        "Adaeze Okafor --  -- Deltas / M. Lindqvist and T. Cole -- "
+                        "2. Estuaries -- 1948. 8.",
+                    ],
+                ),
             ]
         )
     )
@@ -1066,7 +1245,7 @@ def test_basic_505_split_on_double_dash() -> None:
 
 
 def test_basic_505_older_separators() -> None:
-    """"- -" and ".-  " separate entries in older notes; ";" when nothing else does."""
+    """ "- -" and ".-  " separate entries in older notes; ";" when nothing else does."""
     old = "The old bachelor, - -The double dealer."
     _b, *dash = normalize_all(marc([("505", "8 ", ["a", old])]))
     assert [c.title for c in dash] == ["The old bachelor", "The double dealer"]
@@ -1077,8 +1256,19 @@ def test_basic_505_older_separators() -> None:
 
 def test_basic_505_section_without_double_dashes_is_cut_after_each_statement() -> None:
     _b, *chapters = normalize_all(
-        marc([("505", "0 ", ["a", "Part one. Sources / Emilio F. Moran. Deltas : a survey / "
-                             "David O'Sullivan. Estuaries / Dr. Smith."])])
+        marc(
+            [
+                (
+                    "505",
+                    "0 ",
+                    [
+                        "a",
+                        "Part one. Sources / Emilio F. Moran. Deltas : a survey / "
+                        "David O'Sullivan. Estuaries / Dr. Smith.",
+                    ],
+                )
+            ]
+        )
     )
     assert [(c.title, [n.name for n in c.contributors]) for c in chapters] == [
         ("Part one. Sources", ["Emilio F. Moran"]),
@@ -1104,7 +1294,10 @@ def test_chapter_carries_the_book_and_points_to_it() -> None:
     assert chapter.identifiers == []  # the book's ISBN is the host's, not the chapter's
     assert (chapter.source, chapter.source_format) == (book.source, book.source_format)
     assert (chapter.language, chapter.year, chapter.publisher, chapter.place) == (
-        ["eng", "fre"], 2019, "Riverbank University Press", "Oxford",
+        ["eng", "fre"],
+        2019,
+        "Riverbank University Press",
+        "Oxford",
     )
     assert (chapter.medium, chapter.medium_evidence) == ("print", ["008/23=r"])
     assert chapter.raw_ref == book.raw_ref and chapter.harvested_at == book.harvested_at
@@ -1131,8 +1324,9 @@ def test_chapter_ids_are_stable_and_distinct_per_position() -> None:
 
 
 def test_marcxml_and_iso2709_give_the_same_chapters() -> None:
-    record = marc([*CONTENTS_BOOK, ("505", "00", ["t", "Sources /", "r", "A. Okafor --",
-                                                  "t", "Deltas."])])
+    record = marc(
+        [*CONTENTS_BOOK, ("505", "00", ["t", "Sources /", "r", "A. Okafor --", "t", "Deltas."])]
+    )
     from_iso = normalize_all(record)
     from_xml = normalize_all(record, "marcxml")
     assert len(from_iso) == 3
@@ -1151,9 +1345,13 @@ def test_incomplete_and_partial_contents_still_give_their_parts(ind1: str) -> No
         (BOOK_LEADER, with_008({29: "1"}), [], "proceedings", "proceedings_paper"),
         (BOOK_LEADER, with_008({24: "m"}), [], "thesis", "book_chapter"),
         # a monograph that is an issue of a serial (773 with ISSN and enumeration)
-        (BOOK_LEADER, BOOK_008, [("773", "0 ", ["t", "Estuary notes", "x", "0028-0836",
-                                                "g", "Vol. 2, no. 1"])],
-         "journal_issue", "journal_article"),
+        (
+            BOOK_LEADER,
+            BOOK_008,
+            [("773", "0 ", ["t", "Estuary notes", "x", "0028-0836", "g", "Vol. 2, no. 1"])],
+            "journal_issue",
+            "journal_article",
+        ),
     ],
 )
 def test_part_type_follows_the_host(
@@ -1181,11 +1379,20 @@ def test_505_on_non_book_records_gives_no_parts(leader: str) -> None:
 
 def test_volume_list_gives_volumes_not_chapters() -> None:
     book, *volumes = normalize_all(
-        marc([
-            ("300", "  ", ["a", "3 v. ;"]),
-            ("505", "0 ", ["a", "v. 1. Sources -- v. 2. Deltas -- v. 3-4. Estuaries.-  "
-                                "Vol. 5, pt. 1, Index"]),
-        ])
+        marc(
+            [
+                ("300", "  ", ["a", "3 v. ;"]),
+                (
+                    "505",
+                    "0 ",
+                    [
+                        "a",
+                        "v. 1. Sources -- v. 2. Deltas -- v. 3-4. Estuaries.-  "
+                        "Vol. 5, pt. 1, Index",
+                    ],
+                ),
+            ]
+        )
     )
     assert book.type == "book_set"  # a book whose contents are volumes is a set
     assert [(v.type, v.part.number if v.part else None, v.title) for v in volumes] == [
@@ -1199,12 +1406,14 @@ def test_volume_list_gives_volumes_not_chapters() -> None:
 
 def test_enhanced_volume_list_and_a_mixed_list_of_chapters() -> None:
     book, *volumes = normalize_all(
-        marc([("505", "10", ["g", "T. 1.", "t", "Antiquity --",
-                             "g", "t. 2.", "t", "Modern times."])])
+        marc(
+            [("505", "10", ["g", "T. 1.", "t", "Antiquity --", "g", "t. 2.", "t", "Modern times."])]
+        )
     )
     assert book.type == "book_set"
     assert [(v.part.number if v.part else None, v.title) for v in volumes] == [
-        ("T. 1", "Antiquity"), ("t. 2", "Modern times"),
+        ("T. 1", "Antiquity"),
+        ("t. 2", "Modern times"),
     ]
     # one entry that is not a volume: they are chapters, numbers and all
     book, *chapters = normalize_all(marc([("505", "0 ", ["a", "v. 1. Sources -- Afterword"])]))
@@ -1224,10 +1433,12 @@ def test_deleted_book_gives_deleted_chapters() -> None:
 
 def test_chapter_title_in_original_script_from_the_505_pair() -> None:
     _b, *chapters = normalize_all(
-        marc([
-            ("505", "0 ", ["6", "880-04", "a", "Rasskazy -- Vremia noch'"]),
-            ("880", "0 ", ["6", "505-04/(N", "a", "Рассказы -- Время ночь"]),
-        ])
+        marc(
+            [
+                ("505", "0 ", ["6", "880-04", "a", "Rasskazy -- Vremia noch'"]),
+                ("880", "0 ", ["6", "505-04/(N", "a", "Рассказы -- Время ночь"]),
+            ]
+        )
     )
     assert [(c.title, c.title_original_script) for c in chapters] == [
         ("Rasskazy", "Рассказы"),
@@ -1240,18 +1451,20 @@ def test_chapter_title_in_original_script_from_the_505_pair() -> None:
 
 def test_880_name_pairs_give_name_original_script() -> None:
     rec = normalize(
-        marc([
-            ("100", "1 ", ["6", "880-01", "a", "Wang, Lihua,", "e", "author."]),
-            ("245", "10", ["6", "880-02", "a", "Shan shui yu cheng shi /"]),
-            ("700", "1 ", ["6", "880-03", "a", "Liu, Ning,", "e", "translator."]),
-            ("700", "1 ", ["a", "Lyons, Daniel,", "d", "1960-"]),  # no pair
-            ("710", "2 ", ["6", "880-04", "a", "Shou du shi fan da xue.", "b", "Zhong xin."]),
-            ("880", "1 ", ["6", "100-01/$1", "a", "王丽华,", "e", "author."]),
-            ("880", "10", ["6", "245-02/$1", "a", "山水与城市 /"]),
-            # a blank before the script code, as in real records
-            ("880", "1 ", ["6", "700-03 /$1", "a", "刘宁,", "d", "1970-"]),
-            ("880", "2 ", ["6", "710-04/$1", "a", "首都师范大学.", "b", "中心."]),
-        ])
+        marc(
+            [
+                ("100", "1 ", ["6", "880-01", "a", "Wang, Lihua,", "e", "author."]),
+                ("245", "10", ["6", "880-02", "a", "Shan shui yu cheng shi /"]),
+                ("700", "1 ", ["6", "880-03", "a", "Liu, Ning,", "e", "translator."]),
+                ("700", "1 ", ["a", "Lyons, Daniel,", "d", "1960-"]),  # no pair
+                ("710", "2 ", ["6", "880-04", "a", "Shou du shi fan da xue.", "b", "Zhong xin."]),
+                ("880", "1 ", ["6", "100-01/$1", "a", "王丽华,", "e", "author."]),
+                ("880", "10", ["6", "245-02/$1", "a", "山水与城市 /"]),
+                # a blank before the script code, as in real records
+                ("880", "1 ", ["6", "700-03 /$1", "a", "刘宁,", "d", "1970-"]),
+                ("880", "2 ", ["6", "710-04/$1", "a", "首都师范大学.", "b", "中心."]),
+            ]
+        )
     )
     assert [(c.name, c.name_original_script) for c in rec.contributors] == [
         ("Wang, Lihua", "王丽华"),
@@ -1264,12 +1477,14 @@ def test_880_name_pairs_give_name_original_script() -> None:
 
 def test_880_pairs_by_occurrence_not_by_order() -> None:
     rec = normalize(
-        marc([
-            ("700", "1 ", ["6", "880-06", "a", "Bin-Haddah, Abd al-Rahim."]),
-            ("700", "1 ", ["6", "880-05", "a", "El Moudden, Abderrahmane."]),
-            ("880", "1 ", ["6", "700-05/(3/r", "a", "مودن، عبد الرحمن."]),
-            ("880", "1 ", ["6", "700-06/(3/r", "a", "بنحادة، عبد الرحيم."]),
-        ])
+        marc(
+            [
+                ("700", "1 ", ["6", "880-06", "a", "Bin-Haddah, Abd al-Rahim."]),
+                ("700", "1 ", ["6", "880-05", "a", "El Moudden, Abderrahmane."]),
+                ("880", "1 ", ["6", "700-05/(3/r", "a", "مودن، عبد الرحمن."]),
+                ("880", "1 ", ["6", "700-06/(3/r", "a", "بنحادة، عبد الرحيم."]),
+            ]
+        )
     )
     assert [(c.name, c.name_original_script) for c in rec.contributors] == [
         ("Bin-Haddah, Abd al-Rahim", "بنحادة، عبد الرحيم"),
@@ -1279,12 +1494,33 @@ def test_880_pairs_by_occurrence_not_by_order() -> None:
 
 def test_original_script_title_keeps_part_but_not_subtitle() -> None:
     rec = normalize(
-        marc([
-            ("245", "10", ["6", "880-01", "a", "Ri ben cha shu.", "n", "Di 2 juan,",
-                           "p", "Jin dai /"]),
-            ("880", "10", ["6", "245-01/$1", "a", "日本茶書.", "n", "第2巻,", "p", "近代 :",
-                           "b", "茶の湯 /", "c", "林屋."]),
-        ])
+        marc(
+            [
+                (
+                    "245",
+                    "10",
+                    ["6", "880-01", "a", "Ri ben cha shu.", "n", "Di 2 juan,", "p", "Jin dai /"],
+                ),
+                (
+                    "880",
+                    "10",
+                    [
+                        "6",
+                        "245-01/$1",
+                        "a",
+                        "日本茶書.",
+                        "n",
+                        "第2巻,",
+                        "p",
+                        "近代 :",
+                        "b",
+                        "茶の湯 /",
+                        "c",
+                        "林屋.",
+                    ],
+                ),
+            ]
+        )
     )
     assert rec.title == "Ri ben cha shu"
     assert rec.part is not None and (rec.part.number, rec.part.name) == ("Di 2 juan", "Jin dai")
@@ -1322,15 +1558,19 @@ def test_title_falls_back_to_uniform_title_when_245_is_empty() -> None:
 
 def test_person_name_keeps_numeration_and_titles_not_dates() -> None:
     rec = normalize(
-        marc([
-            ("100", "1 ", ["a", "Fouché, Joseph,", "c", "duc d'Otrante,", "d", "1759-1820."]),
-            ("700", "0 ", ["a", "John Paul", "b", "II,", "c", "Pope,", "d", "1920-2005."]),
-            ("700", "1 ", ["a", "Bridgham, Gladys Ruth. [from old catalog]"]),
-        ])
+        marc(
+            [
+                ("100", "1 ", ["a", "Fouché, Joseph,", "c", "duc d'Otrante,", "d", "1759-1820."]),
+                ("700", "0 ", ["a", "John Paul", "b", "II,", "c", "Pope,", "d", "1920-2005."]),
+                ("700", "1 ", ["a", "Bridgham, Gladys Ruth. [from old catalog]"]),
+            ]
+        )
     )
     fouche, pope, bridgham = rec.contributors
     assert (fouche.name, fouche.family, fouche.given) == (
-        "Fouché, Joseph, duc d'Otrante", "Fouché", "Joseph",
+        "Fouché, Joseph, duc d'Otrante",
+        "Fouché",
+        "Joseph",
     )
     assert (pope.name, pope.given) == ("John Paul II, Pope", "John Paul")
     assert bridgham.name == "Bridgham, Gladys Ruth"  # the LC marker is not part of it
@@ -1364,14 +1604,20 @@ def test_orcid_written_with_a_prefix() -> None:
 
 def test_added_entries_that_repeat_a_name_are_kept_once() -> None:
     rec = normalize(
-        marc([
-            ("100", "1 ", ["a", "Congreve, William,", "d", "1670-1729."]),
-            ("111", "2 ", ["a", "Conference on Rivers."]),
-            ("700", "12", ["a", "Congreve, William,", "d", "1670-1729.", "t", "Old batchelour."]),
-            ("711", "2 ", ["a", "Conference on Rivers", "d", "(1964)"]),
-            ("700", "12", ["a", "Wollstonecraft, Mary,", "t", "Original stories."]),
-            ("700", "1 ", ["a", "Congreve, William,", "d", "1800-1850."]),  # another one
-        ])
+        marc(
+            [
+                ("100", "1 ", ["a", "Congreve, William,", "d", "1670-1729."]),
+                ("111", "2 ", ["a", "Conference on Rivers."]),
+                (
+                    "700",
+                    "12",
+                    ["a", "Congreve, William,", "d", "1670-1729.", "t", "Old batchelour."],
+                ),
+                ("711", "2 ", ["a", "Conference on Rivers", "d", "(1964)"]),
+                ("700", "12", ["a", "Wollstonecraft, Mary,", "t", "Original stories."]),
+                ("700", "1 ", ["a", "Congreve, William,", "d", "1800-1850."]),  # another one
+            ]
+        )
     )
     assert [(c.name, c.kind) for c in rec.contributors] == [
         ("Congreve, William", "person"),
@@ -1390,13 +1636,18 @@ def test_100_without_a_names_nobody() -> None:
 
 def test_subject_heading_keeps_its_dates_and_653_terms_stay_apart() -> None:
     rec = normalize(
-        marc([
-            ("600", "10", ["a", "Jobs, Steve,", "d", "1955-2011", "v", "Fiction."]),
-            ("610", "20", ["a", "Catholic Church.", "b", "Pope (1846-1878 : Pius IX)",
-                           "x", "History."]),
-            ("651", " 0", ["a", "Iowa.", "x", "Soils. [from old catalog]"]),
-            ("653", "  ", ["a", "rivers", "a", "deltas"]),
-        ])
+        marc(
+            [
+                ("600", "10", ["a", "Jobs, Steve,", "d", "1955-2011", "v", "Fiction."]),
+                (
+                    "610",
+                    "20",
+                    ["a", "Catholic Church.", "b", "Pope (1846-1878 : Pius IX)", "x", "History."],
+                ),
+                ("651", " 0", ["a", "Iowa.", "x", "Soils. [from old catalog]"]),
+                ("653", "  ", ["a", "rivers", "a", "deltas"]),
+            ]
+        )
     )
     assert [s.term for s in rec.subjects] == [
         "Jobs, Steve, 1955-2011 -- Fiction",
@@ -1474,11 +1725,13 @@ def test_computer_file_type_from_008_26_and_336(
 
 def test_sbn_and_garbled_lccn() -> None:
     rec = normalize(
-        marc([
-            ("020", "  ", ["a", "340001232"]),  # a nine-digit SBN: ISBN 0340001232
-            ("020", "  ", ["a", "087279811"]),  # nine digits, no valid SBN: not an ISBN
-            ("010", "  ", ["a", "\u02b9  75002321 "]),
-        ])
+        marc(
+            [
+                ("020", "  ", ["a", "340001232"]),  # a nine-digit SBN: ISBN 0340001232
+                ("020", "  ", ["a", "087279811"]),  # nine digits, no valid SBN: not an ISBN
+                ("010", "  ", ["a", "\u02b9  75002321 "]),
+            ]
+        )
     )
     assert [(i.value, i.status) for i in idents(rec, "isbn")] == [("9780340001233", "valid")]
     assert [(i.value, i.status) for i in idents(rec, "lccn")] == [("75002321", "invalid")]

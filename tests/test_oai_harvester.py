@@ -105,7 +105,9 @@ def test_kill_mid_list_resumes_from_the_stored_token(oai_peer: OAIPeer, tmp_path
     first_list = oai_peer.requests.with_verb("ListRecords")[0]
     assert first_list.token == token  # resumed, not restarted
     assert _q(tmp_path, "SELECT count(*), count(DISTINCT id) FROM records") == [(200, 200)]
-    upserts = _q(tmp_path, "SELECT count(*), count(DISTINCT id) FROM changes WHERE entity = 'record'")
+    upserts = _q(
+        tmp_path, "SELECT count(*), count(DISTINCT id) FROM changes WHERE entity = 'record'"
+    )
     assert upserts == [(200, 200)]
 
 

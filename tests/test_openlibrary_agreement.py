@@ -441,8 +441,10 @@ def table(counts: dict[str, Counter[str]]) -> str:
         )
     overall = sum(rate(c) for c in counts.values()) / len(counts)
     overall_raw = sum(raw_rate(c) for c in counts.values()) / len(counts)
-    lines.append(f"{'overall (mean)':<18} {'':>5} {'':>5} {'':>6} {'':>6} "
-                 f"{overall:>6.3f} {overall_raw:>6.3f}")
+    lines.append(
+        f"{'overall (mean)':<18} {'':>5} {'':>5} {'':>6} {'':>6} "
+        f"{overall:>6.3f} {overall_raw:>6.3f}"
+    )
     return "\n".join(lines)
 
 

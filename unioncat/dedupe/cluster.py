@@ -10,8 +10,11 @@ never join when any two of their members were vetoed by a guard.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+
+# Member pairs checked by guards when two clusters join through a third record.
+MAX_CHAIN_CHECKS = 2500
 
 
 @dataclass(slots=True)
@@ -57,18 +60,29 @@ class Clustering:
         self.slots[ra] |= self.slots.pop(rb)
         return ra
 
-    def may_join(self, edge: Edge, vetoed: set[tuple[int, int]]) -> bool:
+    def may_join(
+        self,
+        edge: Edge,
+        vetoed: set[tuple[int, int]],
+        forbids: Callable[[int, int], bool] | None = None,
+    ) -> bool:
         ra, rb = self.find(edge.a), self.find(edge.b)
         if ra == rb:
             return False
         if not edge.by_identifier and self.slots[ra] & self.slots[rb]:
             return False
-        if vetoed:
-            small, large = sorted((self.members[ra], self.members[rb]), key=len)
-            for x in small:
-                for y in large:
-                    if (min(x, y), max(x, y)) in vetoed:
-                        return False
+        small, large = sorted((self.members[ra], self.members[rb]), key=len)
+        # Pairs never compared (their titles share no rare word) are checked now, unless
+        # the clusters are so large that only the recorded vetoes can be afforded.
+        check = forbids if forbids and len(small) * len(large) <= MAX_CHAIN_CHECKS else None
+        edge_pair = (min(edge.a, edge.b), max(edge.a, edge.b))
+        for x in small:
+            for y in large:
+                pair = (min(x, y), max(x, y))
+                if pair in vetoed:
+                    return False
+                if check is not None and pair != edge_pair and check(*pair):
+                    return False
         return True
 
     def groups(self) -> list[list[int]]:
@@ -82,12 +96,14 @@ def cluster(
     vetoed: set[tuple[int, int]] | None = None,
     forced: Iterable[tuple[int, int]] = (),
     start: Iterable[Sequence[int]] = (),
+    forbids: Callable[[int, int], bool] | None = None,
 ) -> Clustering:
     """Greedy best-first clustering.
 
     ``start`` groups records that are already together (existing clusters), ``forced``
     pairs were accepted by a cataloger and join first, then ``edges`` join in order of
-    weight where slots and vetoes allow.
+    weight where slots and vetoes allow.  ``forbids(a, b)`` (a < b) runs the guards on a
+    pair that was never scored, so a chain cannot join what a guard keeps apart.
     """
     clustering = Clustering(slots_of)
     for group in start:
@@ -97,6 +113,6 @@ def cluster(
         clustering.join(a, b)
     veto = vetoed or set()
     for edge in sorted(edges, key=lambda e: (-e.weight, e.a, e.b)):
-        if clustering.may_join(edge, veto):
+        if clustering.may_join(edge, veto, forbids):
             clustering.join(edge.a, edge.b)
     return clustering

@@ -116,6 +116,10 @@ def evaluate(
     records = read_table(left, LEFT)
     for rec in records:
         rec.id = f"L:{rec.id}"
+        if right is None:
+            # One table says nothing about sources: each row is its own, so the
+            # one-member-per-source rule has nothing to hold apart.
+            rec.source = rec.id
     if right is not None:
         rights = read_table(right, RIGHT)
         for rec in rights:

@@ -118,6 +118,16 @@ def _split_authors(value: str) -> list[str]:
     return parts
 
 
+def _split_title(title: str | None) -> tuple[str | None, str | None]:
+    """Title proper and subtitle of a one-column title, at ISBD's " : " or a colon."""
+    if not title or ":" not in title:
+        return title, None
+    proper, _, rest = title.partition(":")
+    if not proper.strip() or not rest.strip():
+        return title, None
+    return proper.strip(), rest.strip()
+
+
 def _year(value: str | None) -> int | None:
     if not value:
         return None
@@ -144,10 +154,12 @@ def from_csv_row(row: Mapping[str, str | None], source: str) -> MatchRecord:
             for one in value.replace(";", " ").split():
                 identifiers.append((scheme, _normal_id(scheme, one)))
     authors = get("authors")
+    title, subtitle = _split_title(get("title"))
     return MatchRecord(
         id=str(row["id"]),
         source=source,
-        title=get("title"),
+        title=title,
+        subtitle=subtitle,
         authors=_split_authors(authors) if authors else [],
         year=_year(get("year")),
         publisher=get("publisher"),
@@ -225,7 +237,7 @@ def build_features(records: Sequence[MatchRecord]) -> Features:
         cols["sources"].append(rec.source)
         cols["title"].append(full)
         cols["title_main"].append(main)
-        cols["title_tokens"].append(tokens(title_key(rec.title, rec.title_nonfiling)))
+        cols["title_tokens"].append(tokens(" ".join((main, fold(rec.subtitle)))))
         cols["authors"].append(_authors_string(keys))
         cols["author_keys"].append(keys)
         cols["year"].append(rec.year or 0)
@@ -248,7 +260,7 @@ def build_features(records: Sequence[MatchRecord]) -> Features:
             {fold(title): number_of(number) for title, number in rec.series if number}
         )
         cols["host_id"].append(rec.host_id or "")
-        cols["generic"].append(is_generic_title(main))
+        cols["generic"].append(is_generic_title(full))
     return Features(**cols)  # type: ignore[arg-type]
 
 

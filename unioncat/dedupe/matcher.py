@@ -13,7 +13,7 @@ import duckdb
 from unioncat.dedupe.blocking import candidate_pairs
 from unioncat.dedupe.cluster import Clustering, Edge, cluster
 from unioncat.dedupe.features import Features
-from unioncat.dedupe.scoring import ScoredPairs, score_pairs
+from unioncat.dedupe.scoring import ChainGuard, ScoredPairs, score_pairs
 from unioncat.dedupe.settings import MatchSettings
 
 
@@ -67,5 +67,8 @@ def match(
     veto = vetoed_pairs(scored)
     veto.update((min(x, y), max(x, y)) for x, y in rejected)
     edges = [e for e in edges_of(scored, settings) if (e.a, e.b) not in veto]
-    clustering = cluster(slots(features), edges, vetoed=veto, forced=forced, start=start)
+    clustering = cluster(
+        slots(features), edges, vetoed=veto, forced=forced, start=start,
+        forbids=ChainGuard(features, veto),
+    )  # fmt: skip
     return MatchResult(features, (a, b), scored, clustering)

@@ -20,6 +20,8 @@ from unioncat.dedupe.settings import MatchSettings
 # A title wholly contained in the other counts as this similar, if it has enough words.
 CONTAINED_SIMILARITY = 86.0
 CONTAINED_MIN_WORDS = 3
+# A title proper compared without its subtitle must be at least this long (and two words).
+MAIN_TITLE_MIN_CHARS = 8
 
 
 class Guard(IntFlag):
@@ -100,11 +102,19 @@ def title_similarity(features: Features, a: list[int], b: list[int]) -> NDArray[
     full_a = [features.title[i] for i in a]
     full_b = [features.title[j] for j in b]
     sorted_sim = process.cpdist(full_a, full_b, scorer=fuzz.token_sort_ratio, workers=-1)
+    in_order = process.cpdist(full_a, full_b, scorer=fuzz.ratio, workers=-1)
+    sorted_sim = np.maximum(sorted_sim, in_order)
     main_a = [features.title_main[i] for i in a]
     main_b = [features.title_main[j] for j in b]
-    # In-order similarity of the titles proper forgives a subtitle only one side has.
+    # In-order similarity of the titles proper forgives a subtitle only one side has,
+    # when the titles proper say enough on their own ("LOF" does not, "Salt roads" does).
     main_sim = process.cpdist(main_a, main_b, scorer=fuzz.ratio, workers=-1)
-    best = np.maximum(sorted_sim, main_sim).astype(np.float64)
+    telling = np.array(
+        [_main_titles_tell(x, y, fx, fy)
+         for x, y, fx, fy in zip(main_a, main_b, full_a, full_b, strict=True)],
+        dtype=bool,
+    )  # fmt: skip
+    best = np.maximum(sorted_sim, np.where(telling, main_sim, 0.0)).astype(np.float64)
     # One title wholly inside the other ("X" and "X: a tutorial", "X [book review]"):
     # as good as a close spelling, provided the shorter one says enough on its own.
     set_sim = process.cpdist(full_a, full_b, scorer=fuzz.token_set_ratio, workers=-1)
@@ -114,6 +124,31 @@ def title_similarity(features: Features, a: list[int], b: list[int]) -> NDArray[
     contained = (set_sim >= 99.5) & (words >= CONTAINED_MIN_WORDS)
     out: NDArray[np.float64] = np.where(contained, np.maximum(best, CONTAINED_SIMILARITY), best)
     return out
+
+
+def _main_titles_tell(main_a: str, main_b: str, full_a: str, full_b: str) -> bool:
+    """Whether titles proper alone can be compared: one side has no subtitle (two
+    subtitles that differ are two works), and they say enough on their own."""
+    return (
+        (main_a == full_a or main_b == full_b)
+        and " " in main_a
+        and " " in main_b
+        and min(len(main_a), len(main_b)) >= MAIN_TITLE_MIN_CHARS
+    )
+
+
+def _title_similarity_of(f: Features, a: int, b: int) -> float:
+    """:func:`title_similarity` of one pair, without the cost of a vectorised call."""
+    best = float(
+        max(fuzz.token_sort_ratio(f.title[a], f.title[b]), fuzz.ratio(f.title[a], f.title[b]))
+    )
+    x, y = f.title_main[a], f.title_main[b]
+    if _main_titles_tell(x, y, f.title[a], f.title[b]):
+        best = max(best, float(fuzz.ratio(x, y)))
+    shorter = min(f.title[a].count(" "), f.title[b].count(" ")) + 1
+    if shorter >= CONTAINED_MIN_WORDS and fuzz.token_set_ratio(f.title[a], f.title[b]) >= 99.5:
+        best = max(best, CONTAINED_SIMILARITY)
+    return best
 
 
 def _id_evidence(features: Features, a: int, b: int) -> int:
@@ -133,15 +168,17 @@ def pair_guards(features: Features, a: int, b: int, title_sim: float, ids: int) 
     """The guards a pair trips; an empty flag means nothing forbids the match."""
     f = features
     guards = Guard(0)
-    if f.edition[a] != f.edition[b] and (f.edition[a] or f.edition[b]):
-        # "2nd ed." against nothing is only a difference when the other side is not a
-        # first edition written without a statement; both are blank then.
+    if f.edition[a] and f.edition[b] and f.edition[a] != f.edition[b]:
+        # Vendors often leave the edition statement out, so only two statements that
+        # name different editions count; "1st ed." and none are both blank here.
         guards |= Guard.EDITION
     if f.year[a] and f.year[b] and abs(f.year[a] - f.year[b]) > 1:
         guards |= Guard.YEAR
-    for mine, theirs in ((f.part[a], f.part[b]), (f.volume[a], f.volume[b])):
-        if mine != theirs and (mine or theirs):
-            guards |= Guard.VOLUME
+    if f.part[a] != f.part[b]:
+        # A volume against a record without one is a volume against its set.
+        guards |= Guard.VOLUME
+    if f.volume[a] and f.volume[b] and f.volume[a] != f.volume[b]:
+        guards |= Guard.VOLUME
     pages_a, pages_b = f.page_count[a], f.page_count[b]
     if pages_a and pages_b:
         low, high = sorted((pages_a, pages_b))
@@ -174,6 +211,29 @@ def pair_guards(features: Features, a: int, b: int, title_sim: float, ids: int) 
     if ids:
         guards &= ~ID_OVERRIDES
     return guards
+
+
+class ChainGuard:
+    """Guards on pairs the blocking never proposed, asked while clusters join."""
+
+    def __init__(self, features: Features, rejected: set[tuple[int, int]]) -> None:
+        self.features = features
+        self.rejected = rejected
+        self.cache: dict[tuple[int, int], bool] = {}
+
+    def __call__(self, a: int, b: int) -> bool:
+        key = (a, b)
+        hit = self.cache.get(key)
+        if hit is None:
+            f = self.features
+            title = _title_similarity_of(f, a, b)
+            ids = _id_evidence(f, a, b)
+            # COMPONENT asks for evidence that two parts are one; a chain already found
+            # that evidence on its links, so only guards that say "different" count here.
+            found = pair_guards(f, a, b, title, ids) & ~(Guard.COMPONENT | Guard.GENERIC_TITLE)
+            hit = bool(found) or key in self.rejected
+            self.cache[key] = hit
+        return hit
 
 
 def _same_host(f: Features, a: int, b: int) -> bool:

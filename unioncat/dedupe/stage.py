@@ -28,7 +28,7 @@ from unioncat.dedupe.cluster import cluster
 from unioncat.dedupe.features import ROW_COLUMNS, Features, build_features, from_row
 from unioncat.dedupe.matcher import edges_of, slots, vetoed_pairs
 from unioncat.dedupe.merge import merge_cluster
-from unioncat.dedupe.scoring import ScoredPairs, pair_reasons, score_pairs
+from unioncat.dedupe.scoring import ChainGuard, ScoredPairs, pair_reasons, score_pairs
 from unioncat.dedupe.settings import MatchSettings
 from unioncat.ids import ID_PREFIX
 from unioncat.log import event
@@ -212,8 +212,9 @@ def _dedupe(
         if rid in pos:
             start.setdefault(cid, []).append(pos[rid])
     clustering = cluster(
-        slots(features), edges, vetoed=veto, forced=forced, start=list(start.values())
-    )
+        slots(features), edges, vetoed=veto, forced=forced, start=list(start.values()),
+        forbids=ChainGuard(features, veto),
+    )  # fmt: skip
     _write_clusters(catalog, run_id, now, features, scored, settings, clustering.groups(),
                     universe, set(forced), counts)  # fmt: skip
     _retire_emptied(catalog, run_id, now, left_clusters, counts)

@@ -1,0 +1,231 @@
+"""The matcher on records built here: what must merge, and every guard against a false merge."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.dedupe_records import rec, run_matcher, together
+from unioncat.dedupe.scoring import GUARD_TEXT, Guard, pair_reasons
+from unioncat.dedupe.settings import MatchSettings
+from unioncat.schemas.record import Host, Identifier, Record
+
+
+def _guards_of(records: list[Record]) -> Guard:
+    _, result = run_matcher(records)
+    scored = result.scored
+    assert len(scored) == 1, "the two records must at least be compared"
+    return Guard(int(scored.guards[0]))
+
+
+def test_print_and_ebook_with_different_isbns_merge_on_title_names_and_year() -> None:
+    print_book = rec("p1", "The river archives", nonfiling=4, subtitle="water, memory and the city",
+                     isbn=["9780198812357"], page_count=318)  # fmt: skip
+    ebook = rec("e1", "River archives : water, memory & the city", source="vendor",
+                medium="electronic", authors=["Adaeze Okafor"], isbn=["9780198812364"])  # fmt: skip
+    features, result = run_matcher([print_book, ebook])
+    assert together(result, 0, 1)
+    reasons = pair_reasons(features, result.scored, 0, MatchSettings())
+    assert "print and electronic side by side" in reasons
+    assert any(r.startswith("names 100% alike") for r in reasons)
+
+
+def test_other_format_link_joins_even_a_retitled_ebook() -> None:
+    print_book = rec("p1", "The river archives", nonfiling=4, isbn=["9780198812357"],
+                     other_format_isbn=["9780198812364"])  # fmt: skip
+    ebook = rec("e1", "Archives of the river (digital edition)", source="vendor",
+                medium="electronic", isbn=["9780198812364"], authors=[])  # fmt: skip
+    features, result = run_matcher([print_book, ebook])
+    assert together(result, 0, 1)
+    assert result.scored.ids[0] == 1  # linked through 776, not the same ISBN
+    reasons = pair_reasons(features, result.scored, 0, MatchSettings())
+    assert any("other format linked by isbn:9780198812364" in r for r in reasons)
+
+
+def test_microform_member_sits_beside_print_and_electronic() -> None:
+    records = [
+        rec("p1", "Tidal sediment transport in estuaries", authors=["Haddad, Samir"], year=1974),
+        rec("m1", "Tidal sediment transport in estuaries", authors=["Samir Haddad"], year=1974,
+            source="filming", medium="microform"),
+        rec("e1", "Tidal sediment transport in estuaries", authors=["Haddad, S."], year=1974,
+            source="vendor", medium="electronic"),
+    ]  # fmt: skip
+    _, result = run_matcher(records)
+    assert together(result, 0, 1) and together(result, 0, 2)
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "guard"),
+    [
+        ({"edition": "2nd ed."}, {"edition": "3rd edition"}, Guard.EDITION),
+        ({"year": 2001}, {"year": 2009}, Guard.YEAR),
+        ({"part": "v. 2"}, {"part": "v. 3"}, Guard.VOLUME),
+        ({"part": "Bd. IV"}, {"part": "v. 5"}, Guard.VOLUME),
+        ({"page_count": 120}, {"page_count": 480}, Guard.PAGE_COUNT),
+        ({"series": ("Urban histories", "7")}, {"series": ("Urban histories", "8")},
+         Guard.SERIES_NUMBER),
+        ({"language": ["eng"]}, {"language": ["ger"]}, Guard.LANGUAGE),
+        ({"type": "book_chapter"}, {"type": "book"}, Guard.PART_AND_HOST),
+    ],
+)  # fmt: skip
+def test_each_guard_keeps_apart_records_that_otherwise_look_the_same(
+    left: dict[str, object], right: dict[str, object], guard: Guard
+) -> None:
+    a = rec("a", "Collected essays on urban water", **left)  # type: ignore[arg-type]
+    b = rec("b", "Collected essays on urban water", source="vendor", **right)  # type: ignore[arg-type]
+    features, result = run_matcher([a, b])
+    assert guard in Guard(int(result.scored.guards[0]))
+    assert not together(result, 0, 1)
+    reasons = pair_reasons(features, result.scored, 0, MatchSettings())
+    assert f"guard: {GUARD_TEXT[guard]}" in reasons
+    # without the difference the same two records merge: the guard is what kept them apart
+    plain = [
+        rec("a", "Collected essays on urban water"),
+        rec("b", "Collected essays on urban water", source="vendor"),
+    ]
+    _, control = run_matcher(plain)
+    assert together(control, 0, 1)
+
+
+def test_a_first_edition_without_a_statement_is_not_a_different_edition() -> None:
+    a = rec("a", "Collected essays on urban water", edition="1st ed.")
+    b = rec("b", "Collected essays on urban water", source="vendor")
+    _, result = run_matcher([a, b])
+    assert together(result, 0, 1)
+
+
+def test_a_shared_isbn_overrides_a_year_typed_differently_but_not_a_volume() -> None:
+    a = rec("a", "Handbook of estuaries", isbn=["9780198812357"], year=2001)
+    b = rec("b", "Handbook of estuaries", isbn=["9780198812357"], year=2004, source="vendor")
+    _, result = run_matcher([a, b])
+    assert together(result, 0, 1)
+    # the volumes of a set often carry the set's ISBN: the volume guard still holds
+    v2 = rec("v2", "Handbook of estuaries", isbn=["9780198812357"], part="v. 2")
+    v3 = rec("v3", "Handbook of estuaries", isbn=["9780198812357"], part="v. 3", source="vendor")
+    _, sets = run_matcher([v2, v3])
+    assert not together(sets, 0, 1)
+
+
+@pytest.mark.parametrize("title", ["Book review", "Editorial", "Book review column", "Index"])
+def test_generic_titles_never_match_on_title_alone(title: str) -> None:
+    host = Host(title="Journal of estuarine studies", volume="12", issue="3")
+    a = rec("a", title, type="journal_article", authors=["Lee, K."], host=host)
+    b = rec("b", title, type="journal_article", authors=["Lee, K."], source="vendor",
+            host=Host(title="Journal of estuarine studies", volume="12", issue="4"))  # fmt: skip
+    assert Guard.GENERIC_TITLE in _guards_of([a, b])
+    # the same generic title with the same DOI is the same article
+    c = rec("c", title, type="journal_article", doi="10.1234/jes.12.3.1", host=host)
+    d = rec("d", title, type="journal_article", doi="10.1234/jes.12.3.1", source="vendor")
+    _, result = run_matcher([c, d])
+    assert together(result, 0, 1)
+
+
+def test_articles_and_chapters_match_by_doi_or_by_host_and_pages() -> None:
+    host = Host(
+        title="Journal of estuarine studies", volume="12", first_page="101", last_page="119"
+    )
+    a = rec("a", "Salt wedges in tidal rivers", type="journal_article", host=host)
+    b = rec("b", "Salt wedges in tidal rivers", type="journal_article", source="vendor",
+            host=Host(title="Journal of estuarine studies", volume="12", first_page="101",
+                      last_page="119"))  # fmt: skip
+    _, result = run_matcher([a, b])
+    assert together(result, 0, 1)
+    # same title, same names, other pages of the journal: another article
+    elsewhere = Host(title="Journal of estuarine studies", volume="14", first_page="5")
+    c = rec("c", "Salt wedges in tidal rivers", type="journal_article", source="vendor",
+            host=elsewhere)  # fmt: skip
+    assert Guard.COMPONENT in _guards_of([a, c])
+    # different DOIs are different articles whatever the titles say
+    d = rec("d", "Salt wedges in tidal rivers", type="journal_article", doi="10.1/x.1")
+    e = rec("e", "Salt wedges in tidal rivers", type="journal_article", doi="10.1/x.2",
+            source="vendor")  # fmt: skip
+    assert Guard.DOI in _guards_of([d, e])
+
+
+def test_a_chapter_never_merges_with_its_book() -> None:
+    book = rec("b", "Estuaries")
+    chapter = rec("c", "Estuaries", type="book_chapter", source="vendor",
+                  host=Host(id=book.id, title="Estuaries"))  # fmt: skip
+    assert Guard.PART_AND_HOST in _guards_of([book, chapter])
+
+
+def test_one_member_per_source_and_medium_unless_identifiers_say_so() -> None:
+    # two print records of one title in one catalog are two holdings the catalog keeps
+    # apart; an electronic record from a vendor joins only one of them
+    records = [
+        rec("p1", "Salt roads", authors=["Moreau, Ines"], year=1987),
+        rec("p2", "Salt roads", authors=["Moreau, Ines"], year=1987),
+        rec("e1", "Salt roads", authors=["Ines Moreau"], year=1987, source="vendor",
+            medium="electronic"),
+    ]  # fmt: skip
+    _, result = run_matcher(records)
+    assert not together(result, 0, 1)
+    assert together(result, 0, 2) != together(result, 1, 2)
+    # the same two print records with one ISBN: a duplicate record, merged
+    dupes = [
+        rec("p1", "Salt roads", isbn=["9780394558394"]),
+        rec("p2", "Salt roads", isbn=["9780394558394"]),
+    ]
+    _, merged = run_matcher(dupes)
+    assert together(merged, 0, 1)
+
+
+def test_a_chain_never_joins_two_records_a_guard_keeps_apart() -> None:
+    # the e-book matches both print editions on title and names; the editions must not
+    # end up together through it
+    records = [
+        rec("p2", "Salt roads", edition="2nd ed.", year=1990),
+        rec("p3", "Salt roads", edition="3rd ed.", year=1990, source="other-library"),
+        rec("e", "Salt roads", year=1990, source="vendor", medium="electronic"),
+    ]
+    _, result = run_matcher(records)
+    assert not together(result, 0, 1)
+
+
+def test_translations_stay_apart_and_cjk_titles_match_by_characters() -> None:
+    a = rec("a", "数据库系统概论", authors=["王珊"], language=["chi"], year=2014)
+    b = rec("b", "数据库 系统 概论", authors=["王珊"], language=["chi"], year=2014, source="vendor")
+    c = rec("c", "数据库系统原理", authors=["王珊"], language=["chi"], year=2014, source="x")
+    _, result = run_matcher([a, b, c])
+    assert together(result, 0, 1)
+    assert not together(result, 0, 2)
+
+
+def test_entities_diacritics_and_name_order_do_not_hide_a_match() -> None:
+    a = rec("a", "XML-based information mediation with MIX",
+            authors=["Bertram Lud&#228;scher", "Chaitan Baru"], year=1999)  # fmt: skip
+    b = rec("b", "xml based information mediation with mix", source="vendor",
+            authors=["Ludäscher, B.", "Baru, C."], year=1999)  # fmt: skip
+    features, result = run_matcher([a, b])
+    assert features.authors[0] == features.authors[1] == "baru ludascher"
+    assert together(result, 0, 1)
+
+
+def test_candidates_grow_with_records_not_with_their_square() -> None:
+    records = [
+        rec(f"r{i}", f"Survey of estuary number {i} and its sediment {i * 7919 % 1000}",
+            authors=[f"Author{i}, A."], year=1950 + i % 60)
+        for i in range(2000)
+    ]  # fmt: skip
+    _, result = run_matcher(records)
+    # every title shares common words with every other; blocking on rare words keeps the
+    # candidates far below the 2 million pairs of comparing all with all
+    assert result.candidate_count < 40 * len(records)
+
+
+def test_a_rejected_pair_stays_apart_and_an_accepted_pair_joins() -> None:
+    a = rec("a", "Salt roads", authors=["Moreau, Ines"], year=1987)
+    b = rec("b", "Salt roads", authors=["Ines Moreau"], year=1987, source="vendor")
+    c = rec("c", "Roads of salt: a history", authors=["Other, Person"], year=1987, source="x")
+    _, rejected = run_matcher([a, b, c], rejected=[(0, 1)])
+    assert not together(rejected, 0, 1)
+    _, accepted = run_matcher([a, b, c], forced=[(0, 2)])
+    assert together(accepted, 0, 2)
+
+
+def test_identifier_without_checksum_trouble_is_compared_as_normalised() -> None:
+    a = rec("a", "Salt roads", isbn=["9780394558394"])
+    b = rec("b", "Salt roads (large print)", isbn=["9780394558394"], source="vendor")
+    b.identifiers.append(Identifier("isbn", "9780394558390", status="invalid"))
+    _, result = run_matcher([a, b])
+    assert together(result, 0, 1)
+    assert result.scored.ids[0] == 2

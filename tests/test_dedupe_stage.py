@@ -1,0 +1,257 @@
+"""The dedupe stage on a real DuckDB catalog: incremental, stable ids, merges, review."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from tests.dedupe_records import rec
+from unioncat.catalog.export import export_records
+from unioncat.catalog.store import Batch, Catalog
+from unioncat.dedupe.review import decide, explain_cluster
+from unioncat.dedupe.settings import MatchSettings
+from unioncat.dedupe.stage import dedupe_catalog
+from unioncat.schemas.record import Record
+
+SETTINGS = MatchSettings()
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> Iterator[Catalog]:
+    c = Catalog(tmp_path / "c.duckdb")
+    yield c
+    c.close()
+
+
+def write(catalog: Catalog, run: str, *records: Record) -> None:
+    catalog.write(Batch(run, records=list(records)))
+
+
+def cluster_of(catalog: Catalog, record: Record) -> str:
+    rows = catalog.query("SELECT cluster_id FROM cluster_members WHERE record_id = ?", [record.id])
+    assert rows, f"{record.source_id} is in no cluster"
+    stored = catalog.query("SELECT cluster_id FROM records WHERE id = ?", [record.id])
+    assert stored[0][0] == rows[0][0], "records.cluster_id must agree with cluster_members"
+    return str(rows[0][0])
+
+
+PRINT = rec("p1", "The river archives", nonfiling=4, isbn=["9780198812357"], page_count=318)
+EBOOK = rec("e1", "River archives", source="vendor", medium="electronic",
+            authors=["Adaeze Okafor"], isbn=["9780198812364"])  # fmt: skip
+OTHER = rec("o1", "Salt roads", authors=["Moreau, Ines"], year=1987)
+
+
+def test_every_record_gets_a_cluster_and_print_joins_electronic(catalog: Catalog) -> None:
+    write(catalog, "r1", PRINT, EBOOK, OTHER)
+    counts = dedupe_catalog(catalog, "r1", SETTINGS)
+    assert counts.records == 3 and counts.clusters_created == 2
+    assert cluster_of(catalog, PRINT) == cluster_of(catalog, EBOOK) != cluster_of(catalog, OTHER)
+    (row,) = catalog.query_arrow(
+        "SELECT * FROM clusters WHERE cluster_id = ?", [cluster_of(catalog, PRINT)]
+    ).to_pylist()
+    assert row["member_count"] == 2 and row["media"] == ["electronic", "print"]
+    provenance = dict(row["provenance"])
+    # the fuller print record gives the title; each identifier names its member
+    assert row["title"] == "The river archives" and provenance["title"] == PRINT.id
+    assert provenance["identifier isbn:9780198812364"] == EBOOK.id
+    assert sorted(row["identifiers"]) == ["isbn:9780198812357", "isbn:9780198812364"]
+
+
+def test_a_second_run_with_nothing_new_changes_nothing(catalog: Catalog) -> None:
+    write(catalog, "r1", PRINT, EBOOK, OTHER)
+    dedupe_catalog(catalog, "r1", SETTINGS)
+    before = catalog.query("SELECT count(*) FROM changes")
+    counts = dedupe_catalog(catalog, "r2", SETTINGS)
+    assert counts.records == 0 and counts.candidate_pairs == 0
+    assert catalog.query("SELECT count(*) FROM changes") == before
+
+
+def test_a_new_record_joins_an_existing_cluster_which_keeps_its_id(catalog: Catalog) -> None:
+    write(catalog, "r1", PRINT, OTHER)
+    dedupe_catalog(catalog, "r1", SETTINGS)
+    work = cluster_of(catalog, PRINT)
+    write(catalog, "r2", EBOOK)
+    counts = dedupe_catalog(catalog, "r2", SETTINGS)
+    # only the new record was matched, against the stored keys of the others
+    assert counts.records == 1 and counts.clusters_created == 0
+    assert cluster_of(catalog, EBOOK) == work
+    member = catalog.query(
+        "SELECT score, matched_to, reasons FROM cluster_members WHERE record_id = ?", [EBOOK.id]
+    )[0]
+    assert member[0] > SETTINGS.match_weight and member[1] == PRINT.id
+    assert "print and electronic side by side" in member[2]
+
+
+def _two_libraries() -> tuple[Record, Record, Record]:
+    # the same atlas at two libraries, cataloged so differently that only the vendor's
+    # e-book (whose ISBN both list in 776) ties them together
+    lib_a = rec("a1", "Tide tables of the north sea", source="lib-a",
+                other_format_isbn=["9780198812364"], authors=["Berg, Ola"], year=2001)  # fmt: skip
+    lib_a_e = rec("a2", "Tide tables of the north sea", source="lib-a", medium="electronic",
+                  authors=["Berg, Ola"], year=2001, isbn=["9780198812371"])  # fmt: skip
+    lib_b = rec("b1", "Nordsee-Gezeitenatlas", source="lib-b",
+                other_format_isbn=["9780198812364"], authors=["Ola Berg"], year=2001)  # fmt: skip
+    return lib_a, lib_a_e, lib_b
+
+
+VENDOR = rec("v1", "Tide tables of the north sea", source="vendor", medium="electronic",
+             isbn=["9780198812364"], authors=["Berg, O."], year=2001, language=[])  # fmt: skip
+
+
+def test_two_clusters_joined_by_a_new_record_keep_the_larger_id(catalog: Catalog) -> None:
+    lib_a, lib_a_e, lib_b = _two_libraries()
+    write(catalog, "r1", lib_a, lib_a_e, lib_b)
+    dedupe_catalog(catalog, "r1", SETTINGS)
+    big, small = cluster_of(catalog, lib_a), cluster_of(catalog, lib_b)
+    assert big == cluster_of(catalog, lib_a_e) and big != small
+    write(catalog, "r2", VENDOR)
+    counts = dedupe_catalog(catalog, "r2", SETTINGS)
+    assert counts.records == 1 and counts.clusters_merged == 1
+    assert {cluster_of(catalog, r) for r in (lib_a, lib_a_e, lib_b, VENDOR)} == {big}
+    assert catalog.query("SELECT retired_id, into_id FROM merged_ids") == [(small, big)]
+    assert catalog.query(
+        "SELECT op FROM changes WHERE id = ? AND entity = 'cluster' ORDER BY seq DESC LIMIT 1",
+        [small],
+    ) == [("merge",)]
+    assert catalog.query("SELECT count(*) FROM clusters WHERE cluster_id = ?", [small]) == [(0,)]
+
+
+def test_a_new_record_never_chains_together_what_a_guard_keeps_apart(catalog: Catalog) -> None:
+    # the same two clusters, but lib-b's record is the Norwegian translation: the e-book
+    # (no language given) joins one side only, even though the matcher never compared
+    # the two library records
+    lib_a, lib_a_e, lib_b = _two_libraries()
+    lib_b = replace(lib_b, language=["nor"])
+    write(catalog, "r1", lib_a, lib_a_e, lib_b)
+    dedupe_catalog(catalog, "r1", SETTINGS)
+    write(catalog, "r2", VENDOR)
+    counts = dedupe_catalog(catalog, "r2", SETTINGS)
+    assert counts.clusters_merged == 0
+    assert cluster_of(catalog, lib_a) != cluster_of(catalog, lib_b)
+    assert cluster_of(catalog, VENDOR) in {cluster_of(catalog, lib_a), cluster_of(catalog, lib_b)}
+
+
+def test_a_deleted_record_leaves_and_an_emptied_cluster_is_tombstoned(catalog: Catalog) -> None:
+    write(catalog, "r1", PRINT, EBOOK, OTHER)
+    dedupe_catalog(catalog, "r1", SETTINGS)
+    work, lone = cluster_of(catalog, PRINT), cluster_of(catalog, OTHER)
+    write(catalog, "r2", replace(EBOOK, deleted=True), replace(OTHER, deleted=True))
+    counts = dedupe_catalog(catalog, "r2", SETTINGS)
+    assert counts.clusters_deleted == 1
+    assert catalog.query("SELECT member_count, members FROM clusters WHERE cluster_id = ?",
+                         [work]) == [(1, [PRINT.id])]  # fmt: skip
+    assert catalog.query("SELECT deleted FROM clusters WHERE cluster_id = ?", [lone]) == [(True,)]
+
+
+def test_an_edited_record_keeps_its_cluster_id(catalog: Catalog) -> None:
+    write(catalog, "r1", OTHER)
+    dedupe_catalog(catalog, "r1", SETTINGS)
+    lone = cluster_of(catalog, OTHER)
+    write(catalog, "r2", replace(OTHER, title="Salt roads : a novel"))
+    counts = dedupe_catalog(catalog, "r2", SETTINGS)
+    assert counts.records == 1 and counts.clusters_created == 0
+    assert cluster_of(catalog, OTHER) == lone
+
+
+def test_cataloger_decisions_persist_and_win(catalog: Catalog) -> None:
+    write(catalog, "r1", PRINT, EBOOK, OTHER)
+    dedupe_catalog(catalog, "r1", SETTINGS)
+    decide(catalog, PRINT.id, EBOOK.id, "reject", "the e-book is the abridged edition")
+    dedupe_catalog(catalog, "r2", SETTINGS)
+    assert cluster_of(catalog, PRINT) != cluster_of(catalog, EBOOK)
+    # the matcher still sees the pair on every run, and still obeys the cataloger
+    write(catalog, "r3", replace(EBOOK, title="River archives (abridged)"))
+    dedupe_catalog(catalog, "r3", SETTINGS)
+    assert cluster_of(catalog, PRINT) != cluster_of(catalog, EBOOK)
+    decide(catalog, PRINT.id, OTHER.id, "accept", None)
+    dedupe_catalog(catalog, "r4", SETTINGS)
+    assert cluster_of(catalog, PRINT) == cluster_of(catalog, OTHER)
+    member = catalog.query(
+        "SELECT reasons FROM cluster_members WHERE record_id IN (?, ?) AND score IS NULL",
+        [PRINT.id, OTHER.id],
+    )
+    assert ["accepted by a cataloger"] in [m[0] for m in member]
+
+
+def test_borderline_pairs_go_to_the_review_list(catalog: Catalog) -> None:
+    a = rec("a", "Estuary dynamics and sediment", authors=["Haddad, Samir"], year=1990)
+    b = rec("b", "Estuarine dynamics and sediments", source="vendor", authors=["Haddad, S."],
+            year=1991)  # fmt: skip
+    write(catalog, "r1", a, b)
+    counts = dedupe_catalog(catalog, "r1", SETTINGS)
+    assert counts.review_open == 1
+    ((x, y, weight, status),) = catalog.query(
+        "SELECT record_a, record_b, weight, status FROM match_review"
+    )
+    assert {x, y} == {a.id, b.id} and status == "open"
+    assert SETTINGS.review_weight <= weight < SETTINGS.match_weight
+
+
+def test_explain_cluster_and_follow_a_retired_id(catalog: Catalog) -> None:
+    write(catalog, "r1", PRINT, EBOOK)
+    dedupe_catalog(catalog, "r1", SETTINGS)
+    work = cluster_of(catalog, PRINT)
+    shown = explain_cluster(catalog, work)
+    assert shown is not None
+    assert {m["id"] for m in shown["members"]} == {PRINT.id, EBOOK.id}
+    assert all(m["reasons"] for m in shown["members"])
+    assert shown["provenance"]["title"] == PRINT.id
+    catalog.con.execute("INSERT INTO merged_ids VALUES ('uc1w-gone', ?, 'r9', now())", [work])
+    followed = explain_cluster(catalog, "uc1w-gone")
+    assert followed is not None and followed["cluster_id"] == work
+    assert explain_cluster(catalog, "uc1w-nothing") is None
+
+
+def test_export_carries_clusters_cluster_ids_and_merged_ids(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    write(catalog, "r1", PRINT, EBOOK, OTHER)
+    dedupe_catalog(catalog, "r1", SETTINGS)
+    out = tmp_path / "export"
+    export_records(catalog, out, "r1")
+    records = pq.read_table(out / "records" / "v1").to_pylist()
+    assert all(r["cluster_id"] for r in records)
+    clusters = pq.read_table(out / "clusters" / "v1").to_pylist()
+    assert {c["cluster_id"] for c in clusters} == {r["cluster_id"] for r in records}
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["row_counts"]["clusters"] == 2
+    assert manifest["row_counts"]["merged_ids"] == 0
+    changes = pq.read_table(out / "changes").to_pylist()
+    assert {c["entity"] for c in changes} == {"record", "cluster"}
+
+
+def test_run_dedupes_and_the_cli_explains_and_reviews(
+    tmp_path: Path,
+    default_pipeline: Path,
+    cli: Callable[..., tuple[int, str, str]],
+) -> None:
+    code, out, _ = cli("--config", str(default_pipeline), "run")
+    assert code == 0 and "dedupe:" in out
+    catalog = Catalog(default_pipeline.parent / "catalog.duckdb", read_only=True)
+    try:
+        ((work, ebook, book),) = catalog.query(
+            "SELECT m.cluster_id, e.id, p.id FROM cluster_members m "
+            "JOIN records e ON e.id = m.record_id AND e.medium = 'electronic' "
+            "JOIN cluster_members n ON n.cluster_id = m.cluster_id "
+            "JOIN records p ON p.id = n.record_id AND p.medium = 'print' AND p.type = 'book' "
+            "WHERE e.type = 'book'"
+        )
+    finally:
+        catalog.close()
+    code, out, _ = cli("--config", str(default_pipeline), "show", work)
+    assert code == 0
+    shown = json.loads(out)
+    assert {m["id"] for m in shown["members"]} == {ebook, book}
+    code, out, _ = cli("--config", str(default_pipeline), "review", "reject", book, ebook)
+    assert code == 0 and "rejected" in out
+    code, out, _ = cli("--config", str(default_pipeline), "dedupe")
+    assert code == 0
+    code, out, _ = cli("--config", str(default_pipeline), "show", work)
+    assert len(json.loads(out)["members"]) == 1
+    code, _, err = cli("--config", str(default_pipeline), "review", "accept", book)
+    assert code == 2 and "two record ids" in err
