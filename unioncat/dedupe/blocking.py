@@ -2,13 +2,14 @@
 
 Every record posts keys: its title words, its identifiers (and those of its other
 formats, so a print record meets its e-book through 776), and family name plus year.
-Each record then probes with its few rarest title words and with its identifier and
-name keys; a pair is a candidate when a probe meets a posting.  Rare words are what two
-spellings of one title keep in common, and probing with a bounded number of keys whose
-blocks are capped keeps the work close to linear in the number of records.
+Blocks are built from them in SQL: pairs of each record's rarest title words, its
+rarest single words while they stay rare, identifiers, and name plus year.  Rare words
+are what two spellings of one title keep in common; a bounded number of blocks per
+record, each of bounded size, keeps the work close to linear in the number of records.
 
 The same SQL runs over an in-memory table (evaluation, benchmarks) and over the
-catalog's ``match_keys`` table, where new records probe the postings of all the others.
+catalog's ``match_keys`` table, where the records changed since the last run are
+paired with everyone.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+from numpy.typing import NDArray
 
 from unioncat.dedupe.features import Features
 from unioncat.dedupe.settings import MatchSettings
+from unioncat.dedupe.text import tokens
 
 # Words too common in titles to say anything about which work a title names.
 STOPWORDS = frozenset(
@@ -33,7 +37,7 @@ KEYS_SCHEMA = pa.schema([("rid", pa.int64()), ("key", pa.string()), ("kind", pa.
 def record_keys(features: Features, index: int) -> Iterator[tuple[str, str]]:
     """(key, kind) postings of one record: ``t`` title word, ``i`` identifier, ``a`` name."""
     seen: set[str] = set()
-    for token in features.title_tokens[index]:
+    for token in tokens(features.title[index]):
         if token in STOPWORDS or token in seen or (len(token) < 2 and token.isascii()):
             continue
         seen.add(token)
@@ -42,7 +46,7 @@ def record_keys(features: Features, index: int) -> Iterator[tuple[str, str]]:
         yield key, "i"
     year = features.year[index]
     if year:
-        for family, _ in sorted(features.author_keys[index])[:3]:
+        for family in features.authors[index].split()[:3]:
             yield f"{family}|{year}", "a"
 
 
@@ -59,30 +63,55 @@ def keys_table(features: Features, offset: int = 0) -> pa.Table:
 
 
 def candidate_sql(postings: str, probes: str, settings: MatchSettings) -> str:
-    """SQL giving distinct (a, b) with a < b from probe keys meeting posted keys.
+    """SQL giving distinct (a, b, by_id), a < b: probing records paired with the others;
+    ``by_id`` tells that the two met in an identifier block.
 
     ``postings`` holds every record's keys, ``probes`` the keys of the records being
-    matched now (the same relation on a first run).
+    matched now (the same relation on a first run).  Three kinds of blocks:
+
+    * pairs of a record's few rarest title words ("estuary sediment"): tolerant of a
+      typo in any one word, and small even in a catalog of millions;
+    * a record's rarest single words, while few records hold them;
+    * identifiers, and family name plus year (for a title changed beyond recognition).
     """
+    top = int(settings.probe_tokens)
     return f"""
 WITH df AS (
   SELECT key, kind, count(*) AS n FROM {postings} GROUP BY key, kind
 ),
 ranked AS (
-  SELECT q.rid, q.key, q.kind, df.n,
-         row_number() OVER (PARTITION BY q.rid, q.kind ORDER BY df.n, q.key) AS r
-  FROM {probes} q JOIN df ON q.key = df.key AND q.kind = df.kind
-  WHERE df.n > 1
+  SELECT p.rid, p.key, p.kind, df.n,
+         row_number() OVER (PARTITION BY p.rid, p.kind ORDER BY df.n, p.key) AS r
+  FROM {postings} p JOIN df ON p.key = df.key AND p.kind = df.kind
 ),
-probe AS (
-  SELECT rid, key, kind FROM ranked
-  WHERE (kind = 't' AND r <= {int(settings.probe_tokens)} AND n <= {int(settings.max_block)})
-     OR (kind = 'i' AND n <= {int(settings.max_id_block)})
-     OR (kind = 'a' AND r <= 3 AND n <= {int(settings.max_block)})
+rare AS (
+  SELECT rid, key FROM ranked WHERE kind = 't' AND r <= {top}
+),
+word_pairs AS (
+  SELECT x.rid, x.key || ' ' || y.key AS key
+  FROM rare x JOIN rare y ON x.rid = y.rid AND x.key < y.key
+),
+pair_df AS (
+  SELECT key, count(*) AS n FROM word_pairs GROUP BY key
+),
+blocks AS (
+  SELECT w.rid, 'w:' || w.key AS key FROM word_pairs w JOIN pair_df d ON w.key = d.key
+  WHERE d.n BETWEEN 2 AND {int(settings.max_block)}
+  UNION ALL
+  SELECT rid, 't:' || key FROM ranked
+  WHERE kind = 't' AND r <= 2 AND n BETWEEN 2 AND {int(settings.max_word_block)}
+  UNION ALL
+  SELECT rid, 'i:' || key FROM ranked
+  WHERE kind = 'i' AND n BETWEEN 2 AND {int(settings.max_id_block)}
+  UNION ALL
+  SELECT rid, 'a:' || key FROM ranked
+  WHERE kind = 'a' AND r <= 3 AND n BETWEEN 2 AND {int(settings.max_word_block)}
 )
-SELECT DISTINCT least(p.rid, o.rid) AS a, greatest(p.rid, o.rid) AS b
-FROM probe p JOIN {postings} o ON p.key = o.key AND p.kind = o.kind
-WHERE p.rid <> o.rid
+SELECT least(p.rid, o.rid) AS a, greatest(p.rid, o.rid) AS b,
+       bool_or(starts_with(p.key, 'i:')) AS by_id
+FROM blocks p JOIN blocks o ON p.key = o.key
+WHERE p.rid <> o.rid AND p.rid IN (SELECT rid FROM {probes})
+GROUP BY 1, 2
 """
 
 
@@ -99,10 +128,13 @@ def candidate_pairs(
     *,
     cross_sources_only: bool = False,
     con: duckdb.DuckDBPyConnection | None = None,
-) -> tuple[list[int], list[int]]:
-    """Candidate pairs among ``features`` as two aligned lists of positions."""
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_]]:
+    """Candidate pairs among ``features``: positions a < b, and whether an identifier
+    block found them."""
     own = con is None
-    con = con or duckdb.connect()
+    # A bounded memory budget: past it DuckDB spills the join to disk instead of
+    # competing with the Python side for RAM.
+    con = con or duckdb.connect(config={"memory_limit": "2GB"})
     try:
         con.register("match_keys_mem", keys_table(features))
         rows = arrow_of(con, candidate_sql("match_keys_mem", "match_keys_mem", settings))
@@ -110,11 +142,13 @@ def candidate_pairs(
     finally:
         if own:
             con.close()
-    a = rows.column("a").to_pylist()
-    b = rows.column("b").to_pylist()
+    a = rows.column("a").to_numpy().astype(np.int64)
+    b = rows.column("b").to_numpy().astype(np.int64)
+    by_id = rows.column("by_id").to_numpy(zero_copy_only=False).astype(bool)
     if cross_sources_only:
-        sources = features.sources
-        kept = [(x, y) for x, y in zip(a, b, strict=True) if sources[x] != sources[y]]
-        a = [x for x, _ in kept]
-        b = [y for _, y in kept]
-    return a, b
+        codes = {name: n for n, name in enumerate(sorted(set(features.sources)))}
+        source = np.array([codes[s] for s in features.sources], dtype=np.int32)
+        cross = source[a] != source[b]
+        a, b, by_id = a[cross], b[cross], by_id[cross]
+    order = np.lexsort((b, a))
+    return a[order], b[order], by_id[order]

@@ -154,7 +154,7 @@ def _blocked(result: MatchResult, two_tables: bool) -> set[tuple[str, str]]:
     """Candidate pairs in the gold file's terms: (left id, right id) or sorted ids."""
     ids = result.features.ids
     out: set[tuple[str, str]] = set()
-    for a, b in zip(*result.candidates, strict=True):
+    for a, b in zip(result.candidates[0].tolist(), result.candidates[1].tolist(), strict=True):
         x, y = ids[a], ids[b]
         if two_tables and x.startswith("R:"):
             x, y = y, x

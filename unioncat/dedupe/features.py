@@ -8,7 +8,7 @@ results column by column, because scoring works on millions of pairs at a time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +21,6 @@ from unioncat.dedupe.text import (
     number_of,
     page_range,
     title_key,
-    tokens,
     unescape,
 )
 from unioncat.normalize import identifiers as ids
@@ -187,9 +186,7 @@ class Features:
     sources: list[str]
     title: list[str]  # folded title, subtitle and part: compared with token order free
     title_main: list[str]  # folded title proper, without article
-    title_tokens: list[list[str]]
     authors: list[str]  # family names, sorted, space separated
-    author_keys: list[frozenset[tuple[str, str]]]
     year: list[int]  # 0 when unknown
     venue: list[str]
     publisher: list[str]
@@ -206,9 +203,11 @@ class Features:
     medium: list[str]
     type: list[str]
     language: list[frozenset[str]]
-    series: list[dict[str, str]]
+    series: list[dict[str, str] | None]
     host_id: list[str]
     generic: list[bool]
+    # arrays derived from the lists above, built on first use by the scorer
+    cache: dict[str, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -218,8 +217,11 @@ def _authors_string(keys: Iterable[tuple[str, str]]) -> str:
     return " ".join(sorted(family for family, _ in keys if family))
 
 
-def build_features(records: Sequence[MatchRecord]) -> Features:
-    cols: dict[str, list[object]] = {name: [] for name in Features.__slots__}
+def build_features(records: Iterable[MatchRecord]) -> Features:
+    """Fold every record once.  ``records`` may be a generator: only the folded forms
+    are kept, so a million records need not all be held twice."""
+    cols: dict[str, list[object]] = {name: [] for name in Features.__slots__ if name != "cache"}
+    shared: dict[frozenset[str], frozenset[str]] = {}  # one object per language set
     for rec in records:
         main = title_key(rec.title, rec.title_nonfiling)
         full = " ".join(
@@ -237,9 +239,7 @@ def build_features(records: Sequence[MatchRecord]) -> Features:
         cols["sources"].append(rec.source)
         cols["title"].append(full)
         cols["title_main"].append(main)
-        cols["title_tokens"].append(tokens(" ".join((main, fold(rec.subtitle)))))
         cols["authors"].append(_authors_string(keys))
-        cols["author_keys"].append(keys)
         cols["year"].append(rec.year or 0)
         cols["venue"].append(fold(rec.venue))
         cols["publisher"].append(fold(rec.publisher))
@@ -255,10 +255,10 @@ def build_features(records: Sequence[MatchRecord]) -> Features:
         cols["page_count"].append(rec.page_count or 0)
         cols["medium"].append(rec.medium or "unknown")
         cols["type"].append(rec.type or "other")
-        cols["language"].append(frozenset(rec.language))
-        cols["series"].append(
-            {fold(title): number_of(number) for title, number in rec.series if number}
-        )
+        language = frozenset(rec.language)
+        cols["language"].append(shared.setdefault(language, language))
+        numbered = {fold(title): number_of(number) for title, number in rec.series if number}
+        cols["series"].append(numbered or None)
         cols["host_id"].append(rec.host_id or "")
         cols["generic"].append(is_generic_title(full))
     return Features(**cols)  # type: ignore[arg-type]

@@ -9,6 +9,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
+from numpy.typing import NDArray
 
 from unioncat.dedupe.blocking import candidate_pairs
 from unioncat.dedupe.cluster import Clustering, Edge, cluster
@@ -20,7 +22,7 @@ from unioncat.dedupe.settings import MatchSettings
 @dataclass(slots=True)
 class MatchResult:
     features: Features
-    candidates: tuple[list[int], list[int]]
+    candidates: tuple[NDArray[np.int64], NDArray[np.int64]]
     scored: ScoredPairs
     clustering: Clustering
 
@@ -62,8 +64,10 @@ def match(
     start: Sequence[Sequence[int]] = (),
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> MatchResult:
-    a, b = candidate_pairs(features, settings, cross_sources_only=cross_sources_only, con=con)
-    scored = score_pairs(features, a, b, settings)
+    a, b, by_id = candidate_pairs(
+        features, settings, cross_sources_only=cross_sources_only, con=con
+    )
+    scored = score_pairs(features, a, b, settings, by_id)
     veto = vetoed_pairs(scored)
     veto.update((min(x, y), max(x, y)) for x, y in rejected)
     edges = [e for e in edges_of(scored, settings) if (e.a, e.b) not in veto]

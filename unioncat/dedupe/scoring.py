@@ -7,8 +7,10 @@ identifiers) leave a chance of a match, which is a small fraction of the candida
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntFlag
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -98,32 +100,56 @@ def _levels(
     return out
 
 
-def title_similarity(features: Features, a: list[int], b: list[int]) -> NDArray[np.float64]:
-    full_a = [features.title[i] for i in a]
-    full_b = [features.title[j] for j in b]
+def _columns(features: Features) -> dict[str, NDArray[Any]]:
+    """Per-record arrays the vectorised comparisons index by pair; built once."""
+    cached = features.cache.get("columns")
+    if cached is None:
+        f = features
+        cached = {
+            "title": np.array(f.title, dtype=object),
+            "title_main": np.array(f.title_main, dtype=object),
+            "authors": np.array(f.authors, dtype=object),
+            "has_authors": np.array([bool(x) for x in f.authors], dtype=bool),
+            "no_subtitle": np.array(
+                [m == t for m, t in zip(f.title_main, f.title, strict=True)], dtype=bool
+            ),
+            "main_tells": np.array(
+                [" " in m and len(m) >= MAIN_TITLE_MIN_CHARS for m in f.title_main], dtype=bool
+            ),
+            "words": np.array([t.count(" ") + 1 for t in f.title], dtype=np.int32),
+            "year": np.asarray(f.year, dtype=np.int64),
+        }
+        features.cache["columns"] = cached
+    return cached
+
+
+def title_similarity(
+    features: Features, a: NDArray[np.int64], b: NDArray[np.int64]
+) -> NDArray[np.float64]:
+    cols = _columns(features)
+    full_a, full_b = cols["title"][a], cols["title"][b]
     sorted_sim = process.cpdist(full_a, full_b, scorer=fuzz.token_sort_ratio, workers=-1)
     in_order = process.cpdist(full_a, full_b, scorer=fuzz.ratio, workers=-1)
-    sorted_sim = np.maximum(sorted_sim, in_order)
-    main_a = [features.title_main[i] for i in a]
-    main_b = [features.title_main[j] for j in b]
+    best: NDArray[np.float64] = np.maximum(sorted_sim, in_order).astype(np.float64)
     # In-order similarity of the titles proper forgives a subtitle only one side has,
     # when the titles proper say enough on their own ("LOF" does not, "Salt roads" does).
-    main_sim = process.cpdist(main_a, main_b, scorer=fuzz.ratio, workers=-1)
-    telling = np.array(
-        [_main_titles_tell(x, y, fx, fy)
-         for x, y, fx, fy in zip(main_a, main_b, full_a, full_b, strict=True)],
-        dtype=bool,
-    )  # fmt: skip
-    best = np.maximum(sorted_sim, np.where(telling, main_sim, 0.0)).astype(np.float64)
+    telling = cols["no_subtitle"][a] | cols["no_subtitle"][b]
+    telling &= cols["main_tells"][a] & cols["main_tells"][b]
+    if telling.any():
+        main_sim = process.cpdist(
+            cols["title_main"][a[telling]], cols["title_main"][b[telling]],
+            scorer=fuzz.ratio, workers=-1,
+        )  # fmt: skip
+        best[telling] = np.maximum(best[telling], main_sim)
     # One title wholly inside the other ("X" and "X: a tutorial", "X [book review]"):
     # as good as a close spelling, provided the shorter one says enough on its own.
-    set_sim = process.cpdist(full_a, full_b, scorer=fuzz.token_set_ratio, workers=-1)
-    words = np.array(
-        [min(x.count(" "), y.count(" ")) + 1 for x, y in zip(full_a, full_b, strict=True)]
-    )
-    contained = (set_sim >= 99.5) & (words >= CONTAINED_MIN_WORDS)
-    out: NDArray[np.float64] = np.where(contained, np.maximum(best, CONTAINED_SIMILARITY), best)
-    return out
+    long_enough = np.minimum(cols["words"][a], cols["words"][b]) >= CONTAINED_MIN_WORDS
+    check = long_enough & (best < CONTAINED_SIMILARITY)
+    if check.any():
+        set_sim = process.cpdist(full_a[check], full_b[check], scorer=fuzz.token_set_ratio,
+                                 workers=-1)  # fmt: skip
+        best[check] = np.where(set_sim >= 99.5, CONTAINED_SIMILARITY, best[check])
+    return best
 
 
 def _main_titles_tell(main_a: str, main_b: str, full_a: str, full_b: str) -> bool:
@@ -254,36 +280,39 @@ def _same_place(f: Features, a: int, b: int) -> bool:
 
 
 def score_pairs(
-    features: Features, a: list[int], b: list[int], settings: MatchSettings
+    features: Features,
+    a: Sequence[int] | NDArray[np.int64],
+    b: Sequence[int] | NDArray[np.int64],
+    settings: MatchSettings,
+    by_identifier: NDArray[np.bool_] | None = None,
 ) -> ScoredPairs:
-    """Weigh every pair; pairs whose titles and identifiers rule a match out are dropped."""
-    title = title_similarity(features, a, b)
-    ids = np.zeros(len(a), dtype=np.int8)
-    has_ids = [
-        bool(own or linked)
-        for own, linked in zip(features.work_ids, features.linked_ids, strict=True)
-    ]
-    for n, (i, j) in enumerate(zip(a, b, strict=True)):
-        if has_ids[i] and has_ids[j]:
-            ids[n] = _id_evidence(features, i, j)
+    """Weigh every pair; pairs whose titles and identifiers rule a match out are dropped.
+
+    ``by_identifier`` marks the pairs blocking found through an identifier key; only
+    they can share an identifier, so only they are checked for one.
+    """
+    pa_ = np.asarray(a, dtype=np.int64)
+    pb_ = np.asarray(b, dtype=np.int64)
+    title = title_similarity(features, pa_, pb_)
+    ids = np.zeros(len(pa_), dtype=np.int8)
+    hint = by_identifier if by_identifier is not None else np.ones(len(pa_), dtype=bool)
+    for n in np.flatnonzero(hint).tolist():
+        ids[n] = _id_evidence(features, int(pa_[n]), int(pb_[n]))
     floor = settings.title_levels[-1][0]
     keep = (title >= floor) | (ids > 0)
-    ka = np.asarray(a, dtype=np.int64)[keep]
-    kb = np.asarray(b, dtype=np.int64)[keep]
+    ka, kb = pa_[keep], pb_[keep]
     title = title[keep]
     ids = ids[keep]
     la, lb = ka.tolist(), kb.tolist()
 
-    authors_a = [features.authors[i] for i in la]
-    authors_b = [features.authors[j] for j in lb]
-    authors = process.cpdist(authors_a, authors_b, scorer=fuzz.token_set_ratio, workers=-1)
-    authors = authors.astype(np.float64)
-    missing = np.array([not x or not y for x, y in zip(authors_a, authors_b, strict=True)])
-    if len(missing):
-        authors[missing] = -1.0
+    cols = _columns(features)
+    authors = process.cpdist(
+        cols["authors"][ka], cols["authors"][kb], scorer=fuzz.token_set_ratio, workers=-1
+    ).astype(np.float64)
+    missing = ~(cols["has_authors"][ka] & cols["has_authors"][kb])
+    authors[missing] = -1.0
 
-    year = np.asarray(features.year, dtype=np.int64)
-    ya, yb = year[ka], year[kb]
+    ya, yb = cols["year"][ka], cols["year"][kb]
     known = (ya > 0) & (yb > 0)
     gap = np.abs(ya - yb)
 

@@ -19,10 +19,12 @@ from unioncat.errors import ConfigError
 
 @dataclass(frozen=True, slots=True)
 class MatchSettings:
-    # Blocking: each record probes with its ``probe_tokens`` rarest title words, and
-    # words held by more than ``max_block`` records are never probed with.
-    probe_tokens: int = 3
-    max_block: int = 400
+    # Blocking: pairs of each record's ``probe_tokens`` rarest title words make blocks
+    # of at most ``max_block`` records; single words and name-plus-year keys block while
+    # at most ``max_word_block`` records hold them.
+    probe_tokens: int = 4
+    max_block: int = 100
+    max_word_block: int = 20
     max_id_block: int = 1000
 
     prior: float = -6.0

@@ -172,7 +172,7 @@ def _dedupe(
         "('accepted', 'rejected') AND (record_a IN (SELECT id FROM dd_dirty) OR "
         "record_b IN (SELECT id FROM dd_dirty))"
     ).fetchall()
-    partners = {x for pair in pairs for x in pair} | {x for d in decisions for x in d[:2]}
+    partners = {x for pair in pairs for x in pair[:2]} | {x for d in decisions for x in d[:2]}
     _ids_table(con, "dd_partners", partners)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE dd_touched AS SELECT DISTINCT cluster_id FROM "
@@ -195,9 +195,14 @@ def _dedupe(
     features = build_features([from_row(r) for r in rows])
 
     pos = universe.position
-    a = [pos[x] for x, y in pairs if x in pos and y in pos]
-    b = [pos[y] for x, y in pairs if x in pos and y in pos]
-    scored = score_pairs(features, a, b, settings)
+    known = [(pos[x], pos[y], by_id) for x, y, by_id in pairs if x in pos and y in pos]
+    scored = score_pairs(
+        features,
+        [x for x, _, _ in known],
+        [y for _, y, _ in known],
+        settings,
+        np.array([i for _, _, i in known], dtype=bool),
+    )
     veto = vetoed_pairs(scored)
     forced: list[tuple[int, int]] = []
     for x, y, status in decisions:

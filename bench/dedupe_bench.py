@@ -1,0 +1,187 @@
+"""Dedupe benchmark: accuracy and speed against Splink, and scaling to a million records.
+
+(a) DBLP-ACM (both versions in ../shared/data/dedupe): unioncat's matcher and Splink 5
+    (unsupervised, DuckDB; see splink_anchor.py) in the same run; F1 and seconds of both.
+(b) A synthetic union catalog with known truth (synthetic_catalog.py) at each size asked
+    for, each in its own process so that peak memory is that size's own: seconds, peak
+    memory, precision, recall, F1, blocking recall; then the time ratio between sizes.
+
+    pip install -e '.[bench]'          # splink, for part (a)
+    python bench/dedupe_bench.py                       # both parts, 100k and 1M
+    python bench/dedupe_bench.py --skip-splink --sizes 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from bench.synthetic_catalog import stream_synthetic  # noqa: E402
+from unioncat.dedupe.evaluate import evaluate, read_gold  # noqa: E402
+from unioncat.dedupe.features import MatchRecord, build_features  # noqa: E402
+from unioncat.dedupe.matcher import match  # noqa: E402
+from unioncat.dedupe.settings import MatchSettings  # noqa: E402
+
+DATA = HERE.parent.parent / "shared" / "data" / "dedupe"
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _prf(predicted: set[tuple[str, str]], gold: set[tuple[str, str]]) -> tuple[float, ...]:
+    hit = len(predicted & gold)
+    p = hit / len(predicted) if predicted else 0.0
+    r = hit / len(gold) if gold else 0.0
+    return p, r, 2 * p * r / (p + r) if p + r else 0.0
+
+
+def dblp_acm(skip_splink: bool) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        magellan_gold = Path(tmp) / "gold.csv"
+        rows = []
+        for split in ("train", "valid", "test"):
+            with (DATA / "dblp_acm" / f"{split}.csv").open(newline="") as handle:
+                rows += [(r["ltable_id"], r["rtable_id"]) for r in csv.DictReader(handle)
+                         if r["label"] == "1"]  # fmt: skip
+        magellan_gold.write_text(
+            "left_id,right_id\n" + "".join(f"{a},{b}\n" for a, b in rows), encoding="utf-8"
+        )
+        versions = [
+            ("dblp_acm", DATA / "dblp_acm" / "tableA.csv", DATA / "dblp_acm" / "tableB.csv",
+             magellan_gold),
+            ("dblp_acm_leipzig", DATA / "dblp_acm_leipzig" / "dblp.csv",
+             DATA / "dblp_acm_leipzig" / "acm.csv", DATA / "dblp_acm_leipzig" / "gt.csv"),
+        ]  # fmt: skip
+        print("(a) DBLP-ACM, unsupervised, full tables")
+        print(f"{'version':18} {'tool':22} {'P':>6} {'R':>6} {'F1':>6} {'seconds':>8}")
+        for name, left, right, gold_path in versions:
+            ours = evaluate(left, right, gold_path)
+            print(f"{name:18} {'unioncat':22} {ours.precision:6.3f} {ours.recall:6.3f} "
+                  f"{ours.f1:6.4f} {ours.seconds:8.2f}")  # fmt: skip
+            if skip_splink:
+                continue
+            from bench.splink_anchor import run_splink
+
+            gold = read_gold(gold_path)
+            splink = run_splink(left, right)
+            for label, pairs in (("splink p>=0.9", splink.pairs),
+                                 ("splink + one-to-one", splink.one_to_one)):  # fmt: skip
+                p, r, f1 = _prf(pairs, gold)
+                print(f"{name:18} {label:22} {p:6.3f} {r:6.3f} {f1:6.4f} {splink.seconds:8.2f}")
+            print(f"{name:18} unioncat is {splink.seconds / ours.seconds:.1f}x faster, "
+                  f"F1 {ours.f1 - _prf(splink.one_to_one, gold)[2]:+.4f} against one-to-one "
+                  "Splink")  # fmt: skip
+
+
+def _pair_codes(groups: list[list[int]], n: int) -> np.ndarray:
+    codes: list[int] = []
+    for members in groups:
+        if len(members) < 2:
+            continue
+        ordered = sorted(members)
+        for i, a in enumerate(ordered):
+            codes.extend(a * n + b for b in ordered[i + 1 :])
+    return np.unique(np.asarray(codes, dtype=np.int64))
+
+
+def synthetic_one(size: int) -> dict[str, float]:
+    """One size, measured in this process (the parent runs each size in a child)."""
+    stream, truth = stream_synthetic(size)
+    spent = [0.0]
+
+    def timed(records: Iterator[MatchRecord]) -> Iterator[MatchRecord]:
+        # generation runs inside the stream; its time is not the matcher's
+        while True:
+            start = time.perf_counter()
+            try:
+                record = next(records)
+            except StopIteration:
+                spent[0] += time.perf_counter() - start
+                return
+            spent[0] += time.perf_counter() - start
+            yield record
+
+    started = time.perf_counter()
+    features = build_features(timed(stream))
+    result = match(features, MatchSettings())
+    seconds = time.perf_counter() - started - spent[0]
+    n = len(features)
+    by_truth: dict[int, list[int]] = {}
+    for index, manifestation in enumerate(truth):
+        by_truth.setdefault(manifestation, []).append(index)
+    gold = _pair_codes(list(by_truth.values()), n)
+    predicted = _pair_codes(result.clustering.groups(), n)
+    candidates = np.unique(result.candidates[0] * n + result.candidates[1])
+    hit = int(np.isin(predicted, gold, assume_unique=True).sum())
+    precision = hit / len(predicted) if len(predicted) else 0.0
+    recall = hit / len(gold)
+    return {
+        "records": n,
+        "seconds": round(seconds, 1),
+        "generate_seconds": round(spent[0], 1),
+        "peak_mb": round(_peak_mb()),
+        "candidate_pairs": int(len(candidates)),
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(2 * precision * recall / (precision + recall), 4),
+        "blocking_recall": round(float(np.isin(gold, candidates).mean()), 4),
+    }
+
+
+def synthetic(sizes: list[int]) -> None:
+    print("(b) synthetic union catalog (print/e-book pairs, editions and volumes as traps)")
+    print(f"{'records':>9} {'seconds':>8} {'peak MB':>8} {'cand/rec':>8} {'P':>6} {'R':>6} "
+          f"{'F1':>6} {'block R':>7}")  # fmt: skip
+    results = []
+    for size in sizes:
+        out = subprocess.run(
+            [sys.executable, __file__, "--synthetic-one", str(size)],
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        results.append(r)
+        print(f"{r['records']:>9} {r['seconds']:>8} {r['peak_mb']:>8} "
+              f"{r['candidate_pairs'] / r['records']:>8.1f} {r['precision']:>6} "
+              f"{r['recall']:>6} {r['f1']:>6} {r['blocking_recall']:>7}")  # fmt: skip
+    for small, large in zip(results, results[1:], strict=False):
+        ratio = large["seconds"] / small["seconds"]
+        growth = large["records"] / small["records"]
+        print(f"time at {large['records']:,} is {ratio:.1f}x the time at {small['records']:,} "
+              f"({growth:.0f}x the records)")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[100_000, 1_000_000])
+    parser.add_argument("--skip-splink", action="store_true")
+    parser.add_argument("--skip-dblp", action="store_true")
+    parser.add_argument("--synthetic-one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.synthetic_one:
+        print(json.dumps(synthetic_one(args.synthetic_one)))
+        return
+    if not args.skip_dblp:
+        if DATA.is_dir():
+            dblp_acm(args.skip_splink)
+        else:
+            print(f"(a) skipped: no DBLP-ACM data in {DATA}")
+    if args.sizes:
+        synthetic(args.sizes)
+
+
+if __name__ == "__main__":
+    main()
