@@ -138,9 +138,8 @@ class _Generator:
         rng = self.rng
         title = " ".join(self.title_words(rng.randint(2, 7))).capitalize()
         subtitle = " ".join(self.title_words(rng.randint(2, 6))) if rng.random() < 0.5 else None
-        people = [
-            (rng.choice(self.given), rng.choice(self.surnames)) for _ in range(rng.choice((1, 1, 2, 3)))
-        ]
+        authors = rng.choice((1, 1, 2, 3))
+        people = [(rng.choice(self.given), rng.choice(self.surnames)) for _ in range(authors)]
         year = rng.randint(1950, 2024)
         publisher = rng.choice(self.publishers)
         language = ["eng"] if rng.random() < 0.85 else [rng.choice(("ger", "fre", "spa", "chi"))]
