@@ -117,6 +117,7 @@ def synthetic_one(size: int) -> dict[str, float]:
 
     started = time.perf_counter()
     features = build_features(timed(stream))
+    features_seconds = time.perf_counter() - started - spent[0]
     result = match(features, MatchSettings())
     seconds = time.perf_counter() - started - spent[0]
     n = len(features)
@@ -133,6 +134,8 @@ def synthetic_one(size: int) -> dict[str, float]:
         "records": n,
         "seconds": round(seconds, 1),
         "generate_seconds": round(spent[0], 1),
+        "steps": {"features": round(features_seconds, 1)}
+        | {k: round(v, 1) for k, v in result.timings.items()},
         "peak_mb": round(_peak_mb()),
         "candidate_pairs": int(len(candidates)),
         "precision": round(precision, 4),
@@ -156,7 +159,7 @@ def synthetic(sizes: list[int]) -> None:
         results.append(r)
         print(f"{r['records']:>9} {r['seconds']:>8} {r['peak_mb']:>8} "
               f"{r['candidate_pairs'] / r['records']:>8.1f} {r['precision']:>6} "
-              f"{r['recall']:>6} {r['f1']:>6} {r['blocking_recall']:>7}")  # fmt: skip
+              f"{r['recall']:>6} {r['f1']:>6} {r['blocking_recall']:>7}  {r['steps']}")  # fmt: skip
     for small, large in zip(results, results[1:], strict=False):
         ratio = large["seconds"] / small["seconds"]
         growth = large["records"] / small["records"]

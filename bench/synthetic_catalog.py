@@ -107,8 +107,7 @@ class _Generator:
                 words[i] = w[:j] + w[j + 1 :] if rng.random() < 0.5 else w[:j] + w[j] + w[j:]
         if rng.random() < 0.15:
             words = [
-                "".join(_DIACRITIC.get(c, c) if rng.random() < 0.3 else c for c in w)
-                for w in words
+                "".join(_DIACRITIC.get(c, c) if rng.random() < 0.3 else c for c in w) for w in words
             ]
         text = " ".join(words)
         roll = rng.random()

@@ -220,6 +220,13 @@ def _authors_string(keys: Iterable[tuple[str, str]]) -> str:
 def build_features(records: Iterable[MatchRecord]) -> Features:
     """Fold every record once.  ``records`` may be a generator: only the folded forms
     are kept, so a million records need not all be held twice."""
+    from unioncat.dedupe.matcher import gc_paused
+
+    with gc_paused():
+        return _build_features(records)
+
+
+def _build_features(records: Iterable[MatchRecord]) -> Features:
     cols: dict[str, list[object]] = {name: [] for name in Features.__slots__ if name != "cache"}
     shared: dict[frozenset[str], frozenset[str]] = {}  # one object per language set
     for rec in records:
