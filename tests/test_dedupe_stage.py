@@ -255,3 +255,15 @@ def test_run_dedupes_and_the_cli_explains_and_reviews(
     assert len(json.loads(out)["members"]) == 1
     code, _, err = cli("--config", str(default_pipeline), "review", "accept", book)
     assert code == 2 and "two record ids" in err
+
+
+def test_a_full_rerun_keeps_every_cluster_id(catalog: Catalog) -> None:
+    lib_a, lib_a_e, lib_b = _two_libraries()
+    records = [PRINT, EBOOK, OTHER, lib_a, lib_a_e, lib_b, VENDOR]
+    write(catalog, "r1", *records)
+    dedupe_catalog(catalog, "r1", SETTINGS)
+    before = {r.id: cluster_of(catalog, r) for r in records}
+    counts = dedupe_catalog(catalog, "r2", SETTINGS, full=True)
+    assert counts.records == len(records)
+    assert counts.clusters_created == 0 and counts.clusters_merged == 0
+    assert {r.id: cluster_of(catalog, r) for r in records} == before

@@ -73,6 +73,10 @@ def candidate_sql(postings: str, probes: str, settings: MatchSettings) -> str:
       typo in any one word, and small even in a catalog of millions;
     * a record's rarest single words, while few records hold them;
     * identifiers, and family name plus year (for a title changed beyond recognition).
+
+    Each probing record takes its blocks smallest first until their sizes add up to the
+    candidate budget (identifier blocks always): the most telling blocks come first, and
+    candidates per record stay bounded however large the catalog grows.
     """
     top = int(settings.probe_tokens)
     return f"""
@@ -80,9 +84,11 @@ WITH df AS (
   SELECT key, kind, count(*) AS n FROM {postings} GROUP BY key, kind
 ),
 ranked AS (
+  -- a word only one record holds (often a typo) blocks nothing: rank the shared ones
   SELECT p.rid, p.key, p.kind, df.n,
          row_number() OVER (PARTITION BY p.rid, p.kind ORDER BY df.n, p.key) AS r
   FROM {postings} p JOIN df ON p.key = df.key AND p.kind = df.kind
+  WHERE df.n > 1
 ),
 rare AS (
   SELECT rid, key FROM ranked WHERE kind = 't' AND r <= {top}
@@ -107,10 +113,22 @@ blocks AS (
   SELECT rid, 'a:' || key FROM ranked
   WHERE kind = 'a' AND r <= 3 AND n BETWEEN 2 AND {int(settings.max_word_block)}
 )
+,
+sized AS (
+  SELECT rid, key, count(*) OVER (PARTITION BY key) AS n FROM blocks
+),
+budgeted AS (
+  SELECT rid, key FROM (
+    SELECT rid, key, n,
+           sum(n) OVER (PARTITION BY rid ORDER BY n, key ROWS UNBOUNDED PRECEDING) AS seen
+    FROM sized WHERE rid IN (SELECT rid FROM {probes})
+  )
+  WHERE seen - n < {int(settings.candidate_budget)} OR starts_with(key, 'i:')
+)
 SELECT least(p.rid, o.rid) AS a, greatest(p.rid, o.rid) AS b,
        bool_or(starts_with(p.key, 'i:')) AS by_id
-FROM blocks p JOIN blocks o ON p.key = o.key
-WHERE p.rid <> o.rid AND p.rid IN (SELECT rid FROM {probes})
+FROM budgeted p JOIN blocks o ON p.key = o.key
+WHERE p.rid <> o.rid
 GROUP BY 1, 2
 """
 

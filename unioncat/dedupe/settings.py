@@ -26,6 +26,7 @@ class MatchSettings:
     max_block: int = 100
     max_word_block: int = 20
     max_id_block: int = 1000
+    candidate_budget: int = 24
 
     prior: float = -6.0
     match_weight: float = 3.2

@@ -299,6 +299,9 @@ def _write_clusters(
     # A changed record that ends up without its old companions keeps its old cluster id
     # when nobody else carries it on: editing a record must not renumber its work.
     claimed = set(old.values())
+    dirty_members: dict[str, list[str]] = {}
+    for rid, cid in universe.dirty_old.items():
+        dirty_members.setdefault(cid, []).append(rid)
     for group in sorted(groups, key=lambda g: not any(universe.ids[m] in old for m in g)):
         ids = [universe.ids[m] for m in group]
         previous = sorted({old[i] for i in ids if i in old}, key=lambda c: (-sizes.get(c, 0), c))
@@ -311,6 +314,13 @@ def _write_clusters(
         elif reusable:
             cid = reusable[0]
             claimed.add(cid)
+            # old clusters whose every member is now in this one were merged into it
+            members = set(ids)
+            for merged in reusable[1:]:
+                if all(r in members for r in dirty_members[merged]):
+                    claimed.add(merged)
+                    _retire(catalog, merged, cid, run_id, now)
+                    counts.clusters_merged += 1
         else:
             cid = _new_cluster_id(catalog, min(ids))
             counts.clusters_created += 1
