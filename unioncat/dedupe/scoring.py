@@ -337,8 +337,10 @@ def score_pairs(
         g = pair_guards(features, i, j, float(title[n]), int(ids[n]))
         if g:
             guards[n] = int(g)
-        if features.venue[i] and features.venue[j] and features.venue[i] == features.venue[j]:
+        if features.venue[i] and features.venue[i] == features.venue[j]:
             weight[n] += settings.venue_similar
+        if features.publisher[i] and features.publisher[i] == features.publisher[j]:
+            weight[n] += settings.same_publisher
         if _same_place(features, i, j):
             weight[n] += settings.same_host_and_pages
         if g & Guard.DOI:
@@ -374,6 +376,12 @@ def pair_reasons(
     elif scored.ids[n] == 1:
         linked = sorted((f.linked_ids[a] & f.work_ids[b]) | (f.linked_ids[b] & f.work_ids[a]))
         out.append(f"other format linked by {', '.join(linked)} ({settings.linked_work_id:+.1f})")
+    if f.venue[a] and f.venue[a] == f.venue[b]:
+        out.append(f"same venue ({settings.venue_similar:+.1f})")
+    if f.publisher[a] and f.publisher[a] == f.publisher[b]:
+        out.append(f"same publisher ({settings.same_publisher:+.1f})")
+    if _same_place(f, a, b):
+        out.append(f"same host and first page ({settings.same_host_and_pages:+.1f})")
     if f.medium[a] != f.medium[b]:
         out.append(f"{f.medium[a]} and {f.medium[b]} side by side")
     guards = Guard(int(scored.guards[n]))

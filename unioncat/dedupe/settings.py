@@ -54,6 +54,7 @@ class MatchSettings:
     year_far: float = -6.0
 
     venue_similar: float = 1.0
+    same_publisher: float = 1.0
     shared_work_id: float = 16.0
     linked_work_id: float = 15.0
     conflicting_doi: float = -12.0
