@@ -16,7 +16,7 @@ from unioncat.catalog.store import Batch, Catalog
 from unioncat.dedupe.review import decide, explain_cluster
 from unioncat.dedupe.settings import MatchSettings
 from unioncat.dedupe.stage import dedupe_catalog
-from unioncat.schemas.record import Record
+from unioncat.schemas.record import Host, Record
 
 SETTINGS = MatchSettings()
 
@@ -267,3 +267,32 @@ def test_a_full_rerun_keeps_every_cluster_id(catalog: Catalog) -> None:
     assert counts.records == len(records)
     assert counts.clusters_created == 0 and counts.clusters_merged == 0
     assert {r.id: cluster_of(catalog, r) for r in records} == before
+
+
+def test_chapters_of_one_book_in_print_and_online_join_through_their_hosts(
+    catalog: Catalog,
+) -> None:
+    # the print book and the e-book are one cluster; each lists the same chapters in its
+    # contents note (no pages, no DOI): the chapters pair up through their hosts' cluster,
+    # and the chapters of another book with the same title do not join them
+    other_book = rec("x1", "Waterfronts", source="lib-b", authors=["Berg, Ola"], year=1990)
+
+    def chapter(book: Record, n: int, title: str) -> Record:
+        return rec(f"{book.source_id}-{n}", title, source=book.source, type="book_chapter",
+                   medium=book.medium, host=Host(id=book.id, title=book.title))  # fmt: skip
+
+    chapters = [
+        chapter(PRINT, 1, "Rivers in the archive"),
+        chapter(EBOOK, 1, "Rivers in the archive"),
+        chapter(PRINT, 2, "Floods and their records"),
+        chapter(EBOOK, 2, "Floods & their records"),
+        chapter(other_book, 1, "Rivers in the archive"),
+    ]
+    write(catalog, "r1", PRINT, EBOOK, other_book, *chapters)
+    dedupe_catalog(catalog, "r1", SETTINGS)
+    assert cluster_of(catalog, PRINT) == cluster_of(catalog, EBOOK)
+    assert cluster_of(catalog, chapters[0]) == cluster_of(catalog, chapters[1])
+    assert cluster_of(catalog, chapters[2]) == cluster_of(catalog, chapters[3])
+    assert cluster_of(catalog, chapters[4]) != cluster_of(catalog, chapters[0])
+    assert cluster_of(catalog, chapters[0]) != cluster_of(catalog, chapters[2])
+    assert cluster_of(catalog, chapters[0]) != cluster_of(catalog, PRINT)

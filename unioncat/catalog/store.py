@@ -531,6 +531,14 @@ class Catalog:
             ]
         cur.close()
 
+    def has_table(self, name: str) -> bool:
+        """Whether the catalog has this table (a catalog written by an older unioncat and
+        opened read-only may not have the newer ones yet)."""
+        row = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+        ).fetchone()
+        return bool(row and row[0])
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self.con.execute(sql, list(params)).fetchall()
 

@@ -82,6 +82,7 @@ class MatchRecord:
     identifiers: list[tuple[str, str]] = field(default_factory=list)
     linked_identifiers: list[tuple[str, str]] = field(default_factory=list)
     host_id: str | None = None
+    host_key: str | None = None  # what identifies the host for matching (its cluster)
     volume: str | None = None
     issue: str | None = None
     pages: str | None = None
@@ -205,6 +206,7 @@ class Features:
     language: list[frozenset[str]]
     series: list[dict[str, str] | None]
     host_id: list[str]
+    host_key: list[str]
     generic: list[bool]
     # arrays derived from the lists above, built on first use by the scorer
     cache: dict[str, Any] = field(default_factory=dict)
@@ -267,6 +269,7 @@ def _build_features(records: Iterable[MatchRecord]) -> Features:
         numbered = {fold(title): number_of(number) for title, number in rec.series if number}
         cols["series"].append(numbered or None)
         cols["host_id"].append(rec.host_id or "")
+        cols["host_key"].append(rec.host_key or rec.host_id or "")
         cols["generic"].append(is_generic_title(full))
     return Features(**cols)  # type: ignore[arg-type]
 

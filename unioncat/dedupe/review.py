@@ -20,6 +20,8 @@ DECISIONS = {"accept": "accepted", "reject": "rejected"}
 
 def resolve_cluster(catalog: Catalog, cluster_id: str) -> tuple[str, str | None] | None:
     """(current id, retired id asked for) of a cluster id that may have been merged away."""
+    if not catalog.has_table("clusters"):
+        return None
     row = catalog.query("SELECT into_id FROM merged_ids WHERE retired_id = ?", [cluster_id])
     if row:
         return str(row[0][0]), cluster_id
@@ -70,6 +72,8 @@ def explain_cluster(catalog: Catalog, cluster_id: str) -> dict[str, Any] | None:
 
 
 def open_pairs(catalog: Catalog, limit: int) -> list[dict[str, Any]]:
+    if not catalog.has_table("match_review"):
+        return []
     rows = catalog.query(
         "SELECT v.record_a, v.record_b, v.weight, v.reasons, a.title, a.source, a.medium, "
         "b.title, b.source, b.medium FROM match_review v "

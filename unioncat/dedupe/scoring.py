@@ -232,7 +232,10 @@ def pair_guards(features: Features, a: int, b: int, title_sim: float, ids: int) 
     if (f.generic[a] or f.generic[b]) and ids == 0 and not _same_place(f, a, b):
         guards |= Guard.GENERIC_TITLE
     if type_a in PART_TYPES and type_b in PART_TYPES and ids == 0:
-        if not (_same_host(f, a, b) and _same_pages(f, a, b) and title_sim >= 90):
+        # Chapters from a contents note carry no pages: two with one title in one book
+        # (one cluster of hosts) are one chapter.  Pages, where both have them, must agree.
+        pages_agree = f.first_page[a] == f.first_page[b]
+        if not (_same_host(f, a, b) and pages_agree and title_sim >= 90):
             guards |= Guard.COMPONENT
     if ids:
         guards &= ~ID_OVERRIDES
@@ -263,7 +266,7 @@ class ChainGuard:
 
 
 def _same_host(f: Features, a: int, b: int) -> bool:
-    if f.host_id[a] and f.host_id[a] == f.host_id[b]:
+    if f.host_key[a] and f.host_key[a] == f.host_key[b]:
         return True
     if f.issn[a] & f.issn[b]:
         return bool(f.volume[a]) and f.volume[a] == f.volume[b]

@@ -25,7 +25,14 @@ from unioncat.catalog.store import Catalog
 from unioncat.catalog.tables import CLUSTER_ARROW_SCHEMA
 from unioncat.dedupe.blocking import candidate_sql, keys_table
 from unioncat.dedupe.cluster import cluster
-from unioncat.dedupe.features import ROW_COLUMNS, Features, build_features, from_row
+from unioncat.dedupe.features import (
+    PART_TYPES,
+    ROW_COLUMNS,
+    Features,
+    MatchRecord,
+    build_features,
+    from_row,
+)
 from unioncat.dedupe.matcher import edges_of, slots, vetoed_pairs
 from unioncat.dedupe.merge import merge_cluster
 from unioncat.dedupe.scoring import ChainGuard, ScoredPairs, pair_reasons, score_pairs
@@ -159,19 +166,58 @@ def _dedupe(
     con.execute("INSERT INTO match_keys SELECT record_id, key, kind FROM dd_posted")
     con.unregister("dd_posted")
 
+    # Whole records first, then parts (chapters, articles): a part matches another when
+    # their hosts are in one cluster, so the hosts' clusters must be known first.
+    parts = {
+        r["id"] for r in dirty_rows
+        if r.get("type") in PART_TYPES and (r.get("host") or {}).get("id")
+    }  # fmt: skip
+    wholes = [r["id"] for r in dirty_rows if r["id"] not in parts]
+    for round_ids, skip in ((wholes, parts), (sorted(parts), set())):
+        if round_ids:
+            _round(catalog, run_id, settings, now, counts, round_ids, skip, dirty_old)
+    _retire_emptied(catalog, run_id, now, left_clusters, counts)
+    con.execute("UPDATE match_review SET applied = true WHERE NOT applied")
+    top = con.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()
+    con.execute(
+        "INSERT OR REPLACE INTO catalog_meta VALUES (?, ?)",
+        [WATERMARK_KEY, str(top[0] if top else 0)],
+    )
+    for name in ("dd_dirty", "dd_round", "dd_partners", "dd_touched", "dd_universe"):
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _round(
+    catalog: Catalog,
+    run_id: str,
+    settings: MatchSettings,
+    now: datetime,
+    counts: DedupeCounts,
+    round_ids: Sequence[str],
+    skip: set[str],
+    dirty_old: dict[str, str],
+) -> None:
+    """Match ``round_ids`` (changed records, keys already posted) against everyone but
+    ``skip`` (changed records left for a later round) and update their clusters."""
+    con = catalog.con
+    _ids_table(con, "dd_round", round_ids)
     postings = "(SELECT record_id AS rid, key, kind FROM match_keys)"
     probes = (
         "(SELECT record_id AS rid, key, kind FROM match_keys "
-        "WHERE record_id IN (SELECT id FROM dd_dirty))"
+        "WHERE record_id IN (SELECT id FROM dd_round))"
     )
-    pairs = con.execute(candidate_sql(postings, probes, settings)).fetchall()
-    counts.candidate_pairs = len(pairs)
+    pairs = [
+        p for p in con.execute(candidate_sql(postings, probes, settings)).fetchall()
+        if p[0] not in skip and p[1] not in skip
+    ]  # fmt: skip
+    counts.candidate_pairs += len(pairs)
 
     decisions = con.execute(
         "SELECT record_a, record_b, status FROM match_review WHERE status IN "
-        "('accepted', 'rejected') AND (record_a IN (SELECT id FROM dd_dirty) OR "
-        "record_b IN (SELECT id FROM dd_dirty))"
+        "('accepted', 'rejected') AND (record_a IN (SELECT id FROM dd_round) OR "
+        "record_b IN (SELECT id FROM dd_round))"
     ).fetchall()
+    decisions = [d for d in decisions if d[0] not in skip and d[1] not in skip]
     partners = {x for pair in pairs for x in pair[:2]} | {x for d in decisions for x in d[:2]}
     _ids_table(con, "dd_partners", partners)
     con.execute(
@@ -182,17 +228,17 @@ def _dedupe(
         "SELECT record_id, cluster_id FROM cluster_members WHERE cluster_id IN "
         "(SELECT cluster_id FROM dd_touched) OR cluster_id IN (SELECT unnest(?::VARCHAR[])) "
         "ORDER BY cluster_id, record_id",
-        [sorted(left_clusters)],
+        [sorted({dirty_old[i] for i in round_ids if i in dirty_old})],
     ).fetchall()
     universe = _Universe()
-    _ids_table(con, "dd_universe", [r["id"] for r in dirty_rows] + [r[0] for r in kept])
+    _ids_table(con, "dd_universe", list(round_ids) + [r[0] for r in kept])
     rows = _rows(catalog, "dd_universe", ROW_COLUMNS)
     for n, r in enumerate(rows):
         universe.ids.append(r["id"])
         universe.position[r["id"]] = n
     universe.old_cluster = {rid: cid for rid, cid in kept}
     universe.dirty_old = dirty_old
-    features = build_features([from_row(r) for r in rows])
+    features = build_features(_with_host_clusters(catalog, [from_row(r) for r in rows]))
 
     pos = universe.position
     known = [(pos[x], pos[y], by_id) for x, y, by_id in pairs if x in pos and y in pos]
@@ -210,7 +256,7 @@ def _dedupe(
             pair = (min(pos[x], pos[y]), max(pos[x], pos[y]))
             (forced.append(pair) if status == "accepted" else veto.add(pair))
     edges = [e for e in edges_of(scored, settings) if (e.a, e.b) not in veto]
-    counts.matched_pairs = len(edges)
+    counts.matched_pairs += len(edges)
 
     start: dict[str, list[int]] = {}
     for rid, cid in kept:
@@ -222,16 +268,26 @@ def _dedupe(
     )  # fmt: skip
     _write_clusters(catalog, run_id, now, features, scored, settings, clustering.groups(),
                     universe, set(forced), counts)  # fmt: skip
-    _retire_emptied(catalog, run_id, now, left_clusters, counts)
     _write_review(catalog, run_id, now, features, scored, settings, clustering, counts)
-    con.execute("UPDATE match_review SET applied = true WHERE NOT applied")
-    top = con.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()
-    con.execute(
-        "INSERT OR REPLACE INTO catalog_meta VALUES (?, ?)",
-        [WATERMARK_KEY, str(top[0] if top else 0)],
+
+
+def _with_host_clusters(catalog: Catalog, records: list[MatchRecord]) -> list[MatchRecord]:
+    """Give each part its host's cluster as host key: two chapters are in one book when
+    their books (print and e-book, say) are one cluster, whatever their record ids."""
+    hosts = sorted({r.host_id for r in records if r.host_id})
+    if not hosts:
+        return records
+    clusters = dict(
+        catalog.query(
+            "SELECT record_id, cluster_id FROM cluster_members "
+            "WHERE record_id IN (SELECT unnest(?::VARCHAR[]))",
+            [hosts],
+        )
     )
-    for name in ("dd_dirty", "dd_partners", "dd_touched", "dd_universe"):
-        con.execute(f"DROP TABLE IF EXISTS {name}")
+    for r in records:
+        if r.host_id and r.host_id in clusters:
+            r.host_key = clusters[r.host_id]
+    return records
 
 
 def _best_edges(scored: ScoredPairs, settings: MatchSettings, root_of: list[int]) -> dict[int, int]:
