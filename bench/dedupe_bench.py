@@ -9,6 +9,10 @@
     pip install -e '.[bench]'          # splink, for part (a)
     python bench/dedupe_bench.py                       # both parts, 100k and 1M
     python bench/dedupe_bench.py --skip-splink --sizes 100000
+    python bench/dedupe_bench.py --skip-dblp --sizes --catalog 100000   # (c) only
+
+(c) With --catalog: the dedupe stage over a real catalog: the first run over every
+    record, then a night that adds 1% new records and matches only those.
 """
 
 from __future__ import annotations
@@ -30,10 +34,20 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from bench.synthetic_catalog import stream_synthetic  # noqa: E402
+from unioncat.catalog.store import Batch, Catalog  # noqa: E402
 from unioncat.dedupe.evaluate import evaluate, read_gold  # noqa: E402
 from unioncat.dedupe.features import MatchRecord, build_features  # noqa: E402
 from unioncat.dedupe.matcher import match  # noqa: E402
 from unioncat.dedupe.settings import MatchSettings  # noqa: E402
+from unioncat.dedupe.stage import dedupe_catalog  # noqa: E402
+from unioncat.ids import mint_id  # noqa: E402
+from unioncat.schemas.record import (  # noqa: E402
+    Contributor,
+    Identifier,
+    Part,
+    Record,
+    Relation,
+)
 
 DATA = HERE.parent.parent / "shared" / "data" / "dedupe"
 
@@ -145,6 +159,62 @@ def synthetic_one(size: int) -> dict[str, float]:
     }
 
 
+def _as_record(m: MatchRecord) -> Record:
+    return Record(
+        id=mint_id(m.source, m.id), source=m.source, source_id=m.id,
+        source_format="synthetic", type=m.type, medium=m.medium, title=m.title,
+        subtitle=m.subtitle, part=Part(number=m.part_number) if m.part_number else None,
+        contributors=[Contributor(name=a) for a in m.authors], year=m.year,
+        publisher=m.publisher, edition=m.edition, language=list(m.language),
+        identifiers=[Identifier(s, v) for s, v in m.identifiers],
+        relations=[Relation("other_format", identifiers=[Identifier(s, v)])
+                   for s, v in m.linked_identifiers],
+        page_count=m.page_count,
+    )  # fmt: skip
+
+
+def catalog_one(size: int) -> dict[str, float]:
+    """The catalog stage: a first dedupe of ``size`` records, then a night's 1% more."""
+    stream, _ = stream_synthetic(size + size // 100)
+    records = [_as_record(m) for m in stream]
+    first, later = records[:size], records[size:]
+    with tempfile.TemporaryDirectory() as tmp:
+        catalog = Catalog(Path(tmp) / "catalog.duckdb")
+        for start in range(0, len(first), 50_000):
+            catalog.write(Batch("load", records=first[start : start + 50_000]))
+        started = time.perf_counter()
+        counts = dedupe_catalog(catalog, "first", MatchSettings())
+        first_seconds = time.perf_counter() - started
+        catalog.write(Batch("night", records=later))
+        started = time.perf_counter()
+        nightly = dedupe_catalog(catalog, "night", MatchSettings())
+        night_seconds = time.perf_counter() - started
+        catalog.close()
+    return {
+        "records": size,
+        "first_seconds": round(first_seconds, 1),
+        "clusters": counts.clusters_created,
+        "night_records": nightly.records,
+        "night_seconds": round(night_seconds, 1),
+        "night_joined": nightly.clusters_changed,
+        "peak_mb": round(_peak_mb()),
+    }
+
+
+def catalog_stage(sizes: list[int]) -> None:
+    print("(c) the catalog stage: first dedupe, then 1% new records the next night")
+    for size in sizes:
+        out = subprocess.run(
+            [sys.executable, __file__, "--catalog-one", str(size)],
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"{r['records']:>9} records: first dedupe {r['first_seconds']} s "
+              f"({r['clusters']} clusters); next night {r['night_records']} new records in "
+              f"{r['night_seconds']} s ({r['night_joined']} clusters grew); "
+              f"peak {r['peak_mb']} MB")  # fmt: skip
+
+
 def synthetic(sizes: list[int]) -> None:
     print("(b) synthetic union catalog (print/e-book pairs, editions and volumes as traps)")
     print(f"{'records':>9} {'seconds':>8} {'peak MB':>8} {'cand/rec':>8} {'P':>6} {'R':>6} "
@@ -172,10 +242,17 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=[100_000, 1_000_000])
     parser.add_argument("--skip-splink", action="store_true")
     parser.add_argument("--skip-dblp", action="store_true")
+    parser.add_argument(
+        "--catalog", type=int, nargs="*", default=[], help="also time the catalog stage"
+    )
     parser.add_argument("--synthetic-one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--catalog-one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.synthetic_one:
         print(json.dumps(synthetic_one(args.synthetic_one)))
+        return
+    if args.catalog_one:
+        print(json.dumps(catalog_one(args.catalog_one)))
         return
     if not args.skip_dblp:
         if DATA.is_dir():
@@ -184,6 +261,8 @@ def main() -> None:
             print(f"(a) skipped: no DBLP-ACM data in {DATA}")
     if args.sizes:
         synthetic(args.sizes)
+    if args.catalog:
+        catalog_stage(args.catalog)
 
 
 if __name__ == "__main__":

@@ -183,7 +183,8 @@ def _dedupe(
         "INSERT OR REPLACE INTO catalog_meta VALUES (?, ?)",
         [WATERMARK_KEY, str(top[0] if top else 0)],
     )
-    for name in ("dd_dirty", "dd_round", "dd_partners", "dd_touched", "dd_universe"):
+    for name in ("dd_dirty", "dd_round", "dd_partners", "dd_touched", "dd_universe",
+                 "dd_round_left", "dd_hosts"):  # fmt: skip
         con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
@@ -211,6 +212,11 @@ def _round(
         if p[0] not in skip and p[1] not in skip
     ]  # fmt: skip
     counts.candidate_pairs += len(pairs)
+    event(
+        "dedupe.candidates",
+        f"dedupe: {len(round_ids)} changed records probed, {len(pairs)} candidate pairs",
+        run_id=run_id,
+    )
 
     decisions = con.execute(
         "SELECT record_a, record_b, status FROM match_review WHERE status IN "
@@ -224,11 +230,12 @@ def _round(
         "CREATE OR REPLACE TEMP TABLE dd_touched AS SELECT DISTINCT cluster_id FROM "
         "cluster_members WHERE record_id IN (SELECT id FROM dd_partners)"
     )
+    # the clusters these records leave are loaded too: their other members stay together
+    _ids_table(con, "dd_round_left", {dirty_old[i] for i in round_ids if i in dirty_old})
     kept = con.execute(
         "SELECT record_id, cluster_id FROM cluster_members WHERE cluster_id IN "
-        "(SELECT cluster_id FROM dd_touched) OR cluster_id IN (SELECT unnest(?::VARCHAR[])) "
-        "ORDER BY cluster_id, record_id",
-        [sorted({dirty_old[i] for i in round_ids if i in dirty_old})],
+        "(SELECT cluster_id FROM dd_touched) OR cluster_id IN (SELECT id FROM dd_round_left) "
+        "ORDER BY cluster_id, record_id"
     ).fetchall()
     universe = _Universe()
     _ids_table(con, "dd_universe", list(round_ids) + [r[0] for r in kept])
@@ -257,6 +264,11 @@ def _round(
             (forced.append(pair) if status == "accepted" else veto.add(pair))
     edges = [e for e in edges_of(scored, settings) if (e.a, e.b) not in veto]
     counts.matched_pairs += len(edges)
+    event(
+        "dedupe.scored",
+        f"dedupe: {len(scored)} pairs scored, {len(edges)} matched, {len(veto)} vetoed",
+        run_id=run_id,
+    )
 
     start: dict[str, list[int]] = {}
     for rid, cid in kept:
@@ -277,11 +289,11 @@ def _with_host_clusters(catalog: Catalog, records: list[MatchRecord]) -> list[Ma
     hosts = sorted({r.host_id for r in records if r.host_id})
     if not hosts:
         return records
+    _ids_table(catalog.con, "dd_hosts", hosts)
     clusters = dict(
         catalog.query(
             "SELECT record_id, cluster_id FROM cluster_members "
-            "WHERE record_id IN (SELECT unnest(?::VARCHAR[]))",
-            [hosts],
+            "WHERE record_id IN (SELECT id FROM dd_hosts)"
         )
     )
     for r in records:
@@ -307,25 +319,41 @@ def _best_edges(scored: ScoredPairs, settings: MatchSettings, root_of: list[int]
 def _existing_clusters(catalog: Catalog, ids: Sequence[str]) -> dict[str, int]:
     if not ids:
         return {}
-    return {
-        cid: int(size)
-        for cid, size in catalog.con.execute(
-            "SELECT cluster_id, member_count FROM clusters WHERE cluster_id IN "
-            "(SELECT unnest(?::VARCHAR[]))",
-            [list(ids)],
+    _ids_table(catalog.con, "dd_sizes", ids)
+    rows = catalog.con.execute(
+        "SELECT cluster_id, member_count FROM clusters "
+        "WHERE cluster_id IN (SELECT id FROM dd_sizes)"
+    ).fetchall()
+    catalog.con.execute("DROP TABLE dd_sizes")
+    return {cid: int(size) for cid, size in rows}
+
+
+def _taken_ids(catalog: Catalog, ids: Sequence[str]) -> set[str]:
+    """Which of ``ids`` name a cluster already, live, tombstoned or retired."""
+    table = pa.table({"cluster_id": pa.array(list(ids), pa.string())})
+    catalog.con.register("dd_minted", table)
+    try:
+        rows = catalog.con.execute(
+            "SELECT m.cluster_id FROM dd_minted m WHERE m.cluster_id IN "
+            "(SELECT cluster_id FROM clusters) OR m.cluster_id IN "
+            "(SELECT retired_id FROM merged_ids)"
         ).fetchall()
-    }
+    finally:
+        catalog.con.unregister("dd_minted")
+    return {r[0] for r in rows}
 
 
-def _new_cluster_id(catalog: Catalog, founder: str) -> str:
-    for salt in range(1000):
+def _new_cluster_id(catalog: Catalog, founder: str, taken: set[str]) -> str:
+    """A fresh id for a new cluster.  ``taken`` holds the first-choice ids already in
+    use (looked up for the whole run at once); other salts are checked one by one."""
+    first = mint_cluster_id(founder, 0)
+    if first not in taken:
+        taken.add(first)
+        return first
+    for salt in range(1, 1000):
         cid = mint_cluster_id(founder, salt)
-        taken = catalog.con.execute(
-            "SELECT 1 FROM clusters WHERE cluster_id = ? UNION ALL "
-            "SELECT 1 FROM merged_ids WHERE retired_id = ?",
-            [cid, cid],
-        ).fetchone()
-        if taken is None:
+        if cid not in taken and not _taken_ids(catalog, [cid]):
+            taken.add(cid)
             return cid
     raise RuntimeError(f"no free cluster id for {founder}")  # 1000 salts all taken
 
@@ -358,6 +386,8 @@ def _write_clusters(
     dirty_members: dict[str, list[str]] = {}
     for rid, cid in universe.dirty_old.items():
         dirty_members.setdefault(cid, []).append(rid)
+    founders = [min(universe.ids[m] for m in g) for g in groups]
+    taken = _taken_ids(catalog, [mint_cluster_id(f, 0) for f in founders])
     for group in sorted(groups, key=lambda g: not any(universe.ids[m] in old for m in g)):
         ids = [universe.ids[m] for m in group]
         previous = sorted({old[i] for i in ids if i in old}, key=lambda c: (-sizes.get(c, 0), c))
@@ -378,7 +408,7 @@ def _write_clusters(
                     _retire(catalog, merged, cid, run_id, now)
                     counts.clusters_merged += 1
         else:
-            cid = _new_cluster_id(catalog, min(ids))
+            cid = _new_cluster_id(catalog, min(ids), taken)
             counts.clusters_created += 1
         changed = [i for i in ids if old.get(i) != cid]
         if not changed and len(previous) <= 1:
@@ -461,27 +491,42 @@ def _retire(catalog: Catalog, retired: str, into: str, run_id: str, now: datetim
 def _retire_emptied(
     catalog: Catalog, run_id: str, now: datetime, clusters: set[str], counts: DedupeCounts
 ) -> None:
-    """Clusters whose every member changed away or was deleted become tombstones."""
+    """Clusters whose every member changed away or was deleted become tombstones; those
+    that only lost members get their merged record recomputed."""
+    if not clusters:
+        return
     con = catalog.con
-    for cid in sorted(clusters):
-        live = con.execute(
-            "SELECT count(*) FROM cluster_members WHERE cluster_id = ?", [cid]
-        ).fetchone()
-        gone = con.execute("SELECT 1 FROM merged_ids WHERE retired_id = ?", [cid]).fetchone()
-        if live and live[0] == 0 and gone is None:
-            con.execute(
-                "UPDATE clusters SET deleted = true, member_count = 0, members = [], "
-                "updated_at = ?, run_id = ? WHERE cluster_id = ?",
-                [now, run_id, cid],
-            )
-            con.execute(
-                'INSERT INTO changes (op, id, source, run_id, "at", entity) '
-                "VALUES ('delete', ?, NULL, ?, ?, 'cluster')",
-                [cid, run_id, now],
-            )
-            counts.clusters_deleted += 1
-        elif live and live[0] > 0:
-            _refresh_cluster_records(catalog, [cid], run_id, now)
+    _ids_table(con, "dd_left", clusters)
+    try:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE dd_emptied AS SELECT id FROM dd_left "
+            "WHERE id NOT IN (SELECT cluster_id FROM cluster_members) "
+            "AND id NOT IN (SELECT retired_id FROM merged_ids)"
+        )
+        row = con.execute("SELECT count(*) FROM dd_emptied").fetchone()
+        counts.clusters_deleted += int(row[0]) if row else 0
+        con.execute(
+            "UPDATE clusters SET deleted = true, member_count = 0, members = [], "
+            "updated_at = ?, run_id = ? WHERE cluster_id IN (SELECT id FROM dd_emptied) "
+            "AND NOT deleted",
+            [now, run_id],
+        )
+        con.execute(
+            'INSERT INTO changes (op, id, source, run_id, "at", entity) '
+            "SELECT 'delete', id, NULL, ?, ?, 'cluster' FROM dd_emptied ORDER BY id",
+            [run_id, now],
+        )
+        shrunk = [
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT cluster_id FROM cluster_members "
+                "WHERE cluster_id IN (SELECT id FROM dd_left)"
+            ).fetchall()
+        ]
+    finally:
+        con.execute("DROP TABLE IF EXISTS dd_emptied")
+        con.execute("DROP TABLE IF EXISTS dd_left")
+    _refresh_cluster_records(catalog, shrunk, run_id, now)
 
 
 _MERGE_COLUMNS = (
@@ -498,12 +543,13 @@ def _refresh_cluster_records(
         return
     con = catalog.con
     cols = ", ".join(f'r."{c}"' for c in _MERGE_COLUMNS)
+    _ids_table(con, "dd_refresh", cluster_ids)
     rows = catalog.query_arrow(
         f"SELECT m.cluster_id AS _cluster, {cols} FROM cluster_members m "
         "JOIN records r ON r.id = m.record_id "
-        "WHERE m.cluster_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY m.cluster_id, r.id",
-        [list(cluster_ids)],
+        "WHERE m.cluster_id IN (SELECT id FROM dd_refresh) ORDER BY m.cluster_id, r.id"
     ).to_pylist()
+    con.execute("DROP TABLE dd_refresh")
     by_cluster: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         by_cluster.setdefault(r.pop("_cluster"), []).append(r)
