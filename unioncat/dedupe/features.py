@@ -8,7 +8,7 @@ results column by column, because scoring works on millions of pairs at a time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -324,3 +324,22 @@ def from_row(row: Mapping[str, Any]) -> MatchRecord:
         language=list(row.get("language") or []),
         series=[(s["title"], s.get("number") or "") for s in row.get("series") or []],
     )
+
+
+def _columns_of(features: Features) -> list[str]:
+    return [name for name in Features.__slots__ if name != "cache"]
+
+
+def take_features(features: Features, positions: Sequence[int]) -> Features:
+    """The features of the records at ``positions``, in that order."""
+    cols: dict[str, Any] = {
+        name: [getattr(features, name)[i] for i in positions] for name in _columns_of(features)
+    }
+    return Features(**cols)
+
+
+def concat_features(first: Features, second: Features) -> Features:
+    cols: dict[str, Any] = {
+        name: getattr(first, name) + getattr(second, name) for name in _columns_of(first)
+    }
+    return Features(**cols)

@@ -29,11 +29,12 @@ from unioncat.dedupe.features import (
     PART_TYPES,
     ROW_COLUMNS,
     Features,
-    MatchRecord,
     build_features,
+    concat_features,
     from_row,
+    take_features,
 )
-from unioncat.dedupe.matcher import edges_of, slots, vetoed_pairs
+from unioncat.dedupe.matcher import edges_of, gc_paused, slots, vetoed_pairs
 from unioncat.dedupe.merge import merge_cluster
 from unioncat.dedupe.scoring import ChainGuard, ScoredPairs, pair_reasons, score_pairs
 from unioncat.dedupe.settings import MatchSettings
@@ -101,7 +102,8 @@ def dedupe_catalog(
     counts = DedupeCounts()
     con.execute("BEGIN TRANSACTION")
     try:
-        _dedupe(catalog, run_id, settings, full, now, counts)
+        with gc_paused():
+            _dedupe(catalog, run_id, settings, full, now, counts)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -152,7 +154,8 @@ def _dedupe(
 
     dirty_rows = _rows(catalog, "dd_dirty", ROW_COLUMNS)
     counts.records = len(dirty_rows)
-    dirty_features = build_features([from_row(r) for r in dirty_rows])
+    dirty_features = build_features(from_row(r) for r in dirty_rows)
+    dirty_position = {rid: n for n, rid in enumerate(dirty_features.ids)}
     keys = keys_table(dirty_features)
     id_of = pa.array(dirty_features.ids, pa.string())
     posted = pa.table(
@@ -175,7 +178,8 @@ def _dedupe(
     wholes = [r["id"] for r in dirty_rows if r["id"] not in parts]
     for round_ids, skip in ((wholes, parts), (sorted(parts), set())):
         if round_ids:
-            _round(catalog, run_id, settings, now, counts, round_ids, skip, dirty_old)
+            _round(catalog, run_id, settings, now, counts, round_ids, skip, dirty_old,
+                   dirty_features, dirty_position)  # fmt: skip
     _retire_emptied(catalog, run_id, now, left_clusters, counts)
     con.execute("UPDATE match_review SET applied = true WHERE NOT applied")
     top = con.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()
@@ -197,6 +201,8 @@ def _round(
     round_ids: Sequence[str],
     skip: set[str],
     dirty_old: dict[str, str],
+    dirty_features: Features,
+    dirty_position: dict[str, int],
 ) -> None:
     """Match ``round_ids`` (changed records, keys already posted) against everyone but
     ``skip`` (changed records left for a later round) and update their clusters."""
@@ -237,15 +243,20 @@ def _round(
         "(SELECT cluster_id FROM dd_touched) OR cluster_id IN (SELECT id FROM dd_round_left) "
         "ORDER BY cluster_id, record_id"
     ).fetchall()
+    # The universe: this round's changed records (folded once, before the rounds), then
+    # the members of every cluster they may join or leave, folded now.
     universe = _Universe()
-    _ids_table(con, "dd_universe", list(round_ids) + [r[0] for r in kept])
-    rows = _rows(catalog, "dd_universe", ROW_COLUMNS)
-    for n, r in enumerate(rows):
-        universe.ids.append(r["id"])
-        universe.position[r["id"]] = n
+    round_set = set(round_ids)
+    _ids_table(con, "dd_universe", [r[0] for r in kept if r[0] not in round_set])
+    extra = build_features(from_row(r) for r in _rows(catalog, "dd_universe", ROW_COLUMNS))
+    mine = [dirty_position[i] for i in round_ids]
+    features = concat_features(take_features(dirty_features, mine), extra)
+    _with_host_clusters(catalog, features)
+    for n, rid in enumerate(features.ids):
+        universe.ids.append(rid)
+        universe.position[rid] = n
     universe.old_cluster = {rid: cid for rid, cid in kept}
     universe.dirty_old = dirty_old
-    features = build_features(_with_host_clusters(catalog, [from_row(r) for r in rows]))
 
     pos = universe.position
     known = [(pos[x], pos[y], by_id) for x, y, by_id in pairs if x in pos and y in pos]
@@ -283,12 +294,12 @@ def _round(
     _write_review(catalog, run_id, now, features, scored, settings, clustering, counts)
 
 
-def _with_host_clusters(catalog: Catalog, records: list[MatchRecord]) -> list[MatchRecord]:
+def _with_host_clusters(catalog: Catalog, features: Features) -> None:
     """Give each part its host's cluster as host key: two chapters are in one book when
     their books (print and e-book, say) are one cluster, whatever their record ids."""
-    hosts = sorted({r.host_id for r in records if r.host_id})
+    hosts = sorted({h for h in features.host_id if h})
     if not hosts:
-        return records
+        return
     _ids_table(catalog.con, "dd_hosts", hosts)
     clusters = dict(
         catalog.query(
@@ -296,10 +307,9 @@ def _with_host_clusters(catalog: Catalog, records: list[MatchRecord]) -> list[Ma
             "WHERE record_id IN (SELECT id FROM dd_hosts)"
         )
     )
-    for r in records:
-        if r.host_id and r.host_id in clusters:
-            r.host_key = clusters[r.host_id]
-    return records
+    for n, host in enumerate(features.host_id):
+        if host in clusters:
+            features.host_key[n] = clusters[host]
 
 
 def _best_edges(scored: ScoredPairs, settings: MatchSettings, root_of: list[int]) -> dict[int, int]:
@@ -531,7 +541,7 @@ def _retire_emptied(
 
 _MERGE_COLUMNS = (
     "id", "medium", "type", "title", "subtitle", "contributors", "publisher", "place", "year",
-    "edition", "language", "extent", "page_count", "subjects", "abstract", "identifiers",
+    "edition", "language", "page_count", "identifiers",
 )  # fmt: skip
 
 
