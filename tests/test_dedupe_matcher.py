@@ -25,7 +25,7 @@ def test_print_and_ebook_with_different_isbns_merge_on_title_names_and_year() ->
     features, result = run_matcher([print_book, ebook])
     assert together(result, 0, 1)
     reasons = pair_reasons(features, result.scored, 0, MatchSettings())
-    assert "print and electronic side by side" in reasons
+    assert "electronic and print side by side" in reasons
     assert any(r.startswith("names 100% alike") for r in reasons)
 
 

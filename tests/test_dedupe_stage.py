@@ -84,7 +84,7 @@ def test_a_new_record_joins_an_existing_cluster_which_keeps_its_id(catalog: Cata
         "SELECT score, matched_to, reasons FROM cluster_members WHERE record_id = ?", [EBOOK.id]
     )[0]
     assert member[0] > SETTINGS.match_weight and member[1] == PRINT.id
-    assert "print and electronic side by side" in member[2]
+    assert "electronic and print side by side" in member[2]
 
 
 def _two_libraries() -> tuple[Record, Record, Record]:
@@ -296,3 +296,46 @@ def test_chapters_of_one_book_in_print_and_online_join_through_their_hosts(
     assert cluster_of(catalog, chapters[4]) != cluster_of(catalog, chapters[0])
     assert cluster_of(catalog, chapters[0]) != cluster_of(catalog, chapters[2])
     assert cluster_of(catalog, chapters[0]) != cluster_of(catalog, PRINT)
+
+
+def test_a_rejected_pair_never_joins_through_a_new_third_record(catalog: Catalog) -> None:
+    a = rec("a1", "Tide tables of the north sea", source="lib-a", authors=["Berg, Ola"])
+    b = rec("b1", "Tide tables of the north sea", source="lib-b", medium="electronic",
+            authors=["Berg, Ola"])  # fmt: skip
+    write(catalog, "r1", a, b)
+    dedupe_catalog(catalog, "r1", SETTINGS)
+    decide(catalog, a.id, b.id, "reject", "different works")
+    dedupe_catalog(catalog, "r2", SETTINGS)
+    assert cluster_of(catalog, a) != cluster_of(catalog, b)
+    # neither a nor b changes; the newcomer matches both
+    n = rec("n1", "Tide tables of the north sea", source="vendor", medium="microform",
+            authors=["Berg, O."])  # fmt: skip
+    write(catalog, "r3", n)
+    dedupe_catalog(catalog, "r3", SETTINGS)
+    assert cluster_of(catalog, a) != cluster_of(catalog, b)
+    assert cluster_of(catalog, n) in {cluster_of(catalog, a), cluster_of(catalog, b)}
+
+
+def test_guard_vetoes_hold_for_clusters_too_large_to_recheck(
+    catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # with large clusters only the recorded vetoes are consulted: they must be found
+    # whichever way round the pair was scored
+    import unioncat.dedupe.cluster as cluster_module
+
+    monkeypatch.setattr(cluster_module, "MAX_CHAIN_CHECKS", 0)
+    for i in range(40):
+        b = rec(f"b{i}", "Tide tables of the north sea", source="lib-b", authors=["Berg, Ola"],
+                isbn=["9780198812364"])  # fmt: skip
+        c = rec(f"c{i}", "Tide tables of the north sea", source="lib-c", medium="electronic",
+                authors=["Berg, Ola"], edition="2nd ed.", isbn=["9780198812364"])  # fmt: skip
+        n = rec(f"n{i}", "Tide tables of the north sea", source="vendor", medium="electronic",
+                authors=["Berg, O."], edition="3rd ed.")  # fmt: skip
+        if c.id < n.id:  # the newcomer sorts after a member it is vetoed with
+            break
+    write(catalog, "r1", b, c)
+    dedupe_catalog(catalog, "r1", SETTINGS)
+    assert cluster_of(catalog, b) == cluster_of(catalog, c)
+    write(catalog, "r2", n)
+    dedupe_catalog(catalog, "r2", SETTINGS)
+    assert cluster_of(catalog, n) != cluster_of(catalog, c)

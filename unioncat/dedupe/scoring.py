@@ -386,7 +386,8 @@ def pair_reasons(
     if _same_place(f, a, b):
         out.append(f"same host and first page ({settings.same_host_and_pages:+.1f})")
     if f.medium[a] != f.medium[b]:
-        out.append(f"{f.medium[a]} and {f.medium[b]} side by side")
+        media = sorted((f.medium[a], f.medium[b]))
+        out.append(f"{media[0]} and {media[1]} side by side")
     guards = Guard(int(scored.guards[n]))
     for guard, text in GUARD_TEXT.items():
         if guard in guards:

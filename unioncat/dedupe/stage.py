@@ -259,7 +259,11 @@ def _round(
     universe.dirty_old = dirty_old
 
     pos = universe.position
-    known = [(pos[x], pos[y], by_id) for x, y, by_id in pairs if x in pos and y in pos]
+    known = [
+        (min(pos[x], pos[y]), max(pos[x], pos[y]), by_id)
+        for x, y, by_id in pairs
+        if x in pos and y in pos
+    ]
     scored = score_pairs(
         features,
         [x for x, _, _ in known],
@@ -268,6 +272,16 @@ def _round(
         np.array([i for _, _, i in known], dtype=bool),
     )
     veto = vetoed_pairs(scored)
+    decisions = [
+        d
+        for d in con.execute(
+            "SELECT record_a, record_b, status FROM match_review WHERE status IN "
+            "('accepted', 'rejected') AND (record_a IN (SELECT id FROM dd_round) OR "
+            "record_a IN (SELECT id FROM dd_universe)) AND (record_b IN (SELECT id FROM "
+            "dd_round) OR record_b IN (SELECT id FROM dd_universe))"
+        ).fetchall()
+        if d[0] not in skip and d[1] not in skip
+    ]
     forced: list[tuple[int, int]] = []
     for x, y, status in decisions:
         if x in pos and y in pos:
