@@ -229,3 +229,31 @@ def test_identifier_without_checksum_trouble_is_compared_as_normalised() -> None
     _, result = run_matcher([a, b])
     assert together(result, 0, 1)
     assert result.scored.ids[0] == 2
+
+
+def test_a_companion_volume_is_not_its_book() -> None:
+    book = rec("b", "Introduction to algorithms", page_count=1312)
+    manual = rec("m", "Introduction to algorithms", subtitle="student solutions manual",
+                 source="vendor", medium="electronic")  # fmt: skip
+    _, result = run_matcher([book, manual])
+    assert not together(result, 0, 1)
+    # the same book with a subtitle only one side gives is still the same book
+    ebook = rec("e", "Introduction to algorithms", subtitle="third edition", source="vendor",
+                medium="electronic")  # fmt: skip
+    _, same = run_matcher([book, ebook])
+    assert together(same, 0, 1)
+
+
+def test_guard_settings_are_read_from_the_settings() -> None:
+    from unioncat.dedupe.features import build_features, from_record
+    from unioncat.dedupe.matcher import match
+
+    a = rec("a", "Collected essays on urban water", year=2001, page_count=120)
+    b = rec("b", "Collected essays on urban water", year=2004, page_count=200, source="v")
+    features = build_features([from_record(a), from_record(b)])
+    strict = match(features, MatchSettings())
+    assert Guard.YEAR in Guard(int(strict.scored.guards[0]))
+    assert Guard.PAGE_COUNT in Guard(int(strict.scored.guards[0]))
+    lenient = MatchSettings(max_year_gap=5, page_count_ratio=4.0, page_count_slack=500)
+    relaxed = match(build_features([from_record(a), from_record(b)]), lenient)
+    assert int(relaxed.scored.guards[0]) == 0

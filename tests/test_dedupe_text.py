@@ -51,6 +51,11 @@ def test_name_forms_agree(name: str) -> None:
     assert name_key(name) == ("smith", "j")
 
 
+def test_a_suffix_or_dates_after_a_comma_do_not_invert_a_name() -> None:
+    assert name_key("Martin Luther King, Jr.") == ("king", "m")
+    assert name_key("King, Martin Luther, Jr.") == ("king", "m")
+
+
 def test_name_particles_stay_with_the_family_name() -> None:
     assert name_key("Ludwig van Beethoven") == ("vanbeethoven", "l")
     assert name_key("Beethoven, Ludwig van") == ("beethoven", "l")
@@ -64,7 +69,17 @@ def test_cjk_runs_become_character_bigrams() -> None:
 
 @pytest.mark.parametrize(
     ("text", "number"),
-    [("v. 2", "2"), ("Bd. IV", "4"), ("Part 3", "3"), ("t. XII", "12"), ("", "")],
+    [
+        ("v. 2", "2"),
+        ("Bd. IV", "4"),
+        ("Part 3", "3"),
+        ("t. XII", "12"),
+        ("", ""),
+        ("v. V", "5"),
+        ("Band V", "5"),
+        ("Part one", "1"),
+        ("Bd. 2, Teil 1", "2.1"),
+    ],
 )
 def test_numbers_of_volumes(text: str, number: str) -> None:
     assert number_of(text) == number

@@ -22,8 +22,18 @@ from unioncat.dedupe.settings import MatchSettings
 # A title wholly contained in the other counts as this similar, if it has enough words.
 CONTAINED_SIMILARITY = 86.0
 CONTAINED_MIN_WORDS = 3
+# Words that make a title a companion of another book, not another form of it: "X" and
+# "X : student solutions manual" are two books, whatever the titles proper say.
+COMPANION_WORDS = frozenset(
+    """manual workbook guide solutions solution answers supplement companion casebook
+    reader exercises instructor instructors teacher teachers handbook atlas index
+    leitfaden arbeitsbuch losungen begleitbuch corrige""".split()
+)
 # A title proper compared without its subtitle must be at least this long (and two words).
 MAIN_TITLE_MIN_CHARS = 8
+
+
+DEFAULT_SETTINGS = MatchSettings()
 
 
 class Guard(IntFlag):
@@ -117,6 +127,7 @@ def _columns(features: Features) -> dict[str, NDArray[Any]]:
                 [" " in m and len(m) >= MAIN_TITLE_MIN_CHARS for m in f.title_main], dtype=bool
             ),
             "words": np.array([t.count(" ") + 1 for t in f.title], dtype=np.int32),
+            "companion": np.array([_is_companion(t) for t in f.title], dtype=bool),
             "year": np.asarray(f.year, dtype=np.int64),
         }
         features.cache["columns"] = cached
@@ -133,7 +144,9 @@ def title_similarity(
     best: NDArray[np.float64] = np.maximum(sorted_sim, in_order).astype(np.float64)
     # In-order similarity of the titles proper forgives a subtitle only one side has,
     # when the titles proper say enough on their own ("LOF" does not, "Salt roads" does).
-    telling = cols["no_subtitle"][a] | cols["no_subtitle"][b]
+    # ... unless one of them is a companion ("solutions manual") and the other is not
+    same_kind = cols["companion"][a] == cols["companion"][b]
+    telling = (cols["no_subtitle"][a] | cols["no_subtitle"][b]) & same_kind
     telling &= cols["main_tells"][a] & cols["main_tells"][b]
     if telling.any():
         main_sim = process.cpdist(
@@ -144,6 +157,7 @@ def title_similarity(
     # One title wholly inside the other ("X" and "X: a tutorial", "X [book review]"):
     # as good as a close spelling, provided the shorter one says enough on its own.
     long_enough = np.minimum(cols["words"][a], cols["words"][b]) >= CONTAINED_MIN_WORDS
+    long_enough &= same_kind
     check = long_enough & (best < CONTAINED_SIMILARITY)
     if check.any():
         set_sim = process.cpdist(full_a[check], full_b[check], scorer=fuzz.token_set_ratio,
@@ -152,11 +166,16 @@ def title_similarity(
     return best
 
 
+def _is_companion(title: str) -> bool:
+    return any(word in COMPANION_WORDS for word in title.split())
+
+
 def _main_titles_tell(main_a: str, main_b: str, full_a: str, full_b: str) -> bool:
     """Whether titles proper alone can be compared: one side has no subtitle (two
     subtitles that differ are two works), and they say enough on their own."""
     return (
         (main_a == full_a or main_b == full_b)
+        and _is_companion(full_a) == _is_companion(full_b)
         and " " in main_a
         and " " in main_b
         and min(len(main_a), len(main_b)) >= MAIN_TITLE_MIN_CHARS
@@ -172,7 +191,12 @@ def _title_similarity_of(f: Features, a: int, b: int) -> float:
     if _main_titles_tell(x, y, f.title[a], f.title[b]):
         best = max(best, float(fuzz.ratio(x, y)))
     shorter = min(f.title[a].count(" "), f.title[b].count(" ")) + 1
-    if shorter >= CONTAINED_MIN_WORDS and fuzz.token_set_ratio(f.title[a], f.title[b]) >= 99.5:
+    same_kind = _is_companion(f.title[a]) == _is_companion(f.title[b])
+    if (
+        same_kind
+        and shorter >= CONTAINED_MIN_WORDS
+        and fuzz.token_set_ratio(f.title[a], f.title[b]) >= 99.5
+    ):
         best = max(best, CONTAINED_SIMILARITY)
     return best
 
@@ -190,7 +214,14 @@ def _dois(ids: frozenset[str]) -> set[str]:
     return {i for i in ids if i.startswith("doi:")}
 
 
-def pair_guards(features: Features, a: int, b: int, title_sim: float, ids: int) -> Guard:
+def pair_guards(
+    features: Features,
+    a: int,
+    b: int,
+    title_sim: float,
+    ids: int,
+    settings: MatchSettings = DEFAULT_SETTINGS,
+) -> Guard:
     """The guards a pair trips; an empty flag means nothing forbids the match."""
     f = features
     guards = Guard(0)
@@ -198,7 +229,7 @@ def pair_guards(features: Features, a: int, b: int, title_sim: float, ids: int) 
         # Vendors often leave the edition statement out, so only two statements that
         # name different editions count; "1st ed." and none are both blank here.
         guards |= Guard.EDITION
-    if f.year[a] and f.year[b] and abs(f.year[a] - f.year[b]) > 1:
+    if f.year[a] and f.year[b] and abs(f.year[a] - f.year[b]) > settings.max_year_gap:
         guards |= Guard.YEAR
     if f.part[a] != f.part[b]:
         # A volume against a record without one is a volume against its set.
@@ -208,7 +239,7 @@ def pair_guards(features: Features, a: int, b: int, title_sim: float, ids: int) 
     pages_a, pages_b = f.page_count[a], f.page_count[b]
     if pages_a and pages_b:
         low, high = sorted((pages_a, pages_b))
-        if high > low * 1.5 and high - low > 20:
+        if high > low * settings.page_count_ratio and high - low > settings.page_count_slack:
             guards |= Guard.PAGE_COUNT
     series_a, series_b = f.series[a], f.series[b]
     if series_a and series_b:
@@ -245,8 +276,14 @@ def pair_guards(features: Features, a: int, b: int, title_sim: float, ids: int) 
 class ChainGuard:
     """Guards on pairs the blocking never proposed, asked while clusters join."""
 
-    def __init__(self, features: Features, rejected: set[tuple[int, int]]) -> None:
+    def __init__(
+        self,
+        features: Features,
+        rejected: set[tuple[int, int]],
+        settings: MatchSettings = DEFAULT_SETTINGS,
+    ) -> None:
         self.features = features
+        self.settings = settings
         self.rejected = rejected
         self.cache: dict[tuple[int, int], bool] = {}
 
@@ -259,7 +296,8 @@ class ChainGuard:
             ids = _id_evidence(f, a, b)
             # COMPONENT asks for evidence that two parts are one; a chain already found
             # that evidence on its links, so only guards that say "different" count here.
-            found = pair_guards(f, a, b, title, ids) & ~(Guard.COMPONENT | Guard.GENERIC_TITLE)
+            found = pair_guards(f, a, b, title, ids, self.settings)
+            found &= ~(Guard.COMPONENT | Guard.GENERIC_TITLE)
             hit = bool(found) or key in self.rejected
             self.cache[key] = hit
         return hit
@@ -337,7 +375,7 @@ def score_pairs(
 
     guards = np.zeros(len(ka), dtype=np.int32)
     for n, (i, j) in enumerate(zip(la, lb, strict=True)):
-        g = pair_guards(features, i, j, float(title[n]), int(ids[n]))
+        g = pair_guards(features, i, j, float(title[n]), int(ids[n]), settings)
         if g:
             guards[n] = int(g)
         if features.venue[i] and features.venue[i] == features.venue[j]:

@@ -142,6 +142,10 @@ def name_key(name: str | None) -> tuple[str, str]:
         return ("", "")
     if "," in name:
         family_raw, _, given_raw = name.partition(",")
+        rest = fold(given_raw).split()
+        if rest and all(w in _NAME_SUFFIXES or w.isdigit() for w in rest):
+            # "Martin Luther King, Jr." and "John Smith, 1950-": direct order after all
+            return name_key(family_raw)
         family = fold(family_raw)
         given = fold(given_raw).split()
         given = [g for g in given if g not in _NAME_SUFFIXES and not g.isdigit()]
@@ -208,23 +212,37 @@ def roman_to_int(text: str) -> int | None:
     return total
 
 
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
+    "eins": 1, "zwei": 2, "drei": 3, "un": 1, "deux": 2, "trois": 3, "uno": 1, "dos": 2,
+}  # fmt: skip
+
+
 def number_of(text: str | None) -> str:
-    """The number a volume, part or series statement carries: "v. IV" and "Bd. 4" → "4".
+    """The numbers a volume, part or series statement carries, as one key:
+    "v. IV", "Bd. 4" and "Part four" give "4"; "Bd. 2, Teil 1" gives "2.1".
 
     Returns "" when there is none, so that a missing number never counts as different.
     """
     folded = fold(text)
     if not folded:
         return ""
-    digits = _DIGITS.search(folded)
-    if digits:
-        return str(int(digits.group()))
-    words = [w for w in folded.split() if w not in _NUMBER_LABELS]
-    for word in words:
-        value = roman_to_int(word)
-        if value:
-            return str(value)
-    return " ".join(words)
+    words = folded.split()
+    numbers: list[str] = []
+    for n, word in enumerate(words):
+        if word.isdigit():
+            numbers.append(str(int(word)))
+        elif word in _NUMBER_WORDS:
+            numbers.append(str(_NUMBER_WORDS[word]))
+        elif word not in _NUMBER_LABELS or (n == len(words) - 1 and n > 0):
+            # "v" is a label in "v. 5" but the number in "v. V": a last word counts
+            value = roman_to_int(word)
+            if value:
+                numbers.append(str(value))
+    if numbers:
+        return ".".join(numbers)
+    return " ".join(w for w in words if w not in _NUMBER_LABELS)
 
 
 def edition_number(text: str | None) -> str:
