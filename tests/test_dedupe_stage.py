@@ -339,3 +339,50 @@ def test_guard_vetoes_hold_for_clusters_too_large_to_recheck(
     write(catalog, "r2", n)
     dedupe_catalog(catalog, "r2", SETTINGS)
     assert cluster_of(catalog, n) != cluster_of(catalog, c)
+
+
+def test_a_cluster_whose_records_all_move_into_another_is_merged_not_deleted(
+    catalog: Catalog,
+) -> None:
+    garbled = rec("e1", "Untitled draft record", source="lib-a", authors=["Moreau, Ines"])
+    b = rec("b1", "Les routes du sel", source="lib-b", authors=["Moreau, Ines"])
+    c = rec("c1", "Les routes du sel", source="vendor", medium="electronic",
+            authors=["Moreau, Ines"])  # fmt: skip
+    write(catalog, "r1", garbled, b, c)
+    dedupe_catalog(catalog, "r1", SETTINGS)
+    alone, work = cluster_of(catalog, garbled), cluster_of(catalog, b)
+    evidence = catalog.query(
+        "SELECT score, matched_to, reasons FROM cluster_members WHERE record_id = ?", [c.id]
+    )
+    assert alone != work
+    # the title is corrected at the source: the record joins the work it belongs to
+    write(catalog, "r2", replace(garbled, title="Les routes du sel"))
+    counts = dedupe_catalog(catalog, "r2", SETTINGS)
+    assert counts.clusters_merged == 1 and counts.clusters_deleted == 0
+    assert cluster_of(catalog, garbled) == work
+    assert catalog.query("SELECT into_id FROM merged_ids WHERE retired_id = ?", [alone]) == [
+        (work,)
+    ]
+    # members that did not change keep the evidence that put them there
+    assert (
+        catalog.query(
+            "SELECT score, matched_to, reasons FROM cluster_members WHERE record_id = ?", [c.id]
+        )
+        == evidence
+    )
+
+
+def test_members_of_a_retired_cluster_keep_their_evidence(catalog: Catalog) -> None:
+    lib_a, lib_a_e, lib_b = _two_libraries()
+    lib_b_e = rec("b2", "Nordsee-Gezeitenatlas", source="lib-b", medium="electronic",
+                  authors=["Ola Berg"], year=2001)  # fmt: skip
+    write(catalog, "r1", lib_a, lib_a_e, lib_b, lib_b_e)
+    dedupe_catalog(catalog, "r1", SETTINGS)
+    query = "SELECT score, matched_to, reasons FROM cluster_members WHERE record_id = ?"
+    before = catalog.query(query, [lib_b_e.id])
+    assert before[0][0] is not None
+    write(catalog, "r2", VENDOR)
+    counts = dedupe_catalog(catalog, "r2", SETTINGS)
+    assert counts.clusters_merged == 1
+    assert cluster_of(catalog, lib_b_e) == cluster_of(catalog, lib_a)
+    assert catalog.query(query, [lib_b_e.id]) == before

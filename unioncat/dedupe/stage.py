@@ -43,6 +43,19 @@ from unioncat.log import event
 
 WATERMARK_KEY = "dedupe_changes_seq"
 CLUSTER_PREFIX = f"{ID_PREFIX}w"
+MEMBER_SCHEMA = pa.schema(
+    [
+        ("record_id", pa.string()),
+        ("cluster_id", pa.string()),
+        ("source", pa.string()),
+        ("medium", pa.string()),
+        ("score", pa.float64()),
+        ("matched_to", pa.string()),
+        ("reasons", pa.list_(pa.string())),
+        ("run_id", pa.string()),
+        ("updated_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
 
 
 @dataclass(slots=True)
@@ -144,7 +157,6 @@ def _dedupe(
             "WHERE record_id IN (SELECT id FROM dd_dirty)"
         ).fetchall()
     )
-    left_clusters = set(dirty_old.values())
     con.execute("DELETE FROM cluster_members WHERE record_id IN (SELECT id FROM dd_dirty)")
     con.execute("DELETE FROM match_keys WHERE record_id IN (SELECT id FROM dd_dirty)")
     con.execute(
@@ -180,7 +192,7 @@ def _dedupe(
         if round_ids:
             _round(catalog, run_id, settings, now, counts, round_ids, skip, dirty_old,
                    dirty_features, dirty_position)  # fmt: skip
-    _retire_emptied(catalog, run_id, now, left_clusters, counts)
+    _retire_emptied(catalog, run_id, now, dirty_old, counts)
     con.execute("UPDATE match_review SET applied = true WHERE NOT applied")
     top = con.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()
     con.execute(
@@ -401,9 +413,12 @@ def _write_clusters(
             root_of[m] = g[0]
     best = _best_edges(scored, settings, root_of)
     old = universe.old_cluster
-    sizes = _existing_clusters(catalog, sorted(set(old.values())))
+    sizes = _existing_clusters(
+        catalog, sorted(set(old.values()) | set(universe.dirty_old.values()))
+    )
     member_rows: list[dict[str, Any]] = []
     assignments: dict[str, str] = {}
+    relabel: dict[str, str] = {}
     # A changed record that ends up without its old companions keeps its old cluster id
     # when nobody else carries it on: editing a record must not renumber its work.
     claimed = set(old.values())
@@ -415,7 +430,10 @@ def _write_clusters(
     for group in sorted(groups, key=lambda g: not any(universe.ids[m] in old for m in g)):
         ids = [universe.ids[m] for m in group]
         previous = sorted({old[i] for i in ids if i in old}, key=lambda c: (-sizes.get(c, 0), c))
-        reusable = sorted({universe.dirty_old[i] for i in ids if i in universe.dirty_old} - claimed)
+        reusable = sorted(
+            {universe.dirty_old[i] for i in ids if i in universe.dirty_old} - claimed,
+            key=lambda c: (-sizes.get(c, 0), c),
+        )
         if previous:
             cid = previous[0]
             for retired in previous[1:]:
@@ -444,6 +462,10 @@ def _write_clusters(
             if old.get(rid) == cid:
                 continue
             assignments[rid] = cid
+            if rid in old:
+                # moved only because its cluster joined this one: its evidence still holds
+                relabel[rid] = cid
+                continue
             n = best.get(m)
             if n is not None:
                 other = int(scored.b[n]) if int(scored.a[n]) == m else int(scored.a[n])
@@ -469,8 +491,22 @@ def _write_clusters(
                     "updated_at": now,
                 }
             )
-    if member_rows:
-        table = pa.Table.from_pylist(member_rows)
+    if relabel:
+        moved = pa.table(
+            {
+                "id": pa.array(list(relabel), pa.string()),
+                "cluster_id": pa.array(list(relabel.values()), pa.string()),
+            }
+        )
+        con.register("dd_relabel", moved)
+        con.execute(
+            "UPDATE cluster_members SET cluster_id = r.cluster_id, run_id = ?, updated_at = ? "
+            "FROM dd_relabel r WHERE cluster_members.record_id = r.id",
+            [run_id, now],
+        )
+        con.unregister("dd_relabel")
+    if assignments:
+        table = pa.Table.from_pylist(member_rows, schema=MEMBER_SCHEMA)
         con.register("dd_members", table)
         con.execute(
             "DELETE FROM cluster_members WHERE record_id IN (SELECT record_id FROM dd_members)"
@@ -513,32 +549,44 @@ def _retire(catalog: Catalog, retired: str, into: str, run_id: str, now: datetim
 
 
 def _retire_emptied(
-    catalog: Catalog, run_id: str, now: datetime, clusters: set[str], counts: DedupeCounts
+    catalog: Catalog,
+    run_id: str,
+    now: datetime,
+    dirty_old: dict[str, str],
+    counts: DedupeCounts,
 ) -> None:
-    """Clusters whose every member changed away or was deleted become tombstones; those
-    that only lost members get their merged record recomputed."""
+    """Clusters that lost members: recompute their record if any are left; retire them
+    into the cluster their records all moved to (a merge, for downstream systems); make
+    a tombstone of those whose records were deleted or went separate ways."""
+    clusters = set(dirty_old.values())
     if not clusters:
         return
     con = catalog.con
     _ids_table(con, "dd_left", clusters)
+    formerly = pa.table(
+        {
+            "record_id": pa.array(list(dirty_old), pa.string()),
+            "cluster_id": pa.array(list(dirty_old.values()), pa.string()),
+        }
+    )
+    con.register("dd_formerly", formerly)
     try:
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE dd_emptied AS SELECT id FROM dd_left "
-            "WHERE id NOT IN (SELECT cluster_id FROM cluster_members) "
-            "AND id NOT IN (SELECT retired_id FROM merged_ids)"
-        )
-        row = con.execute("SELECT count(*) FROM dd_emptied").fetchone()
-        counts.clusters_deleted += int(row[0]) if row else 0
-        con.execute(
-            "UPDATE clusters SET deleted = true, member_count = 0, members = [], "
-            "updated_at = ?, run_id = ? WHERE cluster_id IN (SELECT id FROM dd_emptied) "
-            "AND NOT deleted",
-            [now, run_id],
-        )
-        con.execute(
-            'INSERT INTO changes (op, id, source, run_id, "at", entity) '
-            "SELECT 'delete', id, NULL, ?, ?, 'cluster' FROM dd_emptied ORDER BY id",
-            [run_id, now],
+        emptied = [
+            r[0]
+            for r in con.execute(
+                "SELECT id FROM dd_left "
+                "WHERE id NOT IN (SELECT cluster_id FROM cluster_members) "
+                "AND id NOT IN (SELECT retired_id FROM merged_ids) ORDER BY id"
+            ).fetchall()
+        ]
+        moved = dict(
+            con.execute(
+                "SELECT f.cluster_id, any_value(m.cluster_id) FROM dd_formerly f "
+                "JOIN cluster_members m ON m.record_id = f.record_id "
+                "WHERE f.cluster_id IN (SELECT unnest(?::VARCHAR[])) "
+                "GROUP BY f.cluster_id HAVING count(DISTINCT m.cluster_id) = 1",
+                [emptied],
+            ).fetchall()
         )
         shrunk = [
             r[0]
@@ -548,8 +596,28 @@ def _retire_emptied(
             ).fetchall()
         ]
     finally:
-        con.execute("DROP TABLE IF EXISTS dd_emptied")
+        con.unregister("dd_formerly")
         con.execute("DROP TABLE IF EXISTS dd_left")
+    gone = [cid for cid in emptied if cid not in moved]
+    for cid in emptied:
+        if cid in moved:
+            _retire(catalog, cid, moved[cid], run_id, now)
+            counts.clusters_merged += 1
+    if gone:
+        counts.clusters_deleted += len(gone)
+        _ids_table(con, "dd_gone", gone)
+        con.execute(
+            "UPDATE clusters SET deleted = true, member_count = 0, members = [], "
+            "updated_at = ?, run_id = ? WHERE cluster_id IN (SELECT id FROM dd_gone) "
+            "AND NOT deleted",
+            [now, run_id],
+        )
+        con.execute(
+            'INSERT INTO changes (op, id, source, run_id, "at", entity) '
+            "SELECT 'delete', id, NULL, ?, ?, 'cluster' FROM dd_gone ORDER BY id",
+            [run_id, now],
+        )
+        con.execute("DROP TABLE dd_gone")
     _refresh_cluster_records(catalog, shrunk, run_id, now)
 
 
