@@ -146,6 +146,9 @@ def test_a_deleted_record_leaves_and_an_emptied_cluster_is_tombstoned(catalog: C
     assert catalog.query("SELECT member_count, members FROM clusters WHERE cluster_id = ?",
                          [work]) == [(1, [PRINT.id])]  # fmt: skip
     assert catalog.query("SELECT deleted FROM clusters WHERE cluster_id = ?", [lone]) == [(True,)]
+    assert catalog.query(
+        "SELECT cluster_id FROM records WHERE id IN (?, ?)", [EBOOK.id, OTHER.id]
+    ) == [(None,), (None,)]
 
 
 def test_an_edited_record_keeps_its_cluster_id(catalog: Catalog) -> None:
@@ -386,3 +389,26 @@ def test_members_of_a_retired_cluster_keep_their_evidence(catalog: Catalog) -> N
     assert counts.clusters_merged == 1
     assert cluster_of(catalog, lib_b_e) == cluster_of(catalog, lib_a)
     assert catalog.query(query, [lib_b_e.id]) == before
+
+
+def test_chapters_follow_their_books_into_and_out_of_a_cluster(catalog: Catalog) -> None:
+    garbled = replace(EBOOK, title="Rvier achrives of teh delta")
+
+    def chapter(book: Record) -> Record:
+        return rec(f"{book.source_id}-1", "Rivers in the archive", source=book.source,
+                   type="book_chapter", medium=book.medium,
+                   host=Host(id=book.id, title=book.title))  # fmt: skip
+
+    in_print, online = chapter(PRINT), chapter(EBOOK)
+    write(catalog, "r1", PRINT, garbled, in_print, online)
+    dedupe_catalog(catalog, "r1", SETTINGS)
+    assert cluster_of(catalog, in_print) != cluster_of(catalog, online)
+    # the vendor corrects the book's title; the chapters themselves do not change
+    write(catalog, "r2", EBOOK)
+    dedupe_catalog(catalog, "r2", SETTINGS)
+    assert cluster_of(catalog, PRINT) == cluster_of(catalog, EBOOK)
+    assert cluster_of(catalog, in_print) == cluster_of(catalog, online)
+    # a cataloger separates the books: the chapters separate with them
+    decide(catalog, PRINT.id, EBOOK.id, "reject", "different books")
+    dedupe_catalog(catalog, "r3", SETTINGS)
+    assert cluster_of(catalog, in_print) != cluster_of(catalog, online)

@@ -159,6 +159,11 @@ def _dedupe(
     )
     con.execute("DELETE FROM cluster_members WHERE record_id IN (SELECT id FROM dd_dirty)")
     con.execute("DELETE FROM match_keys WHERE record_id IN (SELECT id FROM dd_dirty)")
+    # a tombstone belongs to no cluster; its cluster's own change says it left
+    con.execute(
+        "UPDATE records SET cluster_id = NULL WHERE deleted AND cluster_id IS NOT NULL "
+        "AND id IN (SELECT id FROM dd_dirty)"
+    )
     con.execute(
         "DELETE FROM match_review WHERE status = 'open' AND (record_a IN (SELECT id FROM "
         "dd_dirty) OR record_b IN (SELECT id FROM dd_dirty))"
@@ -188,10 +193,23 @@ def _dedupe(
         if r.get("type") in PART_TYPES and (r.get("host") or {}).get("id")
     }  # fmt: skip
     wholes = [r["id"] for r in dirty_rows if r["id"] not in parts]
-    for round_ids, skip in ((wholes, parts), (sorted(parts), set())):
-        if round_ids:
-            _round(catalog, run_id, settings, now, counts, round_ids, skip, dirty_old,
-                   dirty_features, dirty_position)  # fmt: skip
+    if wholes:
+        _round(catalog, run_id, settings, now, counts, wholes, parts, dirty_old,
+               dirty_features, dirty_position)  # fmt: skip
+    # Parts whose host moved to another cluster this run are matched again with the
+    # changed parts: chapters of books that joined (or left) a work follow their books.
+    follow = _parts_of_moved_hosts(catalog, run_id, parts)
+    if follow:
+        dirty_old.update(_leave_clusters(catalog, follow))
+        _ids_table(con, "dd_follow", follow)
+        extra = build_features(from_row(r) for r in _rows(catalog, "dd_follow", ROW_COLUMNS))
+        dirty_features = concat_features(dirty_features, extra)
+        dirty_position = {rid: n for n, rid in enumerate(dirty_features.ids)}
+        con.execute("DROP TABLE dd_follow")
+    part_ids = sorted(parts | set(follow))
+    if part_ids:
+        _round(catalog, run_id, settings, now, counts, part_ids, set(), dirty_old,
+               dirty_features, dirty_position)  # fmt: skip
     _retire_emptied(catalog, run_id, now, dirty_old, counts)
     con.execute("UPDATE match_review SET applied = true WHERE NOT applied")
     top = con.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()
@@ -202,6 +220,38 @@ def _dedupe(
     for name in ("dd_dirty", "dd_round", "dd_partners", "dd_touched", "dd_universe",
                  "dd_round_left", "dd_hosts"):  # fmt: skip
         con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _parts_of_moved_hosts(catalog: Catalog, run_id: str, changed: set[str]) -> list[str]:
+    """Live parts, not changed themselves, whose host's membership was written this run."""
+    types = sorted(PART_TYPES)
+    rows = catalog.query(
+        "SELECT r.id FROM records r WHERE NOT r.deleted AND r.type IN (SELECT unnest(?)) "
+        "AND struct_extract(r.host, 'id') IN "
+        "(SELECT record_id FROM cluster_members WHERE run_id = ?) "
+        "AND r.id IN (SELECT record_id FROM cluster_members) ORDER BY r.id",
+        [types, run_id],
+    )
+    return [r[0] for r in rows if r[0] not in changed]
+
+
+def _leave_clusters(catalog: Catalog, ids: Sequence[str]) -> dict[str, str]:
+    """Take records out of their clusters to match them again; returns where they were."""
+    con = catalog.con
+    _ids_table(con, "dd_leaving", ids)
+    where = dict(
+        con.execute(
+            "SELECT record_id, cluster_id FROM cluster_members "
+            "WHERE record_id IN (SELECT id FROM dd_leaving)"
+        ).fetchall()
+    )
+    con.execute("DELETE FROM cluster_members WHERE record_id IN (SELECT id FROM dd_leaving)")
+    con.execute(
+        "DELETE FROM match_review WHERE status = 'open' AND (record_a IN (SELECT id FROM "
+        "dd_leaving) OR record_b IN (SELECT id FROM dd_leaving))"
+    )
+    con.execute("DROP TABLE dd_leaving")
+    return where
 
 
 def _round(
