@@ -364,3 +364,21 @@ def test_retry_after_is_capped(oai_peer: OAIPeer) -> None:
     assert retry_after_seconds("120") == 120.0
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past
     assert retry_after_seconds("soon") is None
+
+
+def test_the_next_page_is_asked_for_once_and_ahead_of_the_commit(
+    oai_peer: OAIPeer, tmp_path: Path, cli: Cli
+) -> None:
+    # the harvester asks for page n+1 while page n is parsed and committed; the token it
+    # reads ahead from the raw bytes must be the one the page really carries, or the
+    # server would see wasted or repeated requests
+    oai_peer.repo.extend(make_items(35))
+    cfg = _pipeline(tmp_path, _source(oai_peer.url))
+    oai_peer.requests.clear()
+    code, out, err = cli("--config", cfg, "harvest")
+    assert code == 0, out + err
+    lists = oai_peer.requests.with_verb("ListRecords")
+    tokens = [r.params.get("resumptionToken") for r in lists]
+    assert len(lists) == 4 and tokens[0] is None
+    assert len(set(tokens[1:])) == 3 and all(tokens[1:])
+    assert _q(tmp_path, "SELECT count(*), count(DISTINCT envelope_id) FROM raw") == [(35, 35)]

@@ -15,7 +15,10 @@ page loop (no checkpoint per page) and parses every page more than once.
 from __future__ import annotations
 
 import hashlib
+import html
+import re
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -113,6 +116,9 @@ def format_datestamp(when: datetime, granularity: str) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%d")
 
 
+_TOKEN = re.compile(rb"<(?:[\w.-]+:)?resumptionToken\b[^>]*>([^<]+)<")
+
+
 class _Client:
     """One source's requests: retries, politeness, and the page parse with its retry."""
 
@@ -128,6 +134,13 @@ class _Client:
             backoff_base=options.backoff,
         )
         self.requests = 0
+        # the next page, already asked for while this one is parsed and committed
+        self.ahead: tuple[dict[str, str], Future[Fetched]] | None = None
+        self.prefetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"oai-{source}")
+
+    def close(self) -> None:
+        self.ahead = None
+        self.prefetcher.shutdown(wait=True, cancel_futures=True)
 
     def _on_retry(self, why: str, wait: float) -> None:
         event(
@@ -152,12 +165,34 @@ class _Client:
                 source=self.source,
             ) from exc
 
+    def _fetch(self, params: Mapping[str, str]) -> Fetched:
+        """The page for ``params``: the one asked for ahead if it is that page."""
+        ahead, self.ahead = self.ahead, None
+        if ahead is not None and ahead[0] == dict(params):
+            return ahead[1].result()
+        return self.get(params)
+
+    def _ask_ahead(self, params: Mapping[str, str], body: bytes) -> None:
+        """Ask for the next page now, so the server works on it while this one is parsed
+        and committed.  The token is read from the raw bytes; the window only uses the
+        page if the parsed token agrees, so a misread costs one request, never a record."""
+        found = _TOKEN.search(body)
+        if found is None or "resumptionToken" not in params and "metadataPrefix" not in params:
+            return
+        token = html.unescape(found.group(1).decode("utf-8", "replace")).strip()
+        if not token:
+            return
+        nxt = {"verb": params["verb"], "resumptionToken": token}
+        self.ahead = (nxt, self.prefetcher.submit(self.get, nxt))
+
     def page(self, params: Mapping[str, str]) -> tuple[Fetched, OaiPage | UnreadablePage]:
         """Fetch and parse; an unreadable page is fetched again before giving up."""
         problem: UnreadablePage | None = None
         fetched: Fetched | None = None
-        for _attempt in range(self.options.max_retries + 1):
-            fetched = self.get(params)
+        for attempt in range(self.options.max_retries + 1):
+            fetched = self._fetch(params) if attempt == 0 else self.get(params)
+            if attempt == 0:
+                self._ask_ahead(params, fetched.body)
             try:
                 return fetched, parse_page(fetched.body)
             except UnreadablePage as exc:
@@ -180,23 +215,28 @@ class OaiHarvester:
         self, source: str, options: OaiOptions, state: Mapping[str, dict[str, Any]]
     ) -> Iterator[Page]:
         client = _Client(source, options)
-        fetched = client.get({"verb": "Identify"})
         try:
-            identity = parse_identify(fetched.body)
-        except UnreadablePage as exc:
-            raise SourceError(
-                f"Identify at {fetched.url} failed: {exc}",
-                stage="harvest",
-                source=source,
-                hint="check that url is the repository's OAI-PMH base URL",
-            ) from exc
-        all_sets: list[str | None] = [*options.sets] or [None]
-        for set_spec in all_sets:
-            key = f"oai:{options.metadata_prefix}:{set_spec or '*'}"
-            window = _Window(client, source, key, set_spec, identity.granularity, state.get(key))
-            yield from window.run()
-        if options.deletion_sweep:
-            yield _sweep(client, source, options)
+            fetched = client.get({"verb": "Identify"})
+            try:
+                identity = parse_identify(fetched.body)
+            except UnreadablePage as exc:
+                raise SourceError(
+                    f"Identify at {fetched.url} failed: {exc}",
+                    stage="harvest",
+                    source=source,
+                    hint="check that url is the repository's OAI-PMH base URL",
+                ) from exc
+            all_sets: list[str | None] = [*options.sets] or [None]
+            for set_spec in all_sets:
+                key = f"oai:{options.metadata_prefix}:{set_spec or '*'}"
+                window = _Window(
+                    client, source, key, set_spec, identity.granularity, state.get(key)
+                )
+                yield from window.run()
+            if options.deletion_sweep:
+                yield _sweep(client, source, options)
+        finally:
+            client.close()
 
 
 class _Window:
