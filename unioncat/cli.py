@@ -22,10 +22,8 @@ from unioncat.catalog.lock import CatalogLock, ReaderLock
 from unioncat.catalog.store import Catalog
 from unioncat.config import DEFAULT_CONFIG, PipelineConfig, load_config
 from unioncat.convert import convert_files
-from unioncat.dedupe.evaluate import evaluate
 from unioncat.dedupe.review import DECISIONS, decide, explain_cluster, open_pairs
 from unioncat.dedupe.settings import MatchSettings
-from unioncat.dedupe.stage import dedupe_catalog
 from unioncat.errors import ConfigError, LockHeld, UnioncatError
 from unioncat.log import event, setup_logging
 from unioncat.parallel import MapPool
@@ -101,6 +99,8 @@ def cmd_run(args: argparse.Namespace, config: PipelineConfig) -> int:
         outcomes = merge_outcomes(outcomes, pending)
         extra: dict[str, Any] = {}
         if config.dedupe_enabled:
+            from unioncat.dedupe.stage import dedupe_catalog  # numpy and rapidfuzz: on use
+
             extra["dedupe"] = dedupe_catalog(catalog, run_id, config.dedupe).as_dict()
         result = export_records(catalog, config.export, run_id)
         extra |= {"export": str(config.export), "exported_rows": result.rows}
@@ -157,6 +157,8 @@ def cmd_dedupe(args: argparse.Namespace, config: PipelineConfig) -> int:
     def work(
         catalog: Catalog, run_id: str, pool: MapPool
     ) -> tuple[int, list[SourceOutcome], dict[str, Any]]:
+        from unioncat.dedupe.stage import dedupe_catalog
+
         counts = dedupe_catalog(catalog, run_id, config.dedupe, full=args.full)
         return EXIT_OK, [], {"dedupe": counts.as_dict()}
 
@@ -190,6 +192,8 @@ def cmd_review(args: argparse.Namespace, config: PipelineConfig) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, config: PipelineConfig | None) -> int:
+    from unioncat.dedupe.evaluate import evaluate
+
     settings = config.dedupe if config is not None else MatchSettings()
     result = evaluate(
         Path(args.left), Path(args.right) if args.right else None, Path(args.gold), settings
