@@ -62,7 +62,9 @@ def keys_table(features: Features, offset: int = 0) -> pa.Table:
     return pa.table([rids, keys, kinds], schema=KEYS_SCHEMA)
 
 
-def candidate_sql(postings: str, probes: str, settings: MatchSettings) -> str:
+def candidate_sql(
+    postings: str, probes: str, settings: MatchSettings, *, everyone: bool = False
+) -> str:
     """SQL giving distinct (a, b, by_id), a < b: probing records paired with the others;
     ``by_id`` tells that the two met in an identifier block.
 
@@ -76,7 +78,9 @@ def candidate_sql(postings: str, probes: str, settings: MatchSettings) -> str:
 
     Each probing record takes its blocks smallest first until their sizes add up to the
     candidate budget (identifier blocks always): the most telling blocks come first, and
-    candidates per record stay bounded however large the catalog grows.
+    candidates per record stay bounded however large the catalog grows.  A pair is a
+    candidate when the shared block is within either record's budget, so a nightly run
+    (few probes, ``everyone`` false) finds what a full run (``everyone``) would.
     """
     top = int(settings.probe_tokens)
     return f"""
@@ -121,14 +125,25 @@ budgeted AS (
   SELECT rid, key FROM (
     SELECT rid, key, n,
            sum(n) OVER (PARTITION BY rid ORDER BY n, key ROWS UNBOUNDED PRECEDING) AS seen
-    FROM sized WHERE rid IN (SELECT rid FROM {probes})
+    FROM sized
   )
   WHERE seen - n < {int(settings.candidate_budget)} OR starts_with(key, 'i:')
+),
+met AS (
+  SELECT p.rid AS x, o.rid AS y, p.key FROM budgeted p JOIN blocks o ON p.key = o.key
+  WHERE p.rid <> o.rid AND p.rid IN (SELECT rid FROM {probes}){
+        ""
+        if everyone
+        else f'''
+  UNION ALL
+  -- an older record whose own budget covers a block it shares with a probing one: the
+  -- pair a full run would find, whichever of the two arrived first
+  SELECT q.rid, p.rid, p.key FROM blocks q JOIN budgeted p ON q.key = p.key
+  WHERE q.rid <> p.rid AND q.rid IN (SELECT rid FROM {probes})'''
+    }
 )
-SELECT least(p.rid, o.rid) AS a, greatest(p.rid, o.rid) AS b,
-       bool_or(starts_with(p.key, 'i:')) AS by_id
-FROM budgeted p JOIN blocks o ON p.key = o.key
-WHERE p.rid <> o.rid
+SELECT least(x, y) AS a, greatest(x, y) AS b, bool_or(starts_with(key, 'i:')) AS by_id
+FROM met
 GROUP BY 1, 2
 """
 
@@ -155,7 +170,9 @@ def candidate_pairs(
     con = con or duckdb.connect(config={"memory_limit": "2GB"})
     try:
         con.register("match_keys_mem", keys_table(features))
-        rows = arrow_of(con, candidate_sql("match_keys_mem", "match_keys_mem", settings))
+        rows = arrow_of(
+            con, candidate_sql("match_keys_mem", "match_keys_mem", settings, everyone=True)
+        )
         con.unregister("match_keys_mem")
     finally:
         if own:

@@ -1,0 +1,38 @@
+"""Blocking in SQL: a nightly run (few probing records) finds what a full run finds."""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+from unioncat.dedupe.blocking import candidate_sql
+from unioncat.dedupe.settings import MatchSettings
+
+
+def test_a_pair_within_the_older_records_budget_is_found_by_the_newcomer() -> None:
+    settings = MatchSettings()
+    rows: list[tuple[str, str, str]] = []
+    # N shares two title words, each held by a dozen records: they fill its budget
+    rows += [("N", "w1", "t"), ("N", "w2", "t"), ("N", "okafor|2019", "a")]
+    rows += [(f"x{i}", "w1", "t") for i in range(11)]
+    rows += [(f"y{i}", "w2", "t") for i in range(11)]
+    # O shares only name-and-year with N; for O that block is the smallest it has
+    rows += [("O", "okafor|2019", "a"), ("O", "uniqueword", "t")]
+    rows += [(f"z{i}", "okafor|2019", "a") for i in range(13)]
+    keys = pa.table({
+        "rid": [r[0] for r in rows], "key": [r[1] for r in rows], "kind": [r[2] for r in rows],
+    })  # fmt: skip
+    con = duckdb.connect()
+    con.register("keys", keys)
+    con.execute("CREATE TEMP TABLE probes AS SELECT * FROM keys WHERE rid = 'N'")
+    full = {
+        (a, b)
+        for a, b, _ in con.execute(
+            candidate_sql("keys", "keys", settings, everyone=True)
+        ).fetchall()
+    }
+    nightly = {
+        (a, b) for a, b, _ in con.execute(candidate_sql("keys", "probes", settings)).fetchall()
+    }
+    assert ("N", "O") in full
+    assert {p for p in full if "N" in p} == nightly
