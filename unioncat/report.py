@@ -59,6 +59,16 @@ def status(catalog: Catalog, config: PipelineConfig) -> str:
         lines.append(f"  {last[5]}")
     totals = catalog.query("SELECT count(*), count(*) FILTER (WHERE deleted) FROM records")[0]
     lines.append(f"records: {totals[0]} ({totals[1]} deleted)")
+    if catalog.has_table("clusters"):
+        works = catalog.query(
+            "SELECT count(*) FILTER (WHERE NOT deleted), "
+            "count(*) FILTER (WHERE NOT deleted AND member_count > 1), "
+            "(SELECT count(*) FROM match_review WHERE status = 'open') FROM clusters"
+        )[0]
+        line = f"clusters: {works[0]} ({works[1]} with more than one record)"
+        if works[2]:
+            line += f"; {works[2]} pairs to review (`unioncat review`)"
+        lines.append(line)
     lines.append("sources:")
     per_source = {
         r[0]: r[1:]
