@@ -97,3 +97,20 @@ def test_oai_options_are_checked(tmp_path: Path) -> None:
         load_config(write_pipeline(tmp_path, [{**base, "mode": "fast"}]))
     with pytest.raises(ConfigError, match="http"):
         load_config(write_pipeline(tmp_path, [{**base, "url": "ftp://x"}]))
+
+
+def test_memory_limit_is_a_size_and_reaches_the_catalog(tmp_path: Path) -> None:
+    from unioncat.catalog.store import Catalog
+
+    path = write_pipeline(tmp_path, [], memory_limit="512MB")
+    config = load_config(path)
+    assert config.memory_limit == "512MB"
+    catalog = Catalog(tmp_path / "c.duckdb", memory_limit=config.memory_limit)
+    try:
+        (limit,) = catalog.query("SELECT current_setting('memory_limit')")[0]
+    finally:
+        catalog.close()
+    assert limit.replace(" ", "").upper().startswith(("488", "512")), limit
+    bad = write_pipeline(tmp_path, [], memory_limit="lots'; DROP TABLE records; --")
+    with pytest.raises(ConfigError, match="memory_limit"):
+        load_config(bad)

@@ -56,7 +56,7 @@ def _with_writer(
     """Take the lock, open the catalog, record the run, do the work, close the run."""
     run_id = new_run_id()
     with CatalogLock(config.catalog, command, run_id):
-        catalog = Catalog(config.catalog)
+        catalog = Catalog(config.catalog, memory_limit=config.memory_limit)
         pool = MapPool(config.workers)
         try:
             catalog.start_run(run_id, command)
@@ -183,7 +183,7 @@ def cmd_review(args: argparse.Namespace, config: PipelineConfig) -> int:
     if len(args.ids) != 2:
         raise ConfigError(f"review {args.decision}: give exactly two record ids")
     with CatalogLock(config.catalog, "review", new_run_id()):
-        catalog = Catalog(config.catalog)
+        catalog = Catalog(config.catalog, memory_limit=config.memory_limit)
         try:
             print(decide(catalog, args.ids[0], args.ids[1], args.decision, args.note))
         finally:
@@ -205,7 +205,7 @@ def cmd_eval(args: argparse.Namespace, config: PipelineConfig | None) -> int:
 def _read(config: PipelineConfig, work: Callable[[Catalog], int]) -> int:
     """Run a read-only command under the shared lock, so it never blocks a writer."""
     with ReaderLock(config.catalog):
-        catalog = Catalog(config.catalog, read_only=True)
+        catalog = Catalog(config.catalog, read_only=True, memory_limit=config.memory_limit)
         try:
             return work(catalog)
         finally:

@@ -27,7 +27,9 @@ from unioncat.normalize import NORMALIZERS
 DEFAULT_CONFIG = "pipelines.yaml"
 _ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 _SOURCE_KEYS = ("name", "kind", "format", "enabled")
-_TOP_KEYS = ("catalog", "export", "workers", "parallel_sources", "dedupe", "sources")
+_TOP_KEYS = (
+    "catalog", "export", "workers", "parallel_sources", "memory_limit", "dedupe", "sources",
+)  # fmt: skip
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 
@@ -51,6 +53,7 @@ class PipelineConfig:
     # the matcher's settings (unioncat.dedupe.settings.MatchSettings) and ``enabled``
     dedupe: MatchSettings = field(default_factory=MatchSettings)
     dedupe_enabled: bool = True
+    memory_limit: str | None = None  # DuckDB's memory limit for the catalog, e.g. "4GB"
 
     def source(self, name: str) -> SourceConfig:
         for s in self.sources:
@@ -180,6 +183,21 @@ def load_config(path: str | os.PathLike[str]) -> PipelineConfig:
     return parse_config(raw, p)
 
 
+_SIZE = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
+
+
+def _memory_limit(value: Any, path: Path) -> str | None:
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    if not _SIZE.match(text):
+        raise ConfigError(
+            f"{path}: memory_limit {text!r} is not a size; write it like 4GB or 512MB",
+            stage="config",
+        )
+    return text
+
+
 def parse_config(raw: Any, path: Path) -> PipelineConfig:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: the top level must be a mapping", stage="config")
@@ -222,6 +240,7 @@ def parse_config(raw: Any, path: Path) -> PipelineConfig:
         parallel_sources=parallel,
         dedupe=dedupe,
         dedupe_enabled=bool(enabled),
+        memory_limit=_memory_limit(raw.get("memory_limit"), path),
         catalog=catalog if catalog.is_absolute() else base / catalog,
         export=export if export.is_absolute() else base / export,
         sources=sources,

@@ -24,7 +24,7 @@ import duckdb
 import pyarrow as pa
 
 from unioncat.catalog.tables import DDL, MIGRATIONS
-from unioncat.errors import LockHeld, TerminalError
+from unioncat.errors import ConfigError, LockHeld, TerminalError
 from unioncat.harvest.base import RawEnvelope
 from unioncat.log import event
 from unioncat.schemas.generate import RECORD_ARROW_SCHEMA, record_to_row
@@ -148,7 +148,9 @@ def _is_lock_error(exc: duckdb.Error) -> bool:
 class Catalog:
     """A DuckDB catalog file; open it for writing only while holding :class:`CatalogLock`."""
 
-    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+    def __init__(
+        self, path: Path, *, read_only: bool = False, memory_limit: str | None = None
+    ) -> None:
         self.path = path
         if read_only and not path.exists():
             raise TerminalError(
@@ -167,6 +169,17 @@ class Catalog:
                     hint="wait for the running job to finish",
                 ) from exc
             raise
+        if memory_limit:
+            # past the limit DuckDB spills to disk instead of growing (a big first dedupe)
+            try:
+                self.con.execute(f"SET memory_limit = '{memory_limit}'")
+            except duckdb.Error as exc:
+                self.con.close()
+                raise ConfigError(
+                    f"memory_limit {memory_limit!r} is not a size DuckDB understands: {exc}",
+                    stage="config",
+                    hint="write it like 4GB or 512MB",
+                ) from exc
         if not read_only:
             self._ensure_schema()
 
