@@ -34,7 +34,7 @@ def test_loads_typed_sources_with_paths_relative_to_the_file(tmp_path: Path) -> 
         (
             _source(),
             {"catalogue": "x"},
-            ["'catalogue'", "catalog, dedupe, export, parallel_sources"],
+            ["'catalogue'", "catalog, dedupe, export, memory_limit, parallel_sources"],
         ),
     ],
 )
