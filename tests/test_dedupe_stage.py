@@ -414,3 +414,18 @@ def test_chapters_follow_their_books_into_and_out_of_a_cluster(catalog: Catalog)
     decide(catalog, PRINT.id, EBOOK.id, "reject", "different books")
     dedupe_catalog(catalog, "r3", SETTINGS)
     assert cluster_of(catalog, in_print) != cluster_of(catalog, online)
+
+
+def test_when_the_bridge_between_two_records_goes_they_part(catalog: Catalog) -> None:
+    # the library's atlas and its German edition record meet only through the vendor's
+    # e-book, which both link; when the e-book record is withdrawn, nothing ties them
+    lib_a, _, lib_b = _two_libraries()
+    write(catalog, "r1", lib_a, lib_b, VENDOR)
+    dedupe_catalog(catalog, "r1", SETTINGS)
+    work = cluster_of(catalog, lib_a)
+    assert cluster_of(catalog, lib_b) == cluster_of(catalog, VENDOR) == work
+    write(catalog, "r2", replace(VENDOR, deleted=True))
+    dedupe_catalog(catalog, "r2", SETTINGS)
+    assert cluster_of(catalog, lib_a) != cluster_of(catalog, lib_b)
+    # one of them carries the work's id on
+    assert work in {cluster_of(catalog, lib_a), cluster_of(catalog, lib_b)}

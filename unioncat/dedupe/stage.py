@@ -101,6 +101,15 @@ def _dedupe(
         ).fetchall()
     ]
     ids_table(con, "dd_dirty", dirty)
+    # The other members of a cluster that a changed record is in are matched again with
+    # it: the record may have been the only bridge between them, and nightly runs must
+    # agree with a full run.  Their cluster ids survive through the rules of persist.
+    con.execute(
+        "INSERT INTO dd_dirty SELECT DISTINCT m.record_id FROM cluster_members m "
+        "WHERE m.cluster_id IN (SELECT cluster_id FROM cluster_members "
+        "WHERE record_id IN (SELECT id FROM dd_dirty)) "
+        "AND m.record_id NOT IN (SELECT id FROM dd_dirty)"
+    )
     dirty_old = dict(
         con.execute(
             "SELECT record_id, cluster_id FROM cluster_members "
