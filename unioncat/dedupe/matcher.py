@@ -98,7 +98,7 @@ def match(
         edges = [e for e in edges_of(scored, settings) if (e.a, e.b) not in veto]
         clustering = cluster(
             slots(features), edges, vetoed=veto, forced=forced, start=start,
-            forbids=ChainGuard(features, veto, settings),
+            forbids=ChainGuard(features, settings),
         )  # fmt: skip
         timings["clustering"] = time.perf_counter() - started - sum(timings.values())
     return MatchResult(features, (a, b), scored, clustering, timings)

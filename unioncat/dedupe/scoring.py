@@ -49,7 +49,6 @@ class Guard(IntFlag):
     GENERIC_TITLE = 128
     DOI = 256
     COMPONENT = 512
-    REJECTED = 1024
 
 
 GUARD_TEXT = {
@@ -63,7 +62,6 @@ GUARD_TEXT = {
     Guard.GENERIC_TITLE: "generic title with nothing else in common",
     Guard.DOI: "different DOIs",
     Guard.COMPONENT: "component parts without a shared DOI or matching hosts and pages",
-    Guard.REJECTED: "rejected by a cataloger",
 }
 
 # Guards a shared identifier overrides: an ISBN or DOI in common outweighs a year typed
@@ -274,17 +272,12 @@ def pair_guards(
 
 
 class ChainGuard:
-    """Guards on pairs the blocking never proposed, asked while clusters join."""
+    """Guards on pairs the blocking never proposed, asked while clusters join (pairs
+    already vetoed are found by the clustering in its own veto set first)."""
 
-    def __init__(
-        self,
-        features: Features,
-        rejected: set[tuple[int, int]],
-        settings: MatchSettings = DEFAULT_SETTINGS,
-    ) -> None:
+    def __init__(self, features: Features, settings: MatchSettings = DEFAULT_SETTINGS) -> None:
         self.features = features
         self.settings = settings
-        self.rejected = rejected
         self.cache: dict[tuple[int, int], bool] = {}
 
     def __call__(self, a: int, b: int) -> bool:
@@ -298,7 +291,7 @@ class ChainGuard:
             # that evidence on its links, so only guards that say "different" count here.
             found = pair_guards(f, a, b, title, ids, self.settings)
             found &= ~(Guard.COMPONENT | Guard.GENERIC_TITLE)
-            hit = bool(found) or key in self.rejected
+            hit = bool(found)
             self.cache[key] = hit
         return hit
 

@@ -322,7 +322,7 @@ def _round(
             start.setdefault(cid, []).append(pos[rid])
     clustering = cluster(
         slots(features), edges, vetoed=veto, forced=forced, start=list(start.values()),
-        forbids=ChainGuard(features, veto, settings),
+        forbids=ChainGuard(features, settings),
     )  # fmt: skip
     write_clusters(catalog, run_id, now, features, scored, settings, clustering.groups(),
                     universe, set(forced), counts)  # fmt: skip
