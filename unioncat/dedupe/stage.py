@@ -110,22 +110,12 @@ def _dedupe(
         "WHERE record_id IN (SELECT id FROM dd_dirty)) "
         "AND m.record_id NOT IN (SELECT id FROM dd_dirty)"
     )
-    dirty_old = dict(
-        con.execute(
-            "SELECT record_id, cluster_id FROM cluster_members "
-            "WHERE record_id IN (SELECT id FROM dd_dirty)"
-        ).fetchall()
-    )
-    con.execute("DELETE FROM cluster_members WHERE record_id IN (SELECT id FROM dd_dirty)")
+    dirty_old = _leave_clusters(catalog, "dd_dirty")
     con.execute("DELETE FROM match_keys WHERE record_id IN (SELECT id FROM dd_dirty)")
     # a tombstone belongs to no cluster; its cluster's own change says it left
     con.execute(
         "UPDATE records SET cluster_id = NULL WHERE deleted AND cluster_id IS NOT NULL "
         "AND id IN (SELECT id FROM dd_dirty)"
-    )
-    con.execute(
-        "DELETE FROM match_review WHERE status = 'open' AND (record_a IN (SELECT id FROM "
-        "dd_dirty) OR record_b IN (SELECT id FROM dd_dirty))"
     )
 
     dirty_rows = _rows(catalog, "dd_dirty", ROW_COLUMNS)
@@ -159,8 +149,8 @@ def _dedupe(
     # changed parts: chapters of books that joined (or left) a work follow their books.
     follow = _parts_of_moved_hosts(catalog, run_id, parts)
     if follow:
-        dirty_old.update(_leave_clusters(catalog, follow))
         ids_table(con, "dd_follow", follow)
+        dirty_old.update(_leave_clusters(catalog, "dd_follow"))
         extra = build_features(from_row(r) for r in _rows(catalog, "dd_follow", ROW_COLUMNS))
         dirty_features = concat_features(dirty_features, extra)
         dirty_position = {rid: n for n, rid in enumerate(dirty_features.ids)}
@@ -194,22 +184,21 @@ def _parts_of_moved_hosts(catalog: Catalog, run_id: str, changed: set[str]) -> l
     return [r[0] for r in rows if r[0] not in changed]
 
 
-def _leave_clusters(catalog: Catalog, ids: Sequence[str]) -> dict[str, str]:
-    """Take records out of their clusters to match them again; returns where they were."""
+def _leave_clusters(catalog: Catalog, table: str) -> dict[str, str]:
+    """Take the records listed in temp table ``table`` out of their clusters (and their
+    open review pairs) to match them again; returns which cluster each was in."""
     con = catalog.con
-    ids_table(con, "dd_leaving", ids)
     where = dict(
         con.execute(
             "SELECT record_id, cluster_id FROM cluster_members "
-            "WHERE record_id IN (SELECT id FROM dd_leaving)"
+            f"WHERE record_id IN (SELECT id FROM {table})"
         ).fetchall()
     )
-    con.execute("DELETE FROM cluster_members WHERE record_id IN (SELECT id FROM dd_leaving)")
+    con.execute(f"DELETE FROM cluster_members WHERE record_id IN (SELECT id FROM {table})")
     con.execute(
-        "DELETE FROM match_review WHERE status = 'open' AND (record_a IN (SELECT id FROM "
-        "dd_leaving) OR record_b IN (SELECT id FROM dd_leaving))"
+        "DELETE FROM match_review WHERE status = 'open' AND "
+        f"(record_a IN (SELECT id FROM {table}) OR record_b IN (SELECT id FROM {table}))"
     )
-    con.execute("DROP TABLE dd_leaving")
     return where
 
 
