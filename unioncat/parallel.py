@@ -23,6 +23,7 @@ from types import TracebackType
 import pyarrow as pa
 
 from unioncat.catalog.store import Quarantined, incoming_table
+from unioncat.gc_pause import gc_paused
 from unioncat.harvest.base import RawEnvelope
 from unioncat.mapping import Normalized, normalize_envelopes
 from unioncat.schemas.generate import records_to_table
@@ -42,12 +43,13 @@ class MappedPage:
 def map_page(envelopes: Sequence[RawEnvelope], fmt: str, for_catalog: bool) -> MappedPage:
     """Normalize a page; the table is ready for the catalog (with content hashes) or for
     a Parquet file (the schema's columns only)."""
-    n = normalize_envelopes(envelopes, fmt)
     build = incoming_table if for_catalog else records_to_table
-    try:
-        table = build(n.records)
-    except (pa.ArrowException, OverflowError, TypeError, ValueError):
-        table = _build_each(envelopes, n, build)
+    with gc_paused():
+        n = normalize_envelopes(envelopes, fmt)
+        try:
+            table = build(n.records)
+        except (pa.ArrowException, OverflowError, TypeError, ValueError):
+            table = _build_each(envelopes, n, build)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return MappedPage(table, n.status, n.quarantined, peak)
 

@@ -222,7 +222,7 @@ def _authors_string(keys: Iterable[tuple[str, str]]) -> str:
 def build_features(records: Iterable[MatchRecord]) -> Features:
     """Fold every record once.  ``records`` may be a generator: only the folded forms
     are kept, so a million records need not all be held twice."""
-    from unioncat.dedupe.matcher import gc_paused
+    from unioncat.gc_pause import gc_paused
 
     with gc_paused():
         return _build_features(records)

@@ -5,10 +5,8 @@ features -> candidate pairs (blocking) -> weights and guards (scoring) -> cluste
 
 from __future__ import annotations
 
-import gc
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -20,6 +18,7 @@ from unioncat.dedupe.cluster import Clustering, Edge, cluster
 from unioncat.dedupe.features import Features
 from unioncat.dedupe.scoring import ChainGuard, ScoredPairs, score_pairs
 from unioncat.dedupe.settings import MatchSettings
+from unioncat.gc_pause import gc_paused
 
 
 @dataclass(slots=True)
@@ -56,22 +55,6 @@ def edges_of(scored: ScoredPairs, settings: MatchSettings) -> list[Edge]:
 def vetoed_pairs(scored: ScoredPairs) -> set[tuple[int, int]]:
     hit = scored.guards != 0
     return set(zip(scored.a[hit].tolist(), scored.b[hit].tolist(), strict=True))
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while millions of small objects are made.
-
-    The matcher's objects form no cycles, and each full collection walks every object
-    alive, so leaving it on makes the work grow faster than the number of records.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def match(

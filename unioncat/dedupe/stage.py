@@ -31,7 +31,7 @@ from unioncat.dedupe.features import (
     from_row,
     take_features,
 )
-from unioncat.dedupe.matcher import edges_of, gc_paused, slots, vetoed_pairs
+from unioncat.dedupe.matcher import edges_of, slots, vetoed_pairs
 from unioncat.dedupe.persist import (
     DedupeCounts,
     Universe,
@@ -42,6 +42,7 @@ from unioncat.dedupe.persist import (
 )
 from unioncat.dedupe.scoring import ChainGuard, score_pairs
 from unioncat.dedupe.settings import MatchSettings
+from unioncat.gc_pause import gc_paused
 from unioncat.log import event
 
 WATERMARK_KEY = "dedupe_changes_seq"
