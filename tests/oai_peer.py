@@ -10,8 +10,9 @@
   expire on demand.
 * :class:`FaultMiddleware` sits in front of any WSGI app: a queue of faults (HTTP 503 / 429
   / 500 with Retry-After in seconds or as an HTTP date, dropped connections, truncated
-  bodies, forbidden XML characters, invalid UTF-8, slow answers, OAI errors with any HTTP
-  status, looping tokens) applied to the next matching requests; every request is logged.
+  bodies, forbidden XML characters, invalid UTF-8, slow or trickling answers, OAI errors
+  with any HTTP status, looping tokens) applied to the next matching requests; every
+  request is logged.
 * :class:`OAIPeer` serves all of it on 127.0.0.1 on a free port, on its own threads;
   :class:`ReplayServer` serves recorded real responses (sickle's sample files and the
   Zenodo vcrpy cassettes from ``../shared/data/oai``) byte for byte.
@@ -915,6 +916,8 @@ class Fault:
     occurrence: int = 1
     reset: bool = False
     stall_body: bool = False
+    size: int = 256  # trickle: bytes per piece
+    every: float = 0.05  # trickle: seconds between pieces
     applied: int = 0
 
     def matches(self, rec: RequestRecord) -> bool:
@@ -1106,6 +1109,11 @@ class FaultQueue:
         and half the body at once and the rest after ``delay``."""
         return self.add(Fault("slow", delay=delay, stall_body=stall_body, **match))
 
+    def trickle(self, size: int = 256, every: float = 0.05, **match: Any) -> Fault:
+        """Send the answer ``size`` bytes at a time, ``every`` seconds apart: each wait is
+        far below any read timeout, yet the whole answer takes as long as the body is big."""
+        return self.add(Fault("trickle", every=every, size=size, **match))
+
     def loop_token(self, **match: Any) -> Fault:
         """Serve the real page but with the request's own resumptionToken in it, so a
         naive client loops.  Only requests that carry a token match."""
@@ -1241,12 +1249,20 @@ class FaultMiddleware:
             )
         if kind == "loop":
             return _respond(start, status, headers, replace_token(body, rec.token or ""))
+        if kind == "trickle":
+            _respond(start, status, headers, b"", content_length=len(body))
+            return self._trickled(body, fault.size, fault.every)
         if kind == "slow":
             if not fault.stall_body:
                 return _respond(start, status, headers, body)
             _respond(start, status, headers, b"", content_length=len(body))
             return self._stalled(body, fault.delay)
         raise ValueError(f"unknown fault kind {kind!r}")
+
+    def _trickled(self, body: bytes, size: int, every: float) -> Iterator[bytes]:
+        for start in range(0, len(body), size):
+            yield body[start : start + size]
+            self._sleep(every)
 
     def _stalled(self, body: bytes, delay: float) -> Iterator[bytes]:
         half = len(body) // 2

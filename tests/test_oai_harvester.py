@@ -382,3 +382,50 @@ def test_the_next_page_is_asked_for_once_and_ahead_of_the_commit(
     assert len(lists) == 4 and tokens[0] is None
     assert len(set(tokens[1:])) == 3 and all(tokens[1:])
     assert _q(tmp_path, "SELECT count(*), count(DISTINCT envelope_id) FROM raw") == [(35, 35)]
+
+
+def test_a_trickling_answer_is_cut_off_at_the_deadline_and_asked_for_again(
+    oai_peer: OAIPeer,
+) -> None:
+    # each piece arrives long before the read timeout, so only a deadline on the whole
+    # answer stops a server that would otherwise hold the harvest for as long as it likes
+    import requests
+
+    from unioncat.harvest.http import RetryPolicy, fetch
+
+    oai_peer.faults.trickle(size=64, every=0.05, verb="Identify")
+    reasons: list[str] = []
+    got = fetch(
+        requests.Session(),
+        oai_peer.url,
+        {"verb": "Identify"},
+        RetryPolicy(max_retries=2, timeout=5, deadline=0.5),
+        sleep=lambda _s: None,
+        on_retry=lambda why, _wait: reasons.append(why),
+    )
+    assert got.status == 200 and got.attempts == 2
+    assert b"<repositoryName>" in got.body
+    assert len(reasons) == 1 and "0.5 s deadline" in reasons[0], reasons
+    assert [r.fault for r in oai_peer.requests.with_verb("Identify")] == ["trickle", None]
+
+
+def test_a_server_that_always_trickles_fails_its_source_with_the_deadline_named(
+    oai_peer: OAIPeer, tmp_path: Path, cli: Cli
+) -> None:
+    oai_peer.repo.extend(make_items(30))
+    oai_peer.faults.trickle(size=64, every=0.05, times=None, verb="ListRecords", token=True)
+    cfg = _pipeline(
+        tmp_path, _source(oai_peer.url, max_retries=1, backoff=0.01, deadline=0.3, timeout=5)
+    )
+    code, out, err = cli("--config", cfg, "harvest")
+    assert code != 0
+    assert "deadline" in out + err, out + err
+    # the first page was committed before the trickling began, and stays, with the
+    # token the next run resumes from
+    assert _q(tmp_path, "SELECT count(*) FROM raw") == [(10,)]
+    (state,) = _state(tmp_path).values()
+    assert state["token"] and not state["complete"]
+    oai_peer.faults.clear()
+    code, out, err = cli("--config", cfg, "harvest")
+    assert code == 0, out + err
+    assert _q(tmp_path, "SELECT count(*), count(DISTINCT envelope_id) FROM raw") == [(30, 30)]

@@ -1,21 +1,24 @@
 """HTTP for harvesters: retries with capped exponential backoff and jitter, Retry-After.
 
 What is worth retrying is decided here once for every protocol: timeouts, dropped
-connections, truncated bodies, 5xx, 429 and 503.  A Retry-After header is honoured in
-both of its forms (seconds, or an HTTP date), up to a ceiling so that one server cannot
-park a nightly run for a day.  Everything else is the caller's to judge.
+connections, truncated bodies, responses slower than a deadline, 5xx, 429 and 503.  A
+Retry-After header is honoured in both of its forms (seconds, or an HTTP date), up to a
+ceiling so that one server cannot park a nightly run for a day.  Everything else is the
+caller's to judge.
 """
 
 from __future__ import annotations
 
 import random
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import requests
+import urllib3
 
 from unioncat.errors import TransientError
 
@@ -31,6 +34,10 @@ STOPPING = threading.Event()
 class RetryPolicy:
     max_retries: int = 5
     timeout: float = 60.0
+    # The whole response must arrive within this many seconds.  ``timeout`` bounds each
+    # wait for bytes, so a server that trickles a few bytes at a time would otherwise hold
+    # a nightly harvest for ever.
+    deadline: float = 900.0
     backoff_base: float = 1.0
     backoff_max: float = 60.0
     retry_after_max: float = 300.0
@@ -83,8 +90,9 @@ def fetch(
     for attempt in range(policy.max_retries + 1):
         wait: float | None = None
         try:
-            resp = session.get(url, params=dict(params), timeout=policy.timeout)
-            body = resp.content  # reads the whole body: a truncated one raises here
+            resp, body = _get(session, url, params, policy)
+        except _TooSlow as exc:
+            last = str(exc)
         except (requests.Timeout, requests.ConnectionError) as exc:
             last = f"{type(exc).__name__}: {exc}"
         except requests.exceptions.ChunkedEncodingError as exc:
@@ -114,3 +122,40 @@ def fetch(
         stage="harvest",
         hint="the server may be down or overloaded; the next run resumes where this stopped",
     )
+
+
+class _TooSlow(Exception):
+    pass
+
+
+def _get(
+    session: requests.Session, url: str, params: Mapping[str, str], policy: RetryPolicy
+) -> tuple[requests.Response, bytes]:
+    """One GET, its body read as it arrives and checked against the deadline.
+
+    ``read1`` returns whatever bytes have come (``iter_content`` would block until a
+    whole chunk had trickled in); urllib3's errors are raised as the requests errors
+    the caller already tells apart, so a truncated body is still a truncated body.
+    """
+    start = time.monotonic()
+    resp = session.get(url, params=dict(params), timeout=policy.timeout, stream=True)
+    chunks = []
+    read = 0
+    with resp:
+        try:
+            while chunk := resp.raw.read1(1 << 16):
+                chunks.append(chunk)
+                read += len(chunk)
+                if time.monotonic() - start > policy.deadline:
+                    raise _TooSlow(
+                        f"the response took longer than the {policy.deadline:g} s deadline "
+                        f"({read} bytes had arrived; raise the source's deadline if the "
+                        "server is only slow)"
+                    )
+        except urllib3.exceptions.ReadTimeoutError as exc:
+            raise requests.exceptions.ReadTimeout(str(exc)) from exc
+        except urllib3.exceptions.ProtocolError as exc:
+            raise requests.exceptions.ChunkedEncodingError(str(exc)) from exc
+        except urllib3.exceptions.DecodeError as exc:
+            raise requests.exceptions.ContentDecodingError(str(exc)) from exc
+    return resp, b"".join(chunks)

@@ -76,6 +76,7 @@ class OaiOptions:
     page_delay: float = 0.0
     max_retries: int = 5
     timeout: float = 60.0
+    deadline: float = 900.0  # seconds for a whole response, however it trickles in
     retry_after_max: float = 300.0
     backoff: float = 1.0  # seconds before the first retry; doubles up to a minute
     overlap_seconds: int = 60
@@ -130,6 +131,7 @@ class _Client:
         self.policy = RetryPolicy(
             max_retries=options.max_retries,
             timeout=options.timeout,
+            deadline=options.deadline,
             retry_after_max=options.retry_after_max,
             backoff_base=options.backoff,
         )
