@@ -186,3 +186,33 @@ def test_ctrl_c_does_not_wait_out_a_retry_after(oai_peer: OAIPeer, tmp_path: Pat
     assert proc.returncode == 130, err[-1000:]
     (status,) = _q(tmp_path, "SELECT status FROM runs")[0]
     assert status == "failed"
+
+
+def test_a_sweep_that_would_tombstone_too_much_is_refused_until_the_limit_is_raised(
+    oai_peer: OAIPeer, tmp_path: Path, cli: Cli
+) -> None:
+    # a server that ends its ListIdentifiers early and announces no completeListSize looks
+    # exactly like one that dropped most of its records: above the limit, nothing goes
+    oai_peer.repo.extend(make_items(20))
+    oai_peer.repo.deleted_record = "no"
+    cfg = _pipeline(tmp_path, _dc(oai_peer.url, deletion_sweep=True))
+    assert cli("--config", cfg, "run")[0] == 0
+    for n in range(1, 9):
+        oai_peer.repo.remove(f"oai:peer.test:{n:04d}")
+    code, out, err = cli("--config", cfg, "run")
+    assert code == 1, out + err
+    assert "deletion sweep refused" in out and "8 of the 20" in out, out + err
+    assert "sweep_max_fraction" in out
+    assert _q(tmp_path, "SELECT count(*) FROM records WHERE deleted") == [(0,)]
+    # the records the server still has were harvested all the same
+    assert _q(tmp_path, "SELECT count(*) FROM records") == [(20,)]
+    cfg = _pipeline(tmp_path, _dc(oai_peer.url, deletion_sweep=True, sweep_max_fraction=0.5))
+    code, out, _ = cli("--config", cfg, "run")
+    assert code == 0, out
+    assert _q(tmp_path, "SELECT count(*) FROM records WHERE deleted") == [(8,)]
+
+
+def test_sweep_max_fraction_must_be_a_share(oai_peer: OAIPeer, tmp_path: Path, cli: Cli) -> None:
+    cfg = _pipeline(tmp_path, _dc(oai_peer.url, deletion_sweep=True, sweep_max_fraction=20))
+    code, out, err = cli("--config", cfg, "run")
+    assert code == 2 and "sweep_max_fraction must be above 0 and at most 1" in out + err

@@ -18,7 +18,7 @@ from typing import Any
 
 from unioncat.catalog.store import Batch, Catalog, Quarantined, WriteCounts
 from unioncat.config import PipelineConfig, SourceConfig
-from unioncat.errors import UnioncatError
+from unioncat.errors import SourceError, UnioncatError
 from unioncat.harvest import HARVESTERS, Page, RawEnvelope
 from unioncat.harvest.http import STOPPING
 from unioncat.log import event
@@ -159,6 +159,10 @@ class _Harvest:
             return  # an earlier page of this source failed: later ones must not commit
         try:
             self._commit_page(source, page, future, bar)
+        except SourceError as exc:  # the catalog refused the page on purpose, and said why
+            self.broken.add(source.name)
+            outcome.status = "failed"
+            outcome.error = str(exc)
         except Exception as exc:  # noqa: BLE001  (one source's failure must not stop the run)
             self.broken.add(source.name)
             outcome.status = "failed"
@@ -184,6 +188,7 @@ class _Harvest:
             state=(source.name, page.state_key, page.state),
             replaces_batch=(source.name, page.replaces_batch) if page.replaces_batch else None,
             present_ids=(source.name, page.present_ids) if page.present_ids is not None else None,
+            sweep_limit=page.sweep_limit,
         )
         if future is not None:
             mapped = future.result()

@@ -24,7 +24,7 @@ import duckdb
 import pyarrow as pa
 
 from unioncat.catalog.tables import DDL, MIGRATIONS
-from unioncat.errors import ConfigError, LockHeld, TerminalError
+from unioncat.errors import ConfigError, LockHeld, SourceError, TerminalError
 from unioncat.harvest.base import RawEnvelope
 from unioncat.log import event
 from unioncat.schemas.generate import RECORD_ARROW_SCHEMA, record_to_row
@@ -118,6 +118,17 @@ class Batch:
     state: tuple[str, str, dict[str, Any]] | None = None
     replaces_batch: tuple[str, str] | None = None
     present_ids: tuple[str, list[str]] | None = None  # (source, every id it still has)
+    sweep_limit: float | None = None  # see Page.sweep_limit
+
+
+def first_row(result: duckdb.DuckDBPyConnection) -> tuple[Any, ...] | None:
+    """The first row of a result, reading the result to its end.
+
+    ``fetchone()`` can leave a streamed result open, and DuckDB then refuses other work
+    on the connection (``unregister``, for one) with ResourceInUseException.
+    """
+    rows = result.fetchall()
+    return rows[0] if rows else None
 
 
 def content_hash(row: dict[str, Any]) -> str:
@@ -189,9 +200,9 @@ class Catalog:
     def _ensure_schema(self) -> None:
         for stmt in DDL[:1]:
             self.con.execute(stmt)
-        row = self.con.execute(
-            "SELECT value FROM catalog_meta WHERE key = 'schema_version'"
-        ).fetchone()
+        row = first_row(
+            self.con.execute("SELECT value FROM catalog_meta WHERE key = 'schema_version'")
+        )
         if row is not None and row[0] != SCHEMA_VERSION:
             self._rebuild_records(str(row[0]))
         for stmt in DDL[1:] + MIGRATIONS:
@@ -293,7 +304,8 @@ class Catalog:
                 counts.unchanged = table.num_rows - upserted - deleted
             self._write_quarantine(batch, now)
             if batch.present_ids is not None:
-                counts.deleted += self._sweep(*batch.present_ids, batch.run_id, now)
+                source, present = batch.present_ids
+                counts.deleted += self._sweep(source, present, batch.sweep_limit, batch.run_id, now)
             if batch.state is not None:
                 source, key, value = batch.state
                 con.execute(
@@ -385,10 +397,12 @@ class Catalog:
                 "FROM changed ORDER BY id",
                 [run_id, now],
             )
-            tally = con.execute(
-                "SELECT count(*) FILTER (WHERE NOT deleted), count(*) FILTER (WHERE deleted) "
-                "FROM changed"
-            ).fetchone()
+            tally = first_row(
+                con.execute(
+                    "SELECT count(*) FILTER (WHERE NOT deleted), count(*) FILTER (WHERE deleted) "
+                    "FROM changed"
+                )
+            )
             con.execute("DROP TABLE changed")
             retired = self._retire_lost_parts(run_id, now)
         finally:
@@ -416,7 +430,7 @@ class Catalog:
         """Mark the records listed in temp table ``table`` (id, source) deleted, log a
         ``delete`` change for each, drop the table; returns how many."""
         con = self.con
-        row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+        row = first_row(con.execute(f"SELECT count(*) FROM {table}"))
         n = int(row[0]) if row else 0
         if n:
             con.execute(
@@ -432,9 +446,12 @@ class Catalog:
         con.execute(f"DROP TABLE {table}")
         return n
 
-    def _sweep(self, source: str, present: list[str], run_id: str, now: datetime) -> int:
+    def _sweep(
+        self, source: str, present: list[str], limit: float | None, run_id: str, now: datetime
+    ) -> int:
         """Tombstone the source's harvested records that it no longer lists, and their
-        parts (for servers that never report deletions)."""
+        parts (for servers that never report deletions).  More than ``limit`` of the
+        live records at once is refused: the transaction rolls back, nothing is lost."""
         con = self.con
         con.register("present", pa.table({"source_id": pa.array(present, pa.string())}))
         try:
@@ -446,6 +463,8 @@ class Catalog:
                 "AND r.source_id NOT IN (SELECT source_id FROM present)",
                 [source],
             )
+            if limit is not None:
+                self._check_sweep(source, limit)
             con.execute(
                 "INSERT INTO gone SELECT r.id, r.source, r.raw_ref FROM records r "
                 "JOIN gone g ON struct_extract(r.host, 'id') = g.id AND r.raw_ref = g.raw_ref "
@@ -455,6 +474,26 @@ class Catalog:
         finally:
             con.unregister("present")
         return n
+
+    def _check_sweep(self, source: str, limit: float) -> None:
+        row = first_row(
+            self.con.execute(
+                "SELECT (SELECT count(*) FROM gone), count(*) FROM records "
+                "WHERE source = ? AND NOT deleted AND raw_ref = source || '|' || source_id",
+                [source],
+            )
+        )
+        gone, live = row if row else (0, 0)
+        if live and gone > limit * live:
+            raise SourceError(
+                f"deletion sweep refused: the server no longer lists {gone} of the {live} "
+                f"records harvested from it ({gone / live:.0%}, more than the "
+                f"{limit:.0%} allowed); nothing was marked deleted",
+                stage="harvest",
+                source=source,
+                hint="if the repository really dropped them, raise sweep_max_fraction for "
+                "one run; otherwise the next run sweeps again",
+            )
 
     def _write_quarantine(self, batch: Batch, now: datetime) -> None:
         if batch.envelopes:
@@ -548,9 +587,11 @@ class Catalog:
     def has_table(self, name: str) -> bool:
         """Whether the catalog has this table (a catalog written by an older unioncat and
         opened read-only may not have the newer ones yet)."""
-        row = self.con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-        ).fetchone()
+        row = first_row(
+            self.con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+            )
+        )
         return bool(row and row[0])
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from unioncat.catalog.store import Catalog
+from unioncat.catalog.store import Catalog, first_row
 from unioncat.catalog.tables import CLUSTER_ARROW_SCHEMA
 from unioncat.dedupe.features import Features
 from unioncat.dedupe.merge import merge_cluster
@@ -456,5 +456,5 @@ def write_review(
             [run_id, now],
         )
         con.unregister("dd_review")
-    row = con.execute("SELECT count(*) FROM match_review WHERE status = 'open'").fetchone()
+    row = first_row(con.execute("SELECT count(*) FROM match_review WHERE status = 'open'"))
     counts.review_open = int(row[0]) if row else 0

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from unioncat.catalog.store import Catalog
+from unioncat.catalog.store import Catalog, first_row
 from unioncat.dedupe.blocking import candidate_sql, keys_table
 from unioncat.dedupe.cluster import cluster
 from unioncat.dedupe.features import (
@@ -85,7 +85,7 @@ def _dedupe(
     counts: DedupeCounts,
 ) -> None:
     con = catalog.con
-    row = con.execute("SELECT value FROM catalog_meta WHERE key = ?", [WATERMARK_KEY]).fetchone()
+    row = first_row(con.execute("SELECT value FROM catalog_meta WHERE key = ?", [WATERMARK_KEY]))
     watermark = 0 if full or row is None else int(row[0])
     # Records changed since the watermark, and live records never clustered (a catalog
     # built before dedupe ran, or a run interrupted before this stage).
@@ -162,7 +162,7 @@ def _dedupe(
                dirty_features, dirty_position)  # fmt: skip
     retire_emptied(catalog, run_id, now, dirty_old, counts)
     con.execute("UPDATE match_review SET applied = true WHERE NOT applied")
-    top = con.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()
+    top = first_row(con.execute("SELECT coalesce(max(seq), 0) FROM changes"))
     con.execute(
         "INSERT OR REPLACE INTO catalog_meta VALUES (?, ?)",
         [WATERMARK_KEY, str(top[0] if top else 0)],

@@ -54,6 +54,9 @@ class Page:
     # every record id the source holds now (a deletion sweep): the source's other
     # records are tombstoned when this page commits
     present_ids: list[str] | None = None
+    # the largest share of the source's live records one sweep may tombstone: a server
+    # that ends a list early, without saying how long it was, must not empty the catalog
+    sweep_limit: float | None = None
 
 
 class Harvester(Protocol):

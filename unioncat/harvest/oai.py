@@ -82,6 +82,7 @@ class OaiOptions:
     overlap_seconds: int = 60
     mode: str = "list_records"
     deletion_sweep: bool = False
+    sweep_max_fraction: float = 0.2  # of the records harvested from the source
 
     def default_format(self) -> str | None:
         """The normalizer for this metadata prefix when the source names no format."""
@@ -91,6 +92,11 @@ class OaiOptions:
         if not self.url.startswith(("http://", "https://")):
             raise ConfigError(
                 f"url must be the repository's http(s) OAI-PMH base URL, not {self.url!r}",
+                stage="config",
+            )
+        if not 0 < self.sweep_max_fraction <= 1:
+            raise ConfigError(
+                f"sweep_max_fraction must be above 0 and at most 1, not {self.sweep_max_fraction}",
                 stage="config",
             )
         if self.mode not in MODES:
@@ -612,4 +618,5 @@ def _sweep(client: _Client, source: str, options: OaiOptions) -> Page:
         {"swept_at": datetime.now(UTC).isoformat(timespec="seconds"), "present": len(present)},
         label="deletion sweep",
         present_ids=present,
+        sweep_limit=options.sweep_max_fraction,
     )
