@@ -59,8 +59,13 @@ def _drop_final_period(t: str) -> str:
 
 
 def sub(field: pymarc.Field, *codes: str) -> list[str]:
-    """Non-blank values of the subfields ``codes``, in field order."""
-    return [v for v in field.get_subfields(*codes) if v and v.strip()]
+    """Non-blank values of the subfields ``codes``, in field order.  Reads
+    ``field.subfields`` itself: this runs a hundred times per record, and going through
+    ``get_subfields`` cost a tenth of the mapping."""
+    if len(codes) == 1:
+        code = codes[0]
+        return [s.value for s in field.subfields if s.code == code and s.value.strip()]
+    return [s.value for s in field.subfields if s.code in codes and s.value.strip()]
 
 
 def first_sub(field: pymarc.Field, code: str) -> str | None:
