@@ -119,6 +119,8 @@ class Batch:
     replaces_batch: tuple[str, str] | None = None
     present_ids: tuple[str, list[str]] | None = None  # (source, every id it still has)
     sweep_limit: float | None = None  # see Page.sweep_limit
+    file: str | None = None  # see Page.file
+    file_complete: bool = False
 
 
 def first_row(result: duckdb.DuckDBPyConnection) -> tuple[Any, ...] | None:
@@ -289,20 +291,31 @@ class Catalog:
         con.execute("BEGIN TRANSACTION")
         try:
             if batch.replaces_batch is not None:
+                source, name = batch.replaces_batch
                 con.execute(
-                    "DELETE FROM raw WHERE source = ? AND batch = ?", list(batch.replaces_batch)
+                    "DELETE FROM envelope_records WHERE source = ? AND envelope_id IN "
+                    "(SELECT envelope_id FROM raw WHERE source = ? AND batch = ?)",
+                    [source, source, name],
                 )
+                con.execute("DELETE FROM raw WHERE source = ? AND batch = ?", [source, name])
             if batch.envelopes:
                 if batch.write_raw:
                     self._write_raw(batch, now)
                 else:
                     self._set_raw_status(batch)
             if table is not None and table.num_rows:
-                upserted, deleted, retired = self._upsert_records(table, batch.run_id, now)
+                upserted, deleted, retired = self._upsert_records(
+                    table, batch.run_id, now, track=batch.file is not None
+                )
                 counts.upserted = upserted
                 counts.deleted = deleted + retired
                 counts.unchanged = table.num_rows - upserted - deleted
             self._write_quarantine(batch, now)
+            if batch.file is not None and batch.file_complete and table is not None:
+                source = batch.state[0] if batch.state else ""
+                counts.deleted += self._withdraw_from_file(
+                    source, batch.file, batch.sweep_limit, batch.run_id, now
+                )
             if batch.present_ids is not None:
                 source, present = batch.present_ids
                 counts.deleted += self._sweep(source, present, batch.sweep_limit, batch.run_id, now)
@@ -368,11 +381,26 @@ class Catalog:
             finally:
                 self.con.unregister("status_keys")
 
-    def _upsert_records(self, table: pa.Table, run_id: str, now: datetime) -> tuple[int, int, int]:
-        """Write changed records; returns (upserted, deleted, parts retired)."""
+    def _upsert_records(
+        self, table: pa.Table, run_id: str, now: datetime, *, track: bool = False
+    ) -> tuple[int, int, int]:
+        """Write changed records; returns (upserted, deleted, parts retired).  With
+        ``track``, note which records each envelope gave (see ``envelope_records``)."""
         con = self.con
         con.register("incoming", table)
         try:
+            if track:
+                con.execute(
+                    "CREATE OR REPLACE TEMP TABLE given AS SELECT DISTINCT source, "
+                    "substr(raw_ref, length(source) + 2) AS envelope_id, id AS record_id "
+                    "FROM incoming WHERE raw_ref IS NOT NULL"
+                )
+                con.execute(
+                    "DELETE FROM envelope_records e USING given g "
+                    "WHERE e.source = g.source AND e.envelope_id = g.envelope_id"
+                )
+                con.execute("INSERT INTO envelope_records SELECT * FROM given")
+                con.execute("DROP TABLE given")
             con.execute(
                 "CREATE OR REPLACE TEMP TABLE changed AS "
                 "SELECT i.id, i.deleted, i.source, r.cluster_id AS old_cluster FROM incoming i "
@@ -475,19 +503,70 @@ class Catalog:
             con.unregister("present")
         return n
 
-    def _check_sweep(self, source: str, limit: float) -> None:
+    def _withdraw_from_file(
+        self, source: str, name: str, limit: float | None, run_id: str, now: datetime
+    ) -> int:
+        """Tombstone the records that came from file ``name`` and that its new version,
+        now read to its end, no longer gives (a withdrawn title in a re-sent file).
+
+        A record that another envelope of the source still gives stays.  Nothing is
+        withdrawn while any record of the file is quarantined: it may be one of them.
+        """
+        con = self.con
+        broken = first_row(
+            con.execute(
+                "SELECT count(*) FROM raw "
+                "WHERE source = ? AND batch = ? AND status = 'quarantined'",
+                [source, name],
+            )
+        )
+        if broken and broken[0]:
+            event(
+                "file.not_swept",
+                f"{source}: {name} has {broken[0]} record(s) in quarantine, so records it may "
+                "no longer give are kept until it reads cleanly",
+                source=source,
+            )
+            return 0
+        prefix = f"{source}|{name}#"
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE gone AS "
+            "SELECT r.id, r.source, r.raw_ref FROM records r "
+            "WHERE r.source = ? AND NOT r.deleted AND starts_with(r.raw_ref, ?) "
+            "AND r.id NOT IN (SELECT record_id FROM envelope_records WHERE source = ?)",
+            [source, prefix, source],
+        )
+        if limit is not None:
+            self._check_sweep(
+                source,
+                limit,
+                live_sql="starts_with(raw_ref, ?)",
+                live_params=[prefix],
+                what=f"records that came from {name}",
+            )
+        return self._tombstone("gone", "withdrawn", run_id, now)
+
+    def _check_sweep(
+        self,
+        source: str,
+        limit: float,
+        *,
+        live_sql: str = "raw_ref = source || '|' || source_id",
+        live_params: Sequence[Any] = (),
+        what: str = "records harvested from it",
+    ) -> None:
         row = first_row(
             self.con.execute(
                 "SELECT (SELECT count(*) FROM gone), count(*) FROM records "
-                "WHERE source = ? AND NOT deleted AND raw_ref = source || '|' || source_id",
-                [source],
+                f"WHERE source = ? AND NOT deleted AND {live_sql}",
+                [source, *live_params],
             )
         )
         gone, live = row if row else (0, 0)
         if live and gone > limit * live:
             raise SourceError(
-                f"deletion sweep refused: the server no longer lists {gone} of the {live} "
-                f"records harvested from it ({gone / live:.0%}, more than the "
+                f"deletion sweep refused: the source no longer gives {gone} of the {live} "
+                f"{what} ({gone / live:.0%}, more than the "
                 f"{limit:.0%} allowed); nothing was marked deleted",
                 stage="harvest",
                 source=source,

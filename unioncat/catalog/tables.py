@@ -62,6 +62,14 @@ DDL = [
   error VARCHAR,
   PRIMARY KEY (source, envelope_id)
 )""",
+    # Which records each envelope of a file gave when it was last mapped: when a new
+    # version of the file has been read to its end, the records it no longer gives are
+    # withdrawn (a position in a file names no record, so raw alone cannot tell).
+    """CREATE TABLE IF NOT EXISTS envelope_records (
+  source VARCHAR,
+  envelope_id VARCHAR,
+  record_id VARCHAR
+)""",
     duckdb_ddl("records", RECORD_BOOKKEEPING),
     "CREATE SEQUENCE IF NOT EXISTS changes_seq START 1",
     """CREATE TABLE IF NOT EXISTS changes (

@@ -57,6 +57,10 @@ class Page:
     # the largest share of the source's live records one sweep may tombstone: a server
     # that ends a list early, without saying how long it was, must not empty the catalog
     sweep_limit: float | None = None
+    # the file this page comes from, and whether it is the file's last page: a file read
+    # to its end withdraws the records its earlier version gave and this one does not
+    file: str | None = None
+    file_complete: bool = False
 
 
 class Harvester(Protocol):

@@ -21,7 +21,7 @@ from typing import IO, Any, ClassVar
 
 import requests
 
-from unioncat.errors import SourceError
+from unioncat.errors import ConfigError, SourceError
 from unioncat.harvest.base import Page, RawEnvelope, register
 from unioncat.harvest.framing import Frame, iter_frames, open_maybe_gzip
 
@@ -34,6 +34,16 @@ class FilesOptions:
     batch_size: int = 1000
     timeout: float = 60.0
     base_dir: str = "."
+    # a new version of a file withdraws the records it no longer gives, up to this share
+    # of the file's records at once (a file cut short must not empty the catalog)
+    sweep_max_fraction: float = 0.2
+
+    def __post_init__(self) -> None:
+        if not 0 < self.sweep_max_fraction <= 1:
+            raise ConfigError(
+                f"sweep_max_fraction must be above 0 and at most 1, not {self.sweep_max_fraction}",
+                stage="config",
+            )
 
 
 def _is_url(path: str) -> bool:
@@ -163,6 +173,7 @@ class FilesHarvester:
                         {"sha256": sha, "records_done": done, "complete": False},
                         replaces_batch=replaces,
                         label=name,
+                        file=name,
                     )
                     replaces = None
                     page = []
@@ -172,4 +183,7 @@ class FilesHarvester:
                 {"sha256": sha, "records_done": max(done, skip), "complete": True},
                 replaces_batch=replaces,
                 label=name,
+                file=name,
+                file_complete=True,
+                sweep_limit=options.sweep_max_fraction,
             )
