@@ -95,3 +95,49 @@ def test_a_file_cut_short_withdraws_nothing_past_the_limit(tmp_path: Path, cli: 
     code, out, err = cli("--config", str(cfg), "run")
     assert code == 0, out + err
     assert _q(tmp_path, "SELECT count(*) FROM records WHERE deleted") == [(4,)]
+
+
+def test_a_quarantined_record_goes_from_the_quarantine_with_the_file_version_it_was_in(
+    tmp_path: Path, cli: Any
+) -> None:
+    drop, cfg = _setup(tmp_path)
+    recs = _records(6)
+    drop.parent.mkdir(parents=True, exist_ok=True)
+    drop.write_bytes(b"".join(r.as_marc() for r in recs[:5]) + recs[5].as_marc()[:40] + b"\x1d")
+    assert cli("--config", str(cfg), "run")[0] == 1
+    assert _q(tmp_path, "SELECT envelope_id FROM quarantine") == [("drops/vendor.mrc#5",)]
+    write_marc(drop, recs[:5])  # the vendor sends the file again without the broken one
+    code, out, err = cli("--config", str(cfg), "run")
+    assert code == 0, out + err
+    assert _q(tmp_path, "SELECT count(*) FROM quarantine") == [(0,)]
+
+
+def test_a_page_count_of_twenty_digits_is_no_page_count_and_the_record_lands(
+    tmp_path: Path, cli: Any
+) -> None:
+    drop, cfg = _setup(tmp_path)
+    typo = marc_record(
+        control="v-typo", fields=[("300", "  ", ["a", "xii, 10000000000000000000 p. ;"])]
+    )
+    write_marc(drop, [*_records(2), typo])
+    code, out, err = cli("--config", str(cfg), "run")
+    assert code == 0, out + err
+    assert _q(tmp_path, "SELECT page_count, extent FROM records WHERE source_id = 'v-typo'") == [
+        (None, "xii, 10000000000000000000 p.")
+    ]
+
+
+def test_convert_removes_a_quarantine_file_left_by_an_earlier_conversion(
+    tmp_path: Path, cli: Any
+) -> None:
+    recs = _records(3)
+    bad = tmp_path / "bad.mrc"
+    bad.write_bytes(recs[0].as_marc() + recs[1].as_marc()[:30] + b"\x1d")
+    good = write_marc(tmp_path / "good.mrc", recs)
+    out = tmp_path / "out.parquet"
+    cli("convert", str(bad), "--format", "marc", "-o", str(out))
+    stale = tmp_path / "out.parquet.quarantine.jsonl"
+    assert stale.exists()
+    code, text, err = cli("convert", str(good), "--format", "marc", "-o", str(out))
+    assert code == 0, text + err
+    assert not stale.exists()

@@ -151,3 +151,49 @@ def test_http_urls_are_fetched(http_folder: tuple[str, Path]) -> None:
     assert pages[0].envelopes[0].source_id == f"{base}/remote.mrc#0"
     with pytest.raises(SourceError, match="HTTP 404"):
         _pages(FilesOptions(paths=[f"{base}/missing.mrc"], base_dir=str(folder)))
+
+
+class _BrokenOff(http.server.BaseHTTPRequestHandler):
+    """Announces the whole file, sends a third of it and hangs up."""
+
+    body = b""
+
+    def do_GET(self) -> None:  # noqa: N802  (http.server's name)
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body[: len(self.body) // 3])
+        self.wfile.flush()
+        self.close_connection = True
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        return
+
+
+def test_a_download_that_breaks_off_names_its_url_and_the_other_files_still_land(
+    tmp_path: Path,
+) -> None:
+    records = [marc_record(control=f"d{i}") for i in range(30)]
+    handler = type("H", (_BrokenOff,), {"body": b"".join(r.as_marc() for r in records)})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/feed.mrc"
+    local = write_marc(tmp_path / "local.mrc", records[:3])
+    pages = []
+    try:
+        harvest = FilesHarvester().harvest(
+            "src", FilesOptions(paths=[url, str(local)], base_dir=str(tmp_path)), {}
+        )
+        with pytest.raises(SourceError) as err:
+            for page in harvest:
+                pages.append(page)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert f"download of {url} broke off" in str(err.value)
+    assert "1 file(s) could not be read" in str(err.value)
+    assert [e.source_id for p in pages for e in p.envelopes] == [
+        "local.mrc#0",
+        "local.mrc#1",
+        "local.mrc#2",
+    ]

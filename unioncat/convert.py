@@ -31,6 +31,7 @@ from unioncat.schemas.generate import RECORD_ARROW_SCHEMA
 
 SOURCE_NAME = "convert"
 _CHUNK = 2000
+QUARANTINE_SUFFIX = ".quarantine.jsonl"
 
 
 @dataclass(slots=True)
@@ -75,8 +76,11 @@ def convert_files(inputs: list[str], fmt: str, output: Path, *, workers: int = 0
             drain(pool.in_flight_limit)
         drain(0)
     os.replace(tmp, output)
+    stale = output.with_name(output.name + QUARANTINE_SUFFIX)
     if result.quarantined:
         result.quarantine_path = _write_quarantine(result.quarantined, output)
+    elif stale.exists():
+        stale.unlink()  # from an earlier conversion to the same name: it is not this one's
     return result
 
 
@@ -126,7 +130,7 @@ class _Sink:
 
 
 def _write_quarantine(quarantined: list[Quarantined], output: Path) -> Path:
-    qpath = output.with_name(output.name + ".quarantine.jsonl")
+    qpath = output.with_name(output.name + QUARANTINE_SUFFIX)
     with qpath.open("w", encoding="utf-8") as f:
         for q in quarantined:
             entry = {

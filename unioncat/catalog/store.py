@@ -298,6 +298,8 @@ class Catalog:
                     [source, source, name],
                 )
                 con.execute("DELETE FROM raw WHERE source = ? AND batch = ?", [source, name])
+                # what the old version had in quarantine went with it
+                con.execute("DELETE FROM quarantine WHERE source = ? AND batch = ?", [source, name])
             if batch.envelopes:
                 if batch.write_raw:
                     self._write_raw(batch, now)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import logging
 import os
-import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -24,6 +24,7 @@ import requests
 from unioncat.errors import ConfigError, SourceError
 from unioncat.harvest.base import Page, RawEnvelope, register
 from unioncat.harvest.framing import Frame, iter_frames, open_maybe_gzip
+from unioncat.log import event
 
 
 @dataclass(slots=True)
@@ -89,7 +90,18 @@ def _download(url: str, timeout: float, source: str) -> IO[bytes]:
             f"cannot fetch {url}: HTTP {resp.status_code}", stage="harvest", source=source
         )
     tmp = tempfile.TemporaryFile()
-    shutil.copyfileobj(resp.raw, tmp)
+    try:
+        with resp:
+            for chunk in resp.iter_content(1 << 20):
+                tmp.write(chunk)
+    except requests.RequestException as exc:
+        tmp.close()
+        raise SourceError(
+            f"download of {url} broke off: {exc}",
+            stage="harvest",
+            source=source,
+            hint="nothing of this file was kept; the next run fetches it again",
+        ) from exc
     tmp.seek(0)
     return tmp
 
@@ -128,8 +140,20 @@ class FilesHarvester:
     def harvest(
         self, source: str, options: FilesOptions, state: Mapping[str, dict[str, Any]]
     ) -> Iterator[Page]:
+        failed: list[str] = []
         for path in resolve_paths(options, source):
-            yield from self._harvest_one(source, path, options, state)
+            try:
+                yield from self._harvest_one(source, path, options, state)
+            except SourceError as exc:  # one file that cannot be read keeps the others
+                event("file.failed", str(exc), logging.ERROR, source=source)
+                failed.append(exc.message)
+        if failed:
+            raise SourceError(
+                f"{len(failed)} file(s) could not be read: {'; '.join(failed)}",
+                stage="harvest",
+                source=source,
+                hint="the other files were harvested; the next run tries these again",
+            )
 
     def _harvest_one(
         self,

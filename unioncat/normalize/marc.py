@@ -230,10 +230,15 @@ def _languages(record: pymarc.Record) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+_MAX_PAGES = 1_000_000
+
+
 def _page_count(extent: str | None) -> int | None:
     if not extent:
         return None
     counts = [int(n) for run in _PAGES.findall(extent) for n in re.findall(r"\d+", run)]
+    # a typo of twenty digits is no page count (and would not fit the column): none
+    counts = [n for n in counts if n <= _MAX_PAGES]
     return max(counts) if counts else None
 
 
