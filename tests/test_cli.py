@@ -239,6 +239,10 @@ def test_sigkill_mid_run_then_rerun_loses_and_duplicates_nothing(
     with _db(tmp_path / "catalog.duckdb") as con:
         partial = con.execute("SELECT count(*) FROM records").fetchone()[0]
     assert 0 < partial < BIG, "the kill should land mid-way"
+    # status holds the readers' lock, so it knows no writer is alive
+    shown = unioncat_process("--config", str(cfg), "status")
+    text, _ = shown.communicate(timeout=60)
+    assert "): killed, started" in text and "(killed or crashed)" in text, text
     again = unioncat_process("--config", str(cfg), "run")
     out, err = again.communicate(timeout=300)
     assert again.returncode == 0, err[-2000:]

@@ -42,12 +42,21 @@ def run_summary(
     return "\n".join(lines)
 
 
+_KILLED = "the process ended before it could finish (killed or crashed)"
+
+
 def status(catalog: Catalog, config: PipelineConfig) -> str:
+    """The catalog at a glance.  Called under the readers' lock, which no writer holds
+    at the same time: a run still marked running is one that was killed (the next
+    writer marks it so in the catalog)."""
     lines = [f"catalog {catalog.path}"]
-    runs = catalog.query(
-        "SELECT run_id, command, started_at, finished_at, status, message FROM runs "
-        "ORDER BY started_at DESC LIMIT 5"
-    )
+    runs = [
+        (*r[:4], "killed", _KILLED) if r[4] == "running" else r
+        for r in catalog.query(
+            "SELECT run_id, command, started_at, finished_at, status, message FROM runs "
+            "ORDER BY started_at DESC LIMIT 5"
+        )
+    ]
     if not runs:
         return lines[0] + "\n  no runs yet: `unioncat run` harvests the pipeline's sources"
     last = runs[0]
