@@ -429,3 +429,23 @@ def test_when_the_bridge_between_two_records_goes_they_part(catalog: Catalog) ->
     assert cluster_of(catalog, lib_a) != cluster_of(catalog, lib_b)
     # one of them carries the work's id on
     assert work in {cluster_of(catalog, lib_a), cluster_of(catalog, lib_b)}
+
+
+def test_a_cluster_changes_once_per_run_and_a_full_rerun_of_nothing_logs_nothing(
+    catalog: Catalog,
+) -> None:
+    write(catalog, "r1", PRINT, EBOOK, OTHER)
+    dedupe_catalog(catalog, "r1", SETTINGS)
+    # the e-book is edited and then withdrawn in the next run: its cluster shrinks
+    write(catalog, "r2", replace(EBOOK, title="River archives (updated)"))
+    write(catalog, "r2", replace(EBOOK, deleted=True))
+    dedupe_catalog(catalog, "r2", SETTINGS)
+    per_cluster = catalog.query(
+        "SELECT id, count(*) FROM changes WHERE entity = 'cluster' AND run_id = 'r2' GROUP BY id"
+    )
+    assert per_cluster and all(n == 1 for _, n in per_cluster), per_cluster
+    before = catalog.query("SELECT max(seq) FROM changes")
+    updated = catalog.query("SELECT cluster_id, updated_at FROM clusters ORDER BY 1")
+    dedupe_catalog(catalog, "r3", SETTINGS, full=True)
+    assert catalog.query("SELECT max(seq) FROM changes") == before
+    assert catalog.query("SELECT cluster_id, updated_at FROM clusters ORDER BY 1") == updated

@@ -363,6 +363,9 @@ _MERGE_COLUMNS = (
 )  # fmt: skip
 
 
+_CLUSTER_BOOKKEEPING = frozenset({"updated_at", "run_id"})
+
+
 def refresh_cluster_records(
     catalog: Catalog, cluster_ids: Sequence[str], run_id: str, now: datetime
 ) -> None:
@@ -412,14 +415,25 @@ def refresh_cluster_records(
         return
     table = pa.Table.from_pylist(out, schema=CLUSTER_ARROW_SCHEMA)
     con.register("dd_clusters", table)
-    con.execute("DELETE FROM clusters WHERE cluster_id IN (SELECT cluster_id FROM dd_clusters)")
-    con.execute("INSERT INTO clusters SELECT * FROM dd_clusters")
+    # Only clusters whose merged record really changed are written and logged: a cluster
+    # refreshed twice in one run, or again by a full rerun, is one change or none.
+    content = [f.name for f in CLUSTER_ARROW_SCHEMA if f.name not in _CLUSTER_BOOKKEEPING]
+    new = ", ".join(f'd."{c}"' for c in content)
+    old = ", ".join(f'c."{c}"' for c in content)
     con.execute(
-        'INSERT INTO changes (op, id, source, run_id, "at", entity) '
-        "SELECT 'upsert', cluster_id, NULL, ?, ?, 'cluster' FROM dd_clusters ORDER BY cluster_id",
-        [run_id, now],
+        "CREATE OR REPLACE TEMP TABLE dd_changed AS SELECT d.* FROM dd_clusters d "
+        "LEFT JOIN clusters c ON c.cluster_id = d.cluster_id "
+        f"WHERE c.cluster_id IS NULL OR row({old}) IS DISTINCT FROM row({new})"
     )
     con.unregister("dd_clusters")
+    con.execute("DELETE FROM clusters WHERE cluster_id IN (SELECT cluster_id FROM dd_changed)")
+    con.execute("INSERT INTO clusters SELECT * FROM dd_changed")
+    con.execute(
+        'INSERT INTO changes (op, id, source, run_id, "at", entity) '
+        "SELECT 'upsert', cluster_id, NULL, ?, ?, 'cluster' FROM dd_changed ORDER BY cluster_id",
+        [run_id, now],
+    )
+    con.execute("DROP TABLE dd_changed")
 
 
 def write_review(
