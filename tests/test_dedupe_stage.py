@@ -449,3 +449,26 @@ def test_a_cluster_changes_once_per_run_and_a_full_rerun_of_nothing_logs_nothing
     dedupe_catalog(catalog, "r3", SETTINGS, full=True)
     assert catalog.query("SELECT max(seq) FROM changes") == before
     assert catalog.query("SELECT cluster_id, updated_at FROM clusters ORDER BY 1") == updated
+
+
+@pytest.mark.parametrize("edited_one", ["print", "ebook"])
+def test_when_a_cluster_splits_the_unedited_record_keeps_the_cluster_id(
+    tmp_path: Path, edited_one: str
+) -> None:
+    catalog = Catalog(tmp_path / f"{edited_one}.duckdb")
+    try:
+        write(catalog, "r1", PRINT, EBOOK)
+        dedupe_catalog(catalog, "r1", SETTINGS)
+        work = cluster_of(catalog, PRINT)
+        assert cluster_of(catalog, EBOOK) == work
+        edited, kept = (PRINT, EBOOK) if edited_one == "print" else (EBOOK, PRINT)
+        write(
+            catalog,
+            "r2",
+            replace(edited, title="Completely different", contributors=[], identifiers=[]),
+        )
+        dedupe_catalog(catalog, "r2", SETTINGS)
+        assert cluster_of(catalog, kept) == work
+        assert cluster_of(catalog, edited) != work
+    finally:
+        catalog.close()

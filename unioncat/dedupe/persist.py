@@ -66,6 +66,8 @@ class Universe:
     position: dict[str, int] = field(default_factory=dict)
     old_cluster: dict[str, str] = field(default_factory=dict)  # members kept together
     dirty_old: dict[str, str] = field(default_factory=dict)  # where changed records were
+    # records whose own content changed (the rest of dirty_old are their companions)
+    edited: frozenset[str] = frozenset()
 
 
 def mint_cluster_id(record_id: str, salt: int = 0) -> str:
@@ -181,7 +183,16 @@ def write_clusters(
         dirty_members.setdefault(cid, []).append(rid)
     founders = [min(universe.ids[m] for m in g) for g in groups]
     taken = _taken_ids(catalog, [mint_cluster_id(f, 0) for f in founders])
-    for group in sorted(groups, key=lambda g: not any(universe.ids[m] in old for m in g)):
+
+    def claim_order(group: list[int]) -> tuple[bool, int]:
+        """Groups that carry kept members come first; then, when a cluster splits, the
+        group with the most unedited former members claims its id, so the work that did
+        not change keeps its number and the edited record is the one that leaves."""
+        ids = [universe.ids[m] for m in group]
+        unedited = sum(1 for i in ids if i in universe.dirty_old and i not in universe.edited)
+        return (not any(i in old for i in ids), -unedited)
+
+    for group in sorted(groups, key=claim_order):
         ids = [universe.ids[m] for m in group]
         previous = sorted({old[i] for i in ids if i in old}, key=lambda c: (-sizes.get(c, 0), c))
         reusable = sorted(

@@ -102,6 +102,7 @@ def _dedupe(
         ).fetchall()
     ]
     ids_table(con, "dd_dirty", dirty)
+    edited = frozenset(dirty)
     # The other members of a cluster that a changed record is in are matched again with
     # it: the record may have been the only bridge between them, and nightly runs must
     # agree with a full run.  Their cluster ids survive through the rules of persist.
@@ -145,7 +146,7 @@ def _dedupe(
     wholes = [r["id"] for r in dirty_rows if r["id"] not in parts]
     if wholes:
         _round(catalog, run_id, settings, now, counts, wholes, parts, dirty_old,
-               dirty_features, dirty_position)  # fmt: skip
+               dirty_features, dirty_position, edited)  # fmt: skip
     # Parts whose host moved to another cluster this run are matched again with the
     # changed parts: chapters of books that joined (or left) a work follow their books.
     follow = _parts_of_moved_hosts(catalog, run_id, parts)
@@ -159,7 +160,7 @@ def _dedupe(
     part_ids = sorted(parts | set(follow))
     if part_ids:
         _round(catalog, run_id, settings, now, counts, part_ids, set(), dirty_old,
-               dirty_features, dirty_position)  # fmt: skip
+               dirty_features, dirty_position, edited)  # fmt: skip
     retire_emptied(catalog, run_id, now, dirty_old, counts)
     con.execute("UPDATE match_review SET applied = true WHERE NOT applied")
     top = first_row(con.execute("SELECT coalesce(max(seq), 0) FROM changes"))
@@ -214,6 +215,7 @@ def _round(
     dirty_old: dict[str, str],
     dirty_features: Features,
     dirty_position: dict[str, int],
+    edited: frozenset[str],
 ) -> None:
     """Match ``round_ids`` (changed records, keys already posted) against everyone but
     ``skip`` (changed records left for a later round) and update their clusters."""
@@ -268,6 +270,7 @@ def _round(
         universe.position[rid] = n
     universe.old_cluster = {rid: cid for rid, cid in kept}
     universe.dirty_old = dirty_old
+    universe.edited = edited
 
     pos = universe.position
     known = [
