@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -123,7 +124,11 @@ def test_export_layout_manifest_and_partitions(catalog: Catalog, tmp_path: Path)
     assert manifest["row_counts"] == {"records": 3, "changes": 3, "merged_ids": 0}
     assert result.rows == 3
     (entry,) = [f for f in manifest["files"] if f["entity"] == "records"]
-    assert entry["path"] == "records/v1/updated_date=2026-01-01/part-0000.parquet"
+    # named by content: a changed part gets a new name, an unchanged one keeps its bytes
+    assert re.fullmatch(
+        r"records/v1/updated_date=2026-01-01/part-0000-([0-9a-f]{16})\.parquet", entry["path"]
+    )
+    assert entry["path"][-24:-8] == entry["sha256"][:16]
     table = pq.read_table(out / entry["path"])
     assert table.schema.names == RECORD_ARROW_SCHEMA.names
     assert sorted(table.column("deleted").to_pylist()) == [False, False, True]
@@ -139,6 +144,40 @@ def test_export_layout_manifest_and_partitions(catalog: Catalog, tmp_path: Path)
     ids = pq.read_table(out / "records" / "v1").column("id").to_pylist()
     assert len(ids) == len(set(ids)) == 3
     assert not list(out.glob("**/.*.tmp"))
+
+
+def test_an_export_killed_half_way_leaves_the_last_manifest_whole(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    from unioncat.catalog.export import _export_partitioned
+
+    catalog.write(Batch("r1", records=[rec("1"), rec("2")]))
+    out = tmp_path / "export"
+    export_records(catalog, out, "r1")
+    before = (out / "manifest.json").read_text()
+    catalog.write(Batch("r2", records=[rec("2", title="Changed"), rec("3")]))
+    # the next export writes its record files and dies before the manifest
+    _export_partitioned(
+        catalog, out, out / "records" / "v1", "records",
+        "SELECT *, updated_at AS _updated FROM records",
+        "CAST(timezone('UTC', _updated) AS DATE)", "id", RECORD_ARROW_SCHEMA,
+    )  # fmt: skip
+    assert (out / "manifest.json").read_text() == before
+    import hashlib
+
+    for f in json.loads(before)["files"]:
+        data = (out / f["path"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == f["sha256"] and len(data) == f["bytes"]
+        assert pq.read_metadata(out / f["path"]).num_rows == f["rows"]
+    # the next whole export publishes the new files and only then drops the old ones
+    export_records(catalog, out, "r3")
+    manifest = json.loads((out / "manifest.json").read_text())
+    named = {out / f["path"] for f in manifest["files"]}
+    on_disk = {p for p in out.rglob("*") if p.is_file() and p.name != "manifest.json"}
+    assert on_disk == named
+    assert sorted(pq.read_table(out / "records" / "v1").column("id").to_pylist()) == sorted(
+        r.id for r in (rec("1"), rec("2"), rec("3"))
+    )
 
 
 def test_export_is_byte_identical_when_nothing_changed(catalog: Catalog, tmp_path: Path) -> None:

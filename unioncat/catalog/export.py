@@ -1,11 +1,16 @@
 """Parquet export for discovery systems.
 
-Layout: ``<out>/records/v<major>/updated_date=YYYY-MM-DD/part-NNNN.parquet``; each record
-lives only in the partition of the day it last changed, so a consumer that follows
-partitions sees every change once.  Files are written under a temporary name and
-renamed; ``manifest.json`` (files, bytes, rows, sha256, schema version, run id) is
-written last, by atomic rename, and is the consumer's signal that the export is whole.
-Deleted records stay in the export as tombstones (``deleted = true``).
+Layout: ``<out>/records/v<major>/updated_date=YYYY-MM-DD/part-NNNN-<hash>.parquet``; each
+record lives only in the partition of the day it last changed, so a consumer that follows
+partitions sees every change once.  Deleted records stay in the export as tombstones
+(``deleted = true``).
+
+Publication.  A part file is named by its content (the start of its sha256), so a file
+is never rewritten in place: an unchanged part keeps its name and bytes, a changed one
+gets a new name.  ``manifest.json`` (files, bytes, rows, sha256, schema version, run id)
+is written after every file, by atomic rename, and only then are the files it no longer
+names removed.  So the manifest a consumer reads always names files that hold exactly
+what it says, and an export killed half-way leaves the previous manifest whole.
 """
 
 from __future__ import annotations
@@ -49,11 +54,19 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _write_atomic(table: pa.Table, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
+def _write_named(table: pa.Table, folder: Path, stem: str) -> tuple[Path, str]:
+    """Write ``table`` as ``<stem>-<hash>.parquet`` in ``folder``; returns path, sha256.
+    A file of that name already holds these bytes and is left as it is."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{stem}.tmp"
     pq.write_table(table, tmp, compression="zstd")
-    os.replace(tmp, path)
+    sha = _sha256(tmp)
+    path = folder / f"{stem}-{sha[:16]}.parquet"
+    if path.exists():
+        tmp.unlink()
+    else:
+        os.replace(tmp, path)
+    return path, sha
 
 
 def _export_partitioned(
@@ -73,7 +86,6 @@ def _export_partitioned(
         for (d,) in catalog.query(f"SELECT DISTINCT {day_expr} AS d FROM ({select}) ORDER BY d")
     ]
     files: list[dict[str, Any]] = []
-    written: set[Path] = set()
     for day in days:
         table = catalog.query_arrow(
             f"SELECT * FROM ({select}) WHERE {day_expr} = CAST(? AS DATE) ORDER BY {order}",
@@ -82,9 +94,7 @@ def _export_partitioned(
         table = table.select(schema.names).cast(schema)
         for part, start in enumerate(range(0, max(table.num_rows, 1), ROWS_PER_PART)):
             chunk = table.slice(start, ROWS_PER_PART)
-            path = entity_dir / f"{partition}={day}" / f"part-{part:04d}.parquet"
-            _write_atomic(chunk, path)
-            written.add(path)
+            path, sha = _write_named(chunk, entity_dir / f"{partition}={day}", f"part-{part:04d}")
             files.append(
                 {
                     "path": str(path.relative_to(out_dir)),
@@ -92,10 +102,9 @@ def _export_partitioned(
                     partition: day,
                     "rows": chunk.num_rows,
                     "bytes": path.stat().st_size,
-                    "sha256": _sha256(path),
+                    "sha256": sha,
                 }
             )
-    _remove_stale(entity_dir, written, partition)
     return files
 
 
@@ -142,15 +151,14 @@ def export_records(catalog: Catalog, out_dir: Path, run_id: str) -> ExportResult
     merged = catalog.query_arrow(
         'SELECT retired_id, into_id, run_id, "at" FROM merged_ids ORDER BY retired_id'
     ).cast(MERGED_IDS_SCHEMA)
-    path = out_dir / "merged_ids" / "merged_ids.parquet"
-    _write_atomic(merged, path)
+    path, sha = _write_named(merged, out_dir / "merged_ids", "merged_ids")
     files.append(
         {
             "path": str(path.relative_to(out_dir)),
             "entity": "merged_ids",
             "rows": merged.num_rows,
             "bytes": path.stat().st_size,
-            "sha256": _sha256(path),
+            "sha256": sha,
         }
     )
     row_counts: dict[str, int] = {}
@@ -166,16 +174,23 @@ def export_records(catalog: Catalog, out_dir: Path, run_id: str) -> ExportResult
     tmp = out_dir / ".manifest.json.tmp"
     tmp.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, out_dir / "manifest.json")
+    _remove_stale(out_dir, {out_dir / f["path"] for f in files})
     return ExportResult(out_dir, manifest)
 
 
-def _remove_stale(entity_dir: Path, keep: set[Path], partition: str) -> None:
-    """Drop part files of days that no longer hold records (their records moved on)."""
-    if not entity_dir.exists():
-        return
-    for path in entity_dir.glob(f"{partition}=*/part-*.parquet"):
-        if path not in keep:
-            path.unlink()
-    for part_dir in entity_dir.glob(f"{partition}=*"):
-        if part_dir.is_dir() and not any(part_dir.iterdir()):
-            shutil.rmtree(part_dir)
+_ENTITY_DIRS = (f"records/v{SCHEMA_MAJOR}", f"clusters/v{SCHEMA_MAJOR}", "changes", "merged_ids")
+
+
+def _remove_stale(out_dir: Path, keep: set[Path]) -> None:
+    """After the manifest: drop the files it no longer names (superseded parts, days that
+    no longer hold records, files left by an export that was killed) and empty days."""
+    for entity in _ENTITY_DIRS:
+        entity_dir = out_dir / entity
+        if not entity_dir.exists():
+            continue
+        for path in [*entity_dir.rglob("*.parquet"), *entity_dir.rglob(".*.tmp")]:
+            if path not in keep:
+                path.unlink()
+        for part_dir in entity_dir.glob("*=*"):
+            if part_dir.is_dir() and not any(part_dir.iterdir()):
+                shutil.rmtree(part_dir)
