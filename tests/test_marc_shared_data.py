@@ -295,3 +295,22 @@ def test_pymarc_marc8_lines_decode_to_their_utf8_answers() -> None:
         matched += record.abstract == answer.strip()
     assert checked >= 1500
     assert matched / checked >= 0.99
+
+
+def test_pymarc_complaints_about_marc8_text_stay_out_of_the_json_log(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """Under cron, stderr is one JSON object per line; pymarc printed MARC-8 characters it
+    could not map (the Hebrew file has some) straight into it."""
+    from tests.conftest import unioncat_process
+
+    src = shared_data / "marc" / "evergreen" / "hebrew.marc"
+    proc = unioncat_process(
+        "-v", "convert", str(src), "--format", "marc", "-o", str(tmp_path / "out.parquet")
+    )
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode in (0, 1), err
+    for line in err.splitlines():
+        if line.strip():
+            json.loads(line)  # raises on a plain-text line
+    assert "Unable to parse character" not in err

@@ -7,6 +7,9 @@ so the quarantine tells a cataloger what to fix.
 
 from __future__ import annotations
 
+import logging
+import warnings
+
 import pymarc
 from lxml import etree
 from pymarc import Field, Subfield
@@ -15,6 +18,7 @@ from pymarc.field import Indicators
 
 from unioncat.errors import RecordError
 from unioncat.harvest.framing import MARCXML_NS, secure_xml_parser
+from unioncat.log import event
 from unioncat.normalize.iso2709 import read_utf8
 
 _PARSER = secure_xml_parser()
@@ -98,13 +102,38 @@ def _decode(data: bytes, utf8: bool, handling: str) -> pymarc.Record:
     retry with replacement characters.
     """
     try:
-        return pymarc.Record(data, to_unicode=True, force_utf8=utf8, utf8_handling=handling)
+        # pymarc prints MARC-8 characters it cannot map straight to stderr, and warns of
+        # odd subfield codes through ``warnings``: under cron both would break the
+        # one-JSON-object-per-line log, so they become a structured event instead.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            record = pymarc.Record(
+                data,
+                to_unicode=True,
+                force_utf8=utf8,
+                utf8_handling=handling,
+                hide_utf8_warnings=True,
+            )
+        if caught:
+            event(
+                "marc.warning",
+                "; ".join(sorted({f"{w.category.__name__}: {w.message}" for w in caught})),
+                logging.DEBUG,
+                control_number=_control_number(record),
+            )
+        return record
     except UnicodeDecodeError:
         raise
     except PymarcException as exc:
         raise RecordError(f"{type(exc).__name__}: {exc}") from exc
     except (ValueError, IndexError) as exc:
         raise RecordError(f"malformed ISO 2709 structure: {exc}") from exc
+
+
+def _control_number(record: pymarc.Record) -> str | None:
+    for f in record.get_fields("001"):
+        return str(f.data) if f.data else None
+    return None
 
 
 def _local(tag: str) -> str:
