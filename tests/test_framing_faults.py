@@ -1,0 +1,314 @@
+"""Framing faults: a broken record becomes an error frame holding its own bytes, its
+neighbours are still framed and the positions after it do not shift."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import re
+import time
+from pathlib import Path
+
+from pymarc import record_to_xml
+
+from tests.conftest import marc_record
+from unioncat.harvest.framing import MARCXML_NS, Frame, iter_frames, open_maybe_gzip
+
+
+def _frames(blob: bytes, fmt: str | None = None) -> tuple[str, list[Frame]]:
+    """Frame ``blob`` as the files harvester does (gzip detection, then sniffing)."""
+    wire, frames = iter_frames(open_maybe_gzip(io.BytesIO(blob)), fmt)
+    return wire, list(frames)
+
+
+def _iso_records(n: int) -> list[bytes]:
+    return [marc_record(control=f"r{i}", title=f"Jazz riffs {i}").as_marc() for i in range(n)]
+
+
+# ================================================================ ISO 2709
+
+
+def test_stray_terminator_inside_a_record_frames_it_whole() -> None:
+    recs = _iso_records(5)
+    recs[2] = recs[2].replace(b"Jazz riffs", b"Jazz\x1driffs")
+    assert recs[2].count(b"\x1d") == 2
+    _wire, got = _frames(b"".join(recs))
+    assert [(g.position, g.payload, g.error) for g in got] == [
+        (i, rec, None) for i, rec in enumerate(recs)
+    ]
+
+
+def test_declared_length_not_on_a_terminator_falls_back_to_the_terminator() -> None:
+    # leaders that count characters, not bytes: the length falls short of the terminator
+    recs = [
+        marc_record(control=f"u{i}", title="Köln — 乔布斯的秘密日记").as_marc() for i in range(3)
+    ]
+    short = [b"%05d" % (len(r) - 12) + r[5:] for r in recs]
+    _wire, got = _frames(b"".join(short))
+    assert [(g.position, g.payload, g.error) for g in got] == [
+        (i, rec, None) for i, rec in enumerate(short)
+    ]
+
+
+def test_declared_length_reaching_the_next_record_does_not_merge_them() -> None:
+    a, b, c = _iso_records(3)
+    a_long = b"%05d" % (len(a) + len(b)) + a[5:]  # lands exactly on b's terminator
+    _wire, got = _frames(a_long + b + c)
+    assert [g.payload for g in got] == [a_long, b, c]
+    assert [g.position for g in got] == [0, 1, 2]
+
+
+def test_stray_terminator_in_a_record_without_a_numeric_length_still_splits() -> None:
+    recs = _iso_records(3)
+    recs[1] = b"x" * 5 + recs[1][5:].replace(b"Jazz riffs", b"Jazz\x1driffs")
+    _wire, got = _frames(b"".join(recs))
+    # no usable length: the old behaviour (split on every terminator) stays
+    assert len(got) == 4 and got[-1].payload == recs[2] and got[-1].position == 3
+
+
+def test_a_file_without_any_terminator_is_one_error_frame() -> None:
+    blob = b"this is a plain text file, not MARC\n" * 100
+    wire, got = _frames(blob)
+    assert wire == "marc21"
+    assert len(got) == 1
+    assert got[0].position == 0 and got[0].payload == blob
+    assert got[0].error is not None
+    assert "does not look like ISO 2709 MARC" in got[0].error
+    assert "no record terminator" in got[0].error
+
+
+def test_a_truncated_last_record_is_still_framed_as_a_record() -> None:
+    good, cut = _iso_records(2)
+    _wire, got = _frames(good + cut[:-40])
+    assert [(g.position, g.payload, g.error) for g in got] == [
+        (0, good, None),
+        (1, cut[:-40], None),
+    ]
+
+
+def test_framing_without_terminators_is_linear() -> None:
+    blob = b"abcdefgh" * (12 << 20)  # 96 MB: the quadratic split took about 8 s
+    started = time.perf_counter()
+    _wire, got = _frames(blob, "marc21")
+    elapsed = time.perf_counter() - started
+    assert len(got) == 1 and len(got[0].payload) == len(blob) and got[0].error
+    assert elapsed < 3.0, f"{elapsed:.1f} s to frame 96 MB"
+
+
+# ================================================================ gzip damage
+
+
+def _assert_gzip_fault(frame: Frame, position: int) -> None:
+    assert frame.position == position
+    assert frame.error is not None
+    assert "gzip" in frame.error and "truncated or corrupt" in frame.error
+
+
+def test_truncated_gzip_keeps_the_records_before_the_cut() -> None:
+    recs = [
+        marc_record(control=f"g{i}", title=f"Title {i} " + "x" * (i % 97)).as_marc()
+        for i in range(3000)
+    ]
+    plain = b"".join(recs)
+    packed = gzip.compress(plain)
+    _wire, got = _frames(packed[: len(packed) // 2])  # must not raise
+    *good, last = got
+    assert len(good) > 100
+    assert [(g.position, g.payload, g.error) for g in good] == [
+        (i, recs[i], None) for i in range(len(good))
+    ]
+    _assert_gzip_fault(last, len(good))
+    assert "Compressed file ended" in str(last.error)
+    assert recs[len(good)].startswith(last.payload)  # the part of the next record we have
+
+
+def test_corrupt_gzip_data_gives_an_error_frame_not_an_exception() -> None:
+    recs = _iso_records(200)
+    packed = bytearray(gzip.compress(b"".join(recs)))
+    middle = len(packed) // 2
+    packed[middle : middle + 64] = b"\xff" * 64
+    _wire, got = _frames(bytes(packed))  # must not raise
+    *good, last = got
+    # inflate may turn the damage into wrong bytes before it notices: only the start is sure
+    assert [g.payload for g in good[:50]] == recs[:50]
+    assert [g.position for g in got] == list(range(len(got)))
+    _assert_gzip_fault(last, len(good))
+
+
+def test_gzip_with_a_bad_crc_gives_an_error_frame() -> None:
+    recs = _iso_records(5)
+    packed = bytearray(gzip.compress(b"".join(recs)))
+    packed[-8] ^= 0xFF  # CRC32 of the member
+    _wire, got = _frames(bytes(packed))
+    assert [g.payload for g in got[:-1]] == recs[: len(got) - 1]
+    _assert_gzip_fault(got[-1], len(got) - 1)
+    assert "CRC" in str(got[-1].error)
+
+
+def test_gzip_with_a_broken_header_gives_one_empty_error_frame() -> None:
+    _wire, got = _frames(b"\x1f\x8b" + b"this is not deflate data at all" * 10)
+    assert len(got) == 1
+    _assert_gzip_fault(got[0], 0)
+    assert got[0].payload == b""
+
+
+def _collection(records: list[bytes], prefix: str = "") -> bytes:
+    ns = f"xmlns:{prefix}" if prefix else "xmlns"
+    tag = f"{prefix}:collection" if prefix else "collection"
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<{tag} {ns}="{MARCXML_NS}">\n'.encode()
+        + b"\n".join(records)
+        + f"\n</{tag}>\n".encode()
+    )
+
+
+def _xml_records(n: int, prefix: str = "") -> list[bytes]:
+    """Records as they appear inside a collection (no namespace declaration of their own)."""
+    out = []
+    for i in range(n):
+        xml = record_to_xml(marc_record(control=f"x{i}", title=f"Title {i}"), namespace=False)
+        if prefix:
+            xml = re.sub(rb"<(/?)(\w)", rb"<\1" + prefix.encode() + rb":\2", xml)
+        out.append(xml)
+    return out
+
+
+def test_truncated_gzip_marcxml_keeps_the_records_before_the_cut() -> None:
+    recs = _xml_records(2000)
+    packed = gzip.compress(_collection(recs))
+    _wire, got = _frames(packed[: len(packed) // 2])
+    *good, last = got
+    assert len(good) > 100
+    assert all(g.error is None for g in good)
+    assert [g.position for g in good] == list(range(len(good)))
+    assert all(f">x{i}<".encode() in g.payload for i, g in enumerate(good))
+    _assert_gzip_fault(last, len(good))
+    assert recs[len(good)].startswith(last.payload)
+
+
+# ================================================================ MARCXML syntax errors
+
+
+def test_syntax_error_in_one_record_loses_only_that_record() -> None:
+    recs = _xml_records(99)
+    recs[10] = recs[10].replace(b"Title 10", b"Title AT&T 10")
+    _wire, got = _frames(_collection(recs))
+    assert [g.position for g in got] == list(range(99))
+    assert got[10].payload == recs[10]  # exactly its own bytes
+    assert got[10].error is not None and "not well-formed" in got[10].error
+    for i, g in enumerate(got):
+        if i != 10:
+            assert g.error is None, (i, g.error)
+            assert f">x{i}<".encode() in g.payload
+    # the records framed after recovery read like the ones before it
+    assert got[11].payload.startswith(f'<record xmlns="{MARCXML_NS}">'.encode())
+    assert got[9].payload.startswith(f'<record xmlns="{MARCXML_NS}">'.encode())
+
+
+def test_syntax_error_with_prefixed_records() -> None:
+    recs = _xml_records(5, prefix="marc")
+    recs[1] = recs[1].replace(b"Title 1", b"Title <b>1")  # unclosed element
+    _wire, got = _frames(_collection(recs, prefix="marc"))
+    assert [g.position for g in got] == [0, 1, 2, 3, 4]
+    assert got[1].payload == recs[1] and got[1].error
+    for i in (0, 2, 3, 4):
+        assert got[i].error is None
+        assert got[i].payload.startswith(f'<marc:record xmlns:marc="{MARCXML_NS}">'.encode())
+        assert f">x{i}<".encode() in got[i].payload
+
+
+def test_record_without_closing_tag_ends_at_the_next_record() -> None:
+    recs = _xml_records(4)
+    recs[1] = recs[1].replace(b"</record>", b"")
+    _wire, got = _frames(_collection(recs))
+    assert [g.position for g in got] == [0, 1, 2, 3]
+    assert got[1].error and got[1].payload == recs[1]
+    assert [g.error for g in (got[0], got[2], got[3])] == [None, None, None]
+    assert b">x3<" in got[3].payload
+
+
+def test_last_record_cut_off_is_an_error_frame() -> None:
+    recs = _xml_records(3)
+    blob = _collection(recs)
+    cut = blob[: blob.index(b"Title 2")]
+    _wire, got = _frames(cut)
+    assert [g.error is None for g in got] == [True, True, False]
+    assert got[2].position == 2 and recs[2].startswith(got[2].payload)
+
+
+def test_several_root_records_are_all_framed(shared_data: Path) -> None:
+    path = shared_data / "marc" / "evergreen" / "serials_marc21.xml"
+    with path.open("rb") as f:
+        wire, frames = iter_frames(open_maybe_gzip(f))
+        got = list(frames)
+    assert wire == "marcxml"
+    assert [g.position for g in got] == list(range(7))
+    assert all(g.error is None for g in got)
+    assert all(g.payload.startswith(b"<record>") for g in got)
+    assert b"21061" in got[0].payload
+
+
+def test_recovery_never_resolves_entities(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-CONTENT")
+    recs = _xml_records(3)
+    recs[0] = recs[0].replace(b"Title 0", b"&x;")
+    recs[1] = recs[1].replace(b"Title 1", b"&lol9;")
+    laughs = "".join(
+        f'<!ENTITY lol{i} "' + (f"&lol{i - 1};" * 10 if i else "lol") + '">' for i in range(10)
+    )
+    blob = (
+        f'<?xml version="1.0"?><!DOCTYPE c [<!ENTITY x SYSTEM "{secret.as_uri()}">{laughs}]>'
+        f'<collection xmlns="{MARCXML_NS}">'.encode()
+        + b"".join(recs)
+        + b"<record><oops></record></collection>"
+    )
+    _wire, got = _frames(blob)
+    assert len(got) == 4 and got[3].error
+    assert all(b"TOP-SECRET" not in g.payload and len(g.payload) < 20_000 for g in got)
+
+
+# ================================================================ files without MARC records
+
+
+def test_xhtml_error_page_is_one_error_frame() -> None:
+    page = (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n'
+        b'<html xmlns="http://www.w3.org/1999/xhtml"><head><title>503 Service Unavailable'
+        b"</title></head><body><p>Try again later.</p></body></html>\n"
+    )
+    wire, got = _frames(page)
+    assert wire == "marcxml"
+    assert len(got) == 1 and got[0].position == 0 and got[0].payload == page
+    reason = str(got[0].error)
+    assert "no MARC 21 <record> element" in reason
+    assert "<html>" in reason and "http://www.w3.org/1999/xhtml" in reason
+
+
+def test_wrong_namespace_is_one_error_frame() -> None:
+    blob = _collection(_xml_records(3)).replace(MARCXML_NS.encode(), MARCXML_NS.encode() + b"/")
+    _wire, got = _frames(blob)
+    assert len(got) == 1 and got[0].payload == blob
+    reason = str(got[0].error)
+    assert "no MARC 21 <record> element" in reason
+    assert "<collection>" in reason and f"'{MARCXML_NS}/'" in reason
+
+
+def test_html_that_is_not_even_xml_is_one_error_frame() -> None:
+    page = b"<html><body><p>Service unavailable<br></p></body></html>"
+    _wire, got = _frames(page)
+    assert len(got) == 1 and got[0].payload == page
+    assert "no MARC 21 <record> element" in str(got[0].error)
+    assert "<html>" in str(got[0].error)
+
+
+def test_a_huge_file_without_records_keeps_only_its_first_megabyte() -> None:
+    blob = b"<html><body>" + b"<p>filler text</p>" * 200_000 + b"</body></html>"
+    _wire, got = _frames(blob)
+    assert len(got) == 1 and got[0].error
+    assert got[0].payload == blob[: 1 << 20]
+
+
+def test_an_empty_marc_collection_is_no_fault() -> None:
+    _wire, got = _frames(_collection([]))
+    assert got == []
