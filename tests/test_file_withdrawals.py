@@ -22,6 +22,13 @@ def _setup(tmp_path: Path, **options: Any) -> tuple[Path, Path]:
     return drop, cfg
 
 
+def _run(cli: Any, cfg: Path, expect: int = 0) -> str:
+    """One `unioncat run`; returns what it printed (stdout, then stderr)."""
+    code, out, err = cli("--config", str(cfg), "run")
+    assert code == expect, out + err
+    return str(out) + str(err)
+
+
 def _records(n: int) -> list[Any]:
     return [marc_record(control=f"v{i:03d}", title=f"Title {i}") for i in range(n)]
 
@@ -32,12 +39,11 @@ def test_a_record_left_out_of_a_new_version_of_its_file_is_withdrawn(
     drop, cfg = _setup(tmp_path)
     recs = _records(10)
     write_marc(drop, recs)
-    assert cli("--config", str(cfg), "run")[0] == 0
+    _run(cli, cfg)
     before = _q(tmp_path, "SELECT max(seq) FROM changes")[0][0]
     # the vendor re-sends the file without v002
     write_marc(drop, recs[:2] + recs[3:])
-    code, out, err = cli("--config", str(cfg), "run")
-    assert code == 0, out + err
+    out = _run(cli, cfg)
     assert "1 deleted" in out, out
     assert _q(tmp_path, "SELECT source_id FROM records WHERE deleted") == [("v002",)]
     ops = _q(
@@ -47,7 +53,7 @@ def test_a_record_left_out_of_a_new_version_of_its_file_is_withdrawn(
     assert [op for op, _ in ops].count("delete") == 1
     # running again changes nothing
     top = _q(tmp_path, "SELECT max(seq) FROM changes")[0][0]
-    assert cli("--config", str(cfg), "run")[0] == 0
+    _run(cli, cfg)
     assert _q(tmp_path, "SELECT max(seq) FROM changes")[0][0] == top
     assert _q(tmp_path, "SELECT count(*) FROM records WHERE NOT deleted") == [(9,)]
 
@@ -56,11 +62,10 @@ def test_a_record_that_moved_to_another_file_is_not_withdrawn(tmp_path: Path, cl
     drop, cfg = _setup(tmp_path)
     recs = _records(10)
     write_marc(drop, recs)
-    assert cli("--config", str(cfg), "run")[0] == 0
+    _run(cli, cfg)
     write_marc(drop.with_name("later.mrc"), [recs[4]])
     write_marc(drop, recs[:4] + recs[5:])
-    code, out, err = cli("--config", str(cfg), "run")
-    assert code == 0, out + err
+    _run(cli, cfg)
     assert _q(tmp_path, "SELECT count(*) FROM records WHERE deleted") == [(0,)]
     assert _q(tmp_path, "SELECT count(*) FROM records") == [(10,)]
 
@@ -71,7 +76,7 @@ def test_nothing_is_withdrawn_while_a_record_of_the_file_is_in_quarantine(
     drop, cfg = _setup(tmp_path)
     recs = _records(10)
     write_marc(drop, recs)
-    assert cli("--config", str(cfg), "run")[0] == 0
+    _run(cli, cfg)
     # v005 comes back broken: it may be the record that seems to be missing
     body = b"".join(r.as_marc() for r in recs[:5]) + recs[5].as_marc()[:40] + b"\x1d"
     drop.write_bytes(body + b"".join(r.as_marc() for r in recs[6:]))
@@ -85,15 +90,13 @@ def test_a_file_cut_short_withdraws_nothing_past_the_limit(tmp_path: Path, cli: 
     drop, cfg = _setup(tmp_path)
     recs = _records(10)
     write_marc(drop, recs)
-    assert cli("--config", str(cfg), "run")[0] == 0
+    _run(cli, cfg)
     write_marc(drop, recs[:6])
-    code, out, err = cli("--config", str(cfg), "run")
-    assert code == 1, out + err
+    out = _run(cli, cfg, 1)
     assert "4 of the 10 records that came from drops/vendor.mrc" in out, out
     assert _q(tmp_path, "SELECT count(*) FROM records WHERE deleted") == [(0,)]
     _, cfg = _setup(tmp_path, sweep_max_fraction=0.5)
-    code, out, err = cli("--config", str(cfg), "run")
-    assert code == 0, out + err
+    out = _run(cli, cfg)
     assert _q(tmp_path, "SELECT count(*) FROM records WHERE deleted") == [(4,)]
 
 
@@ -104,11 +107,10 @@ def test_a_quarantined_record_goes_from_the_quarantine_with_the_file_version_it_
     recs = _records(6)
     drop.parent.mkdir(parents=True, exist_ok=True)
     drop.write_bytes(b"".join(r.as_marc() for r in recs[:5]) + recs[5].as_marc()[:40] + b"\x1d")
-    assert cli("--config", str(cfg), "run")[0] == 1
+    _run(cli, cfg, 1)
     assert _q(tmp_path, "SELECT envelope_id FROM quarantine") == [("drops/vendor.mrc#5",)]
     write_marc(drop, recs[:5])  # the vendor sends the file again without the broken one
-    code, out, err = cli("--config", str(cfg), "run")
-    assert code == 0, out + err
+    _run(cli, cfg)
     assert _q(tmp_path, "SELECT count(*) FROM quarantine") == [(0,)]
 
 
@@ -120,8 +122,7 @@ def test_a_page_count_of_twenty_digits_is_no_page_count_and_the_record_lands(
         control="v-typo", fields=[("300", "  ", ["a", "xii, 10000000000000000000 p. ;"])]
     )
     write_marc(drop, [*_records(2), typo])
-    code, out, err = cli("--config", str(cfg), "run")
-    assert code == 0, out + err
+    _run(cli, cfg)
     assert _q(tmp_path, "SELECT page_count, extent FROM records WHERE source_id = 'v-typo'") == [
         (None, "xii, 10000000000000000000 p.")
     ]
