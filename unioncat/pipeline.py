@@ -189,7 +189,7 @@ class _Harvest:
             replaces_batch=(source.name, page.replaces_batch) if page.replaces_batch else None,
             present_ids=(source.name, page.present_ids) if page.present_ids is not None else None,
             sweep_limit=page.sweep_limit,
-            file=page.file,
+            file=(source.name, page.file) if page.file else None,
             file_complete=page.file_complete,
         )
         if future is not None:

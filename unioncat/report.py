@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from unioncat.catalog.store import RECORD_COLUMNS, Catalog
+from unioncat.catalog.store import KILLED_MESSAGE, RECORD_COLUMNS, Catalog
 from unioncat.config import PipelineConfig
 from unioncat.ids import mint_id
 from unioncat.pipeline import SourceOutcome
@@ -42,16 +42,13 @@ def run_summary(
     return "\n".join(lines)
 
 
-_KILLED = "the process ended before it could finish (killed or crashed)"
-
-
 def status(catalog: Catalog, config: PipelineConfig) -> str:
     """The catalog at a glance.  Called under the readers' lock, which no writer holds
     at the same time: a run still marked running is one that was killed (the next
     writer marks it so in the catalog)."""
     lines = [f"catalog {catalog.path}"]
     runs = [
-        (*r[:4], "killed", _KILLED) if r[4] == "running" else r
+        (*r[:4], "killed", KILLED_MESSAGE) if r[4] == "running" else r
         for r in catalog.query(
             "SELECT run_id, command, started_at, finished_at, status, message FROM runs "
             "ORDER BY started_at DESC LIMIT 5"

@@ -119,8 +119,12 @@ class Batch:
     replaces_batch: tuple[str, str] | None = None
     present_ids: tuple[str, list[str]] | None = None  # (source, every id it still has)
     sweep_limit: float | None = None  # see Page.sweep_limit
-    file: str | None = None  # see Page.file
+    file: tuple[str, str] | None = None  # (source, file name); see Page.file
     file_complete: bool = False
+
+
+# what a run that never finished is marked with, by the next writer or by `status`
+KILLED_MESSAGE = "the process ended before it could finish (killed or crashed)"
 
 
 def first_row(result: duckdb.DuckDBPyConnection) -> tuple[Any, ...] | None:
@@ -237,10 +241,9 @@ class Catalog:
     def start_run(self, run_id: str, command: str) -> None:
         now = datetime.now(UTC)
         self.con.execute(
-            "UPDATE runs SET status = 'killed', finished_at = ?, "
-            "message = 'the process ended before it could finish (killed or crashed)' "
+            "UPDATE runs SET status = 'killed', finished_at = ?, message = ? "
             "WHERE status = 'running'",
-            [now],
+            [now, KILLED_MESSAGE],
         )
         self.con.execute(
             "INSERT INTO runs VALUES (?, ?, ?, NULL, 'running', ?, ?, NULL, NULL)",
@@ -314,9 +317,9 @@ class Catalog:
                 counts.unchanged = table.num_rows - upserted - deleted
             self._write_quarantine(batch, now)
             if batch.file is not None and batch.file_complete and table is not None:
-                source = batch.state[0] if batch.state else ""
+                source, name = batch.file
                 counts.deleted += self._withdraw_from_file(
-                    source, batch.file, batch.sweep_limit, batch.run_id, now
+                    source, name, batch.sweep_limit, batch.run_id, now
                 )
             if batch.present_ids is not None:
                 source, present = batch.present_ids

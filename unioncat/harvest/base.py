@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
 
+from unioncat.errors import ConfigError
+
 
 @dataclass(slots=True)
 class RawEnvelope:
@@ -61,6 +63,14 @@ class Page:
     # to its end withdraws the records its earlier version gave and this one does not
     file: str | None = None
     file_complete: bool = False
+
+
+def check_sweep_fraction(value: float) -> None:
+    """``sweep_max_fraction`` is a share of a source's (or a file's) records."""
+    if not 0 < value <= 1:
+        raise ConfigError(
+            f"sweep_max_fraction must be above 0 and at most 1, not {value}", stage="config"
+        )
 
 
 class Harvester(Protocol):

@@ -21,8 +21,8 @@ from typing import IO, Any, ClassVar
 
 import requests
 
-from unioncat.errors import ConfigError, SourceError
-from unioncat.harvest.base import Page, RawEnvelope, register
+from unioncat.errors import SourceError
+from unioncat.harvest.base import Page, RawEnvelope, check_sweep_fraction, register
 from unioncat.harvest.framing import Frame, iter_frames, open_maybe_gzip
 from unioncat.log import event
 
@@ -40,11 +40,7 @@ class FilesOptions:
     sweep_max_fraction: float = 0.2
 
     def __post_init__(self) -> None:
-        if not 0 < self.sweep_max_fraction <= 1:
-            raise ConfigError(
-                f"sweep_max_fraction must be above 0 and at most 1, not {self.sweep_max_fraction}",
-                stage="config",
-            )
+        check_sweep_fraction(self.sweep_max_fraction)
 
 
 def _is_url(path: str) -> bool:

@@ -27,7 +27,7 @@ import requests
 
 from unioncat import __version__
 from unioncat.errors import ConfigError, SourceError
-from unioncat.harvest.base import Page, RawEnvelope, register
+from unioncat.harvest.base import Page, RawEnvelope, check_sweep_fraction, register
 from unioncat.harvest.http import STOPPING, Fetched, RetryPolicy, fetch
 from unioncat.harvest.oai_xml import OaiPage, OaiRecord, UnreadablePage, parse_identify, parse_page
 from unioncat.log import event
@@ -94,11 +94,7 @@ class OaiOptions:
                 f"url must be the repository's http(s) OAI-PMH base URL, not {self.url!r}",
                 stage="config",
             )
-        if not 0 < self.sweep_max_fraction <= 1:
-            raise ConfigError(
-                f"sweep_max_fraction must be above 0 and at most 1, not {self.sweep_max_fraction}",
-                stage="config",
-            )
+        check_sweep_fraction(self.sweep_max_fraction)
         if self.mode not in MODES:
             raise ConfigError(
                 f"mode {self.mode!r} is unknown; valid modes are: {', '.join(MODES)}",
