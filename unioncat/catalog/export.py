@@ -54,9 +54,11 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _write_named(table: pa.Table, folder: Path, stem: str) -> tuple[Path, str]:
-    """Write ``table`` as ``<stem>-<hash>.parquet`` in ``folder``; returns path, sha256.
-    A file of that name already holds these bytes and is left as it is."""
+def _write_named(
+    table: pa.Table, out_dir: Path, folder: Path, stem: str, entity: str, **extra: str
+) -> dict[str, Any]:
+    """Write ``table`` as ``<stem>-<hash>.parquet`` in ``folder``; returns its manifest
+    entry.  A file of that name already holds these bytes and is left as it is."""
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f".{stem}.tmp"
     pq.write_table(table, tmp, compression="zstd")
@@ -66,7 +68,14 @@ def _write_named(table: pa.Table, folder: Path, stem: str) -> tuple[Path, str]:
         tmp.unlink()
     else:
         os.replace(tmp, path)
-    return path, sha
+    return {
+        "path": str(path.relative_to(out_dir)),
+        "entity": entity,
+        **extra,
+        "rows": table.num_rows,
+        "bytes": path.stat().st_size,
+        "sha256": sha,
+    }
 
 
 def _export_partitioned(
@@ -94,16 +103,9 @@ def _export_partitioned(
         table = table.select(schema.names).cast(schema)
         for part, start in enumerate(range(0, max(table.num_rows, 1), ROWS_PER_PART)):
             chunk = table.slice(start, ROWS_PER_PART)
-            path, sha = _write_named(chunk, entity_dir / f"{partition}={day}", f"part-{part:04d}")
+            folder = entity_dir / f"{partition}={day}"
             files.append(
-                {
-                    "path": str(path.relative_to(out_dir)),
-                    "entity": entity,
-                    partition: day,
-                    "rows": chunk.num_rows,
-                    "bytes": path.stat().st_size,
-                    "sha256": sha,
-                }
+                _write_named(chunk, out_dir, folder, f"part-{part:04d}", entity, **{partition: day})
             )
     return files
 
@@ -151,16 +153,7 @@ def export_records(catalog: Catalog, out_dir: Path, run_id: str) -> ExportResult
     merged = catalog.query_arrow(
         'SELECT retired_id, into_id, run_id, "at" FROM merged_ids ORDER BY retired_id'
     ).cast(MERGED_IDS_SCHEMA)
-    path, sha = _write_named(merged, out_dir / "merged_ids", "merged_ids")
-    files.append(
-        {
-            "path": str(path.relative_to(out_dir)),
-            "entity": "merged_ids",
-            "rows": merged.num_rows,
-            "bytes": path.stat().st_size,
-            "sha256": sha,
-        }
-    )
+    files.append(_write_named(merged, out_dir, out_dir / "merged_ids", "merged_ids", "merged_ids"))
     row_counts: dict[str, int] = {}
     for f in files:
         row_counts[f["entity"]] = row_counts.get(f["entity"], 0) + int(f["rows"])
