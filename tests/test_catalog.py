@@ -10,7 +10,7 @@ import pytest
 
 from unioncat.catalog.export import export_records
 from unioncat.catalog.store import Batch, Catalog, Quarantined
-from unioncat.harvest.base import RawEnvelope
+from unioncat.contracts import RawEnvelope
 from unioncat.ids import mint_id
 from unioncat.schemas import RECORD_ARROW_SCHEMA, Identifier, Record
 
@@ -87,7 +87,7 @@ def test_page_commits_raw_records_quarantine_and_state_together(catalog: Catalog
         Batch(
             "r1",
             envelopes=[e0, e1],
-            envelope_status={e0.source_id: "normalized", e1.source_id: "quarantined"},
+            envelope_status={e0.envelope_id: "normalized", e1.envelope_id: "quarantined"},
             records=[rec("1")],
             quarantined=[Quarantined(e1, "leader says 9 bytes")],
             state=("s", "file:f.mrc", {"records_done": 2, "complete": True}),
@@ -103,7 +103,7 @@ def test_page_commits_raw_records_quarantine_and_state_together(catalog: Catalog
     # the record is fixed at the source and maps this time: the quarantine entry goes away
     catalog.write(
         Batch(
-            "r2", envelopes=[e1], envelope_status={e1.source_id: "normalized"}, records=[rec("2")]
+            "r2", envelopes=[e1], envelope_status={e1.envelope_id: "normalized"}, records=[rec("2")]
         )
     )
     assert _count(catalog, "SELECT count(*) FROM quarantine") == 0

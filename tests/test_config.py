@@ -14,23 +14,29 @@ def _source(**kw: object) -> dict[str, object]:
 
 
 def test_loads_typed_sources_with_paths_relative_to_the_file(tmp_path: Path) -> None:
-    cfg = load_config(write_pipeline(tmp_path, [_source(batch_size=10)]))
+    cfg = load_config(write_pipeline(tmp_path, [_source(page_size=10)]))
     assert cfg.catalog == tmp_path / "catalog.duckdb"
     assert cfg.export == tmp_path / "export"
     (src,) = cfg.sources
     assert (src.name, src.kind, src.format) == ("s1", "files", "marc")
     assert src.options.paths == ["x.mrc"]
-    assert src.options.batch_size == 10
+    assert src.options.page_size == 10
     assert Path(src.options.base_dir) == tmp_path.resolve()
+
+
+def test_batch_size_is_still_read_as_page_size(tmp_path: Path) -> None:
+    cfg = load_config(write_pipeline(tmp_path, [_source(batch_size=7)]))
+    assert cfg.sources[0].options.page_size == 7
 
 
 @pytest.mark.parametrize(
     ("source", "top", "words"),
     [
-        (_source(colour="red"), {}, ["'colour'", "valid keys", "paths", "batch_size"]),
+        (_source(colour="red"), {}, ["'colour'", "valid keys", "paths", "page_size"]),
         (_source(kind="ftp"), {}, ["unknown kind 'ftp'", "files"]),
         (_source(format="dublin"), {}, ["unknown format 'dublin'", "marc"]),
         (_source(batch_size="many"), {}, ["batch_size", "whole number"]),
+        (_source(page_size="many"), {}, ["page_size", "whole number"]),
         (
             _source(),
             {"catalogue": "x"},

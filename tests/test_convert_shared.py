@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from unioncat.harvest.framing import iter_frames, open_maybe_gzip
+from unioncat.framing import frame_file, open_maybe_gzip
 
 Cli = Callable[..., tuple[int, str, str]]
 
 
 def _frames(path: Path) -> int:
     with path.open("rb") as f:
-        _wire, frames = iter_frames(open_maybe_gzip(f))
+        _wire, frames = frame_file(open_maybe_gzip(f), "marc")
         return sum(1 for _ in frames)
 
 

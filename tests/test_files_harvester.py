@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import marc_record, write_marc
+from unioncat.contracts import SourceSpec
 from unioncat.errors import SourceError
+from unioncat.framing import frame_file, open_maybe_gzip
 from unioncat.harvest.files import FilesHarvester, FilesOptions
-from unioncat.harvest.framing import iter_frames, open_maybe_gzip
 
 
 def _pages(options: FilesOptions, state: dict | None = None):  # type: ignore[no-untyped-def]
-    return list(FilesHarvester().harvest("src", options, state or {}))
+    return list(FilesHarvester().harvest(SourceSpec("src", "marc", options), state or {}))
 
 
 def test_iso2709_is_split_on_the_record_terminator(tmp_path: Path) -> None:
@@ -25,7 +26,7 @@ def test_iso2709_is_split_on_the_record_terminator(tmp_path: Path) -> None:
     path = tmp_path / "a.mrc"
     path.write_bytes(blob)
     with path.open("rb") as f:
-        wire, frames = iter_frames(open_maybe_gzip(f))
+        wire, frames = frame_file(open_maybe_gzip(f), "marc")
         payloads = [fr.payload for fr in frames]
     assert wire == "marc21"
     assert payloads == [r.as_marc() for r in recs]
@@ -37,7 +38,7 @@ def test_truncated_tail_is_framed_not_dropped(tmp_path: Path) -> None:
     path = tmp_path / "a.mrc"
     path.write_bytes(good + cut)
     with path.open("rb") as f:
-        _wire, frames = iter_frames(open_maybe_gzip(f))
+        _wire, frames = frame_file(open_maybe_gzip(f), "marc")
         got = list(frames)
     assert [g.payload for g in got] == [good, cut]
 
@@ -54,7 +55,7 @@ def test_gzip_marcxml_is_sniffed_and_framed(tmp_path: Path) -> None:
     path = tmp_path / "a.xml.gz"
     path.write_bytes(gzip.compress(xml))
     with path.open("rb") as f:
-        wire, frames = iter_frames(open_maybe_gzip(f))
+        wire, frames = frame_file(open_maybe_gzip(f), "marc")
         got = list(frames)
     assert wire == "marcxml"
     assert len(got) == 2 and all(g.error is None for g in got)
@@ -70,7 +71,7 @@ def test_malformed_xml_keeps_records_before_the_fault(tmp_path: Path) -> None:
         b"<record><leader>broken</leader><oops></record></collection>"
     )
     with path.open("rb") as f:
-        _wire, frames = iter_frames(open_maybe_gzip(f))
+        _wire, frames = frame_file(open_maybe_gzip(f), "marc")
         got = list(frames)
     assert got[0].error is None and b"one" in got[0].payload
     assert got[-1].error and "not well-formed" in got[-1].error
@@ -88,7 +89,7 @@ def test_external_entities_are_never_resolved(tmp_path: Path) -> None:
         "</record></collection>"
     )
     with path.open("rb") as f:
-        _wire, frames = iter_frames(open_maybe_gzip(f))
+        _wire, frames = frame_file(open_maybe_gzip(f), "marc")
         got = list(frames)
     assert all(b"TOP-SECRET" not in g.payload for g in got)
 
@@ -96,7 +97,7 @@ def test_external_entities_are_never_resolved(tmp_path: Path) -> None:
 def test_globs_are_expanded_in_order_and_pages_carry_checkpoints(tmp_path: Path) -> None:
     write_marc(tmp_path / "drop" / "b.mrc", [marc_record(control=f"b{i}") for i in range(3)])
     write_marc(tmp_path / "drop" / "a.mrc", [marc_record(control="a0")])
-    opts = FilesOptions(paths=["drop/*.mrc"], batch_size=2, base_dir=str(tmp_path))
+    opts = FilesOptions(paths=["drop/*.mrc"], page_size=2, base_dir=str(tmp_path))
     pages = _pages(opts)
     assert [p.label for p in pages] == ["drop/a.mrc", "drop/b.mrc", "drop/b.mrc"]
     assert [len(p.envelopes) for p in pages] == [1, 2, 1]
@@ -106,19 +107,19 @@ def test_globs_are_expanded_in_order_and_pages_carry_checkpoints(tmp_path: Path)
         "complete": False,
     }
     assert pages[2].state["complete"] is True and pages[2].state["records_done"] == 3
-    assert pages[1].envelopes[0].source_id == "drop/b.mrc#0"
+    assert pages[1].envelopes[0].envelope_id == "drop/b.mrc#0"
     assert pages[1].replaces_batch == "drop/b.mrc" and pages[2].replaces_batch is None
 
 
 def test_checkpoint_skips_complete_files_and_resumes_partial_ones(tmp_path: Path) -> None:
     write_marc(tmp_path / "b.mrc", [marc_record(control=f"b{i}") for i in range(5)])
-    opts = FilesOptions(paths=["b.mrc"], batch_size=2, base_dir=str(tmp_path))
+    opts = FilesOptions(paths=["b.mrc"], page_size=2, base_dir=str(tmp_path))
     first = _pages(opts)
     done = {first[-1].state_key: first[-1].state}
     assert _pages(opts, done) == []
     partial_state = {first[0].state_key: first[0].state}
     resumed = _pages(opts, partial_state)
-    ids = [e.source_id for p in resumed for e in p.envelopes]
+    ids = [e.envelope_id for p in resumed for e in p.envelopes]
     assert ids == ["b.mrc#2", "b.mrc#3", "b.mrc#4"]
     assert all(p.replaces_batch is None for p in resumed)
 
@@ -148,7 +149,7 @@ def test_http_urls_are_fetched(http_folder: tuple[str, Path]) -> None:
     write_marc(folder / "remote.mrc", [marc_record(control=f"h{i}") for i in range(4)])
     pages = _pages(FilesOptions(paths=[f"{base}/remote.mrc"], base_dir=str(folder)))
     assert sum(len(p.envelopes) for p in pages) == 4
-    assert pages[0].envelopes[0].source_id == f"{base}/remote.mrc#0"
+    assert pages[0].envelopes[0].envelope_id == f"{base}/remote.mrc#0"
     with pytest.raises(SourceError, match="HTTP 404"):
         _pages(FilesOptions(paths=[f"{base}/missing.mrc"], base_dir=str(folder)))
 
@@ -181,9 +182,8 @@ def test_a_download_that_breaks_off_names_its_url_and_the_other_files_still_land
     local = write_marc(tmp_path / "local.mrc", records[:3])
     pages = []
     try:
-        harvest = FilesHarvester().harvest(
-            "src", FilesOptions(paths=[url, str(local)], base_dir=str(tmp_path)), {}
-        )
+        options = FilesOptions(paths=[url, str(local)], base_dir=str(tmp_path))
+        harvest = FilesHarvester().harvest(SourceSpec("src", "marc", options), {})
         with pytest.raises(SourceError) as err:
             for page in harvest:
                 pages.append(page)
@@ -192,7 +192,7 @@ def test_a_download_that_breaks_off_names_its_url_and_the_other_files_still_land
         server.server_close()
     assert f"download of {url} broke off" in str(err.value)
     assert "1 file(s) could not be read" in str(err.value)
-    assert [e.source_id for p in pages for e in p.envelopes] == [
+    assert [e.envelope_id for p in pages for e in p.envelopes] == [
         "local.mrc#0",
         "local.mrc#1",
         "local.mrc#2",

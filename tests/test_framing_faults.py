@@ -12,12 +12,15 @@ from pathlib import Path
 from pymarc import record_to_xml
 
 from tests.conftest import marc_record
-from unioncat.harvest.framing import MARCXML_NS, Frame, iter_frames, open_maybe_gzip
+from unioncat.framing import FRAMERS, Frame, frame_file, open_maybe_gzip
+from unioncat.xmlsafe import MARCXML_NS
 
 
 def _frames(blob: bytes, fmt: str | None = None) -> tuple[str, list[Frame]]:
     """Frame ``blob`` as the files harvester does (gzip detection, then sniffing)."""
-    wire, frames = iter_frames(open_maybe_gzip(io.BytesIO(blob)), fmt)
+    if fmt is not None:
+        return fmt, list(FRAMERS[fmt].frame(open_maybe_gzip(io.BytesIO(blob))))
+    wire, frames = frame_file(io.BytesIO(blob), "marc")
     return wire, list(frames)
 
 
@@ -239,7 +242,7 @@ def test_last_record_cut_off_is_an_error_frame() -> None:
 def test_several_root_records_are_all_framed(shared_data: Path) -> None:
     path = shared_data / "marc" / "evergreen" / "serials_marc21.xml"
     with path.open("rb") as f:
-        wire, frames = iter_frames(open_maybe_gzip(f))
+        wire, frames = frame_file(open_maybe_gzip(f), "marc")
         got = list(frames)
     assert wire == "marcxml"
     assert [g.position for g in got] == list(range(7))

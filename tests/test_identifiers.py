@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from unioncat.normalize import identifiers as idn
+from unioncat import identifiers as idn
 from unioncat.schemas.record import Identifier
 
 # ---------------------------------------------------------------- ISBN

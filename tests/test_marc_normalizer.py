@@ -18,9 +18,9 @@ import pytest
 from pymarc import Field, Leader, Subfield
 from pymarc.field import Indicators
 
+from unioncat.contracts import RawEnvelope
 from unioncat.errors import RecordError
-from unioncat.harvest.base import RawEnvelope
-from unioncat.harvest.framing import iter_frames
+from unioncat.framing import FRAMERS
 from unioncat.normalize import NORMALIZERS
 from unioncat.normalize.marc import clean, parse_related_parts
 from unioncat.schemas.record import Access, Identifier, Record, Relation, Subject
@@ -86,7 +86,7 @@ def to_xml(record: pymarc.Record, *, namespace: bool = True) -> bytes:
 def envelope(payload: bytes, fmt: str = "marc21") -> RawEnvelope:
     return RawEnvelope(
         source="test-src",
-        source_id="file.mrc#0",
+        envelope_id="file.mrc#0",
         format=fmt,
         payload=payload,
         fetched_at=FETCHED,
@@ -1071,7 +1071,7 @@ def test_external_entity_is_not_resolved(secret_file: Path, doctype: str, text: 
     out = _outcome(payload)
     assert "TOP-SECRET-MARKER" not in out
     # and through the file framing too
-    _wire, frames = iter_frames(io.BytesIO(payload), "marcxml")
+    _wire, frames = "marcxml", FRAMERS["marcxml"].frame(io.BytesIO(payload))
     for frame in frames:
         assert b"TOP-SECRET-MARKER" not in frame.payload
         if frame.error is None:
@@ -1094,7 +1094,7 @@ def test_billion_laughs_does_not_expand() -> None:
     out = _outcome(payload)
     assert len(out) < 20_000  # 10**9 x "lol" would be gigabytes
     assert "lol-lol-lol" not in out
-    _wire, frames = iter_frames(io.BytesIO(payload), "marcxml")
+    _wire, frames = "marcxml", FRAMERS["marcxml"].frame(io.BytesIO(payload))
     for frame in frames:
         assert len(frame.payload) < 20_000
         if frame.error is None:

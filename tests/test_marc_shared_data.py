@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from unioncat.contracts import RawEnvelope
 from unioncat.errors import RecordError
-from unioncat.harvest.base import RawEnvelope
-from unioncat.harvest.framing import iter_frames, open_maybe_gzip
+from unioncat.framing import frame_file, open_maybe_gzip
 from unioncat.normalize import NORMALIZERS
 from unioncat.schemas.record import Record
 
@@ -58,14 +58,14 @@ def normalize_file(path: Path) -> list[Outcome]:
     """Frame a file as the files harvester does and normalize every frame."""
     outcomes: list[Outcome] = []
     with path.open("rb") as raw:
-        wire, frames = iter_frames(open_maybe_gzip(raw))
+        wire, frames = frame_file(open_maybe_gzip(raw), "marc")
         for frame in frames:
             if frame.error is not None:
                 outcomes.append(RecordError(frame.error))
                 continue
             env = RawEnvelope(
                 source="shared",
-                source_id=f"{path.name}#{frame.position}",
+                envelope_id=f"{path.name}#{frame.position}",
                 format=wire,
                 payload=frame.payload,
                 fetched_at=FETCHED,

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from unioncat.contracts import RawEnvelope
 from unioncat.errors import RecordError
-from unioncat.harvest.base import RawEnvelope
-from unioncat.harvest.framing import secure_xml_parser
 from unioncat.ids import mint_id
 from unioncat.normalize import NORMALIZERS, mods
 from unioncat.schemas.record import Record
+from unioncat.xmlsafe import secure_xml_parser
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 OAI = "http://www.openarchives.org/OAI/2.0/"
@@ -49,12 +49,12 @@ def oai_record(
 
 
 def envelope(
-    payload: bytes | str, *, source_id: str = "page#0", record_id: str | None = None
+    payload: bytes | str, *, envelope_id: str = "page#0", record_id: str | None = None
 ) -> RawEnvelope:
     data = payload.encode() if isinstance(payload, str) else payload
     return RawEnvelope(
         source="ir",
-        source_id=source_id,
+        envelope_id=envelope_id,
         format="mods",
         payload=data,
         fetched_at=FETCHED,
@@ -86,7 +86,7 @@ def test_oai_record_bare_mods_and_single_collection_all_read() -> None:
     assert rec.source_format == "mods" and rec.raw_ref == "ir|page#0"
     assert rec.harvested_at == FETCHED
 
-    bare = NORMALIZERS["mods"](envelope(mods_xml(TITLE), source_id="f.xml#1"))[0]
+    bare = NORMALIZERS["mods"](envelope(mods_xml(TITLE), envelope_id="f.xml#1"))[0]
     assert bare.title == "T" and bare.source_id == "f.xml#1"
 
     prefixed = (
@@ -486,7 +486,7 @@ def run_all(payloads: list[bytes], name: str) -> tuple[list[Record], list[str]]:
     reasons: list[str] = []
     for n, payload in enumerate(payloads):
         try:
-            records.extend(NORMALIZERS["mods"](envelope(payload, source_id=f"{name}#{n}")))
+            records.extend(NORMALIZERS["mods"](envelope(payload, envelope_id=f"{name}#{n}")))
         except RecordError as exc:
             reasons.append(str(exc))
     return records, reasons

@@ -15,13 +15,13 @@ import pytest
 import yaml
 from lxml import etree
 
+from unioncat.contracts import RawEnvelope
 from unioncat.errors import RecordError
-from unioncat.harvest.base import RawEnvelope
-from unioncat.harvest.framing import secure_xml_parser
 from unioncat.ids import mint_id
 from unioncat.normalize import NORMALIZERS, oai_dc
 from unioncat.normalize.languages import language_code
 from unioncat.schemas.record import Record
+from unioncat.xmlsafe import secure_xml_parser
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 OAI = "http://www.openarchives.org/OAI/2.0/"
@@ -64,7 +64,7 @@ def envelope(
     *,
     fmt: str = "oai_dc",
     source: str = "repo",
-    source_id: str = "page-1#0",
+    envelope_id: str = "page-1#0",
     record_id: str | None = None,
     datestamp: str | None = None,
     deleted: bool = False,
@@ -72,7 +72,7 @@ def envelope(
     data = payload.encode() if isinstance(payload, str) else payload
     return RawEnvelope(
         source=source,
-        source_id=source_id,
+        envelope_id=envelope_id,
         format=fmt,
         payload=data,
         fetched_at=FETCHED,
@@ -113,7 +113,7 @@ def test_identity_prefers_the_envelope_record_id_then_the_header() -> None:
     assert named.id == mint_id("repo", "oai:other:1")
     assert named.datestamp == "2030-01-01"
 
-    bare = NORMALIZERS["oai_dc"](envelope(dc("title=T"), source_id="drop.xml#3"))[0]
+    bare = NORMALIZERS["oai_dc"](envelope(dc("title=T"), envelope_id="drop.xml#3"))[0]
     assert bare.source_id == "drop.xml#3"
     assert bare.id == mint_id("repo", "drop.xml#3")
     assert bare.datestamp is None
@@ -499,7 +499,7 @@ def run_all(payloads: list[bytes], fmt: str, name: str) -> tuple[list[Record], l
     records: list[Record] = []
     reasons: list[str] = []
     for n, payload in enumerate(payloads):
-        env = envelope(payload, fmt=fmt, source=name, source_id=f"{name}#{n}")
+        env = envelope(payload, fmt=fmt, source=name, envelope_id=f"{name}#{n}")
         try:
             records.extend(NORMALIZERS[fmt](env))
         except RecordError as exc:

@@ -114,9 +114,9 @@ from typing import Any
 import pytest
 from stdnum import isbn as stdnum_isbn
 
+from unioncat.contracts import RawEnvelope
 from unioncat.errors import RecordError
-from unioncat.harvest.base import RawEnvelope
-from unioncat.harvest.framing import iter_frames, open_maybe_gzip
+from unioncat.framing import frame_file, open_maybe_gzip
 from unioncat.normalize import NORMALIZERS
 from unioncat.schemas.record import Record
 
@@ -189,7 +189,7 @@ def _records(path: Path) -> list[Record]:
     """The records one file gives: the book, then its parts."""
     out: list[Record] = []
     with path.open("rb") as raw:
-        wire, frames = iter_frames(open_maybe_gzip(raw))
+        wire, frames = frame_file(open_maybe_gzip(raw), "marc")
         for frame in frames:
             assert frame.error is None, f"{path.name}: {frame.error}"
             env = RawEnvelope("ol", f"{path.name}#{frame.position}", wire, frame.payload, FETCHED)

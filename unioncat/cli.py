@@ -251,7 +251,7 @@ def cmd_quarantine(args: argparse.Namespace, config: PipelineConfig) -> int:
 def cmd_convert(args: argparse.Namespace, config: PipelineConfig | None) -> int:
     result = convert_files(args.inputs, args.format, Path(args.output), workers=args.workers)
     for q in result.quarantined:
-        print(f"quarantined {q.envelope.source_id}: {q.reason}", file=sys.stderr)
+        print(f"quarantined {q.envelope.envelope_id}: {q.reason}", file=sys.stderr)
     print(
         f"{result.records} records from {result.envelopes} input records written to "
         f"{args.output}; {len(result.quarantined)} quarantined"

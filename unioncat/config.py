@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from unioncat.contracts import SourceSpec
 from unioncat.dedupe.settings import MatchSettings
 from unioncat.errors import ConfigError
 from unioncat.harvest import HARVESTERS
@@ -40,6 +41,11 @@ class SourceConfig:
     format: str
     options: Any
     enabled: bool = True
+
+    @property
+    def spec(self) -> SourceSpec:
+        """What the harvester is told about this source."""
+        return SourceSpec(self.name, self.format, self.options)
 
 
 @dataclass(slots=True)
@@ -118,16 +124,17 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
 def build_options(cls: type, raw: dict[str, Any], where: str, base_dir: Path) -> Any:
     hints = typing.get_type_hints(cls)
     aliases: dict[str, str] = getattr(cls, "ALIASES", {})
+    written = {aliases.get(k, k): k for k in raw}  # messages name the key as written
     raw = {aliases.get(k, k): v for k, v in raw.items()}
     known = {f.name for f in dataclasses.fields(cls)} - {"base_dir"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(
-            f"{where}: unknown key {unknown[0]!r}; valid keys are: "
+            f"{where}: unknown key {written[unknown[0]]!r}; valid keys are: "
             + _choices(known | set(_SOURCE_KEYS)),
             stage="config",
         )
-    kwargs = {k: _coerce(v, hints[k], f"{where}.{k}") for k, v in raw.items()}
+    kwargs = {k: _coerce(v, hints[k], f"{where}.{written[k]}") for k, v in raw.items()}
     if "base_dir" in {f.name for f in dataclasses.fields(cls)}:
         kwargs["base_dir"] = str(base_dir)
     try:
@@ -165,6 +172,7 @@ def _source(raw: Any, index: int, base_dir: Path) -> SourceConfig:
             f"{where}: unknown format {fmt!r}; valid formats are: {_choices(NORMALIZERS)}",
             stage="config",
         )
+    HARVESTERS[kind].check_format(fmt, where)
     return SourceConfig(name=name, kind=kind, format=fmt, options=options, enabled=enabled)
 
 

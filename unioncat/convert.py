@@ -20,11 +20,10 @@ from typing import TextIO
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from unioncat.catalog.store import Quarantined
+from unioncat.contracts import Quarantined, RawEnvelope
 from unioncat.errors import ConfigError, SourceError
-from unioncat.harvest.base import RawEnvelope
+from unioncat.framing import check_file_format, frame_file
 from unioncat.harvest.files import frame_envelope
-from unioncat.harvest.framing import iter_frames, open_maybe_gzip
 from unioncat.normalize import NORMALIZERS
 from unioncat.parallel import MappedPage, MapPool
 from unioncat.schemas.generate import RECORD_ARROW_SCHEMA
@@ -49,6 +48,7 @@ def convert_files(inputs: list[str], fmt: str, output: Path, *, workers: int = 0
             f"unknown format {fmt!r}; valid formats are: {', '.join(sorted(NORMALIZERS))}",
             stage="convert",
         )
+    check_file_format(fmt, "convert --format")
     suffix = output.suffix.lower()
     if suffix not in (".parquet", ".jsonl"):
         raise ConfigError(f"output {output} must end in .parquet or .jsonl", stage="convert")
@@ -71,7 +71,7 @@ def convert_files(inputs: list[str], fmt: str, output: Path, *, workers: int = 0
                 result.worker_peak_mb = max(result.worker_peak_mb, mapped.peak_rss_mb)
                 sink.write(mapped.table)
 
-        for chunk in _chunks(inputs):
+        for chunk in _chunks(inputs, fmt):
             in_flight.append((len(chunk), pool.submit(chunk, fmt, for_catalog=False)))
             drain(pool.in_flight_limit)
         drain(0)
@@ -84,11 +84,11 @@ def convert_files(inputs: list[str], fmt: str, output: Path, *, workers: int = 0
     return result
 
 
-def _chunks(inputs: list[str]) -> Iterator[list[RawEnvelope]]:
+def _chunks(inputs: list[str], fmt: str) -> Iterator[list[RawEnvelope]]:
     fetched_at = datetime.now(UTC)
     for path in inputs:
         with open(path, "rb") as handle:
-            wire, frames = iter_frames(open_maybe_gzip(handle))
+            wire, frames = frame_file(handle, fmt)
             chunk: list[RawEnvelope] = []
             for frame in frames:
                 chunk.append(frame_envelope(SOURCE_NAME, path, wire, frame, fetched_at))

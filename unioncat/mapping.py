@@ -7,10 +7,8 @@ import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from unioncat.catalog.store import Quarantined
+from unioncat.contracts import Quarantined, RawEnvelope, tombstone
 from unioncat.errors import RecordError
-from unioncat.harvest.base import RawEnvelope
-from unioncat.ids import mint_id
 from unioncat.log import event
 from unioncat.normalize import NORMALIZERS
 from unioncat.schemas.record import Record
@@ -23,22 +21,6 @@ class Normalized:
     quarantined: list[Quarantined] = field(default_factory=list)
 
 
-def tombstone(env: RawEnvelope) -> Record:
-    """The record a source reported deleted: its key, ``deleted``, and nothing else to
-    map (a deleted OAI record carries no metadata)."""
-    assert env.record_id is not None
-    return Record(
-        id=mint_id(env.source, env.record_id),
-        source=env.source,
-        source_id=env.record_id,
-        source_format=env.format,
-        deleted=True,
-        datestamp=env.datestamp,
-        harvested_at=env.fetched_at,
-        raw_ref=f"{env.source}|{env.source_id}",
-    )
-
-
 def normalize_envelopes(envelopes: Iterable[RawEnvelope], fmt: str) -> Normalized:
     """Map envelopes to records; a record that fails is quarantined with its reason."""
     normalizer = NORMALIZERS[fmt]
@@ -46,17 +28,17 @@ def normalize_envelopes(envelopes: Iterable[RawEnvelope], fmt: str) -> Normalize
     for env in envelopes:
         if env.error:
             out.quarantined.append(Quarantined(env, env.error, stage="harvest"))
-            out.status[env.source_id] = "quarantined"
+            out.status[env.envelope_id] = "quarantined"
             continue
         if env.deleted and env.record_id:
             out.records.append(tombstone(env))
-            out.status[env.source_id] = "normalized"
+            out.status[env.envelope_id] = "normalized"
             continue
         try:
             records = normalizer(env)
         except RecordError as exc:
             out.quarantined.append(Quarantined(env, exc.message))
-            out.status[env.source_id] = "quarantined"
+            out.status[env.envelope_id] = "quarantined"
             continue
         except Exception as exc:  # noqa: BLE001  (a mapping bug must not cost the rest of the batch)
             reason = f"internal error in the {fmt} normalizer: {type(exc).__name__}: {exc}"
@@ -65,12 +47,12 @@ def normalize_envelopes(envelopes: Iterable[RawEnvelope], fmt: str) -> Normalize
                 reason,
                 logging.ERROR,
                 source=env.source,
-                envelope=env.source_id,
+                envelope=env.envelope_id,
                 traceback=traceback.format_exc(),
             )
             out.quarantined.append(Quarantined(env, reason))
-            out.status[env.source_id] = "quarantined"
+            out.status[env.envelope_id] = "quarantined"
             continue
         out.records.extend(records)
-        out.status[env.source_id] = "normalized"
+        out.status[env.envelope_id] = "normalized"
     return out

@@ -22,9 +22,9 @@ from types import TracebackType
 
 import pyarrow as pa
 
-from unioncat.catalog.store import Quarantined, incoming_table
+from unioncat.catalog.store import incoming_table
+from unioncat.contracts import Quarantined, RawEnvelope
 from unioncat.gc_pause import gc_paused
-from unioncat.harvest.base import RawEnvelope
 from unioncat.mapping import Normalized, normalize_envelopes
 from unioncat.schemas.generate import records_to_table
 from unioncat.schemas.record import Record
@@ -66,7 +66,7 @@ def _build_each(
         by_envelope.setdefault(record.raw_ref or "", []).append(record)
     kept: dict[str, Record] = {}
     for env in envelopes:
-        records = by_envelope.get(f"{env.source}|{env.source_id}", [])
+        records = by_envelope.get(f"{env.source}|{env.envelope_id}", [])
         if not records:
             continue
         try:
@@ -75,7 +75,7 @@ def _build_each(
             n.quarantined.append(
                 Quarantined(env, f"a mapped value cannot be stored: {type(exc).__name__}: {exc}")
             )
-            n.status[env.source_id] = "quarantined"
+            n.status[env.envelope_id] = "quarantined"
             continue
         for record in records:
             kept[record.id] = record

@@ -16,10 +16,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from unioncat.catalog.store import Batch, Catalog, Quarantined, WriteCounts
+from unioncat.catalog.store import Batch, Catalog, WriteCounts
 from unioncat.config import PipelineConfig, SourceConfig
+from unioncat.contracts import Page, Quarantined, RawEnvelope
 from unioncat.errors import SourceError, UnioncatError
-from unioncat.harvest import HARVESTERS, Page, RawEnvelope
+from unioncat.harvest import HARVESTERS
 from unioncat.harvest.http import STOPPING
 from unioncat.log import event
 from unioncat.parallel import MappedPage, MapPool
@@ -72,10 +73,10 @@ def _log_quarantined(source: str, quarantined: list[Quarantined], run_id: str) -
     for q in quarantined:
         event(
             "record.quarantined",
-            f"{source}: quarantined {q.envelope.source_id}: {q.reason}",
+            f"{source}: quarantined {q.envelope.envelope_id}: {q.reason}",
             logging.WARNING,
             source=source,
-            envelope=q.envelope.source_id,
+            envelope=q.envelope.envelope_id,
             reason=q.reason,
             run_id=run_id,
         )
@@ -125,7 +126,7 @@ class _Harvest:
         )
         try:
             harvester = HARVESTERS[source.kind]()
-            for page in harvester.harvest(source.name, source.options, self.states[source.name]):
+            for page in harvester.harvest(source.spec, self.states[source.name]):
                 if source.name in self.broken or not self._put(("page", source, page)):
                     break
             self._put(("done", source, None))
@@ -201,7 +202,7 @@ class _Harvest:
             for env in page.envelopes:
                 if env.error:
                     batch.quarantined.append(Quarantined(env, env.error, stage="harvest"))
-                    batch.envelope_status[env.source_id] = "quarantined"
+                    batch.envelope_status[env.envelope_id] = "quarantined"
         counts = self.catalog.write(batch)
         outcome.counts.add(counts)
         _log_quarantined(source.name, batch.quarantined, self.run_id)

@@ -14,7 +14,7 @@ import json
 import logging
 import os
 import socket
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,8 +24,8 @@ import duckdb
 import pyarrow as pa
 
 from unioncat.catalog.tables import DDL, MIGRATIONS
+from unioncat.contracts import Quarantined, RawEnvelope
 from unioncat.errors import ConfigError, LockHeld, SourceError, TerminalError
-from unioncat.harvest.base import RawEnvelope
 from unioncat.log import event
 from unioncat.schemas.generate import RECORD_ARROW_SCHEMA, record_to_row
 from unioncat.schemas.record import SCHEMA_VERSION, Record
@@ -65,13 +65,6 @@ _QUARANTINE_SCHEMA = pa.schema(
     ]
 )
 _KEYS_SCHEMA = pa.schema([("source", pa.string()), ("envelope_id", pa.string())])
-
-
-@dataclass(slots=True)
-class Quarantined:
-    envelope: RawEnvelope
-    reason: str
-    stage: str = "normalize"
 
 
 @dataclass(slots=True)
@@ -115,7 +108,7 @@ class Batch:
     records: list[Record] = field(default_factory=list)
     table: pa.Table | None = None  # the records already as rows (see incoming_table)
     quarantined: list[Quarantined] = field(default_factory=list)
-    state: tuple[str, str, dict[str, Any]] | None = None
+    state: tuple[str, str, Mapping[str, Any]] | None = None
     replaces_batch: tuple[str, str] | None = None
     present_ids: tuple[str, list[str]] | None = None  # (source, every id it still has)
     sweep_limit: float | None = None  # see Page.sweep_limit
@@ -338,13 +331,13 @@ class Catalog:
 
     def _write_raw(self, batch: Batch, now: datetime) -> None:
         # a source that lists one id twice in a page: the later copy wins
-        envelopes = list({e.source_id: e for e in batch.envelopes}.values())
+        envelopes = list({e.envelope_id: e for e in batch.envelopes}.values())
         status = batch.envelope_status
         # Built column by column: a page is written on every harvest step, and Arrow's
         # row-wise conversion cost as much as the DuckDB insert itself.
         columns = {
             "source": [e.source for e in envelopes],
-            "envelope_id": [e.source_id for e in envelopes],
+            "envelope_id": [e.envelope_id for e in envelopes],
             "batch": [e.batch for e in envelopes],
             "position": [e.position for e in envelopes],
             "datestamp": [e.datestamp for e in envelopes],
@@ -354,7 +347,7 @@ class Catalog:
             "sha256": [hashlib.sha256(e.payload).hexdigest() for e in envelopes],
             "fetched_at": [e.fetched_at for e in envelopes],
             "run_id": [batch.run_id] * len(envelopes),
-            "status": [status.get(e.source_id, "pending") for e in envelopes],
+            "status": [status.get(e.envelope_id, "pending") for e in envelopes],
             "record_id": [e.record_id for e in envelopes],
             "error": [e.error for e in envelopes],
         }
@@ -584,11 +577,11 @@ class Catalog:
             ok = [
                 e
                 for e in batch.envelopes
-                if batch.envelope_status.get(e.source_id, "pending") == "normalized"
+                if batch.envelope_status.get(e.envelope_id, "pending") == "normalized"
             ]
             if ok:
                 keys = pa.table(
-                    {"source": [e.source for e in ok], "envelope_id": [e.source_id for e in ok]},
+                    {"source": [e.source for e in ok], "envelope_id": [e.envelope_id for e in ok]},
                     schema=_KEYS_SCHEMA,
                 )
                 self.con.register("ok_keys", keys)
@@ -604,7 +597,7 @@ class Catalog:
         rows = [
             {
                 "source": q.envelope.source,
-                "envelope_id": q.envelope.source_id,
+                "envelope_id": q.envelope.envelope_id,
                 "batch": q.envelope.batch,
                 "position": q.envelope.position,
                 "stage": q.stage,
@@ -613,7 +606,7 @@ class Catalog:
                 "run_id": batch.run_id,
                 "at": now,
             }
-            for q in {q.envelope.source_id: q for q in batch.quarantined}.values()
+            for q in {q.envelope.envelope_id: q for q in batch.quarantined}.values()
         ]
         table = pa.Table.from_pylist(rows, schema=_QUARANTINE_SCHEMA)
         self.con.register("incoming_q", table)
@@ -653,7 +646,7 @@ class Catalog:
             yield [
                 RawEnvelope(
                     source=r[0],
-                    source_id=r[1],
+                    envelope_id=r[1],
                     format=r[2],
                     payload=bytes(r[3]),
                     fetched_at=r[4],

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from unioncat import identifiers as ids
 from unioncat.dedupe.text import (
     compact,
     edition_number,
@@ -23,7 +24,6 @@ from unioncat.dedupe.text import (
     title_key,
     unescape,
 )
-from unioncat.normalize import identifiers as ids
 from unioncat.schemas.generate import record_to_row
 from unioncat.schemas.record import Record
 

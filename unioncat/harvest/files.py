@@ -1,9 +1,10 @@
-"""The ``files`` harvester: MARC file drops from local paths, globs and http(s) URLs.
+"""The ``files`` harvester: file drops from local paths, globs and http(s) URLs.
 
-A file is committed in pages of ``batch_size`` records with a checkpoint
-``{sha256, records_done, complete}``: a file already complete with the same content is
-skipped, so the nightly run is idempotent, and a run killed mid-file resumes after the
-last committed page.  A changed file replaces the raw envelopes it gave before.
+A file is cut into records by a framer of the source's format (:mod:`unioncat.framing`)
+and committed in pages of ``page_size`` records with a checkpoint :class:`FileState`: a
+file already complete with the same content is skipped, so the nightly run is
+idempotent, and a run killed mid-file resumes after the last committed page.  A changed
+file replaces the raw envelopes it gave before.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from typing import IO, Any, ClassVar
 
 import requests
 
+from unioncat.contracts import Page, RawEnvelope, SourceSpec
 from unioncat.errors import SourceError
-from unioncat.harvest.base import Page, RawEnvelope, check_sweep_fraction, register
-from unioncat.harvest.framing import Frame, iter_frames, open_maybe_gzip
+from unioncat.framing import Frame, check_file_format, frame_file
+from unioncat.harvest.base import check_sweep_fraction, register
 from unioncat.log import event
 
 
@@ -31,8 +33,10 @@ from unioncat.log import event
 class FilesOptions:
     """Options of a ``files`` source in pipelines.yaml."""
 
+    ALIASES: ClassVar[dict[str, str]] = {"batch_size": "page_size"}
+
     paths: list[str] = field(default_factory=list)
-    batch_size: int = 1000
+    page_size: int = 1000
     timeout: float = 60.0
     base_dir: str = "."
     # a new version of a file withdraws the records it no longer gives, up to this share
@@ -108,7 +112,7 @@ def frame_envelope(
     """The envelope of one framed record of a file: named by the file and its place."""
     return RawEnvelope(
         source=source,
-        source_id=f"{name}#{frame.position}",
+        envelope_id=f"{name}#{frame.position}",
         format=wire,
         payload=frame.payload,
         fetched_at=fetched_at,
@@ -128,18 +132,44 @@ def batch_name(path: str, base_dir: str) -> str:
         return str(Path(path).resolve())
 
 
+@dataclass(frozen=True, slots=True)
+class FileState:
+    """The checkpoint of one file: its content, how many records are committed, and
+    whether it was read to its end.  Stored as JSON under ``file:<name>``."""
+
+    sha256: str
+    records_done: int = 0
+    complete: bool = False
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> FileState | None:
+        if not data or "sha256" not in data:
+            return None
+        done = int(data.get("records_done", 0))
+        return cls(str(data["sha256"]), done, bool(data.get("complete")))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"sha256": self.sha256, "records_done": self.records_done, "complete": self.complete}
+
+
 @register
 class FilesHarvester:
     kind: ClassVar[str] = "files"
     options: ClassVar[type] = FilesOptions
 
+    @staticmethod
+    def check_format(fmt: str, where: str) -> None:
+        """Files can only be read in a format that has a framer."""
+        check_file_format(fmt, where)
+
     def harvest(
-        self, source: str, options: FilesOptions, state: Mapping[str, dict[str, Any]]
+        self, spec: SourceSpec, state: Mapping[str, Mapping[str, Any]]
     ) -> Iterator[Page]:
+        source, options = spec.name, spec.options
         failed: list[str] = []
         for path in resolve_paths(options, source):
             try:
-                yield from self._harvest_one(source, path, options, state)
+                yield from self._harvest_one(spec, path, state)
             except SourceError as exc:  # one file that cannot be read keeps the others
                 event("file.failed", str(exc), logging.ERROR, source=source)
                 failed.append(exc.message)
@@ -152,12 +182,9 @@ class FilesHarvester:
             )
 
     def _harvest_one(
-        self,
-        source: str,
-        path: str,
-        options: FilesOptions,
-        state: Mapping[str, dict[str, Any]],
+        self, spec: SourceSpec, path: str, state: Mapping[str, Mapping[str, Any]]
     ) -> Iterator[Page]:
+        source, options = spec.name, spec.options
         name = batch_name(path, options.base_dir)
         key = f"file:{name}"
         if _is_url(path):
@@ -170,15 +197,14 @@ class FilesHarvester:
                 digest.update(chunk)
             sha = digest.hexdigest()
             handle.seek(0)
-            prev = state.get(key, {})
-            same = prev.get("sha256") == sha
-            if same and prev.get("complete"):
+            prev = FileState.from_json(state.get(key))
+            same = prev is not None and prev.sha256 == sha
+            if same and prev is not None and prev.complete:
                 return
-            skip = int(prev.get("records_done", 0)) if same else 0
+            skip = prev.records_done if same and prev is not None else 0
             replaces = None if same else name
             fetched_at = datetime.now(UTC)
-            stream = open_maybe_gzip(handle)
-            wire, frames = iter_frames(stream)
+            wire, frames = frame_file(handle, spec.format)
             page: list[RawEnvelope] = []
             done = 0
             for frame in frames:
@@ -186,11 +212,11 @@ class FilesHarvester:
                 if frame.position < skip:
                     continue
                 page.append(frame_envelope(source, name, wire, frame, fetched_at))
-                if len(page) >= options.batch_size:
+                if len(page) >= options.page_size:
                     yield Page(
                         page,
                         key,
-                        {"sha256": sha, "records_done": done, "complete": False},
+                        FileState(sha, done, False).to_json(),
                         replaces_batch=replaces,
                         label=name,
                         file=name,
@@ -200,7 +226,7 @@ class FilesHarvester:
             yield Page(
                 page,
                 key,
-                {"sha256": sha, "records_done": max(done, skip), "complete": True},
+                FileState(sha, max(done, skip), True).to_json(),
                 replaces_batch=replaces,
                 label=name,
                 file=name,

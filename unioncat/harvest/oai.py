@@ -26,8 +26,9 @@ from typing import Any, ClassVar
 import requests
 
 from unioncat import __version__
+from unioncat.contracts import Page, RawEnvelope, SourceSpec
 from unioncat.errors import ConfigError, SourceError
-from unioncat.harvest.base import Page, RawEnvelope, check_sweep_fraction, register
+from unioncat.harvest.base import check_sweep_fraction, register
 from unioncat.harvest.http import STOPPING, Fetched, RetryPolicy, fetch
 from unioncat.harvest.oai_xml import OaiPage, OaiRecord, UnreadablePage, parse_identify, parse_page
 from unioncat.log import event
@@ -215,9 +216,14 @@ class OaiHarvester:
     kind: ClassVar[str] = "oai-pmh"
     options: ClassVar[type] = OaiOptions
 
+    @staticmethod
+    def check_format(fmt: str, where: str) -> None:
+        """Any registered format can arrive over OAI-PMH (the metadata prefix names it)."""
+
     def harvest(
-        self, source: str, options: OaiOptions, state: Mapping[str, dict[str, Any]]
+        self, spec: SourceSpec, state: Mapping[str, Mapping[str, Any]]
     ) -> Iterator[Page]:
+        source, options = spec.name, spec.options
         client = _Client(source, options)
         try:
             fetched = client.get({"verb": "Identify"})
@@ -253,7 +259,7 @@ class _Window:
         key: str,
         set_spec: str | None,
         granularity: str,
-        prev: dict[str, Any] | None,
+        prev: Mapping[str, Any] | None,
     ) -> None:
         self.client = client
         self.options = client.options
@@ -450,7 +456,7 @@ class _Window:
                 out.append(
                     RawEnvelope(
                         source=self.source,
-                        source_id=f"{self.key}:no-identifier:{_digest(rec.xml)}",
+                        envelope_id=f"{self.key}:no-identifier:{_digest(rec.xml)}",
                         format=self.options.metadata_prefix,
                         payload=rec.xml,
                         fetched_at=fetched_at,
@@ -468,7 +474,7 @@ class _Window:
             out.append(
                 RawEnvelope(
                     source=self.source,
-                    source_id=rec.identifier,
+                    envelope_id=rec.identifier,
                     format=self.options.metadata_prefix,
                     payload=rec.xml,
                     fetched_at=fetched_at,
@@ -491,13 +497,13 @@ class _Window:
             fetched, result = self.client.page(
                 {
                     "verb": "GetRecord",
-                    "identifier": env.source_id,
+                    "identifier": env.envelope_id,
                     "metadataPrefix": self.options.metadata_prefix,
                 }
             )
             if isinstance(result, UnreadablePage):
                 raise SourceError(
-                    f"GetRecord {env.source_id} at {fetched.url} is unreadable: {result}",
+                    f"GetRecord {env.envelope_id} at {fetched.url} is unreadable: {result}",
                     stage="harvest",
                     source=self.source,
                     hint="the next run resumes from this page",
@@ -508,7 +514,7 @@ class _Window:
                 continue
             if result.error_code or not result.records:
                 raise SourceError(
-                    f"GetRecord {env.source_id} at {fetched.url} gave "
+                    f"GetRecord {env.envelope_id} at {fetched.url} gave "
                     f"{result.error_code or 'no record'}",
                     stage="harvest",
                     source=self.source,
@@ -525,7 +531,7 @@ class _Window:
         """The page's bytes go to quarantine; the checkpoint does not move."""
         env = RawEnvelope(
             source=self.source,
-            source_id=f"{self.key}:unreadable:{_describe(params)}",
+            envelope_id=f"{self.key}:unreadable:{_describe(params)}",
             format=self.options.metadata_prefix,
             payload=fetched.body,
             fetched_at=datetime.now(UTC),

@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from unioncat.harvest.framing import secure_xml_parser
+from unioncat.xmlsafe import OAI_NS, secure_xml_parser
 
-OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 _NS = {"o": OAI_NS}
 # C0 controls but tab, LF, CR; and U+FFFE, U+FFFF, which XML 1.0 forbids too
 _FORBIDDEN = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")

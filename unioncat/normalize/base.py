@@ -4,13 +4,18 @@ A normalizer is a pure function from one envelope to records: no I/O, no clock, 
 globals, so the same code runs in a test, in ``renormalize`` and on a cluster.  A
 record it cannot map raises :class:`~unioncat.errors.RecordError` with a reason a
 cataloger can act on; the catalog quarantines that envelope and the batch goes on.
+
+A format registers its normalizer under its name and, when its records can come in
+files, the framers that cut those files into records (:mod:`unioncat.framing`), the
+primary one first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from unioncat.harvest.base import RawEnvelope
+from unioncat.contracts import RawEnvelope
+from unioncat.framing import declare_format
 from unioncat.schemas.record import Record
 
 Normalizer = Callable[[RawEnvelope], list[Record]]
@@ -18,9 +23,13 @@ Normalizer = Callable[[RawEnvelope], list[Record]]
 NORMALIZERS: dict[str, Normalizer] = {}
 
 
-def register(name: str) -> Callable[[Normalizer], Normalizer]:
+def register(name: str, *, framers: tuple[str, ...] = ()) -> Callable[[Normalizer], Normalizer]:
+    """Register format ``name``: its normalizer, and the framers of its files."""
+
     def deco(fn: Normalizer) -> Normalizer:
         NORMALIZERS[name] = fn
+        if framers:
+            declare_format(name, framers)
         return fn
 
     return deco

@@ -32,18 +32,26 @@ import re
 
 import pymarc
 
+from unioncat import identifiers as idn
+from unioncat.contracts import RawEnvelope, raw_ref, tombstone
 from unioncat.errors import RecordError
-from unioncat.harvest.base import RawEnvelope
 from unioncat.ids import mint_id
-from unioncat.normalize import identifiers as idn
 from unioncat.normalize import marc_medium
 from unioncat.normalize.base import register
-from unioncat.normalize.iso2709 import IndexedRecord
 from unioncat.normalize.marc_880 import Script880
 from unioncat.normalize.marc_contents import part_records
+from unioncat.normalize.marc_framers import MARC_FRAMERS
 from unioncat.normalize.marc_names import contributors as _contributors
-from unioncat.normalize.marc_read import read_iso2709, read_marcxml
+from unioncat.normalize.marc_read import (
+    marc_from_xml,
+    oai_header,
+    parse_marcxml,
+    read_iso2709,
+    read_marcjson,
+    read_mrk,
+)
 from unioncat.normalize.marc_text import clean, first_sub, sub
+from unioncat.normalize.marc_utf8 import IndexedRecord
 from unioncat.schemas.record import (
     Access,
     Host,
@@ -492,7 +500,9 @@ def map_record(marc: pymarc.Record, envelope: RawEnvelope) -> Record:
     return map_records(marc, envelope)[0]
 
 
-def map_records(marc: pymarc.Record, envelope: RawEnvelope) -> list[Record]:
+def map_records(
+    marc: pymarc.Record, envelope: RawEnvelope, record_id: str | None = None
+) -> list[Record]:
     """The record, then the chapters or volumes its 505 contents note lists."""
     if not isinstance(marc, IndexedRecord):
         # The mapping asks for some sixty tags per record; pymarc answers each by
@@ -500,18 +510,20 @@ def map_records(marc: pymarc.Record, envelope: RawEnvelope) -> list[Record]:
         # MARC-8 records; the fast UTF-8 reader's records come indexed).
         marc = IndexedRecord(str(marc.leader), list(marc.fields))
     script = Script880(marc)
-    book = _map_book(marc, envelope, script)
+    book = _map_book(marc, envelope, script, record_id or envelope.record_id)
     parts, volumes = part_records(marc, book, script)
     if volumes and book.type == "book":
         book.type = "book_set"  # its contents note lists volumes
     return [book, *parts]
 
 
-def _map_book(marc: pymarc.Record, envelope: RawEnvelope, script: Script880) -> Record:
+def _map_book(
+    marc: pymarc.Record, envelope: RawEnvelope, script: Script880, record_id: str | None
+) -> Record:
     leader = str(marc.leader)
     control = _control(marc, "001")
     # a protocol that names its records (the OAI identifier) decides their identity
-    source_id = envelope.record_id or control or envelope.source_id
+    source_id = record_id or control or envelope.envelope_id
     title, nonfiling, subtitle, part = _title(marc)
     publisher, place, date = _publication(marc, script)
     extent_fields = marc.get_fields("300")
@@ -554,18 +566,33 @@ def _map_book(marc: pymarc.Record, envelope: RawEnvelope, script: Script880) -> 
         deleted=leader[5:6] == "d" or envelope.deleted,
         datestamp=envelope.datestamp or _control(marc, "005"),
         harvested_at=envelope.fetched_at,
-        raw_ref=f"{envelope.source}|{envelope.source_id}",
+        raw_ref=raw_ref(envelope),
     )
 
 
-@register("marc")
+@register("marc", framers=MARC_FRAMERS)
 def normalize(envelope: RawEnvelope) -> list[Record]:
-    """ISO 2709 or MARCXML bytes to the record and the parts its 505 lists."""
+    """One MARC record (ISO 2709, MARCXML, MARC-in-JSON or MARCMaker) to the record and
+    the parts its 505 lists; a deleted OAI-PMH header around MARCXML to a tombstone."""
     data = envelope.payload
-    if envelope.format == "marcxml" or data.lstrip()[:1] == b"<":
-        marc = read_marcxml(data)
+    start = data.lstrip()[:1]
+    record_id = envelope.record_id
+    if envelope.format == "marcxml" or start == b"<":
+        root = parse_marcxml(data)
+        header = oai_header(root)
+        if header is not None and header.identifier:
+            # a saved OAI-PMH response: the OAI identifier names the record, as it does
+            # when the repository is harvested
+            record_id = record_id or header.identifier
+            if header.deleted:
+                return [tombstone(envelope, record_id, header.datestamp)]
+        marc = marc_from_xml(root)
+    elif envelope.format == "marc-json" or start == b"{":
+        marc = read_marcjson(data)
+    elif envelope.format == "marc-mrk" or data.lstrip().startswith(b"=LDR"):
+        marc = read_mrk(data)
     else:
         marc = read_iso2709(data)
     if marc.leader is None or len(str(marc.leader)) < 24:
         raise RecordError("leader is missing or shorter than 24 characters")
-    return map_records(marc, envelope)
+    return map_records(marc, envelope, record_id)

@@ -7,8 +7,11 @@ so the quarantine tells a cataloger what to fix.
 
 from __future__ import annotations
 
+import json
 import logging
 import warnings
+from dataclasses import dataclass
+from typing import Any
 
 import pymarc
 from lxml import etree
@@ -17,9 +20,9 @@ from pymarc.exceptions import PymarcException
 from pymarc.field import Indicators
 
 from unioncat.errors import RecordError
-from unioncat.harvest.framing import MARCXML_NS, secure_xml_parser
 from unioncat.log import event
-from unioncat.normalize.iso2709 import read_utf8
+from unioncat.normalize.marc_utf8 import read_utf8
+from unioncat.xmlsafe import MARCXML_NS, secure_xml_parser
 
 _PARSER = secure_xml_parser()
 
@@ -27,7 +30,7 @@ _PARSER = secure_xml_parser()
 def read_iso2709(data: bytes) -> pymarc.Record:
     """Decode one ISO 2709 record; every way it can be broken becomes a RecordError.
 
-    Well-formed UTF-8 records take the fast reader (:mod:`unioncat.normalize.iso2709`),
+    Well-formed UTF-8 records take the fast reader (:mod:`unioncat.normalize.marc_utf8`),
     which gives the same fields; everything else goes through pymarc.
     """
     if len(data) < 24:
@@ -140,14 +143,51 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def read_marcxml(data: bytes) -> pymarc.Record:
+@dataclass(frozen=True, slots=True)
+class OaiHeader:
+    """The OAI-PMH header around a MARCXML record (a response saved to disk)."""
+
+    identifier: str | None
+    datestamp: str | None
+    deleted: bool
+
+
+def parse_marcxml(data: bytes) -> Any:
+    """The root element of a MARCXML payload, parsed with the secure parser."""
     try:
-        root = etree.fromstring(data, _PARSER)
+        return etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
         raise RecordError(f"MARCXML record is not well-formed: {exc}") from exc
+
+
+def oai_header(root: Any) -> OaiHeader | None:
+    """The header of an OAI-PMH ``<record>`` payload, in whatever namespace it came."""
+    if _local(root.tag) != "record" or root.tag == f"{{{MARCXML_NS}}}record":
+        return None
+    header = next((c for c in root if isinstance(c.tag, str) and _local(c.tag) == "header"), None)
+    if header is None:
+        return None
+
+    def text(name: str) -> str | None:
+        for c in header:
+            if isinstance(c.tag, str) and _local(c.tag) == name and c.text and c.text.strip():
+                return str(c.text.strip())
+        return None
+
+    deleted = (header.get("status") or "").strip() == "deleted"
+    return OaiHeader(text("identifier"), text("datestamp"), deleted)
+
+
+def read_marcxml(data: bytes) -> pymarc.Record:
+    return marc_from_xml(parse_marcxml(data))
+
+
+def marc_from_xml(root: Any) -> pymarc.Record:
+    """The MARC record in ``root``: the root itself, or the one an OAI-PMH record or a
+    collection wraps."""
     # a MARC record in its namespace or in none; anything else (an OAI-PMH <record>,
     # a <collection>) is a wrapper to look inside
-    if root.tag not in (f"{{{MARCXML_NS}}}record", "record"):
+    if root.tag not in (f"{{{MARCXML_NS}}}record", "record") or oai_header(root) is not None:
         found = root.find(f".//{{{MARCXML_NS}}}record")
         if found is None:
             raise RecordError(f"no MARCXML <record> element (root is <{_local(root.tag)}>)")
@@ -177,4 +217,97 @@ def read_marcxml(data: bytes) -> pymarc.Record:
             )
     if not record.fields:
         raise RecordError("MARCXML record has no fields")
+    return record
+
+
+def read_marcjson(data: bytes) -> pymarc.Record:
+    """One MARC-in-JSON object (``{"leader": ..., "fields": [...]}``) as a pymarc Record.
+
+    Read here rather than by pymarc's JSONReader, which takes a string that names an
+    existing file as a path to open, and says nothing useful about a damaged record.
+    """
+    try:
+        obj = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise RecordError(f"MARC-in-JSON record is not valid JSON: {exc}") from exc
+    if not isinstance(obj, dict) or not isinstance(obj.get("fields"), list):
+        raise RecordError('MARC-in-JSON record is not an object with a "fields" list')
+    leader = obj.get("leader")
+    if not isinstance(leader, str):
+        raise RecordError('MARC-in-JSON record has no "leader" string')
+    record = pymarc.Record()
+    record.leader = pymarc.Leader(leader.ljust(24)[:24])
+    for n, entry in enumerate(obj["fields"]):
+        if not isinstance(entry, dict) or len(entry) != 1:
+            raise RecordError(f"MARC-in-JSON field {n} is not an object with one tag")
+        ((tag, value),) = entry.items()
+        if isinstance(value, str):
+            record.fields.append(Field(tag=tag, data=value))
+            continue
+        if not isinstance(value, dict) or not isinstance(value.get("subfields"), list):
+            raise RecordError(f"MARC-in-JSON field {n} ({tag}) has neither data nor subfields")
+        subfields: list[Subfield] = []
+        for sub in value["subfields"]:
+            if not isinstance(sub, dict):
+                raise RecordError(f"MARC-in-JSON field {n} ({tag}) has a malformed subfield")
+            subfields.extend(Subfield(code=str(c), value=str(v)) for c, v in sub.items())
+        ind1, ind2 = (str(value.get(k) or " ")[:1] for k in ("ind1", "ind2"))
+        indicators = Indicators(ind1, ind2)
+        record.fields.append(Field(tag=tag, indicators=indicators, subfields=subfields))
+    if not record.fields:
+        raise RecordError("MARC-in-JSON record has no fields")
+    return record
+
+
+_MRK_MNEMONICS = {"{dollar}": "$", "{lcub}": "{", "{rcub}": "}", "{bsol}": "\\"}
+
+
+def _mrk_text(value: str) -> str:
+    if "{" in value:
+        for mnemonic, char in _MRK_MNEMONICS.items():
+            value = value.replace(mnemonic, char)
+    return value
+
+
+def read_mrk(data: bytes) -> pymarc.Record:
+    """One MARCMaker (mnemonic) record: ``=LDR  ...`` then ``=TAG  ...`` lines.
+
+    The conventions of LC's MARCMaker and MarcEdit: a backslash stands for a blank in
+    the leader, control fields and indicators; ``$`` opens a subfield; ``{dollar}``
+    (and ``{lcub}``, ``{rcub}``, ``{bsol}``) stand for the characters themselves.
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RecordError(f"MARCMaker record is not UTF-8 text: {exc}") from exc
+    record = pymarc.Record()
+    leader: str | None = None
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        if not line.startswith("=") or len(line) < 6 or line[4:6] != "  ":
+            raise RecordError(
+                f"MARCMaker line {n} is not '=TAG  value' (two spaces after the tag): "
+                f"{line[:40]!r}"
+            )
+        tag, value = line[1:4], line[6:]
+        if tag == "LDR":
+            leader = value.replace("\\", " ")
+        elif tag < "010" and tag.isdigit():
+            record.fields.append(Field(tag=tag, data=_mrk_text(value.replace("\\", " "))))
+        else:
+            if len(value) < 2:
+                raise RecordError(f"MARCMaker line {n} ({tag}) has no indicators")
+            ind = Indicators(*(" " if c == "\\" else c for c in value[:2]))
+            subfields = [
+                Subfield(code=part[:1], value=_mrk_text(part[1:]))
+                for part in value[2:].split("$")[1:]
+                if part
+            ]
+            record.fields.append(Field(tag=tag, indicators=ind, subfields=subfields))
+    if leader is None:
+        raise RecordError("MARCMaker record has no =LDR line")
+    record.leader = pymarc.Leader(leader.ljust(24)[:24])
+    if not record.fields:
+        raise RecordError("MARCMaker record has no fields")
     return record

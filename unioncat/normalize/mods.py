@@ -47,17 +47,17 @@ from __future__ import annotations
 
 import re
 
+from unioncat import identifiers as idn
+from unioncat.contracts import RawEnvelope, raw_ref
 from unioncat.errors import RecordError
-from unioncat.harvest.base import RawEnvelope
-from unioncat.normalize import identifiers as idn
+from unioncat.framing import register_framer
+from unioncat.framing.xml import XmlRecords, looks_like_xml
 from unioncat.normalize import oai_values as ov
 from unioncat.normalize.base import register
 from unioncat.normalize.languages import language_code, language_codes
 from unioncat.normalize.marc_names import RELATOR_CODES
 from unioncat.normalize.marc_text import clean
 from unioncat.normalize.xml_util import (
-    MODS_NS,
-    XLINK_NS,
     Element,
     OaiRecord,
     child,
@@ -85,6 +85,7 @@ from unioncat.schemas.record import (
     Series,
     Subject,
 )
+from unioncat.xmlsafe import MODS_NS, XLINK_NS
 
 _TITLE_ORDER = {None: 0, "uniform": 1, "translated": 2, "alternative": 3, "abbreviated": 4}
 _NAME_KINDS = {"personal": "person", "corporate": "organization", "conference": "meeting"}
@@ -653,7 +654,7 @@ def map_mods(envelope: RawEnvelope, oai: OaiRecord, mods: Element) -> Record:
         access=access,
         datestamp=datestamp,
         harvested_at=envelope.fetched_at,
-        raw_ref=f"{envelope.source}|{envelope.source_id}",
+        raw_ref=raw_ref(envelope),
     )
 
 
@@ -680,7 +681,20 @@ def _mods_root(metadata: Element) -> Element:
     return metadata
 
 
-@register("mods")
+MODS_RECORDS = XmlRecords(
+    targets=frozenset({f"{{{MODS_NS}}}mods"}),
+    local="mods",
+    label="MODS <mods>",
+    expect=f"MODS records are <mods> elements in namespace '{MODS_NS}'",
+    containers=frozenset({("modsCollection", MODS_NS)}),
+)
+register_framer(
+    "mods", sniff=looks_like_xml, description="MODS (a modsCollection, a record, or an OAI-PMH "
+    "response)"
+)(MODS_RECORDS)  # fmt: skip
+
+
+@register("mods", framers=("mods",))
 def normalize(envelope: RawEnvelope) -> list[Record]:
     """One OAI-PMH ``<record>`` (or a bare ``mods``) to one record or a tombstone."""
     oai = read_envelope(envelope)

@@ -39,15 +39,15 @@ from __future__ import annotations
 
 import re
 
+from unioncat.contracts import RawEnvelope, raw_ref
 from unioncat.errors import RecordError
-from unioncat.harvest.base import RawEnvelope
+from unioncat.framing import register_framer
+from unioncat.framing.xml import XmlRecords, looks_like_xml
 from unioncat.normalize import oai_values as ov
 from unioncat.normalize.base import register
 from unioncat.normalize.languages import language_codes
 from unioncat.normalize.marc_text import clean
 from unioncat.normalize.xml_util import (
-    DC_NS,
-    DCTERMS_NS,
     Element,
     OaiRecord,
     clean_text,
@@ -70,6 +70,7 @@ from unioncat.schemas.record import (
     Relation,
     Subject,
 )
+from unioncat.xmlsafe import DC_NS, DCTERMS_NS, OAI_DC_NS
 
 # dcterms refinements read as the element they refine
 _DCTERMS_ALIASES = {
@@ -331,11 +332,23 @@ def map_dc(envelope: RawEnvelope, oai: OaiRecord, dc: Element) -> Record:
         access=access,
         datestamp=datestamp,
         harvested_at=envelope.fetched_at,
-        raw_ref=f"{envelope.source}|{envelope.source_id}",
+        raw_ref=raw_ref(envelope),
     )
 
 
-@register("oai_dc")
+DC_RECORDS = XmlRecords(
+    targets=frozenset({f"{{{OAI_DC_NS}}}dc"}),
+    local="dc",
+    label="Dublin Core <oai_dc:dc>",
+    expect=f"Dublin Core records are <dc> elements in namespace '{OAI_DC_NS}'",
+)
+register_framer(
+    "dc", sniff=looks_like_xml, description="Dublin Core (oai_dc:dc records, or an OAI-PMH "
+    "response)"
+)(DC_RECORDS)  # fmt: skip
+
+
+@register("oai_dc", framers=("dc",))
 def normalize(envelope: RawEnvelope) -> list[Record]:
     """One OAI-PMH ``<record>`` (or a bare ``oai_dc:dc``) to one record or a tombstone."""
     oai = read_envelope(envelope)

@@ -8,7 +8,7 @@
 - **Identifiers.** :func:`parse_identifier` reads one identifier as written, with or
   without a prefix: DOIs (``doi:``, ``info:doi/``, ``https://doi.org/``, bare ``10.``)
   in lower case without resolver; ISBN and ISSN through
-  :mod:`unioncat.normalize.identifiers`; handles (``hdl:``, ``hdl.handle.net``) as the
+  :mod:`unioncat.identifiers`; handles (``hdl:``, ``hdl.handle.net``) as the
   ``https://hdl.handle.net/`` URI; URNs and URLs as ``uri``; PubMed ids as ``pmid``;
   anything else short as ``local``.  Free text (a citation typed into ``dc:identifier``)
   is not an identifier.
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 
-from unioncat.normalize import identifiers as idn
+from unioncat import identifiers as idn
 from unioncat.normalize.marc import parse_related_parts
 from unioncat.schemas.record import Identifier
 

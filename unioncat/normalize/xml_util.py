@@ -26,18 +26,12 @@ from typing import Any
 
 from lxml import etree
 
+from unioncat import contracts
+from unioncat.contracts import RawEnvelope
 from unioncat.errors import RecordError
-from unioncat.harvest.base import RawEnvelope
-from unioncat.harvest.framing import secure_xml_parser
 from unioncat.ids import mint_id
 from unioncat.schemas.record import Record
-
-OAI_NS = "http://www.openarchives.org/OAI/2.0/"
-OAI_DC_NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"
-DC_NS = "http://purl.org/dc/elements/1.1/"
-DCTERMS_NS = "http://purl.org/dc/terms/"
-MODS_NS = "http://www.loc.gov/mods/v3"
-XLINK_NS = "http://www.w3.org/1999/xlink"
+from unioncat.xmlsafe import OAI_NS, secure_xml_parser
 
 # lxml ships no type stubs; an element is Any to mypy.
 Element = Any
@@ -192,24 +186,15 @@ def first(values: list[str]) -> str | None:
 def identity(envelope: RawEnvelope, oai: OaiRecord) -> tuple[str, str, str | None]:
     """Catalog id, source id and datestamp: the protocol's record id first, then the
     OAI identifier in the payload, then the envelope's own id."""
-    source_id = envelope.record_id or oai.identifier or envelope.source_id
+    source_id = envelope.record_id or oai.identifier or envelope.envelope_id
     datestamp = envelope.datestamp or oai.datestamp
     return mint_id(envelope.source, source_id), source_id, datestamp
 
 
 def tombstone(envelope: RawEnvelope, oai: OaiRecord) -> Record:
     """A deleted record: the keys, the provenance and ``deleted=True``, nothing else."""
-    record_id, source_id, datestamp = identity(envelope, oai)
-    return Record(
-        id=record_id,
-        source=envelope.source,
-        source_id=source_id,
-        source_format=envelope.format,
-        deleted=True,
-        datestamp=datestamp,
-        harvested_at=envelope.fetched_at,
-        raw_ref=f"{envelope.source}|{envelope.source_id}",
-    )
+    _record_id, source_id, datestamp = identity(envelope, oai)
+    return contracts.tombstone(envelope, source_id, datestamp)
 
 
 def read_envelope(envelope: RawEnvelope) -> OaiRecord:

@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.conftest import EXAMPLES, marc_record
+from unioncat.contracts import RawEnvelope
 from unioncat.errors import RecordError
-from unioncat.harvest.base import RawEnvelope
-from unioncat.harvest.framing import iter_frames, open_maybe_gzip
-from unioncat.normalize.iso2709 import read_utf8
+from unioncat.framing import frame_file, open_maybe_gzip
 from unioncat.normalize.marc import map_record
 from unioncat.normalize.marc_read import read_iso2709_pymarc
+from unioncat.normalize.marc_utf8 import read_utf8
 
 ENV = RawEnvelope("s", "f#0", "marc21", b"", datetime(2026, 1, 1, tzinfo=UTC))
 
@@ -71,7 +71,7 @@ def test_same_as_pymarc_on_every_shared_iso2709_file(shared_data: Path) -> None:
     compared = 0
     for path in _iso_files(shared_data):
         with path.open("rb") as f:
-            wire, frames = iter_frames(open_maybe_gzip(f))
+            wire, frames = frame_file(open_maybe_gzip(f), "marc")
             if wire != "marc21":
                 continue
             for frame in frames:

@@ -1,0 +1,54 @@
+"""Framing: a file's bytes cut into record payloads, by a framer its format names.
+
+``frame_file`` is what the ``files`` harvester and ``convert`` call: it undoes gzip,
+reads the first bytes, picks the framer (:func:`unioncat.framing.base.pick`) and returns
+the framer's name (the envelopes' wire format) with the frames.  Formats register
+their framers with :func:`register_framer` and :func:`declare_format`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import IO
+
+from unioncat.framing.base import (
+    FORMAT_FRAMERS,
+    FRAMERS,
+    Frame,
+    Framer,
+    check_file_format,
+    declare_format,
+    file_formats,
+    framers_for,
+    pick,
+    register_framer,
+)
+from unioncat.framing.stream import GZIP_ERRORS, HeadStream, gzip_fault, open_maybe_gzip
+
+__all__ = [
+    "FORMAT_FRAMERS",
+    "FRAMERS",
+    "Frame",
+    "Framer",
+    "check_file_format",
+    "declare_format",
+    "file_formats",
+    "frame_file",
+    "framers_for",
+    "open_maybe_gzip",
+    "pick",
+    "register_framer",
+]
+
+
+def frame_file(raw: IO[bytes], fmt: str) -> tuple[str, Iterator[Frame]]:
+    """The wire format and the frames of a file of format ``fmt`` (plain or gzip).
+
+    A gzip stream too damaged to read its first bytes gives one error frame (named by
+    the format's primary framer) instead of an exception."""
+    try:
+        stream = HeadStream(open_maybe_gzip(raw))
+    except GZIP_ERRORS as exc:
+        return framers_for(fmt)[0].name, iter([Frame(b"", 0, error=gzip_fault(exc))])
+    framer = pick(fmt, stream.head)
+    return framer.name, framer.frame(stream)  # type: ignore[arg-type]

@@ -1,0 +1,94 @@
+"""JSON records: each top-level object of a file is one frame.
+
+One splitter serves the three ways a file of JSON records is written: an array of
+objects (a MARC-in-JSON collection), one object per line (JSON Lines), and a file
+that is one object.  It only counts braces outside strings, so it streams a file of
+any size in constant memory and never parses a record: the normalizer does.  A record
+the file ends inside is an error frame, and so is a file with no object at all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import IO
+
+from unioncat.framing.base import Frame
+from unioncat.framing.stream import CHUNK, read_some
+
+_BLANK = b" \t\r\n"
+_MAX_RECORD = 64 << 20  # one record larger than this is not a record but a broken file
+_SIGNIFICANT = re.compile(rb'["\\{}]|[^\s\[\],{}"\\]')
+
+
+def looks_like_json(head: bytes) -> bool:
+    return head.lstrip(_BLANK + b"\xef\xbb\xbf")[:1] in (b"{", b"[")
+
+
+def iter_json_objects(stream: IO[bytes]) -> Iterator[Frame]:
+    """The top-level JSON objects of ``stream`` (inside one array, or one after another)."""
+    position = 0
+    depth = 0  # braces open in the current record
+    in_string = escaped = False
+    record = bytearray()
+    stray = bytearray()  # what stood outside any object: proof the file is not JSON records
+    first = True
+    fault: str | None = None
+    while True:
+        chunk, fault = read_some(stream, CHUNK)
+        if not chunk:
+            break
+        if first:
+            chunk, first = chunk.removeprefix(b"\xef\xbb\xbf"), False
+        start: int | None = 0 if depth else None
+        for m in _SIGNIFICANT.finditer(chunk):
+            byte = chunk[m.start()]
+            if in_string:
+                if escaped:
+                    escaped = False
+                elif byte == 0x5C:
+                    escaped = True
+                elif byte == 0x22:
+                    in_string = False
+                continue
+            if byte == 0x5C:
+                continue
+            if byte == 0x22:
+                if depth:
+                    in_string = True
+                elif len(stray) < 200:
+                    stray += chunk[m.start() : m.start() + 1]
+            elif byte == 0x7B:
+                if depth == 0:
+                    start = m.start()
+                depth += 1
+            elif byte == 0x7D:
+                if depth:
+                    depth -= 1
+                    if depth == 0 and start is not None:
+                        record += chunk[start : m.start() + 1]
+                        yield Frame(bytes(record), position)
+                        position += 1
+                        record.clear()
+                        start = None
+            elif depth == 0 and len(stray) < 200:
+                stray += chunk[m.start() : m.end()]
+        if depth and start is not None:
+            record += chunk[start:]
+            if len(record) > _MAX_RECORD:
+                reason = (
+                    f"JSON record {position} is longer than {_MAX_RECORD >> 20} MB: the "
+                    "file is not JSON records, or a brace is missing"
+                )
+                yield Frame(bytes(record[:4096]), position, error=reason)
+                return
+        if fault is not None:
+            break
+    if fault is not None:
+        yield Frame(bytes(record), position, error=fault)
+    elif depth:
+        reason = f"JSON record {position} is cut off: the file ends inside it"
+        yield Frame(bytes(record), position, error=reason)
+    elif position == 0 and stray:
+        reason = f"no JSON object found (the file begins {bytes(stray[:60])!r})"
+        yield Frame(bytes(stray), 0, error=reason)
