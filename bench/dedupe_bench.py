@@ -35,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from bench.synthetic_catalog import stream_synthetic  # noqa: E402
-from unioncat.catalog.store import Batch, Catalog  # noqa: E402
+from unioncat.catalog import Catalog, PageWrite  # noqa: E402
 from unioncat.dedupe.evaluate import evaluate, read_gold  # noqa: E402
 from unioncat.dedupe.features import MatchRecord, build_features  # noqa: E402
 from unioncat.dedupe.matcher import match  # noqa: E402
@@ -185,11 +185,11 @@ def catalog_one(size: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         catalog = Catalog(Path(tmp) / "catalog.duckdb")
         for start in range(0, len(first), 50_000):
-            catalog.write(Batch("load", records=first[start : start + 50_000]))
+            catalog.write(PageWrite("load", records=first[start : start + 50_000]))
         started = time.perf_counter()
         counts = dedupe_catalog(catalog, "first", MatchSettings())
         first_seconds = time.perf_counter() - started
-        catalog.write(Batch("night", records=later))
+        catalog.write(PageWrite("night", records=later))
         started = time.perf_counter()
         nightly = dedupe_catalog(catalog, "night", MatchSettings())
         night_seconds = time.perf_counter() - started

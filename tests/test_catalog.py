@@ -8,9 +8,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from unioncat.catalog import Catalog, PageWrite
 from unioncat.catalog.export import export_records
-from unioncat.catalog.store import Batch, Catalog, Quarantined
-from unioncat.contracts import RawEnvelope
+from unioncat.contracts import Quarantined, RawEnvelope
 from unioncat.ids import mint_id
 from unioncat.schemas import RECORD_ARROW_SCHEMA, Identifier, Record
 
@@ -50,12 +50,12 @@ def _count(c: Catalog, sql: str) -> int:
 
 
 def test_rewriting_unchanged_records_adds_no_changes(catalog: Catalog) -> None:
-    first = catalog.write(Batch("r1", records=[rec("1"), rec("2")]))
+    first = catalog.write(PageWrite("r1", records=[rec("1"), rec("2")]))
     assert (first.upserted, first.unchanged) == (2, 0)
-    again = catalog.write(Batch("r2", records=[rec("1"), rec("2")]))
+    again = catalog.write(PageWrite("r2", records=[rec("1"), rec("2")]))
     assert (again.upserted, again.unchanged) == (0, 2)
     assert _count(catalog, "SELECT count(*) FROM changes") == 2
-    changed = catalog.write(Batch("r3", records=[rec("1", title="New title"), rec("2")]))
+    changed = catalog.write(PageWrite("r3", records=[rec("1", title="New title"), rec("2")]))
     assert (changed.upserted, changed.unchanged) == (1, 1)
     assert catalog.query("SELECT title FROM records WHERE source_id = '1'")[0][0] == "New title"
     assert catalog.query("SELECT op, run_id FROM changes ORDER BY seq DESC LIMIT 1")[0] == (
@@ -66,8 +66,8 @@ def test_rewriting_unchanged_records_adds_no_changes(catalog: Catalog) -> None:
 
 
 def test_tombstones_are_kept_and_logged_as_deletes(catalog: Catalog) -> None:
-    catalog.write(Batch("r1", records=[rec("1")]))
-    counts = catalog.write(Batch("r2", records=[rec("1", deleted=True)]))
+    catalog.write(PageWrite("r1", records=[rec("1")]))
+    counts = catalog.write(PageWrite("r2", records=[rec("1", deleted=True)]))
     assert counts.deleted == 1
     assert catalog.query("SELECT deleted FROM records")[0][0] is True
     assert catalog.query("SELECT op FROM changes ORDER BY seq DESC LIMIT 1")[0][0] == "delete"
@@ -76,7 +76,7 @@ def test_tombstones_are_kept_and_logged_as_deletes(catalog: Catalog) -> None:
 def test_a_failed_batch_leaves_nothing_behind(catalog: Catalog) -> None:
     bad_state = ("s", "file:f.mrc", {"not json": object()})
     with pytest.raises(TypeError):
-        catalog.write(Batch("r1", envelopes=[env(0)], records=[rec("1")], state=bad_state))
+        catalog.write(PageWrite("r1", envelopes=[env(0)], records=[rec("1")], state=bad_state))
     for table in ("records", "raw", "changes", "harvest_state"):
         assert _count(catalog, f"SELECT count(*) FROM {table}") == 0, table
 
@@ -84,7 +84,7 @@ def test_a_failed_batch_leaves_nothing_behind(catalog: Catalog) -> None:
 def test_page_commits_raw_records_quarantine_and_state_together(catalog: Catalog) -> None:
     e0, e1 = env(0), env(1)
     catalog.write(
-        Batch(
+        PageWrite(
             "r1",
             envelopes=[e0, e1],
             envelope_status={e0.envelope_id: "normalized", e1.envelope_id: "quarantined"},
@@ -102,7 +102,7 @@ def test_page_commits_raw_records_quarantine_and_state_together(catalog: Catalog
     assert q == [("f.mrc#1", "leader says 9 bytes", b"payload1")]
     # the record is fixed at the source and maps this time: the quarantine entry goes away
     catalog.write(
-        Batch(
+        PageWrite(
             "r2", envelopes=[e1], envelope_status={e1.envelope_id: "normalized"}, records=[rec("2")]
         )
     )
@@ -110,14 +110,14 @@ def test_page_commits_raw_records_quarantine_and_state_together(catalog: Catalog
 
 
 def test_replacing_a_changed_file_drops_its_old_envelopes(catalog: Catalog) -> None:
-    catalog.write(Batch("r1", envelopes=[env(0), env(1), env(2)]))
-    catalog.write(Batch("r2", envelopes=[env(0)], replaces_batch=("s", "f.mrc")))
+    catalog.write(PageWrite("r1", envelopes=[env(0), env(1), env(2)]))
+    catalog.write(PageWrite("r2", envelopes=[env(0)], replaces_batch=("s", "f.mrc")))
     assert _count(catalog, "SELECT count(*) FROM raw") == 1
 
 
 def test_export_layout_manifest_and_partitions(catalog: Catalog, tmp_path: Path) -> None:
-    catalog.write(Batch("r1", records=[rec("1"), rec("2"), rec("3", deleted=True)]))
-    catalog.con.execute("UPDATE records SET updated_at = TIMESTAMPTZ '2026-01-01 10:00:00+00'")
+    catalog.write(PageWrite("r1", records=[rec("1"), rec("2"), rec("3", deleted=True)]))
+    catalog.db.execute("UPDATE records SET updated_at = TIMESTAMPTZ '2026-01-01 10:00:00+00'")
     out = tmp_path / "export"
     result = export_records(catalog, out, "r1")
     manifest = json.loads((out / "manifest.json").read_text())
@@ -136,7 +136,7 @@ def test_export_layout_manifest_and_partitions(catalog: Catalog, tmp_path: Path)
 
     assert hashlib.sha256((out / entry["path"]).read_bytes()).hexdigest() == entry["sha256"]
     # a record that changes moves to the newest partition and is in no other
-    catalog.write(Batch("r2", records=[rec("2", title="Changed")]))
+    catalog.write(PageWrite("r2", records=[rec("2", title="Changed")]))
     export_records(catalog, out, "r2")
     manifest = json.loads((out / "manifest.json").read_text())
     days = {f["updated_date"]: f["rows"] for f in manifest["files"] if f["entity"] == "records"}
@@ -151,11 +151,11 @@ def test_an_export_killed_half_way_leaves_the_last_manifest_whole(
 ) -> None:
     from unioncat.catalog.export import _export_partitioned
 
-    catalog.write(Batch("r1", records=[rec("1"), rec("2")]))
+    catalog.write(PageWrite("r1", records=[rec("1"), rec("2")]))
     out = tmp_path / "export"
     export_records(catalog, out, "r1")
     before = (out / "manifest.json").read_text()
-    catalog.write(Batch("r2", records=[rec("2", title="Changed"), rec("3")]))
+    catalog.write(PageWrite("r2", records=[rec("2", title="Changed"), rec("3")]))
     # the next export writes its record files and dies before the manifest
     _export_partitioned(
         catalog, out, out / "records" / "v1", "records",
@@ -181,7 +181,7 @@ def test_an_export_killed_half_way_leaves_the_last_manifest_whole(
 
 
 def test_export_is_byte_identical_when_nothing_changed(catalog: Catalog, tmp_path: Path) -> None:
-    catalog.write(Batch("r1", records=[rec("1"), rec("2")]))
+    catalog.write(PageWrite("r1", records=[rec("1"), rec("2")]))
     a = export_records(catalog, tmp_path / "e", "r1").manifest["files"]
     b = export_records(catalog, tmp_path / "e", "r2").manifest["files"]
     assert [f["sha256"] for f in a] == [f["sha256"] for f in b]
@@ -209,19 +209,22 @@ def _book_with_parts(n: int, book_title: str = "Book") -> list[Record]:
     return [book, *parts]
 
 
+def _from_envelope(records: list[Record], envelope_id: str = "f.mrc#0") -> PageWrite:
+    return PageWrite("r", records=records, record_envelopes=[envelope_id] * len(records))
+
+
 def test_chapters_a_record_no_longer_lists_are_tombstoned(catalog: Catalog) -> None:
-    catalog.write(Batch("r1", records=_book_with_parts(3)))
+    catalog.write(_from_envelope(_book_with_parts(3)))
     other = rec("x9")  # a record from elsewhere that names no host: never touched
-    other.raw_ref = "s|f.mrc#0"
-    catalog.write(Batch("r1", records=[other]))
-    counts = catalog.write(Batch("r2", records=_book_with_parts(2)))
+    catalog.write(_from_envelope([other]))
+    counts = catalog.write(_from_envelope(_book_with_parts(2)))
     assert counts.deleted == 1 and counts.unchanged == 3
     live = catalog.query("SELECT source_id FROM records WHERE NOT deleted ORDER BY source_id")
     assert [r[0] for r in live] == ["b1", "b1#505-1", "b1#505-2", "x9"]
     assert catalog.query("SELECT op FROM changes ORDER BY seq DESC LIMIT 1")[0][0] == "delete"
-    again = catalog.write(Batch("r3", records=_book_with_parts(2)))
+    again = catalog.write(_from_envelope(_book_with_parts(2)))
     assert (again.upserted, again.deleted) == (0, 0)
-    back = catalog.write(Batch("r4", records=_book_with_parts(3)))
+    back = catalog.write(_from_envelope(_book_with_parts(3)))
     assert back.upserted == 1  # the chapter returns as a live record
     assert _count(catalog, "SELECT count(*) FROM records WHERE deleted") == 0
 

@@ -106,7 +106,7 @@ def test_oai_options_are_checked(tmp_path: Path) -> None:
 
 
 def test_memory_limit_is_a_size_and_reaches_the_catalog(tmp_path: Path) -> None:
-    from unioncat.catalog.store import Catalog
+    from unioncat.catalog import Catalog
 
     path = write_pipeline(tmp_path, [], memory_limit="512MB")
     config = load_config(path)

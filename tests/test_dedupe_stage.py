@@ -11,8 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.dedupe_records import rec
+from unioncat.catalog import Catalog, PageWrite
 from unioncat.catalog.export import export_records
-from unioncat.catalog.store import Batch, Catalog
 from unioncat.dedupe.review import decide, explain_cluster
 from unioncat.dedupe.settings import MatchSettings
 from unioncat.dedupe.stage import dedupe_catalog
@@ -29,7 +29,7 @@ def catalog(tmp_path: Path) -> Iterator[Catalog]:
 
 
 def write(catalog: Catalog, run: str, *records: Record) -> None:
-    catalog.write(Batch(run, records=list(records)))
+    catalog.write(PageWrite(run, records=list(records)))
 
 
 def cluster_of(catalog: Catalog, record: Record) -> str:
@@ -204,7 +204,7 @@ def test_explain_cluster_and_follow_a_retired_id(catalog: Catalog) -> None:
     assert {m["id"] for m in shown["members"]} == {PRINT.id, EBOOK.id}
     assert all(m["reasons"] for m in shown["members"])
     assert shown["provenance"]["title"] == PRINT.id
-    catalog.con.execute("INSERT INTO merged_ids VALUES ('uc1w-gone', ?, 'r9', now())", [work])
+    catalog.db.execute("INSERT INTO merged_ids VALUES ('uc1w-gone', ?, 'r9', now())", [work])
     followed = explain_cluster(catalog, "uc1w-gone")
     assert followed is not None and followed["cluster_id"] == work
     assert explain_cluster(catalog, "uc1w-nothing") is None

@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from unioncat import __version__, report
+from unioncat.catalog import Catalog
 from unioncat.catalog.export import export_records
 from unioncat.catalog.lock import CatalogLock, ReaderLock
-from unioncat.catalog.store import Catalog
 from unioncat.config import DEFAULT_CONFIG, PipelineConfig, load_config
+from unioncat.contracts import RunStatus
 from unioncat.convert import convert_files
 from unioncat.dedupe.review import DECISIONS, decide, explain_cluster, open_pairs
 from unioncat.dedupe.settings import MatchSettings
@@ -40,7 +41,7 @@ def _exit_for(outcomes: Sequence[SourceOutcome]) -> int:
     return EXIT_OK if all(o.status == "ok" for o in outcomes) else EXIT_PARTIAL
 
 
-def _status_for(outcomes: Sequence[SourceOutcome]) -> str:
+def _status_for(outcomes: Sequence[SourceOutcome]) -> RunStatus:
     if not outcomes or all(o.status == "ok" for o in outcomes):
         return "ok"
     if all(o.status == "failed" for o in outcomes):

@@ -7,7 +7,7 @@ import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from unioncat.contracts import Quarantined, RawEnvelope, tombstone
+from unioncat.contracts import EnvelopeStatus, Quarantined, RawEnvelope, tombstone
 from unioncat.errors import RecordError
 from unioncat.log import event
 from unioncat.normalize import NORMALIZERS
@@ -16,9 +16,18 @@ from unioncat.schemas.record import Record
 
 @dataclass(slots=True)
 class Normalized:
+    """The records of a page, the envelope each came from (aligned with ``records``),
+    what became of every envelope, and the envelopes that gave no record."""
+
     records: list[Record] = field(default_factory=list)
-    status: dict[str, str] = field(default_factory=dict)
+    envelope_ids: list[str] = field(default_factory=list)
+    status: dict[str, EnvelopeStatus] = field(default_factory=dict)
     quarantined: list[Quarantined] = field(default_factory=list)
+
+    def add(self, env: RawEnvelope, records: list[Record]) -> None:
+        self.records.extend(records)
+        self.envelope_ids.extend([env.envelope_id] * len(records))
+        self.status[env.envelope_id] = "normalized"
 
 
 def normalize_envelopes(envelopes: Iterable[RawEnvelope], fmt: str) -> Normalized:
@@ -31,8 +40,7 @@ def normalize_envelopes(envelopes: Iterable[RawEnvelope], fmt: str) -> Normalize
             out.status[env.envelope_id] = "quarantined"
             continue
         if env.deleted and env.record_id:
-            out.records.append(tombstone(env))
-            out.status[env.envelope_id] = "normalized"
+            out.add(env, [tombstone(env)])
             continue
         try:
             records = normalizer(env)
@@ -53,6 +61,5 @@ def normalize_envelopes(envelopes: Iterable[RawEnvelope], fmt: str) -> Normalize
             out.quarantined.append(Quarantined(env, reason))
             out.status[env.envelope_id] = "quarantined"
             continue
-        out.records.extend(records)
-        out.status[env.envelope_id] = "normalized"
+        out.add(env, records)
     return out

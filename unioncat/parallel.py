@@ -15,15 +15,15 @@ import os
 import resource
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from types import TracebackType
 
 import pyarrow as pa
 
-from unioncat.catalog.store import incoming_table
-from unioncat.contracts import Quarantined, RawEnvelope
+from unioncat.catalog import incoming_table
+from unioncat.contracts import EnvelopeStatus, Quarantined, RawEnvelope
 from unioncat.gc_pause import gc_paused
 from unioncat.mapping import Normalized, normalize_envelopes
 from unioncat.schemas.generate import records_to_table
@@ -35,42 +35,43 @@ MIN_PARALLEL_PAGE = 256
 @dataclass(slots=True)
 class MappedPage:
     table: pa.Table
-    status: dict[str, str] = field(default_factory=dict)
+    status: dict[str, EnvelopeStatus] = field(default_factory=dict)
     quarantined: list[Quarantined] = field(default_factory=list)
     peak_rss_mb: float = 0.0  # of the process that mapped it, so runs can report memory
 
 
 def map_page(envelopes: Sequence[RawEnvelope], fmt: str, for_catalog: bool) -> MappedPage:
-    """Normalize a page; the table is ready for the catalog (with content hashes) or for
-    a Parquet file (the schema's columns only)."""
-    build = incoming_table if for_catalog else records_to_table
+    """Normalize a page; the table is ready for the catalog (with content hashes and
+    envelopes) or for a Parquet file (the schema's columns only)."""
     with gc_paused():
         n = normalize_envelopes(envelopes, fmt)
         try:
-            table = build(n.records)
+            table = _build(n.records, n.envelope_ids, for_catalog)
         except (pa.ArrowException, OverflowError, TypeError, ValueError):
-            table = _build_each(envelopes, n, build)
+            table = _build_each(envelopes, n, for_catalog)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return MappedPage(table, n.status, n.quarantined, peak)
 
 
-def _build_each(
-    envelopes: Sequence[RawEnvelope],
-    n: Normalized,
-    build: Callable[[Sequence[Record]], pa.Table],
-) -> pa.Table:
+def _build(records: Sequence[Record], envelope_ids: Sequence[str], for_catalog: bool) -> pa.Table:
+    if for_catalog:
+        return incoming_table(records, envelope_ids)
+    return records_to_table(records)
+
+
+def _build_each(envelopes: Sequence[RawEnvelope], n: Normalized, for_catalog: bool) -> pa.Table:
     """A value Arrow cannot store (an integer beyond 64 bits) in one record must cost
     that record only: find it envelope by envelope and quarantine it."""
     by_envelope: dict[str, list[Record]] = {}
-    for record in n.records:
-        by_envelope.setdefault(record.raw_ref or "", []).append(record)
-    kept: dict[str, Record] = {}
+    for record, envelope_id in zip(n.records, n.envelope_ids, strict=True):
+        by_envelope.setdefault(envelope_id, []).append(record)
+    kept: dict[str, tuple[Record, str]] = {}
     for env in envelopes:
-        records = by_envelope.get(f"{env.source}|{env.envelope_id}", [])
+        records = by_envelope.get(env.envelope_id, [])
         if not records:
             continue
         try:
-            build(records)
+            _build(records, [env.envelope_id] * len(records), for_catalog)
         except (pa.ArrowException, OverflowError, TypeError, ValueError) as exc:
             n.quarantined.append(
                 Quarantined(env, f"a mapped value cannot be stored: {type(exc).__name__}: {exc}")
@@ -78,8 +79,8 @@ def _build_each(
             n.status[env.envelope_id] = "quarantined"
             continue
         for record in records:
-            kept[record.id] = record
-    return build(list(kept.values()))
+            kept[record.id] = (record, env.envelope_id)
+    return _build([r for r, _ in kept.values()], [e for _, e in kept.values()], for_catalog)
 
 
 def exit_with_parent(parent: int) -> None:

@@ -16,9 +16,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from unioncat.catalog.store import Batch, Catalog, WriteCounts
+from unioncat.catalog import Catalog, PageWrite, WriteCounts
 from unioncat.config import PipelineConfig, SourceConfig
-from unioncat.contracts import Page, Quarantined, RawEnvelope
+from unioncat.contracts import Page, Quarantined, RawEnvelope, SourceStatus
 from unioncat.errors import SourceError, UnioncatError
 from unioncat.harvest import HARVESTERS
 from unioncat.harvest.http import STOPPING
@@ -30,7 +30,7 @@ from unioncat.progress import Progress
 @dataclass(slots=True)
 class SourceOutcome:
     name: str
-    status: str = "ok"  # ok, partial (records quarantined), failed
+    status: SourceStatus = "ok"  # partial: records quarantined
     counts: WriteCounts = field(default_factory=WriteCounts)
     error: str | None = None
 
@@ -183,7 +183,7 @@ class _Harvest:
         self, source: SourceConfig, page: Page, future: Future[MappedPage] | None, bar: Progress
     ) -> None:
         outcome = self.outcomes[source.name]
-        batch = Batch(
+        write = PageWrite(
             run_id=self.run_id,
             envelopes=page.envelopes,
             state=(source.name, page.state_key, page.state),
@@ -195,17 +195,17 @@ class _Harvest:
         )
         if future is not None:
             mapped = future.result()
-            batch.table = mapped.table
-            batch.envelope_status = mapped.status
-            batch.quarantined = mapped.quarantined
+            write.table = mapped.table
+            write.envelope_status = mapped.status
+            write.quarantined = mapped.quarantined
         else:  # harvest only: what could not even be framed is quarantined all the same
             for env in page.envelopes:
                 if env.error:
-                    batch.quarantined.append(Quarantined(env, env.error, stage="harvest"))
-                    batch.envelope_status[env.envelope_id] = "quarantined"
-        counts = self.catalog.write(batch)
+                    write.quarantined.append(Quarantined(env, env.error, stage="harvest"))
+                    write.envelope_status[env.envelope_id] = "quarantined"
+        counts = self.catalog.write(write)
         outcome.counts.add(counts)
-        _log_quarantined(source.name, batch.quarantined, self.run_id)
+        _log_quarantined(source.name, write.quarantined, self.run_id)
         event(
             "page.committed",
             f"{source.name}: committed {len(page.envelopes)} envelopes from {page.label}",
@@ -324,7 +324,7 @@ def normalize_archived(
         name, envs, future = in_flight.popleft()
         try:
             mapped = future.result()
-            batch = Batch(
+            write = PageWrite(
                 run_id=run_id,
                 envelopes=envs,
                 envelope_status=mapped.status,
@@ -332,7 +332,7 @@ def normalize_archived(
                 table=mapped.table,
                 quarantined=mapped.quarantined,
             )
-            outcomes[name].counts.add(catalog.write(batch))
+            outcomes[name].counts.add(catalog.write(write))
         except Exception as exc:  # noqa: BLE001  (the other chunks and sources go on)
             outcome = outcomes[name]
             outcome.status = "failed"
@@ -348,7 +348,7 @@ def normalize_archived(
                 traceback=traceback.format_exc(),
             )
             return
-        _log_quarantined(name, batch.quarantined, run_id)
+        _log_quarantined(name, write.quarantined, run_id)
         bar.advance(len(envs), name)
 
     with Progress("normalize") as bar:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from unioncat.catalog.store import KILLED_MESSAGE, RECORD_COLUMNS, Catalog
+from unioncat.catalog import KILLED_MESSAGE, RECORD_COLUMNS, Catalog
 from unioncat.config import PipelineConfig
 from unioncat.ids import mint_id
 from unioncat.pipeline import SourceOutcome

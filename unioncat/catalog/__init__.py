@@ -1,1 +1,28 @@
-"""The DuckDB catalog: tables, transactional writes, the writer lock and exports."""
+"""The catalog: one DuckDB file, and the only code that writes to it.
+
+Everything outside this package reaches the catalog through what is exported here.
+"""
+
+from unioncat.catalog.catalog import Catalog
+from unioncat.catalog.clusters import ClusterPlan, ClusterStore
+from unioncat.catalog.export import ExportResult, export_records
+from unioncat.catalog.lock import CatalogLock, ReaderLock
+from unioncat.catalog.pages import PageWrite, WriteCounts
+from unioncat.catalog.records import RECORD_COLUMNS, content_hash, incoming_table
+from unioncat.catalog.runs import KILLED_MESSAGE
+
+__all__ = [
+    "KILLED_MESSAGE",
+    "RECORD_COLUMNS",
+    "Catalog",
+    "CatalogLock",
+    "ClusterPlan",
+    "ClusterStore",
+    "ExportResult",
+    "ReaderLock",
+    "export_records",
+    "PageWrite",
+    "WriteCounts",
+    "content_hash",
+    "incoming_table",
+]

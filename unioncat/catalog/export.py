@@ -27,8 +27,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from unioncat.catalog.store import RECORD_COLUMNS, Catalog
-from unioncat.catalog.tables import CLUSTER_ARROW_SCHEMA
+from unioncat.catalog.catalog import Catalog
+from unioncat.catalog.records import RECORD_COLUMNS
+from unioncat.catalog.tables import CHANGES, CLUSTERS, MERGED_IDS
 from unioncat.schemas.generate import RECORD_ARROW_SCHEMA
 from unioncat.schemas.record import SCHEMA_MAJOR, SCHEMA_VERSION
 
@@ -111,25 +112,8 @@ def _export_partitioned(
 
 
 _UPDATED_DAY = "CAST(timezone('UTC', updated_at) AS DATE)"
-CHANGES_SCHEMA = pa.schema(
-    [
-        ("seq", pa.int64()),
-        ("op", pa.string()),
-        ("id", pa.string()),
-        ("source", pa.string()),
-        ("run_id", pa.string()),
-        ("at", pa.timestamp("us", tz="UTC")),
-        ("entity", pa.string()),
-    ]
-)
-MERGED_IDS_SCHEMA = pa.schema(
-    [
-        ("retired_id", pa.string()),
-        ("into_id", pa.string()),
-        ("run_id", pa.string()),
-        ("at", pa.timestamp("us", tz="UTC")),
-    ]
-)
+CHANGES_SCHEMA = CHANGES.schema
+MERGED_IDS_SCHEMA = MERGED_IDS.schema
 
 
 def export_records(catalog: Catalog, out_dir: Path, run_id: str) -> ExportResult:
@@ -143,7 +127,7 @@ def export_records(catalog: Catalog, out_dir: Path, run_id: str) -> ExportResult
     )  # fmt: skip
     files += _export_partitioned(
         catalog, out_dir, out_dir / "clusters" / f"v{SCHEMA_MAJOR}", "clusters",
-        "SELECT * FROM clusters", _UPDATED_DAY, "cluster_id", CLUSTER_ARROW_SCHEMA,
+        "SELECT * FROM clusters", _UPDATED_DAY, "cluster_id", CLUSTERS.schema,
     )  # fmt: skip
     files += _export_partitioned(
         catalog, out_dir, out_dir / "changes", "changes",

@@ -1,190 +1,238 @@
-"""DDL of the catalog tables; the records columns come from the schema definition."""
+"""Every catalog table, declared once: its DDL and its Arrow schema come from here.
+
+A table is its columns as Arrow types (what the catalog writes and the export
+publishes), a primary key and column defaults; the DuckDB DDL is derived from it, as
+the records table's is derived from the record schema.  Writers build their Arrow
+tables with :attr:`Table.schema`, so a column added here is a type error everywhere it
+is missing, never a silent NULL.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import pyarrow as pa
 
-from unioncat.schemas.generate import duckdb_ddl
+from unioncat.schemas.generate import duck_type, duckdb_ddl
 
+_TEXT = pa.string()
+_WHEN = pa.timestamp("us", tz="UTC")
+_TEXTS = pa.list_(pa.string())
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    name: str
+    columns: tuple[tuple[str, pa.DataType], ...]
+    primary_key: tuple[str, ...] = ()
+    defaults: dict[str, str] = field(default_factory=dict)
+    # statements that must exist before the table (a sequence for a default)
+    before: tuple[str, ...] = ()
+
+    @property
+    def schema(self) -> pa.Schema:
+        return pa.schema(list(self.columns))
+
+    @property
+    def names(self) -> list[str]:
+        return [name for name, _ in self.columns]
+
+    def ddl(self) -> list[str]:
+        cols = []
+        for name, dtype in self.columns:
+            default = self.defaults.get(name)
+            cols.append(f'"{name}" {duck_type(dtype)}' + (f" DEFAULT {default}" if default else ""))
+        if self.primary_key:
+            cols.append(f"PRIMARY KEY ({', '.join(self.primary_key)})")
+        body = ",\n  ".join(cols)
+        return [*self.before, f"CREATE TABLE IF NOT EXISTS {self.name} (\n  {body}\n)"]
+
+
+CATALOG_META = Table("catalog_meta", (("key", _TEXT), ("value", _TEXT)), ("key",))
+SOURCES = Table(
+    "sources",
+    (
+        ("name", _TEXT),
+        ("kind", _TEXT),
+        ("format", _TEXT),
+        ("first_seen", _WHEN),
+        ("last_run_id", _TEXT),
+        ("last_status", _TEXT),
+        ("last_error", _TEXT),
+    ),
+    ("name",),
+)
+RUNS = Table(
+    "runs",
+    (
+        ("run_id", _TEXT),
+        ("command", _TEXT),
+        ("started_at", _WHEN),
+        ("finished_at", _WHEN),
+        ("status", _TEXT),
+        ("pid", pa.int32()),
+        ("host", _TEXT),
+        ("counts", _TEXT),
+        ("message", _TEXT),
+    ),
+    ("run_id",),
+)
+HARVEST_STATE = Table(
+    "harvest_state",
+    (
+        ("source", _TEXT),
+        ("key", _TEXT),
+        ("value", _TEXT),
+        ("updated_at", _WHEN),
+        ("run_id", _TEXT),
+    ),
+    ("source", "key"),
+)
+# One archived envelope; ``batch`` is the delivery it came in (a file, an OAI page).
+RAW = Table(
+    "raw",
+    (
+        ("source", _TEXT),
+        ("envelope_id", _TEXT),
+        ("batch", _TEXT),
+        ("position", pa.int64()),
+        ("datestamp", _TEXT),
+        ("deleted", pa.bool_()),
+        ("format", _TEXT),
+        ("payload", pa.binary()),
+        ("sha256", _TEXT),
+        ("fetched_at", _WHEN),
+        ("run_id", _TEXT),
+        ("status", _TEXT),
+        ("record_id", _TEXT),
+        ("error", _TEXT),
+    ),
+    ("source", "envelope_id"),
+)
+# Which records each envelope of a file gave when it was last mapped: when a new
+# version of the file has been read to its end, the records it no longer gives are
+# withdrawn (a position in a file names no record, so raw alone cannot tell).
+ENVELOPE_RECORDS = Table(
+    "envelope_records", (("source", _TEXT), ("envelope_id", _TEXT), ("record_id", _TEXT))
+)
+CHANGES = Table(
+    "changes",
+    (
+        ("seq", pa.int64()),
+        ("op", _TEXT),
+        ("id", _TEXT),
+        ("source", _TEXT),
+        ("run_id", _TEXT),
+        ("at", _WHEN),
+        ("entity", _TEXT),
+    ),
+    ("seq",),
+    defaults={"seq": "nextval('changes_seq')", "entity": "'record'"},
+    before=("CREATE SEQUENCE IF NOT EXISTS changes_seq START 1",),
+)
+QUARANTINE = Table(
+    "quarantine",
+    (
+        ("source", _TEXT),
+        ("envelope_id", _TEXT),
+        ("batch", _TEXT),
+        ("position", pa.int64()),
+        ("stage", _TEXT),
+        ("reason", _TEXT),
+        ("payload", pa.binary()),
+        ("run_id", _TEXT),
+        ("at", _WHEN),
+    ),
+    ("source", "envelope_id"),
+)
+
+# Dedupe: clusters (works across sources and media), who is in them and why, ids that
+# clusters lost by merging, the matcher's postings, and the cataloger's review list.
+CLUSTERS = Table(
+    "clusters",
+    (
+        ("cluster_id", _TEXT),
+        ("deleted", pa.bool_()),
+        ("member_count", pa.int32()),
+        ("members", _TEXTS),
+        ("media", _TEXTS),
+        ("type", _TEXT),
+        ("title", _TEXT),
+        ("subtitle", _TEXT),
+        ("contributors", _TEXTS),
+        ("publisher", _TEXT),
+        ("place", _TEXT),
+        ("year", pa.int32()),
+        ("edition", _TEXT),
+        ("language", _TEXTS),
+        ("page_count", pa.int32()),
+        ("identifiers", _TEXTS),
+        ("provenance", pa.map_(pa.string(), pa.string())),
+        ("updated_at", _WHEN),
+        ("run_id", _TEXT),
+    ),
+    ("cluster_id",),
+)
+CLUSTER_MEMBERS = Table(
+    "cluster_members",
+    (
+        ("record_id", _TEXT),
+        ("cluster_id", _TEXT),
+        ("source", _TEXT),
+        ("medium", _TEXT),
+        ("score", pa.float64()),
+        ("matched_to", _TEXT),
+        ("reasons", _TEXTS),
+        ("run_id", _TEXT),
+        ("updated_at", _WHEN),
+    ),
+    ("record_id",),
+)
+MERGED_IDS = Table(
+    "merged_ids",
+    (("retired_id", _TEXT), ("into_id", _TEXT), ("run_id", _TEXT), ("at", _WHEN)),
+    ("retired_id",),
+)
+MATCH_KEYS = Table("match_keys", (("record_id", _TEXT), ("key", _TEXT), ("kind", _TEXT)))
+MATCH_REVIEW = Table(
+    "match_review",
+    (
+        ("record_a", _TEXT),
+        ("record_b", _TEXT),
+        ("weight", pa.float64()),
+        ("reasons", _TEXTS),
+        ("status", _TEXT),
+        ("note", _TEXT),
+        ("decided_at", _WHEN),
+        ("applied", pa.bool_()),
+        ("run_id", _TEXT),
+        ("created_at", _WHEN),
+    ),
+    ("record_a", "record_b"),
+)
+
+# The records table: the record schema's columns, then the catalog's bookkeeping.
+# ``envelope_id`` names the archived envelope the record was mapped from (provenance as
+# data: nothing takes ``raw_ref`` apart).
 RECORD_BOOKKEEPING = (
     ("content_hash", "VARCHAR"),
     ("updated_at", "TIMESTAMPTZ"),
     ("run_id", "VARCHAR"),
+    ("envelope_id", "VARCHAR"),
 )
+RECORDS_DDL = duckdb_ddl("records", RECORD_BOOKKEEPING)
 
-DDL = [
-    """CREATE TABLE IF NOT EXISTS catalog_meta (
-  key VARCHAR PRIMARY KEY,
-  value VARCHAR
-)""",
-    """CREATE TABLE IF NOT EXISTS sources (
-  name VARCHAR PRIMARY KEY,
-  kind VARCHAR,
-  format VARCHAR,
-  first_seen TIMESTAMPTZ,
-  last_run_id VARCHAR,
-  last_status VARCHAR,
-  last_error VARCHAR
-)""",
-    """CREATE TABLE IF NOT EXISTS runs (
-  run_id VARCHAR PRIMARY KEY,
-  command VARCHAR,
-  started_at TIMESTAMPTZ,
-  finished_at TIMESTAMPTZ,
-  status VARCHAR,
-  pid INTEGER,
-  host VARCHAR,
-  counts VARCHAR,
-  message VARCHAR
-)""",
-    """CREATE TABLE IF NOT EXISTS harvest_state (
-  source VARCHAR,
-  key VARCHAR,
-  value VARCHAR,
-  updated_at TIMESTAMPTZ,
-  run_id VARCHAR,
-  PRIMARY KEY (source, key)
-)""",
-    """CREATE TABLE IF NOT EXISTS raw (
-  source VARCHAR,
-  envelope_id VARCHAR,
-  batch VARCHAR,
-  position BIGINT,
-  datestamp VARCHAR,
-  deleted BOOLEAN,
-  format VARCHAR,
-  payload BLOB,
-  sha256 VARCHAR,
-  fetched_at TIMESTAMPTZ,
-  run_id VARCHAR,
-  status VARCHAR,
-  record_id VARCHAR,
-  error VARCHAR,
-  PRIMARY KEY (source, envelope_id)
-)""",
-    # Which records each envelope of a file gave when it was last mapped: when a new
-    # version of the file has been read to its end, the records it no longer gives are
-    # withdrawn (a position in a file names no record, so raw alone cannot tell).
-    """CREATE TABLE IF NOT EXISTS envelope_records (
-  source VARCHAR,
-  envelope_id VARCHAR,
-  record_id VARCHAR
-)""",
-    duckdb_ddl("records", RECORD_BOOKKEEPING),
-    "CREATE SEQUENCE IF NOT EXISTS changes_seq START 1",
-    """CREATE TABLE IF NOT EXISTS changes (
-  seq BIGINT PRIMARY KEY DEFAULT nextval('changes_seq'),
-  op VARCHAR,
-  id VARCHAR,
-  source VARCHAR,
-  run_id VARCHAR,
-  "at" TIMESTAMPTZ,
-  entity VARCHAR DEFAULT 'record'
-)""",
-    """CREATE TABLE IF NOT EXISTS quarantine (
-  source VARCHAR,
-  envelope_id VARCHAR,
-  batch VARCHAR,
-  position BIGINT,
-  stage VARCHAR,
-  reason VARCHAR,
-  payload BLOB,
-  run_id VARCHAR,
-  "at" TIMESTAMPTZ,
-  PRIMARY KEY (source, envelope_id)
-)""",
-]
+TABLES = (
+    CATALOG_META, SOURCES, RUNS, HARVEST_STATE, RAW, ENVELOPE_RECORDS, CHANGES, QUARANTINE,
+    CLUSTERS, CLUSTER_MEMBERS, MERGED_IDS, MATCH_KEYS, MATCH_REVIEW,
+)  # fmt: skip
 
-# Dedupe: clusters (works across sources and media), who is in them and why, ids that
-# clusters lost by merging, the matcher's postings, and the cataloger's review list.
-DDL += [
-    """CREATE TABLE IF NOT EXISTS clusters (
-  cluster_id VARCHAR PRIMARY KEY,
-  deleted BOOLEAN,
-  member_count INTEGER,
-  members VARCHAR[],
-  media VARCHAR[],
-  type VARCHAR,
-  title VARCHAR,
-  subtitle VARCHAR,
-  contributors VARCHAR[],
-  publisher VARCHAR,
-  place VARCHAR,
-  year INTEGER,
-  edition VARCHAR,
-  language VARCHAR[],
-  page_count INTEGER,
-  identifiers VARCHAR[],
-  provenance MAP(VARCHAR, VARCHAR),
-  updated_at TIMESTAMPTZ,
-  run_id VARCHAR
-)""",
-    """CREATE TABLE IF NOT EXISTS cluster_members (
-  record_id VARCHAR PRIMARY KEY,
-  cluster_id VARCHAR,
-  source VARCHAR,
-  medium VARCHAR,
-  score DOUBLE,
-  matched_to VARCHAR,
-  reasons VARCHAR[],
-  run_id VARCHAR,
-  updated_at TIMESTAMPTZ
-)""",
-    """CREATE TABLE IF NOT EXISTS merged_ids (
-  retired_id VARCHAR PRIMARY KEY,
-  into_id VARCHAR,
-  run_id VARCHAR,
-  "at" TIMESTAMPTZ
-)""",
-    """CREATE TABLE IF NOT EXISTS match_keys (
-  record_id VARCHAR,
-  key VARCHAR,
-  kind VARCHAR
-)""",
-    """CREATE TABLE IF NOT EXISTS match_review (
-  record_a VARCHAR,
-  record_b VARCHAR,
-  weight DOUBLE,
-  reasons VARCHAR[],
-  status VARCHAR,
-  note VARCHAR,
-  decided_at TIMESTAMPTZ,
-  applied BOOLEAN,
-  run_id VARCHAR,
-  created_at TIMESTAMPTZ,
-  PRIMARY KEY (record_a, record_b)
-)""",
-]
 
-# Columns added after a table was first released: applied to older catalogs on open.
-MIGRATIONS = [
-    "ALTER TABLE raw ADD COLUMN IF NOT EXISTS record_id VARCHAR",
-    "ALTER TABLE raw ADD COLUMN IF NOT EXISTS error VARCHAR",
-    # clusters log their changes beside the records' (entity = 'cluster')
-    "ALTER TABLE changes ADD COLUMN IF NOT EXISTS entity VARCHAR DEFAULT 'record'",
-]
-
-# The clusters table as Arrow: what the stage writes and the export publishes.
-CLUSTER_ARROW_SCHEMA = pa.schema(
-    [
-        ("cluster_id", pa.string()),
-        ("deleted", pa.bool_()),
-        ("member_count", pa.int32()),
-        ("members", pa.list_(pa.string())),
-        ("media", pa.list_(pa.string())),
-        ("type", pa.string()),
-        ("title", pa.string()),
-        ("subtitle", pa.string()),
-        ("contributors", pa.list_(pa.string())),
-        ("publisher", pa.string()),
-        ("place", pa.string()),
-        ("year", pa.int32()),
-        ("edition", pa.string()),
-        ("language", pa.list_(pa.string())),
-        ("page_count", pa.int32()),
-        ("identifiers", pa.list_(pa.string())),
-        ("provenance", pa.map_(pa.string(), pa.string())),
-        ("updated_at", pa.timestamp("us", tz="UTC")),
-        ("run_id", pa.string()),
-    ]
-)
+def all_ddl() -> list[str]:
+    """Every CREATE statement, the records table in its place after the raw archive."""
+    out: list[str] = []
+    for table in TABLES:
+        out += table.ddl()
+        if table is ENVELOPE_RECORDS:
+            out.append(RECORDS_DDL)
+    return out

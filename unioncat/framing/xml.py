@@ -364,6 +364,7 @@ def iter_xml_records(stream: IO[bytes], spec: XmlRecords) -> Iterator[Frame]:
     itself."""
     reader = _RecordingReader(stream)
     position = 0
+    foreign = 0
     syntax: str | None = None
     context = etree.iterparse(
         reader,
@@ -394,7 +395,8 @@ def iter_xml_records(stream: IO[bytes], spec: XmlRecords) -> Iterator[Frame]:
                 header = _has_header(elem)
                 holds = any(d.tag in spec.targets for d in elem.iter())
                 if not holds and (header.get("status") or "").strip() != "deleted":
-                    _release(elem)  # a record of another format, or a header alone
+                    foreign += 1  # a record in another metadata format
+                    _release(elem)
                     continue
             yield Frame(etree.tostring(elem), position)
             position += 1
@@ -406,5 +408,11 @@ def iter_xml_records(stream: IO[bytes], spec: XmlRecords) -> Iterator[Frame]:
         position = yield from _recover(reader, position, syntax or "", spec)
     if position == 0:
         reason = _no_record_reason(bytes(reader.head), syntax, spec)
+        if foreign and syntax is None:
+            reason = (
+                f"the file holds {foreign} OAI-PMH records, none of them with a {spec.label} "
+                "in its metadata: they are in another metadata format (set the source's "
+                "format to the one the file holds)"
+            )
         if reason is not None:
             yield Frame(bytes(reader.head), 0, error=reason)

@@ -227,7 +227,8 @@ def read_marcjson(data: bytes) -> pymarc.Record:
     existing file as a path to open, and says nothing useful about a damaged record.
     """
     try:
-        obj = json.loads(data.decode("utf-8-sig"))
+        # control characters inside strings are common in MARC data: accepted, as pymarc does
+        obj = json.loads(data.decode("utf-8-sig"), strict=False)
     except (UnicodeDecodeError, ValueError) as exc:
         raise RecordError(f"MARC-in-JSON record is not valid JSON: {exc}") from exc
     if not isinstance(obj, dict) or not isinstance(obj.get("fields"), list):

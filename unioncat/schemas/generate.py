@@ -99,19 +99,28 @@ def arrow_schema() -> pa.Schema:
 RECORD_ARROW_SCHEMA = arrow_schema()
 
 
-def _duck_type(dt: pa.DataType) -> str:
+def duck_type(dt: pa.DataType) -> str:
+    """The DuckDB column type that stores Arrow type ``dt`` (and reads back as it)."""
     if pa.types.is_string(dt):
         return "VARCHAR"
     if pa.types.is_int64(dt):
         return "BIGINT"
+    if pa.types.is_int32(dt):
+        return "INTEGER"
+    if pa.types.is_float64(dt):
+        return "DOUBLE"
     if pa.types.is_boolean(dt):
         return "BOOLEAN"
+    if pa.types.is_binary(dt):
+        return "BLOB"
     if pa.types.is_timestamp(dt):
         return "TIMESTAMPTZ"
     if pa.types.is_list(dt):
-        return f"{_duck_type(dt.value_type)}[]"
+        return f"{duck_type(dt.value_type)}[]"
+    if pa.types.is_map(dt):
+        return f"MAP({duck_type(dt.key_type)}, {duck_type(dt.item_type)})"
     if pa.types.is_struct(dt):
-        inner = ", ".join(f'"{f.name}" {_duck_type(f.type)}' for f in dt)
+        inner = ", ".join(f'"{f.name}" {duck_type(f.type)}' for f in dt)
         return f"STRUCT({inner})"
     raise TypeError(f"no DuckDB type for {dt}")
 
@@ -119,7 +128,7 @@ def _duck_type(dt: pa.DataType) -> str:
 def duckdb_columns(schema: pa.Schema | None = None) -> list[tuple[str, str]]:
     """(column name, DuckDB type) pairs for the record columns."""
     schema = schema or RECORD_ARROW_SCHEMA
-    return [(f.name, _duck_type(f.type)) for f in schema]
+    return [(f.name, duck_type(f.type)) for f in schema]
 
 
 def duckdb_ddl(table: str = "records", extra: Iterable[tuple[str, str]] = ()) -> str:

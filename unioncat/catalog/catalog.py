@@ -1,0 +1,121 @@
+"""The DuckDB catalog: the only code that writes.
+
+:class:`Catalog` opens the file (creating or migrating it), and is the public face of
+the catalog's modules: runs and sources (:mod:`~unioncat.catalog.runs`), the page
+commit (:mod:`~unioncat.catalog.pages`), the raw archive, the cluster store used by
+the dedupe stage (:mod:`~unioncat.catalog.clusters`) and read-only queries for
+reports.  Open it for writing only while holding :class:`~unioncat.catalog.lock.CatalogLock`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from unioncat.catalog import pages, raw, runs
+from unioncat.catalog.db import Db, connect
+from unioncat.catalog.migrate import ensure_schema
+from unioncat.contracts import RawEnvelope, RunStatus, SourceStatus
+from unioncat.errors import ConfigError, LockHeld, TerminalError
+
+
+def _is_lock_error(exc: duckdb.Error) -> bool:
+    return "lock" in str(exc).lower()
+
+
+class Catalog:
+    def __init__(
+        self, path: Path, *, read_only: bool = False, memory_limit: str | None = None
+    ) -> None:
+        self.path = path
+        if read_only and not path.exists():
+            raise TerminalError(
+                f"no catalog at {path}",
+                stage="catalog",
+                hint="run `unioncat run` first",
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            con = connect(path, read_only=read_only)
+        except duckdb.IOException as exc:
+            if _is_lock_error(exc):
+                raise LockHeld(
+                    f"catalog {path} is open in another process: {exc}",
+                    stage="catalog",
+                    hint="wait for the running job to finish",
+                ) from exc
+            raise
+        self.db = Db(con)
+        if memory_limit:
+            # past the limit DuckDB spills to disk instead of growing (a big first dedupe)
+            try:
+                self.db.execute(f"SET memory_limit = '{memory_limit}'")
+            except duckdb.Error as exc:
+                self.db.close()
+                raise ConfigError(
+                    f"memory_limit {memory_limit!r} is not a size DuckDB understands: {exc}",
+                    stage="config",
+                    hint="write it like 4GB or 512MB",
+                ) from exc
+        if not read_only:
+            ensure_schema(self.db, path)
+        from unioncat.catalog.clusters import ClusterStore
+
+        self.clusters = ClusterStore(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- runs and sources ---------------------------------------------------------------
+
+    def start_run(self, run_id: str, command: str) -> None:
+        runs.start_run(self.db, run_id, command)
+
+    def finish_run(
+        self, run_id: str, status: RunStatus, counts: dict[str, Any], message: str | None
+    ) -> None:
+        runs.finish_run(self.db, run_id, status, counts, message)
+
+    def register_source(self, name: str, kind: str, fmt: str) -> None:
+        runs.register_source(self.db, name, kind, fmt)
+
+    def source_outcome(
+        self, name: str, run_id: str, status: SourceStatus, error: str | None
+    ) -> None:
+        runs.source_outcome(self.db, name, run_id, status, error)
+
+    def harvest_state(self, source: str) -> dict[str, dict[str, Any]]:
+        return runs.harvest_state(self.db, source)
+
+    # -- writing and reading pages ------------------------------------------------------
+
+    def write(self, page: pages.PageWrite) -> pages.WriteCounts:
+        """Commit one page atomically; returns what changed."""
+        return pages.commit(self.db, page)
+
+    def iter_raw(
+        self, *, source: str | None = None, pending_only: bool = True, chunk: int = 2000
+    ) -> Iterator[list[RawEnvelope]]:
+        """Archived envelopes in commit-sized chunks, for ``normalize`` and ``renormalize``."""
+        return raw.iter_archived(self.db, source=source, pending_only=pending_only, chunk=chunk)
+
+    # -- queries for reports ----------------------------------------------------------
+
+    def has_table(self, name: str) -> bool:
+        """Whether the catalog has this table (a catalog written by an older unioncat and
+        opened read-only may not have the newer ones yet)."""
+        return bool(
+            self.db.scalar(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+            )
+        )
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self.db.rows(sql, params)
+
+    def query_arrow(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
+        return self.db.arrow(sql, params)

@@ -1,0 +1,84 @@
+"""Bring a catalog file to the shape this version of unioncat writes, step by step.
+
+Two things are versioned.  The *catalog version* counts changes to the catalog's own
+tables; each step below runs once, in order, and the version is stored after it (a
+catalog from before versioning is version 0).  The *record schema version* is the
+unified record's: when it differs, the records table is kept aside as
+``records_v<old>`` and every archived envelope is mapped again from ``raw`` by the next
+run, since nested columns cannot be altered in place and a mapping change needs a
+re-map anyway.  A new catalog is created in the newest shape and skips the steps.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from unioncat.catalog.db import Db
+from unioncat.catalog.tables import CATALOG_META, all_ddl
+from unioncat.log import event
+from unioncat.schemas.record import SCHEMA_VERSION
+
+# (version, what it changes, statements): each runs once, in one transaction.
+STEPS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
+    (
+        1,
+        "raw envelopes keep their record id and framing error; changes name their entity",
+        (
+            "ALTER TABLE raw ADD COLUMN IF NOT EXISTS record_id VARCHAR",
+            "ALTER TABLE raw ADD COLUMN IF NOT EXISTS error VARCHAR",
+            "ALTER TABLE changes ADD COLUMN IF NOT EXISTS entity VARCHAR DEFAULT 'record'",
+        ),
+    ),
+    (
+        2,
+        "records name the envelope they were mapped from (records.envelope_id)",
+        (
+            "ALTER TABLE records ADD COLUMN IF NOT EXISTS envelope_id VARCHAR",
+            # the one place the published provenance string is taken apart: once
+            "UPDATE records SET envelope_id = substr(raw_ref, length(source) + 2) "
+            "WHERE envelope_id IS NULL AND raw_ref IS NOT NULL",
+        ),
+    ),
+)
+CATALOG_VERSION = STEPS[-1][0]
+
+
+def ensure_schema(db: Db, path: Path) -> None:
+    for stmt in CATALOG_META.ddl():
+        db.execute(stmt)
+    meta = dict(db.rows("SELECT key, value FROM catalog_meta"))
+    fresh = "schema_version" not in meta
+    if not fresh and meta["schema_version"] != SCHEMA_VERSION:
+        _set_records_aside(db, path, str(meta["schema_version"]))
+    for stmt in all_ddl():
+        db.execute(stmt)
+    stored = CATALOG_VERSION if fresh else int(meta.get("catalog_version", 0))
+    for version, what, statements in STEPS:
+        if version <= stored:
+            continue
+        with db.transaction():
+            for stmt in statements:
+                db.execute(stmt)
+            _set(db, "catalog_version", str(version))
+        event("catalog.migrated", f"catalog {path}: {what} (catalog version {version})")
+    _set(db, "catalog_version", str(max(stored, CATALOG_VERSION)))
+    _set(db, "schema_version", SCHEMA_VERSION)
+
+
+def _set(db: Db, key: str, value: str) -> None:
+    db.execute("INSERT OR REPLACE INTO catalog_meta VALUES (?, ?)", [key, value])
+
+
+def _set_records_aside(db: Db, path: Path, old_version: str) -> None:
+    keep = f"records_v{old_version.replace('.', '_')}"
+    db.execute(f"DROP TABLE IF EXISTS {keep}")
+    db.execute(f"ALTER TABLE records RENAME TO {keep}")
+    db.execute("UPDATE raw SET status = 'pending'")
+    event(
+        "catalog.schema_changed",
+        f"catalog {path} holds records of schema {old_version}; they were moved to "
+        f"table {keep} and every archived record will be mapped again to schema "
+        f"{SCHEMA_VERSION} by the next `unioncat run` or `unioncat normalize`",
+        logging.WARNING,
+    )

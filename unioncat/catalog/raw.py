@@ -1,0 +1,127 @@
+"""The raw archive: every envelope as it was fetched, so records can be mapped again.
+
+``renormalize`` after a mapping change and the re-map after a record schema change
+read only this table; nothing here touches the network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import pyarrow as pa
+
+from unioncat.catalog.db import Db
+from unioncat.catalog.tables import RAW
+from unioncat.contracts import EnvelopeStatus, RawEnvelope
+
+_KEYS = pa.schema([("source", pa.string()), ("envelope_id", pa.string())])
+
+
+def key_table(keys: Sequence[tuple[str, str]]) -> pa.Table:
+    """(source, envelope id) pairs as a table to join ``raw`` or ``quarantine`` on."""
+    return pa.table(
+        {"source": [k[0] for k in keys], "envelope_id": [k[1] for k in keys]}, schema=_KEYS
+    )
+
+
+def archive(
+    db: Db,
+    envelopes: Sequence[RawEnvelope],
+    status: Mapping[str, EnvelopeStatus],
+    run_id: str,
+) -> None:
+    """Archive a page of envelopes (replacing earlier copies of the same ones)."""
+    # a source that lists one id twice in a page: the later copy wins
+    unique = list({e.envelope_id: e for e in envelopes}.values())
+    # Built column by column: a page is written on every harvest step, and Arrow's
+    # row-wise conversion cost as much as the DuckDB insert itself.
+    columns = {
+        "source": [e.source for e in unique],
+        "envelope_id": [e.envelope_id for e in unique],
+        "batch": [e.batch for e in unique],
+        "position": [e.position for e in unique],
+        "datestamp": [e.datestamp for e in unique],
+        "deleted": [e.deleted for e in unique],
+        "format": [e.format for e in unique],
+        "payload": [e.payload for e in unique],
+        "sha256": [hashlib.sha256(e.payload).hexdigest() for e in unique],
+        "fetched_at": [e.fetched_at for e in unique],
+        "run_id": [run_id] * len(unique),
+        "status": [status.get(e.envelope_id, "pending") for e in unique],
+        "record_id": [e.record_id for e in unique],
+        "error": [e.error for e in unique],
+    }
+    with db.registered(pa.table(columns, schema=RAW.schema), "incoming_raw") as incoming:
+        db.execute(
+            f"DELETE FROM raw USING {incoming} k "
+            "WHERE raw.source = k.source AND raw.envelope_id = k.envelope_id"
+        )
+        db.execute(f"INSERT INTO raw BY NAME SELECT * FROM {incoming}")
+
+
+def set_status(
+    db: Db, envelopes: Sequence[RawEnvelope], status: Mapping[str, EnvelopeStatus]
+) -> None:
+    """Mark archived envelopes mapped or quarantined (``normalize``, ``renormalize``)."""
+    source_of = {e.envelope_id: e.source for e in envelopes}
+    for value in set(status.values()):
+        chosen = [(source_of[k], k) for k, v in status.items() if v == value and k in source_of]
+        with db.registered(key_table(chosen), "status_keys") as keys:
+            db.execute(
+                f"UPDATE raw SET status = ? FROM {keys} k "
+                "WHERE raw.source = k.source AND raw.envelope_id = k.envelope_id",
+                [value],
+            )
+
+
+def drop_batch(db: Db, source: str, batch: str) -> None:
+    """Forget what an earlier version of a file gave: its envelopes, its quarantine."""
+    db.execute(
+        "DELETE FROM envelope_records WHERE source = ? AND envelope_id IN "
+        "(SELECT envelope_id FROM raw WHERE source = ? AND batch = ?)",
+        [source, source, batch],
+    )
+    db.execute("DELETE FROM raw WHERE source = ? AND batch = ?", [source, batch])
+    db.execute("DELETE FROM quarantine WHERE source = ? AND batch = ?", [source, batch])
+
+
+def iter_archived(
+    db: Db, *, source: str | None = None, pending_only: bool = True, chunk: int = 2000
+) -> Iterator[list[RawEnvelope]]:
+    """Archived envelopes in commit-sized chunks, for ``normalize`` and ``renormalize``."""
+    where = ["1=1"]
+    params: list[Any] = []
+    if source:
+        where.append("source = ?")
+        params.append(source)
+    if pending_only:
+        where.append("status = 'pending'")
+    cur = db.cursor()
+    cur.execute(
+        "SELECT source, envelope_id, format, payload, fetched_at, datestamp, deleted, "
+        f"batch, position, record_id, error FROM raw WHERE {' AND '.join(where)} "
+        "ORDER BY source, batch, position, envelope_id",
+        params,
+    )
+    try:
+        while rows := cur.fetchmany(chunk):
+            yield [
+                RawEnvelope(
+                    source=r[0],
+                    envelope_id=r[1],
+                    format=r[2],
+                    payload=bytes(r[3]),
+                    fetched_at=r[4],
+                    datestamp=r[5],
+                    deleted=bool(r[6]),
+                    batch=r[7],
+                    position=r[8],
+                    record_id=r[9],
+                    error=r[10],
+                )
+                for r in rows
+            ]
+    finally:
+        cur.close()

@@ -1,0 +1,118 @@
+"""Records into the catalog: only what changed is written, and every change is logged.
+
+A record's content hash covers what it says, not when it was fetched; a record whose
+hash is unchanged is not rewritten and adds no ``changes`` row, which is what makes
+re-running anything idempotent.  Each row carries the envelope it was mapped from
+(``envelope_id``), so the deletion rules can ask which records an envelope gave
+without taking ``raw_ref`` apart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+
+from unioncat.catalog.db import Db
+from unioncat.schemas.generate import RECORD_ARROW_SCHEMA, record_to_row
+from unioncat.schemas.record import Record
+
+_HASH_EXCLUDE = ("harvested_at", "cluster_id")
+RECORD_COLUMNS = [f.name for f in RECORD_ARROW_SCHEMA]
+INCOMING_SCHEMA = RECORD_ARROW_SCHEMA.append(pa.field("content_hash", pa.string())).append(
+    pa.field("envelope_id", pa.string())
+)
+
+
+def content_hash(row: dict[str, Any]) -> str:
+    """Hash of what a record says (not when it was fetched), to skip unchanged rewrites.
+
+    ``repr`` of the row is deterministic: keys come in schema order and values are only
+    str, int, bool, None, lists and dicts of those once the excluded fields are gone.
+    """
+    stable = [v for k, v in row.items() if k not in _HASH_EXCLUDE]
+    return hashlib.blake2b(repr(stable).encode(), digest_size=16).hexdigest()
+
+
+def incoming_table(
+    records: Sequence[Record], envelope_ids: Sequence[str | None] | None = None
+) -> pa.Table:
+    """Records as catalog rows with their content hash and envelope; a later record with
+    the same id in one page wins (a file that lists a control number twice)."""
+    latest: dict[str, dict[str, Any]] = {}
+    for n, r in enumerate(records):
+        row = record_to_row(r)
+        row["content_hash"] = content_hash(row)
+        row["envelope_id"] = envelope_ids[n] if envelope_ids is not None else None
+        latest[r.id] = row
+    return pa.Table.from_pylist(list(latest.values()), schema=INCOMING_SCHEMA)
+
+
+def note_envelope_records(db: Db, incoming: str) -> None:
+    """Remember which records each envelope of a file gave (see ``envelope_records``)."""
+    with db.temp_table(
+        f"SELECT DISTINCT source, envelope_id, id AS record_id FROM {incoming} "
+        "WHERE envelope_id IS NOT NULL",
+        stem="given",
+    ) as given:
+        db.execute(
+            f"DELETE FROM envelope_records e USING {given} g "
+            "WHERE e.source = g.source AND e.envelope_id = g.envelope_id"
+        )
+        db.execute(
+            f"INSERT INTO envelope_records SELECT source, envelope_id, record_id FROM {given}"
+        )
+
+
+def upsert(db: Db, incoming: str, run_id: str, now: datetime) -> tuple[int, int]:
+    """Write the records of ``incoming`` that are new or changed; returns (upserted,
+    deleted).  A record keeps its cluster until the dedupe stage says otherwise."""
+    with db.temp_table(
+        f"SELECT i.id, i.deleted, i.source, r.cluster_id AS old_cluster FROM {incoming} i "
+        "LEFT JOIN records r ON r.id = i.id "
+        "WHERE r.id IS NULL OR r.content_hash IS DISTINCT FROM i.content_hash",
+        stem="changed",
+    ) as changed:
+        db.execute(f"DELETE FROM records WHERE id IN (SELECT id FROM {changed})")
+        cols = ", ".join(
+            f'COALESCE(i.cluster_id, c.old_cluster) AS "{c}"' if c == "cluster_id" else f'i."{c}"'
+            for c in RECORD_COLUMNS
+        )
+        db.execute(
+            f"INSERT INTO records SELECT {cols}, i.content_hash, ?, ?, i.envelope_id "
+            f"FROM {incoming} i JOIN {changed} c ON c.id = i.id",
+            [now, run_id],
+        )
+        db.execute(
+            'INSERT INTO changes (op, id, source, run_id, "at") '
+            "SELECT CASE WHEN deleted THEN 'delete' ELSE 'upsert' END, id, source, ?, ? "
+            f"FROM {changed} ORDER BY id",
+            [run_id, now],
+        )
+        tally = db.first(
+            "SELECT count(*) FILTER (WHERE NOT deleted), count(*) FILTER (WHERE deleted) "
+            f"FROM {changed}"
+        )
+    assert tally is not None
+    return int(tally[0]), int(tally[1])
+
+
+def tombstone(db: Db, ids: str, why: str, run_id: str, now: datetime) -> int:
+    """Mark the records listed in table ``ids`` (columns id, source) deleted and log a
+    ``delete`` change for each; returns how many."""
+    n = int(db.scalar(f"SELECT count(*) FROM {ids}") or 0)
+    if n:
+        db.execute(
+            f"UPDATE records SET deleted = true, content_hash = md5(content_hash || ':{why}'), "
+            f"updated_at = ?, run_id = ? WHERE id IN (SELECT id FROM {ids})",
+            [now, run_id],
+        )
+        db.execute(
+            'INSERT INTO changes (op, id, source, run_id, "at") '
+            f"SELECT 'delete', id, source, ?, ? FROM {ids} ORDER BY id",
+            [run_id, now],
+        )
+    return n
