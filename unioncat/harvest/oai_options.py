@@ -1,0 +1,57 @@
+"""The options of an ``oai-pmh`` source, as they are written in pipelines.yaml."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from unioncat.errors import ConfigError
+from unioncat.harvest.base import check_sweep_fraction
+
+MODES = ("list_records", "identifiers_then_get")
+# metadata prefixes and the normalizer that reads them (MARCXML reuses the marc one)
+PREFIX_FORMATS = {
+    "oai_dc": "oai_dc",
+    "mods": "mods",
+    "marc21": "marc",
+    "marcxml": "marc",
+    "oai_marc": "marc",
+    "marc": "marc",
+}
+@dataclass(slots=True)
+class OaiOptions:
+    """Options of an ``oai-pmh`` source in pipelines.yaml (``from`` is read as from_date)."""
+
+    ALIASES: ClassVar[dict[str, str]] = {"from": "from_date"}
+
+    url: str = ""
+    metadata_prefix: str = "oai_dc"
+    sets: list[str] = field(default_factory=list)
+    from_date: str | None = None
+    page_delay: float = 0.0
+    max_retries: int = 5
+    timeout: float = 60.0
+    deadline: float = 900.0  # seconds for a whole response, however it trickles in
+    retry_after_max: float = 300.0
+    backoff: float = 1.0  # seconds before the first retry; doubles up to a minute
+    overlap_seconds: int = 60
+    mode: str = "list_records"
+    deletion_sweep: bool = False
+    sweep_max_fraction: float = 0.2  # of the records harvested from the source
+
+    def default_format(self) -> str | None:
+        """The normalizer for this metadata prefix when the source names no format."""
+        return PREFIX_FORMATS.get(self.metadata_prefix.lower())
+
+    def __post_init__(self) -> None:
+        if not self.url.startswith(("http://", "https://")):
+            raise ConfigError(
+                f"url must be the repository's http(s) OAI-PMH base URL, not {self.url!r}",
+                stage="config",
+            )
+        check_sweep_fraction(self.sweep_max_fraction)
+        if self.mode not in MODES:
+            raise ConfigError(
+                f"mode {self.mode!r} is unknown; valid modes are: {', '.join(MODES)}",
+                stage="config",
+            )
