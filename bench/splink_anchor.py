@@ -27,7 +27,8 @@ from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 FIELDS: tuple[str, ...] = ("title", "authors", "venue", "year")
 LEFT_NAME = "source_left"
 RIGHT_NAME = "source_right"
-DATA_DIR = Path("/work/shared/data/dedupe")
+# ../shared/data beside the project, as the tests read it
+DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "dedupe"
 
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")

@@ -1,23 +1,18 @@
-"""Shared fixtures: real data from ../shared/data, MARC records built in the tests,
-pipelines in temporary folders, and the CLI run in-process or as a real process."""
+"""Shared fixtures: real data from ../shared/data, pipelines in temporary folders, the
+CLI run in-process.  Builders (MARC records, pipeline files, the CLI as a process) are
+in :mod:`tests.support.builders`, servers in :mod:`tests.support`."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from pymarc import Field, Leader, Record, Subfield
 
-pytest_plugins = ["tests.oai_fixtures"]  # the real OAI-PMH peer and the replay server
+from tests.support.builders import EXAMPLES, ROOT, SHARED_DATA
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
-EXAMPLES = ROOT / "examples"
+pytest_plugins = ["tests.support.oai_fixtures"]  # the real OAI-PMH peer and the replay server
 
 
 @pytest.fixture
@@ -27,45 +22,6 @@ def shared_data() -> Path:
             f"needs the shared real-data folder {SHARED_DATA} (../shared/data), absent here"
         )
     return SHARED_DATA
-
-
-def marc_record(
-    control: str = "rec-1",
-    title: str = "A title",
-    leader: str = "00000cam a2200000 a 4500",
-    f008: str = "190415s2019    enk           000 0 eng d",
-    fields: list[tuple[str, str, list[str]]] | None = None,
-) -> Record:
-    """A small MARC record; ``fields`` are (tag, indicators, [code, value, ...])."""
-    r = Record(force_utf8=True)
-    r.leader = Leader(leader)
-    r.add_field(Field(tag="001", data=control))
-    r.add_field(Field(tag="008", data=f008))
-    r.add_field(Field(tag="245", indicators=["1", "0"], subfields=[Subfield("a", title)]))
-    for tag, ind, subs in fields or []:
-        r.add_field(
-            Field(
-                tag=tag,
-                indicators=[ind[0], ind[1]],
-                subfields=[Subfield(subs[i], subs[i + 1]) for i in range(0, len(subs), 2)],
-            )
-        )
-    return r
-
-
-def write_marc(path: Path, records: list[Record]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"".join(r.as_marc() for r in records))
-    return path
-
-
-def write_pipeline(folder: Path, sources: list[dict[str, object]], **top: object) -> Path:
-    import yaml
-
-    doc = {"catalog": "catalog.duckdb", "export": "export", **top, "sources": sources}
-    path = folder / "pipelines.yaml"
-    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
-    return path
 
 
 @pytest.fixture
@@ -88,17 +44,3 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str
         return code, out, err
 
     return run
-
-
-def unioncat_process(*args: str, cwd: Path | None = None, **kw: object) -> subprocess.Popen[str]:
-    """The CLI as a real process (for locks and SIGKILL)."""
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
-    kw.setdefault("stdout", subprocess.PIPE)
-    kw.setdefault("stderr", subprocess.PIPE)
-    return subprocess.Popen(
-        [sys.executable, "-m", "unioncat.cli", *args],
-        cwd=cwd,
-        env=env,
-        text=True,
-        **kw,  # type: ignore[call-overload]
-    )

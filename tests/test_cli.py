@@ -13,7 +13,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from tests.conftest import marc_record, unioncat_process, write_marc, write_pipeline
+from tests.support.builders import marc_record, unioncat_process, write_marc, write_pipeline
 from unioncat.schemas import RECORD_ARROW_SCHEMA
 
 Cli = Callable[..., tuple[int, str, str]]

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import write_pipeline
+from tests.support.builders import write_pipeline
 from unioncat.config import load_config
 from unioncat.errors import ConfigError
 

@@ -17,9 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from unioncat import __version__, report
-from unioncat.catalog import Catalog
-from unioncat.catalog.export import export_records
-from unioncat.catalog.lock import CatalogLock, ReaderLock
+from unioncat.catalog import Catalog, CatalogLock, ReaderLock, export_records
 from unioncat.config import DEFAULT_CONFIG, PipelineConfig, load_config
 from unioncat.contracts import RunStatus
 from unioncat.convert import convert_files

@@ -17,8 +17,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pyarrow as pa
 
-from unioncat.catalog import Catalog
-from unioncat.catalog.clusters import ClusterStore
+from unioncat.catalog import Catalog, ClusterStore
 from unioncat.dedupe.blocking import candidate_sql, keys_table
 from unioncat.dedupe.cluster import cluster
 from unioncat.dedupe.features import (

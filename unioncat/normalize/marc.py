@@ -580,12 +580,13 @@ def normalize(envelope: RawEnvelope) -> list[Record]:
     if envelope.format == "marcxml" or start == b"<":
         root = parse_marcxml(data)
         header = oai_header(root)
-        if header is not None and header.identifier:
+        if header is not None:
             # a saved OAI-PMH response: the OAI identifier names the record, as it does
             # when the repository is harvested
             record_id = record_id or header.identifier
-            if header.deleted:
-                return [tombstone(envelope, record_id, header.datestamp)]
+            if header.deleted:  # keyed as oai_dc and mods key theirs (see xml_util.identity)
+                key = record_id or envelope.envelope_id
+                return [tombstone(envelope, key, header.datestamp)]
         marc = marc_from_xml(root)
     elif envelope.format == "marc-json" or start == b"{":
         marc = read_marcjson(data)

@@ -16,9 +16,9 @@ from lxml import etree
 from pymarc import Field, Leader, Record, Subfield
 from sickle import Sickle, oaiexceptions
 
-from tests.oai_peer import CONTROL_CHARS, DAY, INVALID_UTF8, OAI_DATA, Item, make_items
+from tests.support.oai_peer import CONTROL_CHARS, DAY, INVALID_UTF8, OAI_DATA, Item, make_items
 
-pytest_plugins = ["tests.oai_fixtures"]
+pytest_plugins = ["tests.support.oai_fixtures"]
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 M = "{http://www.loc.gov/MARC21/slim}"

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from tests.support.builders import SHARED_DATA as _SHARED
 from unioncat.contracts import RawEnvelope
 from unioncat.errors import RecordError
 from unioncat.ids import mint_id
@@ -20,7 +21,7 @@ from unioncat.normalize import NORMALIZERS, mods
 from unioncat.schemas.record import Record
 from unioncat.xmlsafe import secure_xml_parser
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SHARED_DATA = _SHARED
 OAI = "http://www.openarchives.org/OAI/2.0/"
 MODS = "http://www.loc.gov/mods/v3"
 FETCHED = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import gzip
 import http.server
 import threading
 from collections.abc import Iterator
@@ -9,89 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import marc_record, write_marc
+from tests.support.builders import marc_record, write_marc
 from unioncat.contracts import SourceSpec
 from unioncat.errors import SourceError
-from unioncat.framing import frame_file, open_maybe_gzip
 from unioncat.harvest.files import FilesHarvester, FilesOptions
 
 
 def _pages(options: FilesOptions, state: dict | None = None):  # type: ignore[no-untyped-def]
     return list(FilesHarvester().harvest(SourceSpec("src", "marc", options), state or {}))
-
-
-def test_iso2709_is_split_on_the_record_terminator(tmp_path: Path) -> None:
-    recs = [marc_record(control=f"r{i}") for i in range(3)]
-    blob = b"\n".join(r.as_marc() for r in recs) + b"\r\n"
-    path = tmp_path / "a.mrc"
-    path.write_bytes(blob)
-    with path.open("rb") as f:
-        wire, frames = frame_file(open_maybe_gzip(f), "marc")
-        payloads = [fr.payload for fr in frames]
-    assert wire == "marc21"
-    assert payloads == [r.as_marc() for r in recs]
-
-
-def test_truncated_tail_is_framed_not_dropped(tmp_path: Path) -> None:
-    good = marc_record(control="ok").as_marc()
-    cut = marc_record(control="cut").as_marc()[:-40]
-    path = tmp_path / "a.mrc"
-    path.write_bytes(good + cut)
-    with path.open("rb") as f:
-        _wire, frames = frame_file(open_maybe_gzip(f), "marc")
-        got = list(frames)
-    assert [g.payload for g in got] == [good, cut]
-
-
-def test_gzip_marcxml_is_sniffed_and_framed(tmp_path: Path) -> None:
-    from pymarc import record_to_xml
-
-    recs = [marc_record(control=f"x{i}") for i in range(2)]
-    xml = (
-        b'<?xml version="1.0"?><collection xmlns="http://www.loc.gov/MARC21/slim">'
-        + b"".join(record_to_xml(r, namespace=False) for r in recs)
-        + b"</collection>"
-    )
-    path = tmp_path / "a.xml.gz"
-    path.write_bytes(gzip.compress(xml))
-    with path.open("rb") as f:
-        wire, frames = frame_file(open_maybe_gzip(f), "marc")
-        got = list(frames)
-    assert wire == "marcxml"
-    assert len(got) == 2 and all(g.error is None for g in got)
-    assert b"x1" in got[1].payload
-
-
-def test_malformed_xml_keeps_records_before_the_fault(tmp_path: Path) -> None:
-    path = tmp_path / "bad.xml"
-    path.write_bytes(
-        b'<collection xmlns="http://www.loc.gov/MARC21/slim">'
-        b"<record><leader>00000nam a2200000 a 4500</leader>"
-        b'<controlfield tag="001">one</controlfield></record>'
-        b"<record><leader>broken</leader><oops></record></collection>"
-    )
-    with path.open("rb") as f:
-        _wire, frames = frame_file(open_maybe_gzip(f), "marc")
-        got = list(frames)
-    assert got[0].error is None and b"one" in got[0].payload
-    assert got[-1].error and "not well-formed" in got[-1].error
-
-
-def test_external_entities_are_never_resolved(tmp_path: Path) -> None:
-    secret = tmp_path / "secret.txt"
-    secret.write_text("TOP-SECRET-CONTENT")
-    path = tmp_path / "xxe.xml"
-    path.write_text(
-        f'<?xml version="1.0"?><!DOCTYPE c [<!ENTITY x SYSTEM "file://{secret}">]>'
-        '<collection xmlns="http://www.loc.gov/MARC21/slim"><record>'
-        "<leader>00000nam a2200000 a 4500</leader>"
-        '<datafield tag="245" ind1="0" ind2="0"><subfield code="a">&x;</subfield></datafield>'
-        "</record></collection>"
-    )
-    with path.open("rb") as f:
-        _wire, frames = frame_file(open_maybe_gzip(f), "marc")
-        got = list(frames)
-    assert all(b"TOP-SECRET" not in g.payload for g in got)
 
 
 def test_globs_are_expanded_in_order_and_pages_carry_checkpoints(tmp_path: Path) -> None:

@@ -64,6 +64,8 @@ from oaipmh.server import (
     oai_dc_writer,
 )
 
+from tests.support.builders import SHARED_DATA as _SHARED
+
 __all__ = [
     "DAY",
     "OAI_DATA",
@@ -85,7 +87,7 @@ __all__ = [
     "start_peer",
 ]
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SHARED_DATA = _SHARED
 OAI_DATA = SHARED_DATA / "oai"  # sickle/, zenodo_cassettes/, vufindharvest/ (never copied here)
 DAY = "YYYY-MM-DD"
 SECONDS = "YYYY-MM-DDThh:mm:ssZ"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.conftest import EXAMPLES, marc_record
+from tests.support.builders import EXAMPLES, marc_record
 from unioncat.contracts import RawEnvelope
 from unioncat.errors import RecordError
 from unioncat.framing import frame_file, open_maybe_gzip

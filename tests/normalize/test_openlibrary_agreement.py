@@ -114,13 +114,14 @@ from typing import Any
 import pytest
 from stdnum import isbn as stdnum_isbn
 
+from tests.support.builders import SHARED_DATA as _SHARED
 from unioncat.contracts import RawEnvelope
 from unioncat.errors import RecordError
 from unioncat.framing import frame_file, open_maybe_gzip
 from unioncat.normalize import NORMALIZERS
 from unioncat.schemas.record import Record
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SHARED_DATA = _SHARED
 OPENLIBRARY = SHARED_DATA / "marc" / "openlibrary"
 
 pytestmark = pytest.mark.skipif(

@@ -13,8 +13,8 @@ from typing import Any
 
 import duckdb
 
-from tests.conftest import unioncat_process, write_pipeline
-from tests.oai_peer import OAIPeer, make_items
+from tests.support.builders import unioncat_process, write_pipeline
+from tests.support.oai_peer import OAIPeer, make_items
 
 Cli = Callable[..., tuple[int, str, str]]
 

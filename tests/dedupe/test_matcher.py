@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.dedupe_records import rec, run_matcher, together
+from tests.support.dedupe_records import rec, run_matcher, together
 from unioncat.dedupe.scoring import GUARD_TEXT, Guard, pair_reasons
 from unioncat.dedupe.settings import MatchSettings
 from unioncat.schemas.record import Host, Identifier, Record

@@ -16,13 +16,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.builders import SHARED_DATA as _SHARED
 from unioncat.contracts import RawEnvelope
 from unioncat.errors import RecordError
 from unioncat.framing import frame_file, open_maybe_gzip
 from unioncat.normalize import NORMALIZERS
 from unioncat.schemas.record import Record
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SHARED_DATA = _SHARED
 MARC = SHARED_DATA / "marc"
 OPENLIBRARY = MARC / "openlibrary"
 
@@ -302,7 +303,7 @@ def test_pymarc_complaints_about_marc8_text_stay_out_of_the_json_log(
 ) -> None:
     """Under cron, stderr is one JSON object per line; pymarc printed MARC-8 characters it
     could not map (the Hebrew file has some) straight into it."""
-    from tests.conftest import unioncat_process
+    from tests.support.builders import unioncat_process
 
     src = shared_data / "marc" / "evergreen" / "hebrew.marc"
     proc = unioncat_process(

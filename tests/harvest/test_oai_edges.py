@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tests.oai_peer import DAY, OAIPeer, make_items
-from tests.test_oai_harvester import _pipeline, _q, _source, _state
+from tests.harvest.test_oai import _pipeline, _q, _source, _state
+from tests.support.oai_peer import DAY, OAIPeer, make_items
 
 Cli = Callable[..., tuple[int, str, str]]
 
@@ -168,7 +168,7 @@ def test_ctrl_c_does_not_wait_out_a_retry_after(oai_peer: OAIPeer, tmp_path: Pat
     import subprocess
     import time
 
-    from tests.conftest import unioncat_process
+    from tests.support.builders import unioncat_process
 
     oai_peer.repo.extend(make_items(5))
     oai_peer.faults.unavailable(retry_after=600, times=None, verb="ListRecords")

@@ -7,7 +7,7 @@ from typing import Any
 
 import duckdb
 
-from tests.conftest import marc_record, write_marc, write_pipeline
+from tests.support.builders import marc_record, write_marc, write_pipeline
 
 
 def _q(folder: Path, sql: str) -> list[tuple[Any, ...]]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from tests.dedupe_records import rec
+from tests.support.dedupe_records import rec
 from unioncat.catalog import Catalog, PageWrite
 from unioncat.catalog.export import export_records
 from unioncat.dedupe.review import decide, explain_cluster

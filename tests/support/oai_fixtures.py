@@ -1,7 +1,7 @@
-"""pytest fixtures for the OAI-PMH peer (:mod:`tests.oai_peer`) and the replay server.
+"""pytest fixtures for the OAI-PMH peer (:mod:`tests.support.oai_peer`) and the replay server.
 
-Use them from a conftest with ``pytest_plugins = ["tests.oai_fixtures"]`` (top-level
-conftest only) or ``from tests.oai_fixtures import oai_peer, oai_peer_factory, oai_replay``.
+Use them from a conftest with ``pytest_plugins = ["tests.support.oai_fixtures"]`` (top-level
+conftest only) or ``from tests.support.oai_fixtures import oai_peer, oai_peer_factory, oai_replay``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.oai_peer import OAI_DATA, OAIPeer, ReplayServer, start_peer
+from tests.support.oai_peer import OAI_DATA, OAIPeer, ReplayServer, start_peer
 
 
 @pytest.fixture

@@ -6,12 +6,11 @@ from __future__ import annotations
 import gzip
 import io
 import re
-import time
 from pathlib import Path
 
 from pymarc import record_to_xml
 
-from tests.conftest import marc_record
+from tests.support.builders import marc_record
 from unioncat.framing import FRAMERS, Frame, frame_file, open_maybe_gzip
 from unioncat.xmlsafe import MARCXML_NS
 
@@ -89,13 +88,11 @@ def test_a_truncated_last_record_is_still_framed_as_a_record() -> None:
     ]
 
 
-def test_framing_without_terminators_is_linear() -> None:
-    blob = b"abcdefgh" * (12 << 20)  # 96 MB: the quadratic split took about 8 s
-    started = time.perf_counter()
+def test_bytes_without_any_terminator_over_many_reads_are_one_error_frame() -> None:
+    # several read chunks long (how fast this is measured in bench/framing_bench.py)
+    blob = b"abcdefgh" * (512 << 10)
     _wire, got = _frames(blob, "marc21")
-    elapsed = time.perf_counter() - started
     assert len(got) == 1 and len(got[0].payload) == len(blob) and got[0].error
-    assert elapsed < 3.0, f"{elapsed:.1f} s to frame 96 MB"
 
 
 # ================================================================ gzip damage

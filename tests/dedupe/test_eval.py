@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "dedupe"
+from tests.support.builders import SHARED_DATA as _SHARED
+
+SHARED = _SHARED / "dedupe"
 KEYS = {"precision", "recall", "f1", "candidate_pairs", "blocking_recall", "seconds", "peak_mb"}
 
 CLI = Callable[..., tuple[int, str, str]]
