@@ -87,7 +87,11 @@ def pick(fmt: str, head: bytes) -> Framer:
     """The framer for a file of format ``fmt`` whose first bytes are ``head``."""
     framers = framers_for(fmt)
     if not framers:
-        raise ConfigError(f"format {fmt!r} has no framer", stage="framing")
+        raise ConfigError(
+            f"format {fmt!r} has no framer (formats register theirs when unioncat.normalize "
+            "is imported)",
+            stage="framing",
+        )
     for framer in framers:
         if framer.sniff(head):
             return framer
