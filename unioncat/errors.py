@@ -56,7 +56,7 @@ class SourceError(TerminalError):
 
 
 class RecordError(TerminalError):
-    """One record cannot be read or mapped; it is quarantined and the batch goes on."""
+    """One record cannot be read or mapped; it is quarantined and the page goes on."""
 
 
 class LockHeld(UnioncatError):

@@ -48,7 +48,7 @@ def normalize_envelopes(envelopes: Iterable[RawEnvelope], fmt: str) -> Normalize
             out.quarantined.append(Quarantined(env, exc.message))
             out.status[env.envelope_id] = "quarantined"
             continue
-        except Exception as exc:  # noqa: BLE001  (a mapping bug must not cost the rest of the batch)
+        except Exception as exc:  # noqa: BLE001  (a mapping bug must not cost the rest of the page)
             reason = f"internal error in the {fmt} normalizer: {type(exc).__name__}: {exc}"
             event(
                 "normalize.bug",

@@ -3,7 +3,7 @@
 A normalizer is a pure function from one envelope to records: no I/O, no clock, no
 globals, so the same code runs in a test, in ``renormalize`` and on a cluster.  A
 record it cannot map raises :class:`~unioncat.errors.RecordError` with a reason a
-cataloger can act on; the catalog quarantines that envelope and the batch goes on.
+cataloger can act on; the catalog quarantines that envelope and the page goes on.
 
 A format registers its normalizer under its name and, when its records can come in
 files, the framers that cut those files into records (:mod:`unioncat.framing`), the
