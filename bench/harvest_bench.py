@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SERVE = """
 import sys, time
 sys.path.insert(0, {root!r})
-from tests.oai_peer import start_peer, make_items
+from tests.support.oai_peer import start_peer, make_items
 peer = start_peer(make_items({n}), batch_size={page})
 print(peer.url, flush=True)
 sys.stdin.read()
@@ -53,7 +53,7 @@ def run_sickle(url: str) -> int:
 def run_unioncat(url: str, command: str) -> int:
     import duckdb
 
-    from tests.conftest import write_pipeline
+    from tests.support.builders import write_pipeline
     from unioncat.cli import main
 
     folder = Path(tempfile.mkdtemp())
@@ -85,7 +85,7 @@ def main() -> None:
     import pyarrow as pa
     import sickle  # noqa: F401
 
-    import tests.conftest  # noqa: F401  (writes the pipeline file; it imports pytest)
+    import tests.support.builders  # noqa: F401  (writes the pipeline file)
     import unioncat.cli  # noqa: F401
 
     pa.array(["warm"])
