@@ -26,7 +26,7 @@ from unioncat.schemas.__main__ import SCHEMA_FILE, render
 # every field of the unified record named in DESIGN.md
 DESIGN_FIELDS = """id cluster_id source source_id source_format type medium medium_evidence
 title_nonfiling title subtitle part title_variants title_original_script contributors
-publisher place date year edition language identifiers host relations subjects abstract
+publisher place places date year edition language identifiers host relations subjects abstract
 extent page_count series access deleted datestamp harvested_at raw_ref schema_version""".split()
 
 

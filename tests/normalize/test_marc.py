@@ -125,9 +125,22 @@ TYPE_CASES: list[tuple[str, str, list[FieldSpec], str]] = [
     (BOOK_LEADER, BOOK_008, [("111", "2 ", ["a", "Symposium on X"])], "proceedings"),
     (BOOK_LEADER, with_008({24: "t"}), [], "report"),
     ("00000cmm a2200000 i 4500", with_008({26: "a"}), [], "dataset"),  # numeric data
-    ("00000cmm a2200000 i 4500", with_008({26: "b"}), [], "other"),  # program
-    ("00000cjm a2200000 i 4500", BOOK_008, [], "other"),  # sound recording
-    ("00000ctm a2200000 i 4500", BOOK_008, [], "book"),  # manuscript text
+    ("00000cmm a2200000 i 4500", with_008({26: "b"}), [], "computer_file"),  # program
+    ("00000cjm a2200000 i 4500", BOOK_008, [], "musical_sound_recording"),
+    ("00000cim a2200000 i 4500", BOOK_008, [], "nonmusical_sound_recording"),
+    ("00000ccm a2200000 i 4500", BOOK_008, [], "notated_music"),
+    ("00000cdm a2200000 i 4500", BOOK_008, [], "manuscript_notated_music"),
+    ("00000cem a2200000 i 4500", BOOK_008, [], "cartographic_material"),
+    ("00000cfm a2200000 i 4500", BOOK_008, [], "manuscript_cartographic_material"),
+    ("00000cgm a2200000 i 4500", BOOK_008, [], "projected_medium"),
+    ("00000ckm a2200000 i 4500", BOOK_008, [], "still_image"),
+    ("00000com a2200000 i 4500", BOOK_008, [], "kit"),
+    ("00000cpc a2200000 i 4500", BOOK_008, [], "mixed_materials"),
+    ("00000crm a2200000 i 4500", BOOK_008, [], "object"),
+    ("00000ctm a2200000 i 4500", BOOK_008, [], "manuscript"),  # manuscript text
+    ("00000cbm a2200000 i 4500", BOOK_008, [], "manuscript"),  # obsolete archival control
+    ("00000ctm a2200000 i 4500", with_008({24: "m"}), [], "thesis"),  # a manuscript thesis
+    ("00000cja a2200000 i 4500", BOOK_008, [], "musical_sound_recording"),  # a track
 ]
 
 
@@ -1358,8 +1371,6 @@ def test_part_type_follows_the_host(
 @pytest.mark.parametrize(
     "leader",
     [
-        "00000cjm a2200000 i 4500",  # sound recording: the 505 lists tracks
-        "00000ccm a2200000 i 4500",  # score: pieces
         "00000cas a2200000 i 4500",  # a journal as a whole
         "00000caa a2200000 i 4500",  # a chapter already
     ],
@@ -1702,7 +1713,7 @@ def test_coded_fields_decide_before_533() -> None:
         ("d", [], "book"),  # a document: the pre-2008 e-book
         (" ", [("336", "  ", ["a", "computer dataset", "b", "cod", "2", "rdacontent"])], "dataset"),
         (" ", [("336", "  ", ["a", "text", "b", "txt", "2", "rdacontent"])], "book"),
-        (" ", [("336", "  ", ["a", "computer program", "b", "cop"])], "other"),
+        (" ", [("336", "  ", ["a", "computer program", "b", "cop"])], "computer_file"),
     ],
 )
 def test_computer_file_type_from_008_26_and_336(

@@ -327,7 +327,11 @@ def test_abstract_extent_and_page_count() -> None:
             "<title>Papers of a family, 1832-1926</title></titleInfo></relatedItem>",
             "other",
         ),
-        ("<typeOfResource>still image</typeOfResource>", "other"),
+        ("<typeOfResource>still image</typeOfResource>", "still_image"),
+        ("<typeOfResource>sound recording-musical</typeOfResource>", "musical_sound_recording"),
+        ("<typeOfResource>notated music</typeOfResource>", "notated_music"),
+        ("<typeOfResource>cartographic</typeOfResource>", "cartographic_material"),
+        ("<typeOfResource>three dimensional object</typeOfResource>", "object"),
     ],
 )
 def test_type_from_genre_type_of_resource_and_host(body: str, expected: str) -> None:

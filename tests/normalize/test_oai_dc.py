@@ -295,7 +295,10 @@ def test_alt_identifier_in_relation_is_the_records_own() -> None:
         (["info:eu-repo/semantics/conferenceObject"], "proceedings_paper"),
         (["conference paper"], "proceedings_paper"),
         (["Text"], "other"),
-        (["Image"], "other"),
+        (["Image"], "still_image"),
+        (["Sound"], "sound_recording"),
+        (["MovingImage"], "projected_medium"),
+        (["PhysicalObject"], "object"),
         (["info:eu-repo/semantics/other"], "other"),
     ],
 )

@@ -187,8 +187,10 @@ def _dedupe_identifiers(idents: list[Identifier]) -> list[Identifier]:
 
 def _publication(
     record: pymarc.Record, script: Script880 | None = None
-) -> tuple[str | None, str | None, str | None]:
-    """Publisher, place and date of the first statement that has any of them.
+) -> tuple[str | None, list[str], str | None]:
+    """Publisher, places and date of the first statement that has any of them.
+
+    Every ``$a`` of that statement is a place, in order ("Paris ; Lyon" gives both).
 
     264 with indicator 2 = 1 (publication) comes first, then 260, then the other 264s
     (distribution, manufacture, copyright).  A record whose only publication statement
@@ -201,12 +203,12 @@ def _publication(
     if script is not None:
         candidates += script.unlinked("264") + script.unlinked("260")
     for f in candidates:
-        place = clean(_first_sub(f, "a"))
+        places = [p for p in (clean(v) for v in _sub(f, "a")) if p]
         publisher = clean(_first_sub(f, "b"))
         date = clean(_first_sub(f, "c"))
-        if place or publisher or date:
-            return publisher, place, date
-    return None, None, None
+        if places or publisher or date:
+            return publisher, list(dict.fromkeys(places)), date
+    return None, [], None
 
 
 def _year(record: pymarc.Record, date: str | None) -> int | None:
@@ -525,7 +527,7 @@ def _map_book(
     # a protocol that names its records (the OAI identifier) decides their identity
     source_id = record_id or control or envelope.envelope_id
     title, nonfiling, subtitle, part = _title(marc)
-    publisher, place, date = _publication(marc, script)
+    publisher, places, date = _publication(marc, script)
     extent_fields = marc.get_fields("300")
     extent = clean(" ".join(_sub(extent_fields[0], "a"))) if extent_fields else None
     medium, evidence = marc_medium.medium(marc, leader)
@@ -547,7 +549,8 @@ def _map_book(
         title_original_script=_original_script_title(marc, script),
         contributors=_contributors(marc, script),
         publisher=publisher,
-        place=place,
+        place=places[0] if places else None,
+        places=places,
         date=date,
         year=_year(marc, date),
         edition=clean(" ".join(_sub(edition_fields[0], "a", "b"))) if edition_fields else None,

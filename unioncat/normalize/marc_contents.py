@@ -2,17 +2,21 @@
 
 Decisions (the mapping-depth issue, item 4):
 
-- **Which hosts.** Parts are made for textual hosts only: a ``book``, ``book_set``,
-  ``thesis`` or ``report`` gives ``book_chapter``, a ``proceedings`` gives
-  ``proceedings_paper`` and a ``journal_issue`` gives ``journal_article``.  A 505 on a
-  sound recording or score (tracks, pieces), on a journal as a whole, or on a record
-  that is itself a part gives no records: its items are not bibliographic units we
-  can match.
+- **Which hosts.** A ``book``, ``book_set``, ``thesis``, ``report`` or ``manuscript``
+  gives ``book_chapter``, a ``proceedings`` gives ``proceedings_paper`` and a
+  ``journal_issue`` gives ``journal_article``.  A sound recording, a score or a video
+  lists the works or tracks on it: each part takes the host's own type (a track of a
+  musical sound recording is one too) and says it is a part by its ``host``; a
+  duration written with the item ("(3:45)") is kept as its ``extent``.  A 505 on a
+  journal as a whole (unless it lists volumes), or on a record that is itself a part,
+  gives no records: its items are not bibliographic units we can match.
 - **Items.** The enhanced note (``$g $t $r``) gives one item per ``$t``: ``$t`` the
   title (a " : " splits off the subtitle), ``$r`` the statement of responsibility
   (its names become contributors), ``$g`` a page range (to ``host.first_page`` and
   ``last_page``) or a number (to ``part.number``).  An item ends at a subfield that
-  ends with " --" or at the next ``$t``.  The basic note (``$a``) is split on " -- "
+  ends with " --" or at a ``$t`` that follows a ``$r`` or ``$g``; a ``$t`` right after
+  a ``$t`` continues its title (``$tOverview :$tthe rebellion from below`` is one title
+  with its subtitle).  The basic note (``$a``) is split on " -- "
   (also the "- -" and ".-  " of older records); a note without any of them that lists
   works separated by ";" is split there.  Within one segment, several "Title / names."
   runs in a row (a section of a book listed without " -- " between its chapters) are
@@ -22,9 +26,10 @@ Decisions (the mapping-depth issue, item 4):
   " -- " cut in two), are skipped without taking a position.
 - **Volumes.** When every item starts with a volume designation ("v. 1.", "Vol. 2,
   pt. 1,", "T. 3", "Bd. 4") the note lists the volumes of a multivolume set, not
-  chapters: the parts are volumes (type ``book``, or the host's type for a thesis,
-  report or proceedings) with the designation as ``part.number``, and a host typed
-  ``book`` becomes ``book_set``.
+  chapters, whatever the host was typed (a set cataloged as a serial included): the
+  parts are volumes (type ``book``, or the host's type for a thesis, report,
+  proceedings or a non-text material) with the designation as ``part.number``, and a
+  host typed ``book`` becomes ``book_set``.
 - **Incomplete and partial contents** (indicator 1 = 1 or 2) still give their items:
   they are real parts, only not all of them.  Indicator 1 = 8 changes nothing.
 - **Ids.** A part's position is its place among the items of all 505 fields of the
@@ -55,20 +60,32 @@ from unioncat.normalize.marc_names import responsibility_names
 from unioncat.normalize.marc_text import clean
 from unioncat.schemas.record import Contributor, Host, Part, Record
 
+# Works on a recording, a score or a video are of the host's own kind.
+SAME_KIND_PARTS = frozenset(
+    {
+        "notated_music", "manuscript_notated_music", "musical_sound_recording",
+        "nonmusical_sound_recording", "sound_recording", "projected_medium",
+    }
+)  # fmt: skip
 PART_TYPES = {
     "book": "book_chapter",
     "book_set": "book_chapter",
     "thesis": "book_chapter",
     "report": "book_chapter",
+    "manuscript": "book_chapter",
     "proceedings": "proceedings_paper",
     "journal_issue": "journal_article",
+    **{t: t for t in SAME_KIND_PARTS},
 }
 _VOLUME_TYPES = {
     "book": "book",
     "book_set": "book",
+    "journal": "book",
     "thesis": "thesis",
     "report": "report",
     "proceedings": "proceedings",
+    "manuscript": "manuscript",
+    **{t: t for t in SAME_KIND_PARTS},
 }
 
 _SEPARATOR = re.compile(r"\s*(?:--|- -)\s*|(?<=\.)-\s+")
@@ -92,6 +109,8 @@ _PAGES = re.compile(r"^\(?\s*(?:p\.?|pp\.?|S\.|pages?)\s*(\d+)\s*(?:[-\u2013]\s*
 # initial or an honorific, before the next title (capital letter, digit, quote).
 _STATEMENT_END = re.compile(r"\.\s+(?=[\"'\u201c\u2018(\[]?(?:\d|[^\W\d_]))")
 _LETTER = re.compile(r"[^\W\d_]")
+# a playing time written with an item: "So what (9:22)", "(1:02:15)"
+_DURATION = re.compile(r"\s*\(?\s*(\d{1,3}:\d{2}(?::\d{2})?)\s*\)?\s*\.?\s*$")
 _HONORIFICS = frozenset({"dr", "mr", "mrs", "ms", "st", "prof", "rev", "hon", "mme", "mlle"})
 
 
@@ -106,6 +125,7 @@ class Item:
     first_page: str | None = None
     last_page: str | None = None
     original_title: str | None = None
+    duration: str | None = None
     contributors: list[Contributor] = field(default_factory=list)
 
 
@@ -185,10 +205,27 @@ def _basic_items(text: str, first: bool) -> list[Item]:
 def _apply_g(item: Item, values: list[str]) -> None:
     for value in values:
         pages = _PAGES.match(value.strip())
+        duration = _DURATION.fullmatch(value.strip())
         if pages:
             item.first_page, item.last_page = pages.group(1), pages.group(2)
+        elif duration:
+            item.duration = duration.group(1)
         elif item.number is None:
             item.number = clean(value)
+
+
+def _take_duration(item: Item) -> Item:
+    """A playing time at the end of a title or a statement is the item's duration."""
+    for attr in ("statement", "subtitle", "title"):
+        text = getattr(item, attr)
+        if not text:
+            continue
+        m = _DURATION.search(text)
+        if m and m.start() > 0:
+            item.duration = item.duration or m.group(1)
+            setattr(item, attr, clean(text[: m.start()]))
+            break
+    return item
 
 
 def _enhanced_items(f: pymarc.Field) -> list[Item]:
@@ -196,6 +233,7 @@ def _enhanced_items(f: pymarc.Field) -> list[Item]:
     g: list[str] = []
     t: str | None = None
     r: list[str] = []
+    previous = ""  # the code of the subfield before, while its item is open
 
     def flush() -> None:
         nonlocal g, t, r
@@ -217,6 +255,7 @@ def _enhanced_items(f: pymarc.Field) -> list[Item]:
         code, value = sf.code, (sf.value or "").strip()
         if code == "a":
             flush()
+            previous = ""
             items.extend(_basic_items(value, first=not items))
             continue
         if code not in ("g", "t", "r"):
@@ -225,17 +264,22 @@ def _enhanced_items(f: pymarc.Field) -> list[Item]:
         if ends:
             value = value[:-2].strip()
         if code == "t":
-            if t is not None:
-                flush()
-            t = value
+            if t is not None and previous == "t":
+                t = f"{t} {value}"  # the title goes on: "Overview :" "the rebellion..."
+            else:
+                if t is not None:
+                    flush()
+                t = value
         elif code == "g":
             g.append(value)
         else:
             r.append(value)
+        previous = code
         if ends:
             flush()
+            previous = ""
     flush()
-    return items
+    return [_take_duration(i) for i in items]
 
 
 def field_items(f: pymarc.Field, first: bool = True) -> list[Item]:
@@ -246,7 +290,7 @@ def field_items(f: pymarc.Field, first: bool = True) -> list[Item]:
     for value in f.get_subfields("a"):
         if value and value.strip():
             items.extend(_basic_items(value, first=first and not items))
-    return items
+    return [_take_duration(i) for i in items]
 
 
 def contents_items(record: pymarc.Record, script: Script880 | None = None) -> list[Item]:
@@ -272,12 +316,16 @@ def part_records(
     record: pymarc.Record, book: Record, script: Script880 | None = None
 ) -> tuple[list[Record], bool]:
     """The parts listed in the record's 505 notes, and whether they are volumes."""
-    if book.type not in PART_TYPES or not record.get_fields("505"):
+    if (book.type not in PART_TYPES and book.type not in _VOLUME_TYPES) or not record.get_fields(
+        "505"
+    ):
         return [], False
     items = contents_items(record, script)
     volumes = is_volume_list(items)
     if volumes:
         part_type = _VOLUME_TYPES.get(book.type, "book")
+    elif book.type not in PART_TYPES:
+        return [], False
     else:
         # a chapter needs a title with a letter in it: "1948. 8" is a date range the
         # note's " -- " cut in two, not a chapter
@@ -300,7 +348,9 @@ def part_records(
                 part=Part(number=item.number) if item.number else None,
                 title_original_script=item.original_title,
                 contributors=item.contributors,
+                extent=item.duration,
                 publisher=book.publisher,
+                places=list(book.places),
                 place=book.place,
                 date=book.date,
                 year=book.year,

@@ -1,19 +1,26 @@
 """Type and medium of a MARC record, with the evidence that decided them.
 
-Order of trust for the medium: 008 form of item (position 23 or 29 by record type),
-then 007, then 338/337 carrier and media types, then the 533 reproduction note
-("Microfilm.", "Electronic reproduction."), then 245 $h, then 020 $q, then an 856
-link to the resource itself.  The first source that speaks decides; ``medium_evidence``
-lists what decided so a cataloger can check a surprising merge.  The 533 comes after
-the coded fields (they describe the same reproduction, and say it in codes) and before
-the weaker guesses: a record of a microfilm whose 008/23 was left blank says so only
-in its 533.
+Type.  Leader/06 names the class of material; each class has its type
+(:data:`~unioncat.schemas.record.RECORD_TYPES`).  For language material (a, t) the type
+says the level as well: leader/07 (a part, a serial), leader/19 (a set), 008 contents
+and conference codes; a manuscript (t, and the obsolete b) is a ``manuscript`` unless it
+is a thesis.  For a computer file (m), 008/26 and the 336 content type: a numeric
+dataset ("cod", "computer dataset") is a ``dataset``, a text ("txt", or 008/26 = d, the
+pre-2008 e-book) a ``book``, anything else a ``computer_file``.  A monograph whose 773
+names a serial (an ISSN in ``$x``) and an enumeration (``$g``) is a ``journal_issue``.
 
-Type: leader/07 (part, serial), leader/19 (set), 008 contents and conference codes,
-then for a computer file (leader/06 = m) 008/26 and the 336 content type: a numeric
-dataset ("cod", "computer dataset") is a ``dataset``, a text ("txt", or 008/26 = d,
-a document: the pre-2008 e-book) a ``book``.  A monograph whose 773 names a serial
-(an ISSN in ``$x``) and an enumeration (``$g``) is an issue of it: ``journal_issue``.
+Medium is the carrier, by what it takes to read it (see ``MEDIA``).  The order of
+trust: 008 form of item (position 23, or 29 for maps and visual materials), then 007,
+then the 338 carrier and 337 media types, then the 533 reproduction note, then 245
+``$h``, 020 ``$q``, the 300 extent ("1 online resource", "1 audio disc", "[10] p. ;
+30 cm"), an 856 link to the resource itself.  The first that speaks decides and
+``medium_evidence`` says what it was.  Within 007, 338 and 337, a record often names
+two carriers (a Blu-ray with a computer disc of extras, a score with its CDs): the one
+that fits the record's class of material is taken (the videodisc of a video, the
+volume of a score), else the first.  A digital sound disc is ``audio``, not
+``electronic``: electronic means a computer is needed.  The 300 extent is the weakest
+evidence before the link: pages and centimetres are what a printed book is measured
+in, but a catalog may describe a reproduction by its original.
 """
 
 from __future__ import annotations
@@ -35,14 +42,49 @@ _FORM = {
     "d": "print",
     "f": "print",
 }
-_007 = {"c": "electronic", "h": "microform", "t": "print"}
-# RDA carrier codes: every c* is a computer carrier and every h* a microform (before, a
-# microfiche "he" or an online "cz" fell through to weaker evidence); of the unmediated
-# n* carriers only the paper ones are print (not "nr" object, "nz" other).
-_338 = {"na": "print", "nb": "print", "nc": "print", "nn": "print", "no": "print"}
-_338_PREFIX = {"c": "electronic", "h": "microform"}
-_337 = {"c": "electronic", "h": "microform", "n": "print"}
-_337_TERMS = {"computer": "electronic", "microform": "microform", "unmediated": "print"}
+# 007/00 category of material
+_007 = {
+    "a": "print",  # map
+    "c": "electronic",
+    "d": "other",  # globe
+    "f": "print",  # tactile material (braille)
+    "g": "projected",  # projected graphic (slides, filmstrips)
+    "h": "microform",
+    "k": "print",  # nonprojected graphic
+    "m": "projected",  # motion picture (film)
+    "o": "other",  # kit
+    "q": "print",  # notated music
+    "s": "audio",
+    "t": "print",  # text
+    "v": "video",
+}
+# RDA carrier codes by their first letter; of the unmediated n* carriers only the
+# flat ones are print (not "nr" object, "nz" other).
+_338_PREFIX = {
+    "c": "electronic",
+    "h": "microform",
+    "s": "audio",
+    "v": "video",
+    "g": "projected",
+    "m": "projected",
+}
+_338_FLAT = {"na", "nb", "nc", "nn", "no"}
+_337 = {
+    "c": "electronic",
+    "h": "microform",
+    "n": "print",
+    "s": "audio",
+    "v": "video",
+    "g": "projected",
+}
+_337_TERMS = {
+    "computer": "electronic",
+    "microform": "microform",
+    "unmediated": "print",
+    "audio": "audio",
+    "video": "video",
+    "projected": "projected",
+}
 # 533 $a opens with the type of reproduction; "Digital reproduction of a microfilm"
 # is electronic, so only the start of the note is read.
 _533 = (
@@ -62,28 +104,71 @@ _336_TEXT = {"txt", "text"}
 _EQUALIFIER = re.compile(r"\b(e-?book|electronic|online|pdf|epub|ebk|e-isbn|kindle|mobi)\b", re.I)
 _PQUALIFIER = re.compile(r"\b(pbk|paperback|hardback|hardcover|hbk|cloth|print|paper)\b", re.I)
 
+# leader/06 classes other than language material and computer files
+_CLASS_TYPES = {
+    "b": "manuscript",
+    "c": "notated_music",
+    "d": "manuscript_notated_music",
+    "e": "cartographic_material",
+    "f": "manuscript_cartographic_material",
+    "g": "projected_medium",
+    "i": "nonmusical_sound_recording",
+    "j": "musical_sound_recording",
+    "k": "still_image",
+    "o": "kit",
+    "p": "mixed_materials",
+    "r": "object",
+}
+# The carrier a class of material naturally comes on, when the record names several.
+_NATURAL = {
+    "a": "print", "t": "print", "b": "print", "c": "print", "d": "print", "e": "print",
+    "f": "print", "k": "print", "i": "audio", "j": "audio", "g": "video", "m": "electronic",
+}  # fmt: skip
+# Classes whose unmediated carrier is paper (an object or a kit is "other").
+_FLAT_CLASSES = frozenset("atbcdefk")
+# 300 extent: what the carrier is called, and what a printed volume is measured in
+_EXTENT_TERMS = (
+    (re.compile(r"\bonline resource|\bremote\b|\bdigital file\b", re.I), "electronic"),
+    (re.compile(r"\b(?:audio|sound) (?:disc|cassette|cartridge|tape)s?\b|\baudiocassette", re.I),
+     "audio"),
+    (re.compile(r"\bvideo ?(?:disc|cassette|cartridge|tape)s?\b|\bdvds?\b|\bblu-?ray", re.I),
+     "video"),
+    (re.compile(r"\bcomputer (?:disc|disk|file|chip|cartridge)s?\b|\bcd-?roms?\b", re.I),
+     "electronic"),
+    (re.compile(r"\bmicro(?:fiche|film|opaque)s?\b", re.I), "microform"),
+    (re.compile(r"\b(?:film ?reels?|filmstrips?|slides?)\b", re.I), "projected"),
+)  # fmt: skip
+_PAGES = re.compile(r"\d+\]?\s*(?:p\b|pp\b|pages?\b|leaves|s\.|ff?\.)|\bv\.|\bvolumes?\b", re.I)
+_CM = re.compile(r"\d\s*cm\b", re.I)
+
 
 def _first(record: pymarc.Record, tag: str) -> pymarc.Field | None:
     fields = record.get_fields(tag)
     return fields[0] if fields else None
 
 
+def _data008(record: pymarc.Record) -> str:
+    f008 = _first(record, "008")
+    return f008.data if f008 is not None and f008.data else ""
+
+
 def record_type(record: pymarc.Record, leader: str) -> str:
     rtype = leader[6:7]
     level = leader[7:8]
-    f008 = _first(record, "008")
-    data008 = f008.data if f008 is not None and f008.data else ""
+    data008 = _data008(record)
     textual = rtype in ("a", "t")
-    if level == "a":
-        return "book_chapter"
-    if level == "b":
-        return "journal_article"
-    if level in ("s", "i") and textual:
-        return "journal"
+    if rtype in _CLASS_TYPES:
+        return _CLASS_TYPES[rtype]
     if rtype == "m":
         return _computer_file_type(record, data008[26:27])
     if not textual:
         return "other"
+    if level == "a":
+        return "book_chapter"
+    if level == "b":
+        return "journal_article"
+    if level in ("s", "i"):
+        return "journal"
     if leader[19:20] == "a":
         return "book_set"
     if level == "m" and _issue_of_serial(record):
@@ -91,6 +176,8 @@ def record_type(record: pymarc.Record, leader: str) -> str:
     contents = data008[24:28]
     if "m" in contents or record.get_fields("502"):
         return "thesis"
+    if rtype == "t":
+        return "manuscript"
     if data008[29:30] == "1" or record.get_fields("111") or record.get_fields("711"):
         return "proceedings"
     if "t" in contents:
@@ -117,45 +204,45 @@ def _computer_file_type(record: pymarc.Record, file_type: str) -> str:
         return "dataset"
     if content & _336_TEXT:
         return "book"
-    return "other"
+    return "computer_file"
 
 
 def _issue_of_serial(record: pymarc.Record) -> bool:
     return any(f.get_subfields("x") and f.get_subfields("g") for f in record.get_fields("773"))
 
 
+def _choose(found: list[tuple[str, str]], rtype: str) -> tuple[str, list[str]] | None:
+    """Of the carriers one field names, the one that fits the class, else the first."""
+    if not found:
+        return None
+    natural = _NATURAL.get(rtype)
+    for medium, evidence in found:
+        if medium == natural:
+            return medium, [evidence]
+    return found[0][0], [found[0][1]]
+
+
+def _unmediated(rtype: str) -> str:
+    """What an unmediated carrier is for this class: paper, or some other object."""
+    return "print" if rtype in _FLAT_CLASSES else "other"
+
+
 def medium(record: pymarc.Record, leader: str) -> tuple[str, list[str]]:
     rtype = leader[6:7]
-    f008 = _first(record, "008")
-    data008 = f008.data if f008 is not None and f008.data else ""
+    data008 = _data008(record)
     pos = 29 if rtype in _FORM_AT_29 else 23
     form = data008[pos : pos + 1]
     if form in _FORM:
         return _FORM[form], [f"008/{pos}={form}"]
-    for f in record.get_fields("007"):
-        code = (f.data or "")[:1]
-        if code in _007:
-            return _007[code], [f"007/00={code}"]
-    for f in record.get_fields("338"):
-        for code in f.get_subfields("b"):
-            c = code.strip().lower()
-            found = _338.get(c) or (_338_PREFIX.get(c[:1]) if len(c) == 2 else None)
-            if found:
-                return found, [f"338$b={c}"]
-    for f in record.get_fields("337"):
-        for code in f.get_subfields("b"):
-            if code.strip() in _337:
-                return _337[code.strip()], [f"337$b={code.strip()}"]
-        for term in f.get_subfields("a"):
-            t = term.strip().lower()
-            if t in _337_TERMS:
-                return _337_TERMS[t], [f"337$a={t}"]
+    for decided in (_from_007(record, rtype), _from_338(record, rtype), _from_337(record, rtype)):
+        if decided is not None:
+            return decided
     for f in record.get_fields("533"):
         for a in f.get_subfields("a"):
             note = a.strip().strip(" .:;,").lower()
-            for start, form in _533:
+            for start, found in _533:
                 if note.startswith(start):
-                    return form, [f"533$a={note}"]
+                    return found, [f"533$a={note}"]
     for f in record.get_fields("245"):
         for h in f.get_subfields("h"):
             low = h.lower()
@@ -163,12 +250,19 @@ def medium(record: pymarc.Record, leader: str) -> tuple[str, list[str]]:
                 return "electronic", ["245$h"]
             if "microform" in low or "microfiche" in low or "microfilm" in low:
                 return "microform", ["245$h"]
+            if "sound recording" in low:
+                return "audio", ["245$h"]
+            if "videorecording" in low:
+                return "video", ["245$h"]
     for f in record.get_fields("020"):
         text = " ".join(f.get_subfields("q", "a"))
         if _EQUALIFIER.search(text):
             return "electronic", ["020$q"]
         if _PQUALIFIER.search(text):
             return "print", ["020$q"]
+    from_extent = _from_300(record, rtype)
+    if from_extent is not None:
+        return from_extent
     for f in record.get_fields("856"):
         if f.indicator2 == "0":
             return "electronic", ["856 ind2=0"]
@@ -176,6 +270,64 @@ def medium(record: pymarc.Record, leader: str) -> tuple[str, list[str]]:
         # A computer file (leader/06=m) whose 008/23 is blank (usual before 2008) and
         # with no 007 or 33X is still electronic; DESIGN.md lists leader/06 as evidence.
         return "electronic", ["leader/06=m"]
-    if rtype in ("a", "t") and form == " ":
+    if rtype in _FLAT_CLASSES and form == " ":
+        # blank form of item: "none of the following", i.e. regular print
         return "print", [f"008/{pos}=blank"]
     return "unknown", []
+
+
+def _from_007(record: pymarc.Record, rtype: str) -> tuple[str, list[str]] | None:
+    found = []
+    for f in record.get_fields("007"):
+        code = (f.data or "")[:1]
+        if code in _007:
+            found.append((_007[code], f"007/00={code}"))
+    return _choose(found, rtype)
+
+
+def _from_338(record: pymarc.Record, rtype: str) -> tuple[str, list[str]] | None:
+    found = []
+    for f in record.get_fields("338"):
+        for code in f.get_subfields("b"):
+            c = code.strip().lower()
+            if len(c) != 2:
+                continue
+            if c in _338_FLAT:
+                found.append((_unmediated(rtype), f"338$b={c}"))
+            elif c == "nr":
+                found.append(("other", f"338$b={c}"))
+            elif c[:1] in _338_PREFIX:
+                found.append((_338_PREFIX[c[:1]], f"338$b={c}"))
+    return _choose(found, rtype)
+
+
+def _from_337(record: pymarc.Record, rtype: str) -> tuple[str, list[str]] | None:
+    found = []
+    for f in record.get_fields("337"):
+        codes = [c.strip() for c in f.get_subfields("b")]
+        terms = [t.strip().lower() for t in f.get_subfields("a")]
+        for c in codes:
+            if c in _337:
+                medium = _337[c] if c != "n" else _unmediated(rtype)
+                found.append((medium, f"337$b={c}"))
+        if not codes:
+            for t in terms:
+                if t in _337_TERMS:
+                    medium = _337_TERMS[t] if t != "unmediated" else _unmediated(rtype)
+                    found.append((medium, f"337$a={t}"))
+    return _choose(found, rtype)
+
+
+def _from_300(record: pymarc.Record, rtype: str) -> tuple[str, list[str]] | None:
+    """The 300 extent: the carrier's name, or pages and centimetres for print."""
+    for f in record.get_fields("300"):
+        extent = " ".join(f.get_subfields("a", "b", "c", "e"))
+        found = [(m, f"300={pattern.pattern}") for pattern, m in _EXTENT_TERMS
+                 if pattern.search(" ".join(f.get_subfields("a")))]  # fmt: skip
+        choice = _choose(found, rtype)
+        if choice is not None:
+            medium, _ = choice
+            return medium, [f"300$a names the carrier ({medium})"]
+        if rtype in _FLAT_CLASSES and _PAGES.search(extent) and _CM.search(extent):
+            return "print", ["300 pages and cm (weaker than the coded fields)"]
+    return None

@@ -306,20 +306,20 @@ def _date_of(info: Element) -> str | None:
 
 def _origin(
     mods: Element,
-) -> tuple[str | None, str | None, str | None, str | None]:
-    """Publisher, place, date and edition, each from the first originInfo that has it."""
-    publisher = place = date = edition = None
+) -> tuple[str | None, list[str], str | None, str | None]:
+    """Publisher, places, date and edition, each from the first originInfo that has it
+    (every textual place of that originInfo, in order)."""
+    publisher = date = edition = None
+    places: list[str] = []
     for info in _origin_infos(mods):
         publisher = publisher or first(texts(_all(info, "publisher")))
-        if place is None:
+        if not places:
             for pl in _all(info, "place"):
                 terms = [t for t in _all(pl, "placeTerm") if (_attr(t, "type") or "text") == "text"]
-                place = first(texts(terms))
-                if place:
-                    break
+                places += [p for p in (clean(t) for t in texts(terms)) if p]
         date = date or _date_of(info)
         edition = edition or first(texts(_all(info, "edition")))
-    return clean(publisher), clean(place), date, edition
+    return clean(publisher), list(dict.fromkeys(places)), date, edition
 
 
 def _languages(mods: Element) -> list[str]:
@@ -600,7 +600,7 @@ def map_mods(envelope: RawEnvelope, oai: OaiRecord, mods: Element) -> Record:
         captioned = next(((k, v) for k, v in numbers.items() if k.startswith("caption:")), None)
         if captioned:
             part = Part(number=f"{captioned[0][len('caption:') :]} {captioned[1]}".strip())
-    publisher, place, date, edition = _origin(mods)
+    publisher, places, date, edition = _origin(mods)
     host, serial_host, book_host = _host(mods)
     relations, series = _relations(mods)
     access, urls = _access(mods)
@@ -638,7 +638,8 @@ def map_mods(envelope: RawEnvelope, oai: OaiRecord, mods: Element) -> Record:
         title_variants=variants,
         contributors=_contributors(mods),
         publisher=publisher,
-        place=place,
+        place=places[0] if places else None,
+        places=places,
         date=date,
         year=ov.year(date),
         edition=edition,

@@ -49,6 +49,18 @@ _TYPE_WORDS = {
     ),
     "proceedings": "conferenceproceedings proceedings",
     "journal": "journal periodical academicjournal",
+    # DCMI types and MODS typeOfResource for the other kinds of material
+    "musical_sound_recording": "soundrecordingmusical musicalsoundrecording",
+    "nonmusical_sound_recording": "soundrecordingnonmusical nonmusicalsoundrecording audiobook",
+    "sound_recording": "sound soundrecording audio",
+    "notated_music": "notatedmusic score musicalscore sheetmusic",
+    "cartographic_material": "cartographic cartographicmaterial map",
+    "still_image": "image stillimage photograph",
+    "projected_medium": "movingimage video film motionpicture",
+    "object": "physicalobject threedimensionalobject",
+    "computer_file": "software softwaremultimedia",
+    "mixed_materials": "mixedmaterial",
+    "kit": "kit",
 }
 TYPE_KEYS: dict[str, str] = {
     key: rtype for rtype, words in _TYPE_WORDS.items() for key in words.split()

@@ -1,8 +1,10 @@
 """The unified record, schema v1: the one definition every other shape is generated from.
 
-Minor versions only add fields (1.1 added ``title_nonfiling`` and
-``Contributor.name_original_script``); a major version would rename or remove, and
-would start a new ``export/records/v<major>/`` tree.
+Minor versions only add fields or values (1.1 added ``title_nonfiling`` and
+``Contributor.name_original_script``; 1.2 added the types of every kind of material a
+MARC leader/06 names, the media ``audio``, ``video`` and ``projected``, and ``places``);
+a major version would rename or remove, and would start a new
+``export/records/v<major>/`` tree.
 
 Every stage exchanges these typed structs, never free dicts, so that a field renamed here
 is a type error everywhere it is used.  The Arrow schema, the JSON Schema and the DuckDB
@@ -15,9 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 SCHEMA_MAJOR = SCHEMA_VERSION.split(".")[0]
 
+# What a record describes.  Text first, at every level; then each class of material that
+# MARC 21 leader/06 names, in MARC's words (a part of a recording or a score, from a
+# contents note or a 773, takes the type of its host and says it is a part by its host).
 RECORD_TYPES = (
     "book",
     "book_chapter",
@@ -29,10 +34,33 @@ RECORD_TYPES = (
     "proceedings_paper",
     "thesis",
     "report",
+    "manuscript",  # manuscript language material (leader/06 t, and the obsolete b)
+    "notated_music",  # leader/06 c: printed scores and parts
+    "manuscript_notated_music",  # leader/06 d
+    "cartographic_material",  # leader/06 e: maps, atlases, globes
+    "manuscript_cartographic_material",  # leader/06 f
+    "projected_medium",  # leader/06 g: films, videos (DVD, Blu-ray), slides, filmstrips
+    "musical_sound_recording",  # leader/06 j
+    "nonmusical_sound_recording",  # leader/06 i: spoken word, audiobooks, sounds
+    "sound_recording",  # a sound recording whose source does not say which
+    "still_image",  # leader/06 k: photographs, posters, drawings, prints
+    "computer_file",  # leader/06 m other than a dataset or an e-text: software, games
     "dataset",
+    "kit",  # leader/06 o
+    "mixed_materials",  # leader/06 p: archival collections of several forms
+    "object",  # leader/06 r: three-dimensional artifacts and naturally occurring objects
     "other",
 )
-MEDIA = ("print", "electronic", "microform", "other", "unknown")
+# The carrier, by what it takes to read it (RDA media types, in unioncat's words):
+# print: nothing, ink (or braille) on paper (books, scores, maps, pictures, manuscripts);
+# electronic: a computer (online resources, e-books, computer discs); microform: a
+# microform reader; audio: a sound player (CDs, LPs, cassettes); video: a video player
+# (DVDs, Blu-rays, videocassettes); projected: a projector (films, filmstrips, slides);
+# other: a physical carrier that is none of these (objects, globes, kits); unknown:
+# nothing in the record says.
+MEDIA = (
+    "print", "electronic", "microform", "audio", "video", "projected", "other", "unknown",
+)  # fmt: skip
 IDENTIFIER_SCHEMES = (
     "isbn",
     "issn",
@@ -169,7 +197,8 @@ class Record:
     title_original_script: str | None = None
     contributors: list[Contributor] = field(default_factory=list)
     publisher: str | None = None
-    place: str | None = None
+    place: str | None = None  # the first place of publication
+    places: list[str] = field(default_factory=list)  # every place, in order (1.2)
     date: str | None = None
     year: int | None = None
     edition: str | None = None
