@@ -10,6 +10,7 @@ from typing import Any
 
 from unioncat.catalog import KILLED_MESSAGE, RECORD_COLUMNS, Catalog
 from unioncat.config import PipelineConfig
+from unioncat.dedupe.counts import DedupeCounts, describe_counts
 from unioncat.ids import mint_id
 from unioncat.pipeline import SourceOutcome
 
@@ -30,13 +31,7 @@ def run_summary(
     if any(o.counts.quarantined for o in outcomes):
         lines.append("  quarantined records: `unioncat quarantine` lists them with the reason")
     if "dedupe" in extra:
-        d = extra["dedupe"]
-        lines.append(
-            f"  dedupe: {d['records']} records matched, {d['matched_pairs']} pairs joined; "
-            f"clusters {d['clusters_created']} new, {d['clusters_changed']} changed, "
-            f"{d['clusters_merged']} merged away, {d['clusters_deleted']} deleted; "
-            f"{d['review_open']} pair(s) open for review"
-        )
+        lines.append(f"  dedupe: {describe_counts(DedupeCounts(**extra['dedupe']))}")
     if "export" in extra:
         lines.append(f"  export: {extra.get('exported_rows')} records in {extra['export']}")
     return "\n".join(lines)

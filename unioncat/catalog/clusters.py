@@ -198,14 +198,15 @@ class ClusterStore:
                 )
             )
 
-    def parts_with_moved_hosts(self, run_id: str, part_types: Iterable[str]) -> list[str]:
-        """Live, clustered parts whose host's membership was written by run ``run_id``."""
+    def parts_with_moved_hosts(self, run_id: str) -> list[str]:
+        """Live, clustered parts (records that name their host's id) whose host's
+        membership was written by run ``run_id``."""
         return self.db.column(
-            "SELECT r.id FROM records r WHERE NOT r.deleted AND r.type IN (SELECT unnest(?)) "
+            "SELECT r.id FROM records r WHERE NOT r.deleted "
             "AND struct_extract(r.host, 'id') IN "
             "(SELECT record_id FROM cluster_members WHERE run_id = ?) "
             "AND r.id IN (SELECT record_id FROM cluster_members) ORDER BY r.id",
-            [sorted(part_types), run_id],
+            [run_id],
         )
 
     # -- cluster ids -----------------------------------------------------------------------
@@ -396,6 +397,14 @@ class ClusterStore:
                 f"'open', NULL, NULL, true, ?, ? FROM {review}",
                 [run_id, now],
             )
+
+    def multi_record_clusters(self) -> int:
+        return int(
+            self.db.scalar(
+                "SELECT count(*) FROM clusters WHERE NOT deleted AND member_count > 1"
+            )
+            or 0
+        )
 
     def open_review_count(self) -> int:
         return int(self.db.scalar("SELECT count(*) FROM match_review WHERE status = 'open'") or 0)

@@ -35,6 +35,36 @@ LINK_RELATIONS = ("other_format", "reproduction_of")
 PART_TYPES = frozenset({"book_chapter", "journal_article", "proceedings_paper"})
 WHOLE_TYPES = frozenset({"book", "book_set", "journal", "journal_issue", "proceedings"})
 
+# The kind of material each type is: two records of different kinds are never one work
+# manifested, whatever they share (a book and its audiobook, a score and its recording).
+# Types not listed here ("other", kits, mixed materials) may hold anything.
+KINDS: dict[str, str] = {
+    **{t: "text" for t in (
+        "book", "book_chapter", "book_set", "journal", "journal_issue", "journal_article",
+        "proceedings", "proceedings_paper", "thesis", "report", "manuscript",
+    )},
+    "notated_music": "score",
+    "manuscript_notated_music": "score",
+    "musical_sound_recording": "sound recording",
+    "nonmusical_sound_recording": "sound recording",
+    "sound_recording": "sound recording",
+    "projected_medium": "moving image",
+    "cartographic_material": "map",
+    "manuscript_cartographic_material": "map",
+    "still_image": "image",
+    "object": "object",
+    "dataset": "data",
+    "computer_file": "software",
+}  # fmt: skip
+
+
+def is_component(rtype: str | None, host_id: str | None, host_title: str | None) -> bool:
+    """Whether a record is a part of another: a chapter or an article, or any other kind
+    of material that names its host (a track of a recording, a piece in a score)."""
+    if rtype in PART_TYPES:
+        return True
+    return KINDS.get(rtype or "") not in (None, "text") and bool(host_id or host_title)
+
 # Titles shared by countless unrelated items: they never match on the title alone.
 GENERIC_TITLES = frozenset(
     {
@@ -205,6 +235,10 @@ class Features:
     type: list[str]
     language: list[frozenset[str]]
     series: list[dict[str, str] | None]
+    kind: list[str]  # "" when the type says nothing about the kind of material
+    component: list[bool]
+    # initials of each family name, where the record gives them ({"chambers": {"j"}})
+    initials: list[dict[str, frozenset[str]] | None]
     host_id: list[str]
     host_key: list[str]
     generic: list[bool]
@@ -268,6 +302,13 @@ def _build_features(records: Iterable[MatchRecord]) -> Features:
         cols["language"].append(shared.setdefault(language, language))
         numbered = {fold(title): number_of(number) for title, number in rec.series if number}
         cols["series"].append(numbered or None)
+        cols["kind"].append(KINDS.get(rec.type or "", ""))
+        cols["component"].append(is_component(rec.type, rec.host_id, rec.venue))
+        given: dict[str, set[str]] = {}
+        for family, initial in keys:
+            if initial:
+                given.setdefault(family, set()).add(initial)
+        cols["initials"].append({f: frozenset(i) for f, i in given.items()} or None)
         cols["host_id"].append(rec.host_id or "")
         cols["host_key"].append(rec.host_key or rec.host_id or "")
         cols["generic"].append(is_generic_title(full))

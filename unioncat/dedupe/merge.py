@@ -17,7 +17,10 @@ MERGED_FIELDS = (
     "type", "title", "subtitle", "contributors", "publisher", "place", "year", "edition",
     "language", "page_count",
 )  # fmt: skip
-_MEDIUM_RANK = {"print": 0, "electronic": 1, "microform": 2, "other": 3, "unknown": 4}
+_MEDIUM_RANK = {
+    "print": 0, "electronic": 1, "microform": 2, "audio": 3, "video": 4, "projected": 5,
+    "other": 6, "unknown": 7,
+}  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -43,7 +46,7 @@ def merge_cluster(cluster_id: str, rows: Sequence[Mapping[str, Any]]) -> Cluster
         rows,
         key=lambda r: (
             -_completeness(r),
-            _MEDIUM_RANK.get(r.get("medium") or "unknown", 5),
+            _MEDIUM_RANK.get(r.get("medium") or "unknown", len(_MEDIUM_RANK)),
             r["id"],
         ),
     )

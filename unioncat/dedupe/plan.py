@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from unioncat.catalog import ClusterPlan
+from unioncat.dedupe.counts import DedupeCounts
 from unioncat.dedupe.features import Features
 from unioncat.dedupe.merge import merge_cluster
 from unioncat.dedupe.scoring import ScoredPairs, pair_reasons
@@ -33,21 +34,6 @@ MERGE_COLUMNS = (
     "id", "medium", "type", "title", "subtitle", "contributors", "publisher", "place", "year",
     "edition", "language", "page_count", "identifiers",
 )  # fmt: skip
-
-
-@dataclass(slots=True)
-class DedupeCounts:
-    records: int = 0
-    candidate_pairs: int = 0
-    matched_pairs: int = 0
-    clusters_created: int = 0
-    clusters_changed: int = 0
-    clusters_merged: int = 0
-    clusters_deleted: int = 0
-    review_open: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        return {name: getattr(self, name) for name in self.__slots__}
 
 
 @dataclass(slots=True)
@@ -180,6 +166,8 @@ def plan_round(r: RoundInputs, run_id: str, now: datetime, counts: DedupeCounts)
             if old.get(rid) == cid:
                 continue
             plan.assignments[rid] = cid
+            if len(group) > 1 and universe.dirty_old.get(rid) != cid:
+                counts.records_joined += 1
             if rid in old:
                 # moved only because its cluster joined this one: its evidence still holds
                 plan.relabel[rid] = cid

@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 from rapidfuzz import fuzz, process
 
-from unioncat.dedupe.features import PART_TYPES, WHOLE_TYPES, Features
+from unioncat.dedupe.features import WHOLE_TYPES, Features
 from unioncat.dedupe.settings import MatchSettings
 
 # A title wholly contained in the other counts as this similar, if it has enough words.
@@ -49,6 +49,7 @@ class Guard(IntFlag):
     GENERIC_TITLE = 128
     DOI = 256
     COMPONENT = 512
+    KIND = 1024
 
 
 GUARD_TEXT = {
@@ -62,11 +63,13 @@ GUARD_TEXT = {
     Guard.GENERIC_TITLE: "generic title with nothing else in common",
     Guard.DOI: "different DOIs",
     Guard.COMPONENT: "component parts without a shared DOI or matching hosts and pages",
+    Guard.KIND: "different kinds of material (a book and a recording, a score and a video)",
 }
 
 # Guards a shared identifier overrides: an ISBN or DOI in common outweighs a year typed
 # differently.  Volume numbers are not among them, because the volumes of a set often
-# carry the set's ISBN; nor is part-and-host.
+# carry the set's ISBN; nor is part-and-host; nor is the kind of material (a book and its
+# audiobook, or a score and its recording, may be sold under one ISBN or EAN).
 ID_OVERRIDES = Guard.EDITION | Guard.YEAR | Guard.PAGE_COUNT | Guard.SERIES_NUMBER
 ID_OVERRIDES |= Guard.LANGUAGE | Guard.GENERIC_TITLE | Guard.COMPONENT
 
@@ -82,6 +85,8 @@ class ScoredPairs:
     authors: NDArray[np.float64]  # -1 when either side has no names
     ids: NDArray[np.int8]  # 2 shared identifier, 1 linked through other formats, 0 none
     guards: NDArray[np.int32]
+    # the family names agree but the given names (initials) of each shared one differ
+    given_differ: NDArray[np.bool_] | None = None
 
     def __len__(self) -> int:
         return len(self.a)
@@ -247,20 +252,24 @@ def pair_guards(
                 guards |= Guard.SERIES_NUMBER
     if f.language[a] and f.language[b] and not f.language[a] & f.language[b]:
         guards |= Guard.LANGUAGE
-    type_a, type_b = f.type[a], f.type[b]
+    part_a, part_b = f.component[a], f.component[b]
+    whole_a = not part_a and (f.type[a] in WHOLE_TYPES or bool(f.kind[a]))
+    whole_b = not part_b and (f.type[b] in WHOLE_TYPES or bool(f.kind[b]))
     if (
         f.host_id[a] == f.ids[b]
         or f.host_id[b] == f.ids[a]
-        or (type_a in PART_TYPES and type_b in WHOLE_TYPES)
-        or (type_b in PART_TYPES and type_a in WHOLE_TYPES)
+        or (part_a and whole_b)
+        or (part_b and whole_a)
     ):
         guards |= Guard.PART_AND_HOST
+    if f.kind[a] and f.kind[b] and f.kind[a] != f.kind[b]:
+        guards |= Guard.KIND
     dois_a, dois_b = _dois(f.work_ids[a]), _dois(f.work_ids[b])
     if dois_a and dois_b and not dois_a & dois_b:
         guards |= Guard.DOI
     if (f.generic[a] or f.generic[b]) and ids == 0 and not _same_place(f, a, b):
         guards |= Guard.GENERIC_TITLE
-    if type_a in PART_TYPES and type_b in PART_TYPES and ids == 0:
+    if part_a and part_b and ids == 0:
         # Chapters from a contents note carry no pages: two with one title in one book
         # (one cluster of hosts) are one chapter.  Pages, where both have them, must agree.
         pages_agree = f.first_page[a] == f.first_page[b]
@@ -354,6 +363,12 @@ def score_pairs(
     weight += _levels(title, settings.title_levels, settings.title_else)
     author_w = _levels(authors, settings.author_levels, settings.author_else)
     author_w[authors < 0] = 0.0
+    # "Chambers, Jack" is not "Chambers, Paul": family names alike, given names apart
+    differ = np.zeros(len(ka), dtype=bool)
+    for n in np.flatnonzero(author_w > 0).tolist():
+        if given_names_differ(features, la[n], lb[n]):
+            differ[n] = True
+            author_w[n] = settings.author_else
     weight += author_w
     weight += np.where(
         known,
@@ -379,7 +394,21 @@ def score_pairs(
             weight[n] += settings.same_host_and_pages
         if g & Guard.DOI:
             weight[n] += settings.conflicting_doi
-    return ScoredPairs(ka, kb, weight, title, authors, ids, guards)
+    return ScoredPairs(ka, kb, weight, title, authors, ids, guards, differ)
+
+
+def given_names_differ(features: Features, a: int, b: int) -> str | None:
+    """The family names whose initials disagree, when every family name the two records
+    share (and give initials for on both sides) disagrees; None when nothing does."""
+    ia, ib = features.initials[a], features.initials[b]
+    if not ia or not ib:
+        return None
+    shared = [f for f in ia if f in ib]
+    if not shared or any(ia[f] & ib[f] for f in shared):
+        return None
+    return ", ".join(
+        f"{f}: {'/'.join(sorted(ia[f]))} or {'/'.join(sorted(ib[f]))}" for f in sorted(shared)
+    )
 
 
 def pair_reasons(
@@ -390,9 +419,15 @@ def pair_reasons(
     a, b = int(scored.a[n]), int(scored.b[n])
     title = float(scored.title[n])
     title_weight = _level(title, settings.title_levels, settings.title_else)
-    out = [f"title {title:.0f}% alike ({title_weight:+.1f})"]
+    out = [f"prior ({settings.prior:+.1f})", f"title {title:.0f}% alike ({title_weight:+.1f})"]
     authors = float(scored.authors[n])
-    if authors >= 0:
+    differ = scored.given_differ is not None and bool(scored.given_differ[n])
+    if authors >= 0 and differ:
+        out.append(
+            f"family names alike, given names differ ({given_names_differ(f, a, b)}) "
+            f"({settings.author_else:+.1f})"
+        )
+    elif authors >= 0:
         weight = _level(authors, settings.author_levels, settings.author_else)
         out.append(f"names {authors:.0f}% alike ({weight:+.1f})")
     else:

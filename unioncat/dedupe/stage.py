@@ -20,19 +20,19 @@ import pyarrow as pa
 from unioncat.catalog import Catalog, ClusterStore
 from unioncat.dedupe.blocking import candidate_sql, keys_table
 from unioncat.dedupe.cluster import cluster
+from unioncat.dedupe.counts import DedupeCounts, describe_counts
 from unioncat.dedupe.features import (
-    PART_TYPES,
     ROW_COLUMNS,
     Features,
     build_features,
     concat_features,
     from_row,
+    is_component,
     take_features,
 )
 from unioncat.dedupe.matcher import edges_of, slots, vetoed_pairs
 from unioncat.dedupe.plan import (
     MERGE_COLUMNS,
-    DedupeCounts,
     RoundInputs,
     Universe,
     cluster_rows,
@@ -78,10 +78,7 @@ def dedupe_catalog(
     c = run.counts
     event(
         "dedupe.done",
-        f"dedupe: {c.records} records matched, {c.matched_pairs} pairs above the match "
-        f"weight; clusters {c.clusters_created} new, {c.clusters_changed} changed, "
-        f"{c.clusters_merged} merged away, {c.clusters_deleted} deleted; "
-        f"{c.review_open} pair(s) open for review",
+        "dedupe: " + describe_counts(c),
         run_id=run_id,
         **c.as_dict(),
     )
@@ -119,14 +116,15 @@ def _dedupe(run: _Run, full: bool) -> None:
     # their hosts are in one cluster, so the hosts' clusters must be known first.
     parts = {
         r["id"] for r in dirty_rows
-        if r.get("type") in PART_TYPES and (r.get("host") or {}).get("id")
+        if (host := r.get("host") or {}).get("id")
+        and is_component(r.get("type"), host.get("id"), host.get("title"))
     }  # fmt: skip
     wholes = [r["id"] for r in dirty_rows if r["id"] not in parts]
     if wholes:
         _round(run, wholes, skip=parts)
     # Parts whose host moved to another cluster this run are matched again with the
     # changed parts: chapters of books that joined (or left) a work follow their books.
-    follow = [p for p in store.parts_with_moved_hosts(run.run_id, PART_TYPES) if p not in parts]
+    follow = [p for p in store.parts_with_moved_hosts(run.run_id) if p not in parts]
     if follow:
         run.dirty_old.update(store.leave_clusters(follow))
         run.add_features(
@@ -136,6 +134,7 @@ def _dedupe(run: _Run, full: bool) -> None:
     if part_ids:
         _round(run, part_ids, skip=set())
     _retire_emptied(run)
+    run.counts.clusters_multi = store.multi_record_clusters()
     store.mark_decisions_applied()
     store.advance_watermark()
 

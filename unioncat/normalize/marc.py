@@ -599,4 +599,49 @@ def normalize(envelope: RawEnvelope) -> list[Record]:
         marc = read_iso2709(data)
     if marc.leader is None or len(str(marc.leader)) < 24:
         raise RecordError("leader is missing or shorter than 24 characters")
+    refusal = not_bibliographic(marc)
+    if refusal is not None:
+        raise RecordError(refusal)
     return map_records(marc, envelope, record_id)
+
+
+# Leader/06 of the MARC 21 formats that are not bibliographic.
+_OTHER_FORMATS = {
+    "u": "holdings", "v": "holdings", "x": "holdings", "y": "holdings",
+    "z": "authority", "w": "classification", "q": "community information",
+}  # fmt: skip
+_UNIMARC_100 = re.compile(r"^\d{8}[a-z]")
+
+
+def not_bibliographic(marc: pymarc.Record) -> str | None:
+    """Why a record is not a MARC 21 bibliographic record, or None when it is one.
+
+    Holdings, authority, classification and community records share the ISO 2709 and
+    MARCXML shapes but describe no bibliographic item: mapped as one they would be
+    title-less rows.  UNIMARC records share them too, with other meanings for the same
+    tags (the title is in 200, the 100 holds coded data): read as MARC 21 they become
+    records whose "author" is a string of codes.  A record whose leader says holdings or
+    authority but which has a 245 title statement is read as bibliographic (its leader
+    is damaged: Internet Archive has such records).
+    """
+    leader = str(marc.leader)
+    kind = _OTHER_FORMATS.get(leader[6:7])
+    # a record with a title statement describes an item, whatever its leader says (a
+    # damaged leader; holdings and authority records have no 245)
+    if kind is not None and not marc.get_fields("245"):
+        hint = (
+            "; holdings are kept apart until the catalog has a holdings table"
+            if kind == "holdings"
+            else ""
+        )
+        return f"MARC {kind} record (leader/06 {leader[6:7]}): not a bibliographic record{hint}"
+    if not marc.get_fields("245") and marc.get_fields("200"):
+        coded = [v for f in marc.get_fields("100") for v in _sub(f, "a")]
+        titled = any(_sub(f, "a") for f in marc.get_fields("200"))
+        if titled or any(_UNIMARC_100.match(v) for v in coded):
+            return (
+                "UNIMARC record (title in 200, coded data in 100 $a, no 245): unioncat reads "
+                "MARC 21 bibliographic records; convert it to MARC 21 or ask the source for "
+                "MARC 21"
+            )
+    return None

@@ -127,16 +127,17 @@ _NATURAL = {
 # Classes whose unmediated carrier is paper (an object or a kit is "other").
 _FLAT_CLASSES = frozenset("atbcdefk")
 # 300 extent: what the carrier is called, and what a printed volume is measured in
+# (a term may follow its count without a space: "5sound discs")
+_W = r"(?<![^\W\d_])"
 _EXTENT_TERMS = (
-    (re.compile(r"\bonline resource|\bremote\b|\bdigital file\b", re.I), "electronic"),
-    (re.compile(r"\b(?:audio|sound) (?:disc|cassette|cartridge|tape)s?\b|\baudiocassette", re.I),
-     "audio"),
-    (re.compile(r"\bvideo ?(?:disc|cassette|cartridge|tape)s?\b|\bdvds?\b|\bblu-?ray", re.I),
-     "video"),
-    (re.compile(r"\bcomputer (?:disc|disk|file|chip|cartridge)s?\b|\bcd-?roms?\b", re.I),
+    (re.compile(rf"{_W}online resource|{_W}remote\b|{_W}digital file\b", re.I), "electronic"),
+    (re.compile(rf"{_W}(?:audio|sound) ?(?:disc|cassette|cartridge|tape)s?\b", re.I), "audio"),
+    (re.compile(rf"{_W}video ?(?:disc|cassette|cartridge|tape)s?\b|{_W}dvds?\b|{_W}blu-?ray",
+                re.I), "video"),
+    (re.compile(rf"{_W}computer (?:disc|disk|file|chip|cartridge)s?\b|{_W}cd-?roms?\b", re.I),
      "electronic"),
-    (re.compile(r"\bmicro(?:fiche|film|opaque)s?\b", re.I), "microform"),
-    (re.compile(r"\b(?:film ?reels?|filmstrips?|slides?)\b", re.I), "projected"),
+    (re.compile(rf"{_W}micro(?:fiche|film|opaque)s?\b", re.I), "microform"),
+    (re.compile(rf"{_W}(?:film ?reels?|filmstrips?|slides?)\b", re.I), "projected"),
 )  # fmt: skip
 _PAGES = re.compile(r"\d+\]?\s*(?:p\b|pp\b|pages?\b|leaves|s\.|ff?\.)|\bv\.|\bvolumes?\b", re.I)
 _CM = re.compile(r"\d\s*cm\b", re.I)
