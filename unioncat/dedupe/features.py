@@ -17,6 +17,7 @@ from unioncat.dedupe.text import (
     compact,
     edition_number,
     fold,
+    given_initials,
     has_cjk,
     name_key,
     number_of,
@@ -56,6 +57,16 @@ KINDS: dict[str, str] = {
     "dataset": "data",
     "computer_file": "software",
 }  # fmt: skip
+
+
+# A carrier that says what kind a record is whatever its type says (an audiobook coded
+# as language material, the CD of a play-along score cataloged as notated music).
+MEDIUM_KINDS = {"audio": "sound recording", "video": "moving image"}
+
+
+def kind_of(rtype: str | None, medium: str | None) -> str:
+    """The kind of material a record is ("" when nothing says)."""
+    return MEDIUM_KINDS.get(medium or "") or KINDS.get(rtype or "", "")
 
 
 def is_component(rtype: str | None, host_id: str | None, host_title: str | None) -> bool:
@@ -236,6 +247,8 @@ class Features:
     language: list[frozenset[str]]
     series: list[dict[str, str] | None]
     kind: list[str]  # "" when the type says nothing about the kind of material
+    # the numbers written in the title ("concert, Dec. 9, 1999" gives 9 and 1999)
+    title_numbers: list[frozenset[str] | None]
     component: list[bool]
     # initials of each family name, where the record gives them ({"chambers": {"j"}})
     initials: list[dict[str, frozenset[str]] | None]
@@ -302,12 +315,16 @@ def _build_features(records: Iterable[MatchRecord]) -> Features:
         cols["language"].append(shared.setdefault(language, language))
         numbered = {fold(title): number_of(number) for title, number in rec.series if number}
         cols["series"].append(numbered or None)
-        cols["kind"].append(KINDS.get(rec.type or "", ""))
+        cols["kind"].append(kind_of(rec.type, rec.medium))
+        cols["title_numbers"].append(
+            frozenset(w.lstrip("0") or "0" for w in full.split() if w.isdigit()) or None
+        )
         cols["component"].append(is_component(rec.type, rec.host_id, rec.venue))
         given: dict[str, set[str]] = {}
-        for family, initial in keys:
-            if initial:
-                given.setdefault(family, set()).add(initial)
+        for author in rec.authors[:12]:
+            initials = given_initials(author)
+            if initials:
+                given.setdefault(name_key(author)[0], set()).update(initials)
         cols["initials"].append({f: frozenset(i) for f, i in given.items()} or None)
         cols["host_id"].append(rec.host_id or "")
         cols["host_key"].append(rec.host_key or rec.host_id or "")

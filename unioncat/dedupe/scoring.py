@@ -50,6 +50,7 @@ class Guard(IntFlag):
     DOI = 256
     COMPONENT = 512
     KIND = 1024
+    TITLE_NUMBERS = 2048
 
 
 GUARD_TEXT = {
@@ -64,6 +65,7 @@ GUARD_TEXT = {
     Guard.DOI: "different DOIs",
     Guard.COMPONENT: "component parts without a shared DOI or matching hosts and pages",
     Guard.KIND: "different kinds of material (a book and a recording, a score and a video)",
+    Guard.TITLE_NUMBERS: "different numbers in the titles (another concert, symphony, year)",
 }
 
 # Guards a shared identifier overrides: an ISBN or DOI in common outweighs a year typed
@@ -71,7 +73,7 @@ GUARD_TEXT = {
 # carry the set's ISBN; nor is part-and-host; nor is the kind of material (a book and its
 # audiobook, or a score and its recording, may be sold under one ISBN or EAN).
 ID_OVERRIDES = Guard.EDITION | Guard.YEAR | Guard.PAGE_COUNT | Guard.SERIES_NUMBER
-ID_OVERRIDES |= Guard.LANGUAGE | Guard.GENERIC_TITLE | Guard.COMPONENT
+ID_OVERRIDES |= Guard.LANGUAGE | Guard.GENERIC_TITLE | Guard.COMPONENT | Guard.TITLE_NUMBERS
 
 
 @dataclass(slots=True)
@@ -264,6 +266,11 @@ def pair_guards(
         guards |= Guard.PART_AND_HOST
     if f.kind[a] and f.kind[b] and f.kind[a] != f.kind[b]:
         guards |= Guard.KIND
+    numbers_a, numbers_b = f.title_numbers[a], f.title_numbers[b]
+    # each title has a number the other lacks ("Dec. 9, 1999" and "Dec. 10, 1998"); one
+    # that only adds a number ("the March 1994 ODMG-93 ...") may be the same work
+    if numbers_a and numbers_b and numbers_a - numbers_b and numbers_b - numbers_a:
+        guards |= Guard.TITLE_NUMBERS
     dois_a, dois_b = _dois(f.work_ids[a]), _dois(f.work_ids[b])
     if dois_a and dois_b and not dois_a & dois_b:
         guards |= Guard.DOI

@@ -130,6 +130,34 @@ def has_cjk(text: str) -> bool:
 
 _NAME_PARTICLES = frozenset({"van", "von", "der", "de", "da", "del", "di", "la", "le", "du", "ten"})
 _NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+# Words that make a name a body's, not a person's: it has no given name to compare.
+_BODY_WORDS = frozenset(
+    """group team committee corporate association consortium society institute
+    university college council department inc ltd project organization organisation
+    foundation office center centre laboratory board agency""".split()
+)
+# Short forms of given names, by the initial of the name they stand for: "Bob Gerber"
+# may be "Robert H. Gerber".
+_NICKNAMES = {
+    "bob": "r", "bobby": "r", "rob": "r", "robbie": "r", "dick": "r", "rick": "r",
+    "bill": "w", "billy": "w", "will": "w", "jim": "j", "jimmy": "j", "jack": "j",
+    "peggy": "m", "meg": "m", "betty": "e", "beth": "e", "liz": "e", "bess": "e",
+    "ted": "e", "ned": "e", "tony": "a", "sandy": "a", "chuck": "c", "hank": "h",
+    "harry": "h", "larry": "l", "ken": "k", "dave": "d", "mike": "m", "tom": "t",
+    "tim": "t", "joe": "j", "sam": "s", "steve": "s", "nick": "n", "pat": "p",
+    "kate": "k", "kathy": "k", "cathy": "c", "sue": "s", "chris": "c", "andy": "a",
+}  # fmt: skip
+
+
+def given_initials(name: str | None) -> frozenset[str]:
+    """The initials a personal name's given name may stand for: its own, and the formal
+    name's for a short form ("Bob" gives b and r).  None for a body's name."""
+    family, initial = name_key(name)
+    if not initial or not name or _BODY_WORDS & set(fold(name).split()):
+        return frozenset()
+    first = fold(name.partition(",")[2] if "," in name else name).split()
+    nickname = _NICKNAMES.get(first[0]) if first else None
+    return frozenset({initial, nickname}) if nickname else frozenset({initial})
 
 
 def name_key(name: str | None) -> tuple[str, str]:
