@@ -472,3 +472,22 @@ def test_when_a_cluster_splits_the_unedited_record_keeps_the_cluster_id(
         assert cluster_of(catalog, edited) != work
     finally:
         catalog.close()
+
+
+def test_the_counts_tell_pairs_joins_and_clusters_apart(catalog: Catalog) -> None:
+    from unioncat.dedupe.counts import describe_counts
+
+    # two print records of one source that only look alike: a pair above the match
+    # weight that the source's own slot keeps apart
+    twin = rec("p2", "The river archives", nonfiling=4, page_count=318)
+    write(catalog, "r1", PRINT, EBOOK, OTHER, twin)
+    counts = dedupe_catalog(catalog, "r1", SETTINGS)
+    assert counts.matched_pairs >= 2
+    assert counts.records_joined == 2  # the print record and its e-book
+    assert counts.clusters_multi == 1
+    text = describe_counts(counts)
+    assert f"{counts.matched_pairs} pairs at or above the match weight" in text
+    assert "2 records joined a cluster" in text and "1 with more than one record" in text
+    write(catalog, "r2", rec("x9", "Unrelated title", authors=["Nobody, N."]))
+    again = dedupe_catalog(catalog, "r2", SETTINGS)
+    assert (again.records_joined, again.clusters_multi) == (0, 1)

@@ -224,6 +224,8 @@ def _take_duration(item: Item) -> Item:
         if m and m.start() > 0:
             item.duration = item.duration or m.group(1)
             setattr(item, attr, clean(text[: m.start()]))
+            if attr == "statement":
+                item.contributors = responsibility_names(item.statement)
             break
     return item
 
