@@ -1,7 +1,9 @@
 """The command line: parse, call, print.  No catalog logic lives here.
 
-Exit codes are stable for cron: 0 all good, 1 some sources or records failed,
-2 bad usage or config, 3 another run holds the catalog.
+Exit codes are stable for cron: 0 all good, 1 some sources or records failed (or a
+source gave nothing where something was due), 2 bad usage or config, 3 another run
+holds the catalog, 4 nothing new failed but records quarantined by earlier runs still
+stand.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import secrets
 import sys
 from collections.abc import Callable, Sequence
@@ -26,9 +29,15 @@ from unioncat.dedupe.settings import MatchSettings
 from unioncat.errors import ConfigError, LockHeld, UnioncatError
 from unioncat.log import event, setup_logging
 from unioncat.parallel import MapPool
-from unioncat.pipeline import SourceOutcome, harvest_all, merge_outcomes, normalize_archived
+from unioncat.pipeline import (
+    SourceOutcome,
+    harvest_all,
+    merge_outcomes,
+    normalize_archived,
+    settle,
+)
 
-EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_LOCKED, EXIT_STANDING = 0, 1, 2, 3, 4
 
 
 def new_run_id() -> str:
@@ -36,7 +45,22 @@ def new_run_id() -> str:
 
 
 def _exit_for(outcomes: Sequence[SourceOutcome]) -> int:
-    return EXIT_OK if all(o.status == "ok" for o in outcomes) else EXIT_PARTIAL
+    if any(o.status != "ok" for o in outcomes):
+        return EXIT_PARTIAL
+    return EXIT_STANDING if any(o.standing for o in outcomes) else EXIT_OK
+
+
+def _sources_to_harvest(config: PipelineConfig, only: str | None = None) -> None:
+    """A harvest with no source to harvest is a mistake in the pipeline file."""
+    if only is not None:
+        config.source(only)
+        return
+    if not any(s.enabled for s in config.sources):
+        raise ConfigError(
+            f"{config.path} lists no enabled source: there is nothing to harvest",
+            stage="config",
+            hint="add a source under sources: (see the README), or enable one",
+        )
 
 
 def _status_for(outcomes: Sequence[SourceOutcome]) -> RunStatus:
@@ -89,13 +113,16 @@ def _with_writer(
 
 
 def cmd_run(args: argparse.Namespace, config: PipelineConfig) -> int:
+    _sources_to_harvest(config)
+
     def work(
         catalog: Catalog, run_id: str, pool: MapPool
     ) -> tuple[int, list[SourceOutcome], dict[str, Any]]:
         outcomes = harvest_all(catalog, config, run_id, pool)
         # envelopes archived by an earlier `harvest` and not mapped yet
         pending = normalize_archived(catalog, config, run_id, pool, pending_only=True)
-        outcomes = merge_outcomes(outcomes, pending)
+        outcomes = settle(catalog, config, merge_outcomes(outcomes, pending), run_id,
+                          harvested=True)  # fmt: skip
         extra: dict[str, Any] = {}
         if config.dedupe_enabled:
             from unioncat.dedupe.stage import dedupe_catalog  # numpy and rapidfuzz: on use
@@ -109,10 +136,13 @@ def cmd_run(args: argparse.Namespace, config: PipelineConfig) -> int:
 
 
 def cmd_harvest(args: argparse.Namespace, config: PipelineConfig) -> int:
+    _sources_to_harvest(config, args.source)
+
     def work(
         catalog: Catalog, run_id: str, pool: MapPool
     ) -> tuple[int, list[SourceOutcome], dict[str, Any]]:
         outcomes = harvest_all(catalog, config, run_id, pool, only=args.source, normalize=False)
+        outcomes = settle(catalog, config, outcomes, run_id, harvested=True)
         return _exit_for(outcomes), outcomes, {}
 
     return _with_writer(config, "harvest", work)
@@ -127,6 +157,7 @@ def _cmd_normalize(config: PipelineConfig, pending_only: bool, only: str | None)
         outcomes = normalize_archived(
             catalog, config, run_id, pool, pending_only=pending_only, only=only
         )
+        outcomes = settle(catalog, config, outcomes, run_id, harvested=False)
         return _exit_for(outcomes), outcomes, {}
 
     return _with_writer(config, name, work)
@@ -240,6 +271,10 @@ def cmd_show(args: argparse.Namespace, config: PipelineConfig) -> int:
 
 def cmd_quarantine(args: argparse.Namespace, config: PipelineConfig) -> int:
     def work(catalog: Catalog) -> int:
+        if args.source and args.source not in {s.name for s in config.sources} | set(
+            catalog.source_names()
+        ):
+            config.source(args.source)  # raises: no such source, naming the ones there are
         dump = Path(args.dump) if args.dump else None
         print(report.quarantine(catalog, args.source, dump))
         return EXIT_OK
@@ -360,6 +395,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         logging.getLogger("unioncat").warning("interrupted; committed pages are kept")
         return 130
+    except BrokenPipeError:
+        # the reader stopped reading (`unioncat status | head -2`): not our failure, and
+        # Python must not complain again when it flushes stdout at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":

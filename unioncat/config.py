@@ -27,7 +27,7 @@ from unioncat.normalize import NORMALIZERS
 
 DEFAULT_CONFIG = "pipelines.yaml"
 _ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
-_SOURCE_KEYS = ("name", "kind", "format", "enabled")
+_SOURCE_KEYS = ("name", "kind", "format", "enabled", "allow_empty")
 _TOP_KEYS = (
     "catalog", "export", "workers", "parallel_sources", "memory_limit", "dedupe", "sources",
 )  # fmt: skip
@@ -42,10 +42,13 @@ class SourceConfig:
     options: Any
     enabled: bool = True
 
+    allow_empty: bool = False  # a run in which the source gives nothing is no failure
+    config_file: str = "the pipeline file"
+
     @property
     def spec(self) -> SourceSpec:
         """What the harvester is told about this source."""
-        return SourceSpec(self.name, self.format, self.options)
+        return SourceSpec(self.name, self.format, self.options, self.config_file)
 
 
 @dataclass(slots=True)
@@ -143,14 +146,21 @@ def build_options(cls: type, raw: dict[str, Any], where: str, base_dir: Path) ->
         raise ConfigError(f"{where}: {exc.message}", stage="config") from exc
 
 
-def _source(raw: Any, index: int, base_dir: Path) -> SourceConfig:
+def _source(raw: Any, index: int, base_dir: Path, config_file: Path) -> SourceConfig:
     where = f"sources[{index}]"
     if not isinstance(raw, dict):
         raise ConfigError(f"{where} must be a mapping with name, kind and format", stage="config")
     name = raw.get("name")
-    if not isinstance(name, str) or not _NAME.match(name):
+    if name is None or name == "":
         raise ConfigError(
             f"{where}: 'name' is required (letters, digits, '-', '_', '.')", stage="config"
+        )
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ConfigError(
+            f"{where}: source name {name!r} is not allowed: use letters, digits, '-', '_' "
+            "and '.', starting with a letter or digit (the name appears in record ids, "
+            "logs and the catalog)",
+            stage="config",
         )
     where = f"source {name!r}"
     kind = raw.get("kind")
@@ -162,6 +172,9 @@ def _source(raw: Any, index: int, base_dir: Path) -> SourceConfig:
     enabled = raw.get("enabled", True)
     if not isinstance(enabled, bool):
         raise ConfigError(f"{where}.enabled must be true or false", stage="config")
+    allow_empty = raw.get("allow_empty", False)
+    if not isinstance(allow_empty, bool):
+        raise ConfigError(f"{where}.allow_empty must be true or false", stage="config")
     rest = {k: v for k, v in raw.items() if k not in _SOURCE_KEYS}
     options = build_options(HARVESTERS[kind].options, rest, where, base_dir)
     fmt = raw.get("format")
@@ -173,7 +186,10 @@ def _source(raw: Any, index: int, base_dir: Path) -> SourceConfig:
             stage="config",
         )
     HARVESTERS[kind].check_format(fmt, where)
-    return SourceConfig(name=name, kind=kind, format=fmt, options=options, enabled=enabled)
+    return SourceConfig(
+        name=name, kind=kind, format=fmt, options=options, enabled=enabled,
+        allow_empty=allow_empty, config_file=str(config_file),
+    )  # fmt: skip
 
 
 def load_config(path: str | os.PathLike[str]) -> PipelineConfig:
@@ -221,7 +237,7 @@ def parse_config(raw: Any, path: Path) -> PipelineConfig:
     sources_raw = raw.get("sources") or []
     if not isinstance(sources_raw, list):
         raise ConfigError(f"{path}: 'sources' must be a list", stage="config")
-    sources = [_source(s, i, base) for i, s in enumerate(sources_raw)]
+    sources = [_source(s, i, base, path) for i, s in enumerate(sources_raw)]
     names = [s.name for s in sources]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:

@@ -20,8 +20,10 @@ from unioncat.schemas.record import Record
 
 # What became of an archived envelope: waiting to be mapped, mapped, or quarantined.
 EnvelopeStatus = Literal["pending", "normalized", "quarantined"]
-# A source's outcome in one run: all well, some records quarantined, or not harvested.
-SourceStatus = Literal["ok", "partial", "failed"]
+# A source's outcome in one run: all well, some records quarantined, nothing where
+# something was due (no file matched, an empty file, a source that never gave a record),
+# or not harvested.
+SourceStatus = Literal["ok", "partial", "empty", "failed"]
 # A run's outcome; ``running`` until it ends, ``killed`` when it never could.
 RunStatus = Literal["running", "ok", "partial", "failed", "killed"]
 # The operations of the ``changes`` log, on records and on clusters.
@@ -69,7 +71,7 @@ class Page:
     """
 
     envelopes: list[RawEnvelope]
-    state_key: str
+    state_key: str | None  # None: the page moves no checkpoint
     state: Mapping[str, Any]
     replaces_batch: str | None = None
     label: str = ""
@@ -84,6 +86,13 @@ class Page:
     # to its end withdraws the records its earlier version gave and this one does not
     file: str | None = None
     file_complete: bool = False
+    # why this page brings nothing where something was due: a glob that matches no
+    # file, a file that holds no record (the run says so, and exits 1 unless the source
+    # allows it to be empty)
+    gave_nothing: str | None = None
+    # envelopes quarantined before that this page makes moot (an OAI page that could not
+    # be read, read now): their quarantine entries and archived bytes go
+    resolved: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -103,6 +112,7 @@ class SourceSpec:
     name: str
     format: str
     options: Any
+    config_file: str = "the pipeline file"  # where the source is written, for fixes
 
 
 def raw_ref(envelope: RawEnvelope) -> str:

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from unioncat.contracts import Quarantined, RawEnvelope
-from unioncat.errors import ConfigError, SourceError
+from unioncat.errors import ConfigError
 from unioncat.framing import check_file_format, frame_file
 from unioncat.harvest.files import frame_envelope
 from unioncat.normalize import NORMALIZERS
@@ -54,7 +54,11 @@ def convert_files(inputs: list[str], fmt: str, output: Path, *, workers: int = 0
         raise ConfigError(f"output {output} must end in .parquet or .jsonl", stage="convert")
     missing = [p for p in inputs if not os.path.isfile(p)]
     if missing:
-        raise SourceError(f"input file not found: {', '.join(missing)}", stage="convert")
+        raise ConfigError(
+            f"input file not found: {', '.join(missing)}",
+            stage="convert",
+            hint="name files that exist (a glob the shell did not expand matches none)",
+        )
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(f".{output.name}.tmp")
     result = ConvertResult()

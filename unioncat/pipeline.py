@@ -14,6 +14,7 @@ import traceback
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from unioncat.catalog import Catalog, PageWrite, WriteCounts
@@ -29,10 +30,19 @@ from unioncat.progress import Progress
 
 @dataclass(slots=True)
 class SourceOutcome:
+    """What one run did with one source.
+
+    ``notes`` say why a source gave nothing (a glob that matched no file, an empty
+    file); ``standing`` counts its records that were quarantined before this run and
+    still are, quarantined first at ``standing_since``."""
+
     name: str
-    status: SourceStatus = "ok"  # partial: records quarantined
+    status: SourceStatus = "ok"  # partial: records quarantined; empty: nothing was given
     counts: WriteCounts = field(default_factory=WriteCounts)
     error: str | None = None
+    notes: list[str] = field(default_factory=list)
+    standing: int = 0
+    standing_since: datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -40,10 +50,13 @@ class SourceOutcome:
             "status": self.status,
             **self.counts.as_dict(),
             "error": self.error,
+            "notes": self.notes,
+            "standing_quarantined": self.standing,
+            "standing_since": self.standing_since.isoformat() if self.standing_since else None,
         }
 
 
-_SEVERITY = {"ok": 0, "partial": 1, "failed": 2}
+_SEVERITY = {"ok": 0, "empty": 1, "partial": 1, "failed": 2}
 
 
 def merge_outcomes(*groups: list[SourceOutcome]) -> list[SourceOutcome]:
@@ -53,10 +66,12 @@ def merge_outcomes(*groups: list[SourceOutcome]) -> list[SourceOutcome]:
         for o in group:
             into = merged.get(o.name)
             if into is None:
-                merged[o.name] = SourceOutcome(o.name, o.status, WriteCounts(), o.error)
+                merged[o.name] = SourceOutcome(o.name, o.status, WriteCounts(), o.error,
+                                               list(o.notes))  # fmt: skip
                 merged[o.name].counts.add(o.counts)
                 continue
             into.counts.add(o.counts)
+            into.notes += [n for n in o.notes if n not in into.notes]
             if _SEVERITY[o.status] > _SEVERITY[into.status]:
                 into.status = o.status
             if o.error:
@@ -183,15 +198,18 @@ class _Harvest:
         self, source: SourceConfig, page: Page, future: Future[MappedPage] | None, bar: Progress
     ) -> None:
         outcome = self.outcomes[source.name]
+        if page.gave_nothing:
+            outcome.notes.append(page.gave_nothing)
         write = PageWrite(
             run_id=self.run_id,
             envelopes=page.envelopes,
-            state=(source.name, page.state_key, page.state),
+            state=(source.name, page.state_key, page.state) if page.state_key else None,
             replaces_batch=(source.name, page.replaces_batch) if page.replaces_batch else None,
             present_ids=(source.name, page.present_ids) if page.present_ids is not None else None,
             sweep_limit=page.sweep_limit,
             file=(source.name, page.file) if page.file else None,
             file_complete=page.file_complete,
+            resolved=(source.name, page.resolved) if page.resolved else None,
         )
         if future is not None:
             mapped = future.result()
@@ -377,3 +395,40 @@ def normalize_archived(
         _finish_outcome(outcome)
         _log_outcome(outcome, run_id)
     return list(outcomes.values())
+
+
+def settle(
+    catalog: Catalog,
+    config: PipelineConfig,
+    outcomes: list[SourceOutcome],
+    run_id: str,
+    *,
+    harvested: bool,
+) -> list[SourceOutcome]:
+    """The final word on each source, once everything of the run is committed.
+
+    A harvested source that gave nothing where something was due (a glob that matched no
+    file, a file with no record, or a source with no record in the catalog at all) is
+    ``empty``, unless it sets ``allow_empty``.  Records quarantined by earlier runs that
+    still are count as standing, so the run summary and ``status`` keep naming them."""
+    allowed = {s.name: s.allow_empty for s in config.sources}
+    for o in outcomes:
+        if harvested and o.status == "ok" and o.counts.envelopes == 0:
+            nothing = o.notes or (
+                ["it has given no record yet"] if catalog.record_count(o.name) == 0 else []
+            )
+            if nothing and not allowed.get(o.name, False):
+                o.status = "empty"
+                o.notes = nothing
+        o.standing, o.standing_since = catalog.standing_quarantine(o.name, run_id)
+        catalog.source_outcome(o.name, run_id, o.status, o.error)
+        if o.status == "empty":
+            event(
+                "source.empty",
+                f"{o.name}: gave nothing: {'; '.join(o.notes)} (set allow_empty: true on the "
+                "source if that is expected)",
+                logging.WARNING,
+                source=o.name,
+                run_id=run_id,
+            )
+    return outcomes

@@ -23,12 +23,23 @@ def run_summary(
         c = o.counts
         if o.status == "failed":
             lines.append(f"  {o.name}: FAILED: {o.error}")
-            continue
-        lines.append(
-            f"  {o.name}: {o.status}: {c.envelopes} read, {c.upserted} new or changed, "
-            f"{c.deleted} deleted, {c.unchanged} unchanged, {c.quarantined} quarantined"
-        )
-    if any(o.counts.quarantined for o in outcomes):
+        else:
+            lines.append(
+                f"  {o.name}: {o.status.upper() if o.status == 'empty' else o.status}: "
+                f"{c.envelopes} read, {c.upserted} new or changed, {c.deleted} deleted, "
+                f"{c.unchanged} unchanged, {c.quarantined} quarantined"
+            )
+        for note in o.notes:
+            lines.append(f"    {note}")
+        if o.status == "empty":
+            lines.append("    (set allow_empty: true on the source if nothing is expected)")
+        if o.standing:
+            since = f" since {o.standing_since:%Y-%m-%d}" if o.standing_since else ""
+            lines.append(
+                f"    {o.standing} record(s) still in quarantine{since} "
+                f"(`unioncat quarantine --source {o.name}`)"
+            )
+    if any(o.counts.quarantined or o.standing for o in outcomes):
         lines.append("  quarantined records: `unioncat quarantine` lists them with the reason")
     if "dedupe" in extra:
         lines.append(f"  dedupe: {describe_counts(DedupeCounts(**extra['dedupe']))}")
@@ -71,12 +82,14 @@ def status(catalog: Catalog, config: PipelineConfig) -> str:
             line += f"; {works[2]} pairs to review (`unioncat review`)"
         lines.append(line)
     lines.append("sources:")
+    first = "first_at" if catalog.has_column("quarantine", "first_at") else '"at"'
     per_source = {
         r[0]: r[1:]
         for r in catalog.query(
             "SELECT s.name, s.last_status, s.last_error, "
             "(SELECT count(*) FROM records r WHERE r.source = s.name), "
-            "(SELECT count(*) FROM quarantine q WHERE q.source = s.name) FROM sources s"
+            "(SELECT count(*) FROM quarantine q WHERE q.source = s.name), "
+            f"(SELECT min({first}) FROM quarantine q WHERE q.source = s.name) FROM sources s"
         )
     }
     names = [s.name for s in config.sources] + sorted(
@@ -86,8 +99,10 @@ def status(catalog: Catalog, config: PipelineConfig) -> str:
         if name not in per_source:
             lines.append(f"  {name}: never harvested")
             continue
-        st, err, n, nq = per_source[name]
+        st, err, n, nq, since = per_source[name]
         line = f"  {name}: {st or 'not run'}, {n} records, {nq} quarantined"
+        if nq and since is not None:
+            line += f" (the first since {since:%Y-%m-%d})"
         if err:
             line += f"\n    error: {err}"
         lines.append(line)

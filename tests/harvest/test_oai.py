@@ -7,7 +7,7 @@ import json
 import os
 import signal
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -205,11 +205,25 @@ def test_no_records_match_with_http_422_is_an_empty_window(
     oai_peer: OAIPeer, tmp_path: Path, cli: Cli
 ) -> None:
     oai_peer.faults.oai_error("noRecordsMatch", status=422, retry_after=48, verb="ListRecords")
-    cfg = _pipeline(tmp_path, _source(oai_peer.url))
+    cfg = _pipeline(tmp_path, _source(oai_peer.url, allow_empty=True))
     code, out, _ = cli("--config", cfg, "run")
     assert code == 0 and "repo: ok: 0 read" in out
     (state,) = _state(tmp_path).values()
     assert state["complete"] and state["high_water"]
+
+
+def test_a_repository_that_never_gave_a_record_is_empty_not_ok(
+    oai_peer: OAIPeer, tmp_path: Path, cli: Cli
+) -> None:
+    oai_peer.faults.oai_error("noRecordsMatch", status=422, verb="ListRecords")
+    cfg = _pipeline(tmp_path, _source(oai_peer.url))
+    code, out, _ = cli("--config", cfg, "run")
+    assert code == 1 and "repo: EMPTY: 0 read" in out and "given no record yet" in out
+    # once it has records, a night with nothing new is no failure
+    oai_peer.repo.extend(make_items(3, start=datetime.now(UTC).replace(tzinfo=None)))
+    assert cli("--config", cfg, "run")[0] == 0
+    code, out, _ = cli("--config", cfg, "run")
+    assert code == 0 and "repo: ok: 0 read" in out
 
 
 def test_deletion_sweep_marks_what_the_server_no_longer_lists(
@@ -285,6 +299,7 @@ def test_recorded_zenodo_no_records_match_is_empty(
             oai_replay.zenodo_url,
             metadata_prefix="oai_dc",
             format="oai_dc",
+            allow_empty=True,
             **{"from": "2030-01-01"},
         ),
     )

@@ -10,6 +10,7 @@ reports.  Open it for writing only while holding :class:`~unioncat.catalog.lock.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,24 @@ class Catalog:
         """Archived envelopes in commit-sized chunks, for ``normalize`` and ``renormalize``."""
         return raw.iter_archived(self.db, source=source, pending_only=pending_only, chunk=chunk)
 
+    def source_names(self) -> list[str]:
+        """Every source the catalog has seen, configured now or not."""
+        return [str(n) for n in self.db.column("SELECT name FROM sources ORDER BY name")]
+
+    def record_count(self, source: str) -> int:
+        """Records (live or deleted) the source has given."""
+        return int(self.db.scalar("SELECT count(*) FROM records WHERE source = ?", [source]) or 0)
+
+    def standing_quarantine(self, source: str, run_id: str) -> tuple[int, datetime | None]:
+        """Records of the source quarantined before run ``run_id`` that still are, and
+        when the first of them was."""
+        row = self.db.first(
+            "SELECT count(*), min(first_at) FROM quarantine WHERE source = ? "
+            "AND run_id IS DISTINCT FROM ?",
+            [source, run_id],
+        )
+        return (int(row[0]), row[1]) if row else (0, None)
+
     # -- queries for reports ----------------------------------------------------------
 
     def has_table(self, name: str) -> bool:
@@ -111,6 +130,15 @@ class Catalog:
         return bool(
             self.db.scalar(
                 "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+            )
+        )
+
+    def has_column(self, table: str, column: str) -> bool:
+        return bool(
+            self.db.scalar(
+                "SELECT count(*) FROM information_schema.columns "
+                "WHERE table_name = ? AND column_name = ?",
+                [table, column],
             )
         )
 

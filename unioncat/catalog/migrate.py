@@ -40,6 +40,14 @@ STEPS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             "WHERE envelope_id IS NULL AND raw_ref IS NOT NULL",
         ),
     ),
+    (
+        3,
+        "quarantined records keep the date they were first quarantined (quarantine.first_at)",
+        (
+            "ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS first_at TIMESTAMPTZ",
+            'UPDATE quarantine SET first_at = "at" WHERE first_at IS NULL',
+        ),
+    ),
 )
 CATALOG_VERSION = STEPS[-1][0]
 

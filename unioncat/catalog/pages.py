@@ -71,6 +71,7 @@ class PageWrite:
     sweep_limit: float | None = None  # see Page.sweep_limit
     file: tuple[str, str] | None = None  # (source, file name); see Page.file
     file_complete: bool = False
+    resolved: tuple[str, list[str]] | None = None  # (source, envelope ids); see Page.resolved
 
 
 def commit(db: Db, page: PageWrite) -> WriteCounts:
@@ -102,6 +103,8 @@ def commit(db: Db, page: PageWrite) -> WriteCounts:
             counts.deleted = deleted + retired
             counts.unchanged = table.num_rows - upserted - deleted
         quarantine.clear_mapped(db, page.envelopes, page.envelope_status)
+        if page.resolved is not None:
+            quarantine.resolve(db, *page.resolved)
         quarantine.add(db, page.quarantined, page.run_id, now)
         if page.file is not None and page.file_complete and table is not None:
             source, name = page.file

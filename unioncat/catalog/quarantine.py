@@ -35,6 +35,19 @@ def clear_mapped(
         )
 
 
+def resolve(db: Db, source: str, envelope_ids: Sequence[str]) -> None:
+    """Envelopes made moot (an unreadable page read since): out of the quarantine and
+    the archive."""
+    if not envelope_ids:
+        return
+    with db.id_table(envelope_ids, "resolved") as ids:
+        for table in ("quarantine", "raw"):
+            db.execute(
+                f"DELETE FROM {table} WHERE source = ? AND envelope_id IN (SELECT id FROM {ids})",
+                [source],
+            )
+
+
 def add(db: Db, quarantined: Sequence[Quarantined], run_id: str, now: datetime) -> None:
     if not quarantined:
         return
@@ -49,13 +62,19 @@ def add(db: Db, quarantined: Sequence[Quarantined], run_id: str, now: datetime) 
             "payload": q.envelope.payload,
             "run_id": run_id,
             "at": now,
+            "first_at": None,
         }
         for q in {q.envelope.envelope_id: q for q in quarantined}.values()
     ]
     table = pa.Table.from_pylist(rows, schema=QUARANTINE.schema)
-    with db.registered(table, "incoming_q") as incoming:
+    cols = ", ".join(f'k."{c}"' for c in QUARANTINE.names if c != "first_at")
+    with db.registered(table, "incoming_q") as incoming, db.temp_table(
+        f'SELECT {cols}, coalesce(q.first_at, k."at") AS first_at FROM {incoming} k '
+        "LEFT JOIN quarantine q ON q.source = k.source AND q.envelope_id = k.envelope_id",
+        stem="quarantined",
+    ) as merged:
         db.execute(
             f"DELETE FROM quarantine USING {incoming} k "
             "WHERE quarantine.source = k.source AND quarantine.envelope_id = k.envelope_id"
         )
-        db.execute(f"INSERT INTO quarantine SELECT * FROM {incoming}")
+        db.execute(f"INSERT INTO quarantine BY NAME SELECT * FROM {merged}")

@@ -142,6 +142,7 @@ QUARANTINE = Table(
         ("payload", pa.binary()),
         ("run_id", _TEXT),
         ("at", _WHEN),
+        ("first_at", _WHEN),  # when the envelope was first quarantined, however often since
     ),
     ("source", "envelope_id"),
 )

@@ -55,17 +55,24 @@ def _has_magic(path: str) -> bool:
     return any(c in path for c in "*?[")
 
 
-def resolve_paths(options: FilesOptions, source: str) -> list[str]:
-    """Expand globs in a stable order; a named file that is missing fails the source."""
+def resolve_paths(
+    options: FilesOptions, source: str, config_file: str = "the pipeline file"
+) -> tuple[list[str], list[str]]:
+    """Expand globs in a stable order; returns the files and the globs that matched
+    none.  A named file that is missing fails the source."""
     out: list[str] = []
     missing: list[str] = []
+    unmatched: list[str] = []
     for entry in options.paths:
         if _is_url(entry):
             out.append(entry)
             continue
         full = entry if os.path.isabs(entry) else os.path.join(options.base_dir, entry)
         if _has_magic(entry):
-            out.extend(sorted(p for p in glob.glob(full, recursive=True) if os.path.isfile(p)))
+            found = sorted(p for p in glob.glob(full, recursive=True) if os.path.isfile(p))
+            out.extend(found)
+            if not found:
+                unmatched.append(entry)
         elif os.path.isfile(full):
             out.append(full)
         else:
@@ -75,9 +82,9 @@ def resolve_paths(options: FilesOptions, source: str) -> list[str]:
             f"input file not found: {', '.join(missing)}",
             stage="harvest",
             source=source,
-            hint="correct the path in pipelines.yaml or put the file in place",
+            hint=f"correct the path in {config_file} or put the file in place",
         )
-    return list(dict.fromkeys(out))
+    return list(dict.fromkeys(out)), unmatched
 
 
 def _download(url: str, timeout: float, source: str) -> IO[bytes]:
@@ -167,7 +174,10 @@ class FilesHarvester:
     ) -> Iterator[Page]:
         source, options = spec.name, spec.options
         failed: list[str] = []
-        for path in resolve_paths(options, source):
+        paths, unmatched = resolve_paths(options, source, spec.config_file)
+        for pattern in unmatched:
+            yield Page([], None, {}, label=pattern, gave_nothing=f"{pattern} matches no file")
+        for path in paths:
             try:
                 yield from self._harvest_one(spec, path, state)
             except SourceError as exc:  # one file that cannot be read keeps the others
@@ -232,4 +242,5 @@ class FilesHarvester:
                 file=name,
                 file_complete=True,
                 sweep_limit=options.sweep_max_fraction,
+                gave_nothing=None if done else f"{name} holds no record",
             )

@@ -140,6 +140,7 @@ class Window:
                         state.to_json(),
                         label=f"{self.key} page {pages}",
                         notes=page.notes,
+                        resolved=[self._unreadable_id(listed.params)],
                     )
                     token = next_token
                 return
@@ -282,12 +283,16 @@ class Window:
             env.deleted = rec.deleted
             yield env
 
+    def _unreadable_id(self, params: Mapping[str, str]) -> str:
+        """The envelope an unreadable page is quarantined as (one name per request)."""
+        return f"{self.key}:unreadable:{describe(params)}"
+
     def _unreadable(self, exc: UnreadableListPage, pages: int) -> Page:
         """The page's bytes go to quarantine; the checkpoint does not move."""
         fetched, params, problem = exc.fetched, exc.params, exc.problem
         env = RawEnvelope(
             source=self.source,
-            envelope_id=f"{self.key}:unreadable:{describe(params)}",
+            envelope_id=self._unreadable_id(params),
             format=self.options.metadata_prefix,
             payload=fetched.body,
             fetched_at=datetime.now(UTC),
