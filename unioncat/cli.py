@@ -24,7 +24,7 @@ from unioncat.catalog import Catalog, CatalogLock, ReaderLock, export_records
 from unioncat.config import DEFAULT_CONFIG, PipelineConfig, load_config
 from unioncat.contracts import RunStatus
 from unioncat.convert import convert_files
-from unioncat.dedupe.review import DECISIONS, decide, explain_cluster, open_pairs
+from unioncat.dedupe.review import DECISIONS, decide
 from unioncat.dedupe.settings import MatchSettings
 from unioncat.errors import ConfigError, LockHeld, UnioncatError
 from unioncat.log import event, setup_logging
@@ -36,6 +36,8 @@ from unioncat.pipeline import (
     normalize_archived,
     settle,
 )
+from unioncat.read_service import ReadService, ask_writer
+from unioncat.reads import READS, Answer
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_LOCKED, EXIT_STANDING = 0, 1, 2, 3, 4
 
@@ -81,6 +83,7 @@ def _with_writer(
     with CatalogLock(config.catalog, command, run_id):
         catalog = Catalog(config.catalog, memory_limit=config.memory_limit)
         pool = MapPool(config.workers)
+        service = ReadService(catalog, config).__enter__()
         try:
             catalog.start_run(run_id, command)
             event(
@@ -94,6 +97,7 @@ def _with_writer(
             except BaseException as exc:
                 catalog.finish_run(run_id, "failed", {}, f"{type(exc).__name__}: {exc}")
                 raise
+            catalog.tidy()
             counts = {"sources": [o.as_dict() for o in outcomes], **extra}
             status = _status_for(outcomes)
             message = "; ".join(o.error for o in outcomes if o.error) or None
@@ -108,6 +112,7 @@ def _with_writer(
             )
             return code
         finally:
+            service.__exit__(None, None, None)
             pool.close()
             catalog.close()
 
@@ -197,19 +202,7 @@ def cmd_dedupe(args: argparse.Namespace, config: PipelineConfig) -> int:
 
 def cmd_review(args: argparse.Namespace, config: PipelineConfig) -> int:
     if args.decision is None:
-
-        def work(catalog: Catalog) -> int:
-            pairs = open_pairs(catalog, args.limit)
-            for pair in pairs:
-                print(json.dumps(pair, ensure_ascii=False))
-            print(
-                f"{len(pairs)} pair(s) to review; decide with "
-                "`unioncat review accept|reject RECORD_A RECORD_B`",
-                file=sys.stderr,
-            )
-            return EXIT_OK
-
-        return _read(config, work)
+        return _read(config, "review", {"limit": args.limit})
     if len(args.ids) != 2:
         raise ConfigError(f"review {args.decision}: give exactly two record ids")
     with CatalogLock(config.catalog, "review", new_run_id()):
@@ -232,54 +225,60 @@ def cmd_eval(args: argparse.Namespace, config: PipelineConfig | None) -> int:
     return EXIT_OK
 
 
-def _read(config: PipelineConfig, work: Callable[[Catalog], int]) -> int:
-    """Run a read-only command under the shared lock, so it never blocks a writer."""
-    with ReaderLock(config.catalog):
-        catalog = Catalog(config.catalog, read_only=True, memory_limit=config.memory_limit)
-        try:
-            return work(catalog)
-        finally:
-            catalog.close()
+def _read(config: PipelineConfig, command: str, args: dict[str, Any]) -> int:
+    """Run a read-only command.  It opens the catalog under the shared lock, so it never
+    blocks a writer; while a run writes, that run answers it (see read_service)."""
+    try:
+        with ReaderLock(config.catalog):
+            catalog = Catalog(config.catalog, read_only=True, memory_limit=config.memory_limit)
+            try:
+                answer = READS[command](catalog, config, args)
+            finally:
+                catalog.close()
+    except LockHeld:
+        served = ask_writer(config.catalog, command, args)
+        if served is None:
+            raise
+        answer = served
+    return _print(answer, args)
+
+
+def _print(answer: Answer, args: dict[str, Any]) -> int:
+    if answer.out:
+        print(answer.out)
+    if answer.err:
+        print(answer.err, file=sys.stderr)
+    dump = args.get("dump")
+    if dump and answer.files:
+        folder = Path(dump)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, payload in answer.files.items():
+            (folder / name).write_bytes(payload)
+        print(f"raw bytes of {len(answer.files)} record(s) written to {folder}")
+    return answer.code
 
 
 def cmd_status(args: argparse.Namespace, config: PipelineConfig) -> int:
-    def work(catalog: Catalog) -> int:
-        print(report.status(catalog, config))
-        return EXIT_OK
-
-    return _read(config, work)
+    return _read(config, "status", {})
 
 
 def cmd_show(args: argparse.Namespace, config: PipelineConfig) -> int:
-    def work(catalog: Catalog) -> int:
-        text = report.show(catalog, args.id)
-        if text is None:
-            cluster = explain_cluster(catalog, args.id)
-            if cluster is not None:
-                text = json.dumps(cluster, indent=2, ensure_ascii=False, default=str)
-        if text is None:
-            print(
-                f"no record or cluster with id {args.id!r} (try `unioncat show SOURCE:SOURCE_ID`)",
-                file=sys.stderr,
-            )
-            return EXIT_PARTIAL
-        print(text)
-        return EXIT_OK
+    return _read(config, "show", {"id": args.id, "text": args.text})
 
-    return _read(config, work)
+
+def cmd_find(args: argparse.Namespace, config: PipelineConfig) -> int:
+    table = args.table if args.table is not None else sys.stdout.isatty()
+    query = " ".join(args.query)
+    return _read(
+        config,
+        "find",
+        {"query": query, "source": args.source, "type": args.type, "limit": args.limit,
+         "table": table},
+    )  # fmt: skip
 
 
 def cmd_quarantine(args: argparse.Namespace, config: PipelineConfig) -> int:
-    def work(catalog: Catalog) -> int:
-        if args.source and args.source not in {s.name for s in config.sources} | set(
-            catalog.source_names()
-        ):
-            config.source(args.source)  # raises: no such source, naming the ones there are
-        dump = Path(args.dump) if args.dump else None
-        print(report.quarantine(catalog, args.source, dump))
-        return EXIT_OK
-
-    return _read(config, work)
+    return _read(config, "quarantine", {"source": args.source, "dump": args.dump})
 
 
 def cmd_convert(args: argparse.Namespace, config: PipelineConfig | None) -> int:
@@ -359,7 +358,24 @@ def build_parser() -> argparse.ArgumentParser:
     evd.set_defaults(func=cmd_eval, needs_config=False)
     s = sub.add_parser("show", help="one record, or one cluster with its members and reasons")
     s.add_argument("id", help="record id, SOURCE:SOURCE_ID, or cluster id")
+    s.add_argument(
+        "--text", action="store_true", help="labelled fields for people instead of JSON"
+    )
     s.set_defaults(func=cmd_show)
+    f = sub.add_parser(
+        "find", help="records by an identifier of any scheme (ISBN, ISSN, DOI, OCLC, LCCN, "
+        "the source's id) or by words of a title or a name",
+    )  # fmt: skip
+    f.add_argument("query", nargs="+", metavar="QUERY")
+    f.add_argument("--source", help="only this source")
+    f.add_argument("--type", help="only this type (book, journal_article, ...)")
+    f.add_argument("--limit", type=int, default=20, help="records to list (default: 20)")
+    table = f.add_mutually_exclusive_group()
+    table.add_argument("--table", dest="table", action="store_true", default=None,
+                       help="a table even off a terminal")  # fmt: skip
+    table.add_argument("--json", dest="table", action="store_false",
+                       help="JSON lines even on a terminal")  # fmt: skip
+    f.set_defaults(func=cmd_find)
     q = sub.add_parser("quarantine", help="list quarantined records and why")
     q.add_argument("--source", help="only this source")
     q.add_argument("--dump", metavar="DIR", help="also write each quarantined record's raw bytes")

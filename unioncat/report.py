@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from unioncat.catalog import KILLED_MESSAGE, RECORD_COLUMNS, Catalog
+from unioncat.catalog import KILLED_MESSAGE, Catalog
 from unioncat.config import PipelineConfig
 from unioncat.dedupe.counts import DedupeCounts, describe_counts
-from unioncat.ids import mint_id
 from unioncat.pipeline import SourceOutcome
 
 
@@ -48,13 +44,14 @@ def run_summary(
     return "\n".join(lines)
 
 
-def status(catalog: Catalog, config: PipelineConfig) -> str:
+def status(catalog: Catalog, config: PipelineConfig, *, writer_alive: bool = False) -> str:
     """The catalog at a glance.  Called under the readers' lock, which no writer holds
-    at the same time: a run still marked running is one that was killed (the next
-    writer marks it so in the catalog)."""
+    at the same time, a run still marked running is one that was killed (the next
+    writer marks it so in the catalog); answered by the running writer itself
+    (``writer_alive``), the run marked running is that one."""
     lines = [f"catalog {catalog.path}"]
     runs = [
-        (*r[:4], "killed", KILLED_MESSAGE) if r[4] == "running" else r
+        (*r[:4], "killed", KILLED_MESSAGE) if r[4] == "running" and not writer_alive else r
         for r in catalog.query(
             "SELECT run_id, command, started_at, finished_at, status, message FROM runs "
             "ORDER BY started_at DESC LIMIT 5"
@@ -103,6 +100,17 @@ def status(catalog: Catalog, config: PipelineConfig) -> str:
         line = f"  {name}: {st or 'not run'}, {n} records, {nq} quarantined"
         if nq and since is not None:
             line += f" (the first since {since:%Y-%m-%d})"
+        if catalog.has_table("conflicts"):
+            conflict = catalog.query(
+                "SELECT count(DISTINCT record_id), any_value(source_id), any_value(file), "
+                "any_value(other_file) FROM conflicts WHERE source = ?",
+                [name],
+            )[0]
+            if conflict[0]:
+                line += (
+                    f"\n    {conflict[0]} record(s) are given by two files, the last read wins "
+                    f"(for one, {conflict[1]!r} is in {conflict[2]} and {conflict[3]})"
+                )
         if err:
             line += f"\n    error: {err}"
         lines.append(line)
@@ -119,53 +127,91 @@ def status(catalog: Catalog, config: PipelineConfig) -> str:
     return "\n".join(lines)
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+def _value(value: Any) -> str:
     if isinstance(value, list):
-        return [_jsonable(v) for v in value]
+        return "; ".join(_value(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_value(v)}" for k, v in value.items() if v not in (None, [], ""))
     if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
+        return str(value.isoformat())
+    return str(value)
 
 
-def show(catalog: Catalog, key: str) -> str | None:
-    cols = ", ".join(f'"{c}"' for c in RECORD_COLUMNS)
-    rows = catalog.query(f"SELECT {cols} FROM records WHERE id = ?", [key])
-    if not rows and ":" in key:
-        source, source_id = key.split(":", 1)
-        rows = catalog.query(
-            f"SELECT {cols} FROM records WHERE id = ?", [mint_id(source, source_id)]
+_RECORD_LABELS = (
+    ("id", "id"), ("cluster_id", "work (cluster)"), ("source", "source"),
+    ("source_id", "source's id"), ("type", "type"), ("medium", "medium"),
+    ("medium_evidence", "medium from"), ("title", "title"), ("subtitle", "subtitle"),
+    ("part", "part"), ("title_variants", "other titles"),
+    ("title_original_script", "title (original script)"), ("edition", "edition"),
+    ("publisher", "publisher"), ("places", "places"), ("date", "date"), ("year", "year"),
+    ("extent", "extent"), ("page_count", "pages"), ("language", "language"),
+    ("series", "series"), ("host", "in"), ("abstract", "abstract"), ("deleted", "deleted"),
+    ("datestamp", "datestamp"), ("harvested_at", "harvested"), ("raw_ref", "from envelope"),
+)  # fmt: skip
+
+
+def record_text(record: dict[str, Any], history: list[dict[str, Any]]) -> str:
+    """One record the way a cataloger reads it: labelled fields, one per line."""
+    width = max(len(label) for _, label in _RECORD_LABELS) + 1
+    lines = []
+    for key, label in _RECORD_LABELS:
+        value = record.get(key)
+        if value in (None, [], "", {}) or (key == "deleted" and not value):
+            continue
+        lines.append(f"{label + ':':<{width}} {_value(value)}")
+    for c in record.get("contributors") or []:
+        role = f" ({c['role']})" if c.get("role") else ""
+        lines.append(f"{'name:':<{width}} {c['name']}{role}")
+    for i in record.get("identifiers") or []:
+        extra = "".join(
+            f" ({v})"
+            for v in (i.get("qualifier"), None if i["status"] == "valid" else i["status"])
+            if v
         )
-    if not rows:
-        return None
-    record = dict(zip(RECORD_COLUMNS, rows[0], strict=True))
-    history = catalog.query(
-        'SELECT op, run_id, "at" FROM changes WHERE id = ? ORDER BY seq', [record["id"]]
-    )
-    out = {
-        "record": _jsonable(record),
-        "history": [{"op": h[0], "run_id": h[1], "at": h[2].isoformat()} for h in history],
-    }
-    return json.dumps(out, indent=2, ensure_ascii=False)
+        lines.append(f"{i['scheme'] + ':':<{width}} {i['value']}{extra}")
+    for s in record.get("subjects") or []:
+        scheme = f" [{s['scheme']}]" if s.get("scheme") else ""
+        lines.append(f"{'subject:':<{width}} {s['term']}{scheme}")
+    for a in record.get("access") or []:
+        kind = f" ({a['kind']})" if a.get("kind") else ""
+        lines.append(f"{'link:':<{width}} {a['url']}{kind}")
+    for h in history:
+        lines.append(f"{'history:':<{width}} {h['at']} {h['op']} (run {h['run_id']})")
+    return "\n".join(lines)
 
 
-def quarantine(catalog: Catalog, source: str | None, dump: Path | None) -> str:
-    where, params = ("WHERE source = ?", [source]) if source else ("", [])
-    rows = catalog.query(
-        "SELECT source, envelope_id, batch, position, stage, reason, run_id, payload "
-        f"FROM quarantine {where} ORDER BY source, batch, position",
-        params,
-    )
-    if not rows:
-        return "nothing is quarantined"
-    lines = [f"{len(rows)} quarantined records:"]
-    for src, env_id, _batch, _pos, stage, reason, run_id, payload in rows:
-        lines.append(f"  {src} {env_id} (run {run_id}, {stage}): {reason}")
-        if dump is not None:
-            dump.mkdir(parents=True, exist_ok=True)
-            name = re.sub(r"[^A-Za-z0-9_.\-]+", "_", f"{src}__{env_id}") + ".raw"
-            (dump / name).write_bytes(bytes(payload))
-    if dump is not None:
-        lines.append(f"raw bytes written to {dump}")
+def cluster_text(cluster: dict[str, Any]) -> str:
+    """A cluster: its merged record, then each member with why it is there."""
+    lines = [f"work {cluster['cluster_id']}" + (" (deleted)" if cluster.get("deleted") else "")]
+    if cluster.get("asked_for"):
+        lines.append(f"  asked for {cluster['asked_for']}")
+    for key, value in cluster.get("merged", {}).items():
+        source = cluster.get("provenance", {}).get(key)
+        origin = f"   [from {source}]" if source else ""
+        lines.append(f"  {key + ':':<14} {_value(value)}{origin}")
+    lines.append(f"  {len(cluster.get('members', []))} member(s):")
+    for m in cluster.get("members", []):
+        score = f"{m['score']:+.1f}" if m.get("score") is not None else "  -  "
+        lines.append(
+            f"  {score}  {m['id']}  {m['source']:<14} {m['medium']:<10} {m['type']:<14} "
+            f"{m.get('year') or '':<5} {m.get('title') or ''}"
+        )
+        for reason in m.get("reasons") or []:
+            lines.append(f"          {reason}")
+    if cluster.get("retired_ids"):
+        lines.append(f"  ids retired into it: {', '.join(cluster['retired_ids'])}")
+    return "\n".join(lines)
+
+
+def found_table(found: Sequence[Any]) -> str:
+    """Records found, as a table for a terminal."""
+    lines = [f"{'id':<24} {'source':<14} {'type':<16} {'year':<5} title / names"]
+    for f in found:
+        names = "; ".join(f.names[:2])
+        title = (f.title or "")[:60]
+        lines.append(
+            f"{f.id:<24} {f.source[:14]:<14} {f.type[:16]:<16} {f.year or '':<5} {title}"
+            + (f" / {names}" if names else "")
+        )
+    lines.append(f"{len(found)} record(s), found by {found[0].by if found else 'nothing'}")
     return "\n".join(lines)

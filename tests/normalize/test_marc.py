@@ -808,9 +808,16 @@ def test_provenance_fields() -> None:
     assert rec.id == normalize(marc(title="Another title")).id  # minted from source + 001
 
 
-def test_record_without_001_takes_the_envelope_id() -> None:
+def test_record_without_001_is_named_by_what_it_says_not_where_it_sits() -> None:
     rec = normalize(marc(control=None))
-    assert rec.source_id == "file.mrc#0"
+    assert rec.source_id.startswith("no-001:")
+    moved = normalize_payload(marc(control=None).as_marc())
+    assert moved.source_id == rec.source_id and moved.id == rec.id
+    other = normalize(marc(control=None, title="Another title"))
+    assert other.source_id != rec.source_id
+    # a field that does not identify it (a note) leaves the id alone
+    noted = normalize(marc([("500", "  ", ["a", "Includes index."])], control=None))
+    assert noted.id == rec.id
 
 
 def test_deleted_record_from_leader_05() -> None:

@@ -283,3 +283,50 @@ def test_every_place_of_publication_is_kept_in_order() -> None:
                                               "c", "1901."])]))  # fmt: skip
     assert record.places == ["Paris", "Lyon"]
     assert record.place == "Paris"
+
+
+# ================================================================ leader/09 and the bytes
+
+
+def _iso_with_title(title: bytes, leader09: bytes) -> bytes:
+    """An ISO 2709 record built byte by byte, its 245 $a holding exactly ``title``."""
+    fields = [(b"001", b"enc-1"), (b"008", BOOK_008.encode()), (b"245", b"10\x1fa" + title)]
+    directory = body = b""
+    for tag, data in fields:
+        directory += tag + b"%04d%05d" % (len(data) + 1, len(body))
+        body += data + b"\x1e"
+    base = 24 + len(directory) + 1
+    leader = b"%05d" % (base + len(body) + 1) + b"nam " + leader09 + b"22" + b"%05d" % base
+    return leader + b" a 4500" + directory + b"\x1e" + body + b"\x1d"
+
+
+def _read(payload: bytes) -> Record:
+    (record,) = NORMALIZERS["marc"](RawEnvelope("s", "f#0", "marc21", payload, NOW))
+    return record
+
+
+def test_utf8_bytes_behind_a_blank_leader_09_are_read_as_utf8() -> None:
+    assert _read(_iso_with_title("Café société".encode(), b" ")).title == "Café société"
+
+
+def test_marc8_bytes_behind_leader_09_a_are_quarantined_not_garbled() -> None:
+    # MARC-8 puts the combining acute (0xE2) before its letter; Latin-1 would look alike
+    with pytest.raises(RecordError, match="not UTF-8"):
+        _read(_iso_with_title(b"Caf\xe2e soci\xe2et\xe2e, d\xe2eb\xe2ut", b"a"))
+
+
+def test_one_damaged_sequence_in_a_utf8_record_is_replaced_not_fatal() -> None:
+    title = _read(_iso_with_title("Café ".encode() + b"\xc3(", b"a")).title
+    assert title is not None and title.startswith("Café") and "\ufffd" in title
+
+
+def test_text_that_is_neither_utf8_nor_marc8_is_quarantined() -> None:
+    latin1 = "Ça va très bien, où êtes-vous, garçon".encode("latin-1")
+    with pytest.raises(RecordError, match="not UTF-8"):
+        _read(_iso_with_title(latin1, b"a"))
+
+
+def test_a_record_longer_than_iso_2709_allows_says_so() -> None:
+    data = marc([("520", "  ", ["a", "x" * 120_000])]).as_marc()
+    with pytest.raises(RecordError, match="longer than ISO 2709 can hold"):
+        _read(data)

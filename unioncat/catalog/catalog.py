@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from unioncat.catalog import pages, raw, runs
+from unioncat.catalog import find, pages, raw, runs
 from unioncat.catalog.db import Db, connect
 from unioncat.catalog.migrate import ensure_schema
 from unioncat.contracts import RawEnvelope, RunStatus, SourceStatus
@@ -71,6 +71,17 @@ class Catalog:
     def close(self) -> None:
         self.db.close()
 
+    def reader(self) -> Catalog:
+        """A read-only view on its own cursor, for another thread of this process: it sees
+        the catalog as of the last commit, whatever this connection is in the middle of."""
+        from unioncat.catalog.clusters import ClusterStore
+
+        view = Catalog.__new__(Catalog)
+        view.path = self.path
+        view.db = Db(self.db.con.cursor())
+        view.clusters = ClusterStore(view.db)
+        return view
+
     # -- runs and sources ---------------------------------------------------------------
 
     def start_run(self, run_id: str, command: str) -> None:
@@ -107,6 +118,10 @@ class Catalog:
     def source_names(self) -> list[str]:
         """Every source the catalog has seen, configured now or not."""
         return [str(n) for n in self.db.column("SELECT name FROM sources ORDER BY name")]
+
+    def tidy(self) -> None:
+        """Upkeep after a writer's work: keep the find index sorted (see catalog/find.py)."""
+        find.tidy(self.db)
 
     def record_count(self, source: str) -> int:
         """Records (live or deleted) the source has given."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -115,7 +115,7 @@ class Db:
         try:
             yield name
         finally:
-            self.con.unregister(name)
+            self._quietly(lambda: self.con.unregister(name))
 
     @contextmanager
     def temp_table(self, select: str, params: Sequence[Any] = (), stem: str = "t") -> Iterator[str]:
@@ -125,7 +125,7 @@ class Db:
         try:
             yield name
         finally:
-            self.execute(f"DROP TABLE IF EXISTS {name}")
+            self._quietly(lambda: self.execute(f"DROP TABLE IF EXISTS {name}"))
 
     @contextmanager
     def id_table(self, ids: Iterable[str], stem: str = "ids") -> Iterator[str]:
@@ -138,7 +138,18 @@ class Db:
                 self.execute(f"INSERT INTO {name} SELECT id FROM {source}")
             yield name
         finally:
-            self.execute(f"DROP TABLE IF EXISTS {name}")
+            self._quietly(lambda: self.execute(f"DROP TABLE IF EXISTS {name}"))
+
+    def _quietly(self, cleanup: Callable[[], object]) -> None:
+        """Clean up after a block; when the block failed inside a transaction, DuckDB
+        refuses everything until the rollback (which undoes the temporary objects too),
+        and that refusal must not hide the failure itself."""
+        try:
+            cleanup()
+        except duckdb.Error as exc:
+            if not self._depth:
+                raise
+            event("catalog.cleanup", f"cleanup waits for the rollback: {exc}", logging.DEBUG)
 
     def close(self) -> None:
         self.con.close()

@@ -22,21 +22,33 @@ from unioncat.errors import SourceError
 from unioncat.log import event
 
 
-def retire_lost_parts(db: Db, incoming: str, run_id: str, now: datetime) -> int:
-    """Tombstone parts (505 chapters) that a re-mapped record no longer lists.
+def lost_parts(db: Db, incoming: str) -> str:
+    """A temporary table of the parts (505 chapters) that re-mapped records no longer
+    list; made before the records are written, while they still name the envelope they
+    came from last time.
 
-    A part was derived from its host's envelope (same ``envelope_id``) and points at it
-    through ``host.id``; when the host comes back without it, the part is gone from the
-    source and must not linger as a live duplicate-looking record.
+    A part was derived from its host's envelope and points at it through ``host.id``;
+    when the host comes back without it, from that envelope or from the envelope it has
+    now (the record moved within its file), the part is gone from the source and must
+    not linger as a live duplicate-looking record.
     """
-    with db.temp_table(
-        f"SELECT r.id, r.source FROM records r JOIN {incoming} h "
-        "ON struct_extract(r.host, 'id') = h.id AND r.source = h.source "
-        "AND r.envelope_id = h.envelope_id "
-        f"WHERE NOT r.deleted AND r.id NOT IN (SELECT id FROM {incoming})",
-        stem="lost_parts",
-    ) as lost:
+    name = db.temp_name("lost_parts")
+    db.execute(
+        f"CREATE TEMP TABLE {name} AS SELECT DISTINCT r.id, r.source FROM records r "
+        f"JOIN {incoming} h ON struct_extract(r.host, 'id') = h.id AND r.source = h.source "
+        "LEFT JOIN records prev ON prev.id = h.id "
+        f"WHERE NOT r.deleted AND r.id NOT IN (SELECT id FROM {incoming}) "
+        "AND (r.envelope_id = h.envelope_id OR r.envelope_id = prev.envelope_id)"
+    )
+    return name
+
+
+def retire_lost_parts(db: Db, lost: str, run_id: str, now: datetime) -> int:
+    """Tombstone the parts :func:`lost_parts` found, and forget the table."""
+    try:
         return tombstone(db, lost, "lost", run_id, now)
+    finally:
+        db.execute(f"DROP TABLE IF EXISTS {lost}")
 
 
 def sweep(

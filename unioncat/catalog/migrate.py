@@ -14,11 +14,14 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from unioncat.catalog import find
 from unioncat.catalog.db import Db
 from unioncat.catalog.tables import CATALOG_META, all_ddl
 from unioncat.log import event
 from unioncat.schemas.record import SCHEMA_VERSION
 
+# A step done in Python rather than SQL (building an index table from the records).
+INDEX_ALL = "-- build find_keys from every record"
 # (version, what it changes, statements): each runs once, in one transaction.
 STEPS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
     (
@@ -48,6 +51,8 @@ STEPS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
             'UPDATE quarantine SET first_at = "at" WHERE first_at IS NULL',
         ),
     ),
+    (4, "records can be found by identifier and by words (find_keys)", (INDEX_ALL,)),
+    (5, "records two files of a source both give are noted (conflicts)", ()),
 )
 CATALOG_VERSION = STEPS[-1][0]
 
@@ -67,7 +72,10 @@ def ensure_schema(db: Db, path: Path) -> None:
             continue
         with db.transaction():
             for stmt in statements:
-                db.execute(stmt)
+                if stmt == INDEX_ALL:
+                    find.index_all(db)
+                else:
+                    db.execute(stmt)
             _set(db, "catalog_version", str(version))
         event("catalog.migrated", f"catalog {path}: {what} (catalog version {version})")
     _set(db, "catalog_version", str(max(stored, CATALOG_VERSION)))

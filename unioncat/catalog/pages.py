@@ -96,9 +96,11 @@ def commit(db: Db, page: PageWrite) -> WriteCounts:
         if table is not None and table.num_rows:
             with db.registered(table, "incoming") as incoming:
                 if page.file is not None:
+                    records.note_conflicts(db, incoming, page.file[1], page.run_id, now)
                     records.note_envelope_records(db, incoming)
+                lost = deletions.lost_parts(db, incoming)
                 upserted, deleted = records.upsert(db, incoming, page.run_id, now)
-                retired = deletions.retire_lost_parts(db, incoming, page.run_id, now)
+                retired = deletions.retire_lost_parts(db, lost, page.run_id, now)
             counts.upserted = upserted
             counts.deleted = deleted + retired
             counts.unchanged = table.num_rows - upserted - deleted

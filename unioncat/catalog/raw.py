@@ -85,6 +85,10 @@ def drop_batch(db: Db, source: str, batch: str) -> None:
     )
     db.execute("DELETE FROM raw WHERE source = ? AND batch = ?", [source, batch])
     db.execute("DELETE FROM quarantine WHERE source = ? AND batch = ?", [source, batch])
+    db.execute(
+        "DELETE FROM conflicts WHERE source = ? AND (file = ? OR other_file = ?)",
+        [source, batch, batch],
+    )
 
 
 def iter_archived(

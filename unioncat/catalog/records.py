@@ -10,17 +10,22 @@ without taking ``raw_ref`` apart.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
 
+from unioncat.catalog import find
 from unioncat.catalog.db import Db
+from unioncat.log import event
 from unioncat.schemas.generate import RECORD_ARROW_SCHEMA, record_to_row
 from unioncat.schemas.record import Record
 
-_HASH_EXCLUDE = ("harvested_at", "cluster_id")
+# Not content: when it was fetched, which work it is in, and where in its file it sat
+# (inserting a record into a file must not make every later record look changed).
+_HASH_EXCLUDE = ("harvested_at", "cluster_id", "raw_ref")
 RECORD_COLUMNS = [f.name for f in RECORD_ARROW_SCHEMA]
 INCOMING_SCHEMA = RECORD_ARROW_SCHEMA.append(pa.field("content_hash", pa.string())).append(
     pa.field("envelope_id", pa.string())
@@ -49,6 +54,38 @@ def incoming_table(
         row["envelope_id"] = envelope_ids[n] if envelope_ids is not None else None
         latest[r.id] = row
     return pa.Table.from_pylist(list(latest.values()), schema=INCOMING_SCHEMA)
+
+
+def note_conflicts(db: Db, incoming: str, file: str, run_id: str, now: datetime) -> int:
+    """Note the records of this page that another file of the source gives too (the
+    same 001 in two files): this file, read last, wins; returns how many."""
+    with db.temp_table(
+        "SELECT DISTINCT i.source, i.id AS record_id, i.source_id, ? AS file, "
+        "r.batch AS other_file, ? AS run_id, ?::TIMESTAMPTZ AS \"at\" "
+        f"FROM {incoming} i JOIN envelope_records e "
+        "ON e.source = i.source AND e.record_id = i.id "
+        "JOIN raw r ON r.source = e.source AND r.envelope_id = e.envelope_id "
+        "WHERE r.batch IS DISTINCT FROM ?",
+        [file, run_id, now, file],
+        stem="conflicts",
+    ) as found:
+        n = int(db.scalar(f"SELECT count(*) FROM {found}") or 0)
+        if n:
+            db.execute(f"INSERT OR REPLACE INTO conflicts SELECT * FROM {found}")
+            sample = db.first(f"SELECT source, source_id, other_file FROM {found} LIMIT 1")
+            assert sample is not None
+            event(
+                "record.conflict",
+                f"{sample[0]}: {n} record(s) of {file} are also given by another file of the "
+                f"source (for one, {sample[1]!r} is also in {sample[2]}); {file}, read last, "
+                "wins",
+                logging.WARNING,
+                source=sample[0],
+                file=file,
+                other_file=sample[2],
+                records=n,
+            )
+    return n
 
 
 def note_envelope_records(db: Db, incoming: str) -> None:
@@ -95,6 +132,16 @@ def upsert(db: Db, incoming: str, run_id: str, now: datetime) -> tuple[int, int]
         tally = db.first(
             "SELECT count(*) FILTER (WHERE NOT deleted), count(*) FILTER (WHERE deleted) "
             f"FROM {changed}"
+        )
+        find.index_records(db, changed)
+        # an unchanged record that moved within its file: its provenance follows it,
+        # without a change (nothing it says changed)
+        db.execute(
+            "UPDATE records SET raw_ref = i.raw_ref, envelope_id = i.envelope_id "
+            f"FROM {incoming} i WHERE records.id = i.id "
+            f"AND records.id NOT IN (SELECT id FROM {changed}) "
+            "AND (records.raw_ref IS DISTINCT FROM i.raw_ref "
+            "OR records.envelope_id IS DISTINCT FROM i.envelope_id)"
         )
     assert tally is not None
     return int(tally[0]), int(tally[1])

@@ -194,6 +194,27 @@ MERGED_IDS = Table(
     (("retired_id", _TEXT), ("into_id", _TEXT), ("run_id", _TEXT), ("at", _WHEN)),
     ("retired_id",),
 )
+# Records that two files of one source both give (the same 001): the file read last
+# wins, and each such record is noted here so that status and the log can say so.
+CONFLICTS = Table(
+    "conflicts",
+    (
+        ("source", _TEXT),
+        ("record_id", _TEXT),
+        ("source_id", _TEXT),
+        ("file", _TEXT),
+        ("other_file", _TEXT),
+        ("run_id", _TEXT),
+        ("at", _WHEN),
+    ),
+    ("source", "record_id", "file", "other_file"),
+)
+# What ``unioncat find`` looks records up by (see catalog/find.py).
+FIND_KEYS = Table(
+    "find_keys",
+    (("record_id", _TEXT), ("key", _TEXT)),
+    before=(),
+)
 MATCH_KEYS = Table("match_keys", (("record_id", _TEXT), ("key", _TEXT), ("kind", _TEXT)))
 MATCH_REVIEW = Table(
     "match_review",
@@ -225,8 +246,10 @@ RECORDS_DDL = duckdb_ddl("records", RECORD_BOOKKEEPING)
 
 TABLES = (
     CATALOG_META, SOURCES, RUNS, HARVEST_STATE, RAW, ENVELOPE_RECORDS, CHANGES, QUARANTINE,
-    CLUSTERS, CLUSTER_MEMBERS, MERGED_IDS, MATCH_KEYS, MATCH_REVIEW,
+    CLUSTERS, CLUSTER_MEMBERS, MERGED_IDS, MATCH_KEYS, MATCH_REVIEW, FIND_KEYS, CONFLICTS,
 )  # fmt: skip
+# Indexes, made once a table exists (find_keys is kept sorted instead: see catalog/find.py).
+INDEXES: tuple[str, ...] = ()
 
 
 def all_ddl() -> list[str]:
@@ -236,4 +259,4 @@ def all_ddl() -> list[str]:
         out += table.ddl()
         if table is ENVELOPE_RECORDS:
             out.append(RECORDS_DDL)
-    return out
+    return out + list(INDEXES)

@@ -28,6 +28,7 @@ then an added title) instead of none.
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import pymarc
@@ -497,6 +498,27 @@ def _original_script_title(record: pymarc.Record, script: Script880) -> str | No
     return clean(" ".join(_sub(pair, "a", "n", "p")))
 
 
+# The fields that say which record a record without an 001 is.
+_IDENTIFYING = ("100", "110", "111", "130", "245", "250", "260", "264", "020", "022", "024")
+
+
+def content_key(marc: pymarc.Record) -> str:
+    """A source id for a record without a control number, made from what identifies it:
+    leader/06-07, the 008 dates, the main entry, title, edition, publication and
+    standard numbers.  The same record read again, at any place in any file, gets the
+    same id; an edit to one of these fields makes it another record (the file's next
+    version then withdraws the old one, as it withdraws anything it no longer gives).
+    """
+    leader = str(marc.leader)
+    data008 = _control(marc, "008") or ""
+    parts = [leader[6:8], data008[6:15]]
+    for tag in _IDENTIFYING:
+        for f in marc.get_fields(tag):
+            parts.append(tag + "".join(f"{sf.code}{sf.value}" for sf in f.subfields))
+    digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=10).hexdigest()
+    return f"no-001:{digest}"
+
+
 def map_record(marc: pymarc.Record, envelope: RawEnvelope) -> Record:
     """Map one MARC record to the unified record (without the parts of its 505)."""
     return map_records(marc, envelope)[0]
@@ -524,8 +546,9 @@ def _map_book(
 ) -> Record:
     leader = str(marc.leader)
     control = _control(marc, "001")
-    # a protocol that names its records (the OAI identifier) decides their identity
-    source_id = record_id or control or envelope.envelope_id
+    # a protocol that names its records (the OAI identifier) decides their identity;
+    # a record with no 001 is named by what it says (see content_key)
+    source_id = record_id or control or content_key(marc)
     title, nonfiling, subtitle, part = _title(marc)
     publisher, places, date = _publication(marc, script)
     extent_fields = marc.get_fields("300")

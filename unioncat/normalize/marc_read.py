@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +41,11 @@ def read_iso2709(data: bytes) -> pymarc.Record:
         raise RecordError(f"leader/00-04 record length is not numeric: {head!r}")
     declared = int(head)
     if declared != len(data):
+        if len(data) > _ISO2709_MAX:
+            raise RecordError(
+                f"record is {len(data):,} bytes, longer than ISO 2709 can hold "
+                f"({_ISO2709_MAX:,}: its length has five digits); send it as MARCXML"
+            )
         raise RecordError(
             f"leader says {declared} bytes but the record has {len(data)} "
             "(truncated or damaged record)"
@@ -48,18 +54,65 @@ def read_iso2709(data: bytes) -> pymarc.Record:
     if fast is not None:
         return fast
     _check_structure(data)
-    utf8 = data[9:10] == b"a"
+    utf8 = _encoding(data) == "utf-8"
     try:
         return _decode(data, utf8, "strict")
     except UnicodeDecodeError as exc:
         if not utf8:
             raise RecordError(f"MARC-8 text cannot be decoded: {exc}") from exc
+    bad = _bad_utf8(data)
+    if bad > _BAD_UTF8_KEPT:
+        raise RecordError(
+            f"leader/09 says UTF-8 but {bad} byte sequences of the record are not UTF-8: "
+            "the text is in another encoding (MARC-8 and Latin-1 cannot be told apart "
+            "safely) and would be garbled; send it in UTF-8, or with leader/09 blank if it "
+            "is MARC-8"
+        )
     try:
         # Bad bytes in subfield text are replaced (the record stays useful); bad bytes
         # in a control field or an indicator still fail, and must fail as a RecordError.
         return _decode(data, True, "replace")
     except UnicodeDecodeError as exc:
         raise RecordError(f"UTF-8 record (leader/09=a) cannot be decoded: {exc}") from exc
+
+
+_ISO2709_MAX = 99_999
+_BAD_UTF8_KEPT = 3  # undecodable sequences replaced, not refused, in a UTF-8 record
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+
+
+def _bad_utf8(data: bytes) -> int:
+    return data.decode("utf-8", "replace").count("\ufffd") - data.decode("utf-8", "ignore").count(
+        "\ufffd"
+    )
+
+
+def _encoding(data: bytes) -> str:
+    """The encoding the record's bytes are in, checked against what leader/09 says.
+
+    A UTF-8 record sent with leader/09 blank is common, and can be told for sure: every
+    non-ASCII byte is valid UTF-8, with multibyte sequences (MARC-8's combining
+    diacritics before their letter never are).  It is read as UTF-8 and the log says so.
+    The other way round (bytes that are not UTF-8 behind an ``a``) is no sure guess:
+    MARC-8 and Latin-1 look alike; such a record is judged by its damage (see
+    :func:`read_iso2709`).
+    """
+    says = "utf-8" if data[9:10] == b"a" else "marc-8"
+    if says == "utf-8" or data.isascii() or not _UTF8_MULTIBYTE.search(data):
+        return says
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return says
+    found = "utf-8"
+    event(
+        "marc.encoding_mismatch",
+        f"leader/09 says {says} but the bytes are {found}: read as {found}",
+        logging.INFO,
+        says=says,
+        read_as=found,
+    )
+    return found
 
 
 def _check_structure(data: bytes) -> None:
