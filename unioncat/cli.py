@@ -219,7 +219,10 @@ def cmd_eval(args: argparse.Namespace, config: PipelineConfig | None) -> int:
 
     settings = config.dedupe if config is not None else MatchSettings()
     result = evaluate(
-        Path(args.left), Path(args.right) if args.right else None, Path(args.gold), settings
+        Path(args.left),
+        Path(args.right) if args.right else None,
+        [Path(g) for g in args.gold],
+        settings,
     )
     print(json.dumps(result.as_dict()))
     return EXIT_OK
@@ -353,7 +356,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evd.add_argument("--left", required=True, help="CSV with id and title, authors, ...")
     evd.add_argument("--right", help="second CSV (omit to find duplicates within --left)")
-    evd.add_argument("--gold", required=True, help="CSV of left_id,right_id gold pairs")
+    evd.add_argument(
+        "--gold", required=True, action="append", metavar="GOLD.csv",
+        help="CSV of left_id,right_id gold pairs (or ltable_id,rtable_id,label); repeat it "
+        "to use several files together",
+    )  # fmt: skip
     evd.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     evd.set_defaults(func=cmd_eval, needs_config=False)
     s = sub.add_parser("show", help="one record, or one cluster with its members and reasons")

@@ -93,6 +93,8 @@ class Page:
     # envelopes quarantined before that this page makes moot (an OAI page that could not
     # be read, read now): their quarantine entries and archived bytes go
     resolved: list[str] = field(default_factory=list)
+    # how far the source is, for a progress bar: (done, total or None, unit "B" or "rec")
+    progress: tuple[int, int | None, str] | None = None
 
 
 @dataclass(slots=True)

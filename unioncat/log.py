@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,9 +47,34 @@ def interactive() -> bool:
     return sys.stderr.isatty()
 
 
+_BARS = 0  # progress bars on screen (unioncat.progress): lines are written above them
+_BARS_LOCK = threading.Lock()
+
+
+def bars_changed(delta: int) -> None:
+    global _BARS
+    with _BARS_LOCK:
+        _BARS += delta
+
+
+class _TerminalHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes each line above the progress bars while there are any, never onto one."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not _BARS:
+            super().emit(record)
+            return
+        try:
+            from tqdm import tqdm
+
+            tqdm.write(self.format(record), file=sys.stderr)
+        except (OSError, ValueError):
+            self.handleError(record)
+
+
 def setup_logging(verbose: bool = False, json_lines: bool | None = None) -> None:
     use_json = (not interactive()) if json_lines is None else json_lines
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(sys.stderr) if use_json else _TerminalHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if use_json else HumanFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

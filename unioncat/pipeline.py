@@ -234,7 +234,10 @@ class _Harvest:
             run_id=self.run_id,
             **counts.as_dict(),
         )
-        bar.advance(len(page.envelopes), f"{source.name} {page.label}")
+        if page.progress is not None:
+            bar.reach(source.name, *page.progress, postfix=page.label)
+        else:
+            bar.advance(len(page.envelopes), page.label, key=source.name)
 
     def _ready(self, draining: bool) -> bool:
         if not self.in_flight:
@@ -333,13 +336,21 @@ def normalize_archived(
     pending_only: bool,
     only: str | None = None,
 ) -> list[SourceOutcome]:
-    """Map archived envelopes again (``normalize``: pending ones; ``renormalize``: all)."""
+    """Map archived envelopes again (``normalize``: pending ones; ``renormalize``: all).
+
+    Envelopes of a file are mapped as a harvest would map them: the records each gives
+    are noted, and once every archived envelope of a file read to its end is mapped, the
+    records the file no longer gives are withdrawn (so ``harvest`` then ``normalize``
+    agrees with ``run``)."""
     formats = {s.name: s.format for s in config.sources}
+    file_sources = {s.name: s for s in config.sources if s.kind == "files"}
     outcomes: dict[str, SourceOutcome] = {}
     in_flight: deque[tuple[str, list[RawEnvelope], Future[MappedPage]]] = deque()
+    mapped_files: dict[str, set[str]] = {}
 
     def commit_next(bar: Progress) -> None:
         name, envs, future = in_flight.popleft()
+        batch = envs[0].batch if name in file_sources else None
         try:
             mapped = future.result()
             write = PageWrite(
@@ -349,6 +360,7 @@ def normalize_archived(
                 write_raw=False,
                 table=mapped.table,
                 quarantined=mapped.quarantined,
+                file=(name, batch) if batch else None,
             )
             outcomes[name].counts.add(catalog.write(write))
         except Exception as exc:  # noqa: BLE001  (the other chunks and sources go on)
@@ -367,14 +379,17 @@ def normalize_archived(
             )
             return
         _log_quarantined(name, write.quarantined, run_id)
-        bar.advance(len(envs), name)
+        if batch:
+            mapped_files.setdefault(name, set()).add(batch)
+        bar.advance(len(envs), key=name)
 
     with Progress("normalize") as bar:
         for chunk in catalog.iter_raw(source=only, pending_only=pending_only):
-            by_source: dict[str, list[RawEnvelope]] = {}
+            # one page per source and file: a file's pages note what it gives
+            by_source: dict[tuple[str, str | None], list[RawEnvelope]] = {}
             for env in chunk:
-                by_source.setdefault(env.source, []).append(env)
-            for name, envs in by_source.items():
+                by_source.setdefault((env.source, env.batch), []).append(env)
+            for (name, _batch), envs in by_source.items():
                 outcome = outcomes.setdefault(name, SourceOutcome(name))
                 fmt = formats.get(name)
                 if fmt is None:
@@ -391,6 +406,15 @@ def normalize_archived(
                         break
         while in_flight:
             commit_next(bar)
+    for name, files in mapped_files.items():
+        outcome = outcomes[name]
+        limit = getattr(file_sources[name].options, "sweep_max_fraction", None)
+        for batch in sorted(files):
+            try:
+                outcome.counts.deleted += catalog.withdraw_file(name, batch, limit, run_id)
+            except SourceError as exc:  # a withdrawal too large is refused, and said
+                outcome.status = "failed"
+                outcome.error = str(exc)
     for outcome in outcomes.values():
         _finish_outcome(outcome)
         _log_outcome(outcome, run_id)

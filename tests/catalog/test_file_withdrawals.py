@@ -144,3 +144,17 @@ def test_convert_removes_a_quarantine_file_left_by_an_earlier_conversion(
     code, text, err = cli("convert", str(good), "--format", "marc", "-o", str(out))
     assert code == 0, text + err
     assert not stale.exists()
+
+
+def test_harvest_then_normalize_withdraws_as_run_does(tmp_path: Path, cli: Any) -> None:
+    drop, cfg, recs = _first_run(tmp_path, cli)
+    write_marc(drop, recs[:2] + recs[3:])  # the new version leaves v002 out
+    code, out, _ = cli("--config", str(cfg), "harvest")
+    assert code == 0
+    assert _q(tmp_path, "SELECT deleted FROM records WHERE source_id = 'v002'") == [(False,)]
+    code, out, err = cli("--config", str(cfg), "normalize")
+    assert code == 0, out + err
+    assert "1 deleted" in out
+    assert _q(tmp_path, "SELECT deleted FROM records WHERE source_id = 'v002'") == [(True,)]
+    live = _q(tmp_path, "SELECT count(*) FROM records WHERE NOT deleted")
+    assert live == [(9,)]

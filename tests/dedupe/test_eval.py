@@ -105,3 +105,47 @@ def test_dblp_acm_unsupervised_f1(version: str, tmp_path: Path, cli: CLI) -> Non
     from unioncat.dedupe.evaluate import read_gold
 
     assert len(read_gold(gold)) == expected_gold
+
+
+def _two_small_tables(tmp_path: Path) -> tuple[Path, Path]:
+    header = ["id", "title", "authors", "year"]
+    left = _csv(tmp_path / "l.csv", header, [
+        ["p1", "The river archives", "Okafor, Adaeze", "2019"],
+        ["p2", "Salt roads", "Moreau, Ines", "1987"],
+    ])  # fmt: skip
+    right = _csv(tmp_path / "r.csv", header, [
+        ["e1", "River archives", "Adaeze Okafor", "2019"],
+        ["e2", "Salt roads", "Ines Moreau", "1987"],
+    ])  # fmt: skip
+    return left, right
+
+
+def test_several_gold_files_are_used_together(tmp_path: Path, cli: CLI) -> None:
+    left, right = _two_small_tables(tmp_path)
+    one = _csv(tmp_path / "g1.csv", ["ltable_id", "rtable_id", "label"],
+               [["p1", "e1", "1"], ["p1", "e2", "0"]])  # fmt: skip
+    two = _csv(tmp_path / "g2.csv", ["ltable_id", "rtable_id", "label"], [["p2", "e2", "1"]])
+    code, out, _ = cli("eval", "dedupe", "--left", str(left), "--right", str(right),
+                       "--gold", str(one), "--gold", str(two))  # fmt: skip
+    result = json.loads(out)
+    assert code == 0 and result["recall"] == 1.0 and result["precision"] == 1.0
+
+
+def test_a_gold_file_that_names_no_id_of_the_tables_is_refused(tmp_path: Path, cli: CLI) -> None:
+    left, right = _two_small_tables(tmp_path)
+    wrong = _csv(tmp_path / "g.csv", ["title", "year"], [["The river archives", "2019"]])
+    code, _, err = cli("eval", "dedupe", "--left", str(left), "--right", str(right),
+                       "--gold", str(wrong))  # fmt: skip
+    assert code == 2 and "names no pair of ids of the tables" in err
+    swapped = _csv(tmp_path / "s.csv", ["left_id", "right_id"], [["e1", "p1"]])
+    code, _, err = cli("eval", "dedupe", "--left", str(left), "--right", str(right),
+                       "--gold", str(swapped))  # fmt: skip
+    assert code == 2 and "in that order" in err
+
+
+def test_a_label_column_must_hold_zeros_and_ones(tmp_path: Path, cli: CLI) -> None:
+    left, right = _two_small_tables(tmp_path)
+    bad = _csv(tmp_path / "g.csv", ["ltable_id", "rtable_id", "label"], [["p1", "e1", "yes"]])
+    code, _, err = cli("eval", "dedupe", "--left", str(left), "--right", str(right),
+                       "--gold", str(bad))  # fmt: skip
+    assert code == 2 and "label column" in err

@@ -444,3 +444,30 @@ def test_a_server_that_always_trickles_fails_its_source_with_the_deadline_named(
     code, out, err = cli("--config", cfg, "harvest")
     assert code == 0, out + err
     assert _q(tmp_path, "SELECT count(*), count(DISTINCT envelope_id) FROM raw") == [(30, 30)]
+
+
+def test_a_repository_whose_index_lags_loses_no_record(
+    oai_peer: OAIPeer, tmp_path: Path, cli: Cli
+) -> None:
+    """DSpace rebuilds its OAI index by a job: a record shows up hours after its
+    datestamp.  The default overlap of a day still finds it."""
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    oai_peer.repo.extend(make_items(3, start=now - timedelta(hours=5)))
+    cfg = _pipeline(tmp_path, _source(oai_peer.url))
+    assert cli("--config", cfg, "run")[0] == 0
+    # indexed only now, with the datestamp it got three hours ago, before the last run
+    oai_peer.repo.add("oai:peer.test:late", datestamp=now - timedelta(hours=3),
+                      metadata={"title": ["Indexed late"]})  # fmt: skip
+    code, out, _ = cli("--config", cfg, "run")
+    assert code == 0 and "repo: ok: 1 read, 1 new or changed" in out
+    titles = _q(tmp_path, "SELECT title FROM records WHERE source_id = 'oai:peer.test:late'")
+    assert titles == [("Indexed late",)]
+    # with the old one-minute overlap it would have been lost
+    (tmp_path / "short").mkdir()
+    short = _pipeline(tmp_path / "short", _source(oai_peer.url, overlap_seconds=60))
+    oai_peer.repo.remove("oai:peer.test:late")
+    assert cli("--config", short, "run")[0] == 0
+    oai_peer.repo.add("oai:peer.test:late", datestamp=now - timedelta(hours=3),
+                      metadata={"title": ["Indexed late"]})  # fmt: skip
+    code, out, _ = cli("--config", short, "run")
+    assert "repo: ok: 0 read" in out

@@ -92,7 +92,8 @@ def test_day_granularity_boundary_is_dropped(oai_peer: OAIPeer, tmp_path: Path, 
     oai_peer.repo.granularity = DAY
     today = datetime.now(UTC).replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
     oai_peer.repo.extend(make_items(5, start=today, step=timedelta(seconds=0)))
-    cfg = _pipeline(tmp_path, _dc(oai_peer.url))
+    # a one-minute overlap: the window starts today (the default day would start yesterday)
+    cfg = _pipeline(tmp_path, {**_dc(oai_peer.url), "overlap_seconds": 60})
     assert cli("--config", cfg, "run")[0] == 0
     oai_peer.requests.clear()
     code, out, _ = cli("--config", cfg, "run")

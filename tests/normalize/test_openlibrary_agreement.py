@@ -10,7 +10,7 @@ same).  The per-field table is printed at the end (run with ``-s`` to see it).
 Fields compared (Open Library -> ours)
     title -> ``title`` | subtitle -> ``subtitle`` + ``part`` | authors -> contributor
     names | authors' alternate_names -> ``Contributor.name_original_script`` |
-    publishers -> ``publisher`` | publish_places -> ``place`` | publish_date -> ``year``
+    publishers -> ``publisher`` | publish_places -> ``places`` | publish_date -> ``year``
     or ``date`` | pagination -> ``extent`` | number_of_pages -> ``page_count`` | isbn_10
     and isbn_13 -> ISBN identifiers | lccn, oclc_numbers -> identifiers | languages ->
     ``language`` | subjects, subject_places, subject_times, subject_people -> subject
@@ -276,7 +276,9 @@ def _publishers(e: Expect, book: Record, parts: list[Record]) -> bool:
 
 
 def _places(e: Expect, book: Record, parts: list[Record]) -> bool:
-    return text(e["publish_places"][0]).casefold() == text(book.place).casefold()
+    """Every place, in order (260 $a Paris ; $a Lyon is two)."""
+    theirs = [text(p).casefold() for p in e["publish_places"]]
+    return theirs == [text(p).casefold() for p in book.places]
 
 
 def _publish_date(e: Expect, book: Record, parts: list[Record]) -> bool:

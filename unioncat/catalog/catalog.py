@@ -10,14 +10,14 @@ reports.  Open it for writing only while holding :class:`~unioncat.catalog.lock.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
-from unioncat.catalog import find, pages, raw, runs
+from unioncat.catalog import deletions, find, pages, raw, runs
 from unioncat.catalog.db import Db, connect
 from unioncat.catalog.migrate import ensure_schema
 from unioncat.contracts import RawEnvelope, RunStatus, SourceStatus
@@ -108,6 +108,23 @@ class Catalog:
     def write(self, page: pages.PageWrite) -> pages.WriteCounts:
         """Commit one page atomically; returns what changed."""
         return pages.commit(self.db, page)
+
+    def withdraw_file(self, source: str, name: str, limit: float | None, run_id: str) -> int:
+        """Withdraw what file ``name`` no longer gives, once it is read to its end and
+        all its archived envelopes are mapped (``harvest`` then ``normalize``)."""
+        state = runs.harvest_state(self.db, source).get(f"file:{name}") or {}
+        if not state.get("complete"):
+            return 0
+        pending = self.db.scalar(
+            "SELECT count(*) FROM raw WHERE source = ? AND batch = ? AND status = 'pending'",
+            [source, name],
+        )
+        if pending:
+            return 0
+        with self.db.transaction():
+            return deletions.withdraw_from_file(
+                self.db, source, name, limit, run_id, datetime.now(UTC)
+            )
 
     def iter_raw(
         self, *, source: str | None = None, pending_only: bool = True, chunk: int = 2000

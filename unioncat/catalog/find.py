@@ -9,11 +9,13 @@ transaction.  A query that reads as an identifier is looked up under every schem
 can be; otherwise every word must match.  DuckDB's full-text extension would have to
 be downloaded, which a catalog never does on its own.
 
-The table is kept sorted by key, so that a lookup reads only the row groups whose
-range of keys holds it (DuckDB's zone maps): an ART index answers one identifier as
-fast, but fetches the thousands of rows of a common word one by one, and costs every
-insert.  Keys written since the last sort sit at the end and are read whole; when they
-grow past a share of the table, :func:`tidy` sorts it again (at the end of a run).
+Each key is stored with ``h``, the first 64 bits of its MD5, and the table is kept
+sorted by ``h``: a lookup by ``h`` reads only the one row group whose range holds it
+(DuckDB's zone maps, which for text keep only a short prefix, useless on keys that
+all begin ``i:isbn:978``).  An ART index answers one identifier as fast, but fetches the
+thousands of rows of a common word one by one, and costs every insert.  Keys written
+since the last sort sit at the end and are read whole; when they grow past a share of
+the table, :func:`tidy` sorts it again (at the end of a run).
 """
 
 from __future__ import annotations
@@ -49,17 +51,23 @@ _TEXT = (
 )
 
 
+def _h(expr: str) -> str:
+    return f"(md5_number({expr}) >> 64)::UBIGINT"
+
+
 def index_records(db: Db, ids: str) -> None:
-    """Rewrite the find keys of the records listed in table ``ids`` (column ``id``)."""
+    """Rewrite the find keys of the records listed in table ``ids`` (column ``id``); a
+    deleted record keeps none."""
     db.execute(f"DELETE FROM find_keys WHERE record_id IN (SELECT id FROM {ids})")
     db.execute(
-        "INSERT INTO find_keys "
-        "SELECT id, 'i:' || x.scheme || ':' || lower(x.value) FROM ("
-        f"SELECT id, unnest(identifiers) AS x FROM records WHERE id IN (SELECT id FROM {ids})) "
+        f"INSERT INTO find_keys SELECT record_id, key, {_h('key')} FROM ("
+        "SELECT id AS record_id, 'i:' || x.scheme || ':' || lower(x.value) AS key FROM ("
+        f"SELECT id, unnest(identifiers) AS x FROM records WHERE id IN (SELECT id FROM {ids}) "
+        "AND NOT deleted) "
         "UNION SELECT id, 's:' || lower(source_id) FROM records "
-        f"WHERE id IN (SELECT id FROM {ids}) "
+        f"WHERE id IN (SELECT id FROM {ids}) AND NOT deleted "
         "UNION SELECT id, 'w:' || unnest(" + _folded_words(_TEXT) + ") FROM records "
-        f"WHERE id IN (SELECT id FROM {ids})"
+        f"WHERE id IN (SELECT id FROM {ids}) AND NOT deleted)"
     )
 
 
@@ -76,7 +84,7 @@ UNSORTED_MIN = 100_000
 
 
 def sort(db: Db) -> None:
-    db.execute("CREATE OR REPLACE TABLE find_keys AS SELECT * FROM find_keys ORDER BY key")
+    db.execute("CREATE OR REPLACE TABLE find_keys AS SELECT * FROM find_keys ORDER BY h")
     rows = db.scalar("SELECT count(*) FROM find_keys")
     db.execute("INSERT OR REPLACE INTO catalog_meta VALUES (?, ?)", [SORTED_KEY, str(rows)])
 
@@ -160,9 +168,11 @@ def _hits(db: Db, keys: list[str], all_of: bool) -> list[str]:
         return []
     having = f" GROUP BY record_id HAVING count(DISTINCT key) = {len(keys)}" if all_of else ""
     select = "record_id" if all_of else "DISTINCT record_id"
+    hashes = ", ".join(_h("?") for _ in keys)
     return db.column(
-        f"SELECT {select} FROM find_keys WHERE key IN ({_placeholders(len(keys))}){having}",
-        keys,
+        f"SELECT {select} FROM find_keys WHERE h IN ({hashes}) "
+        f"AND key IN ({_placeholders(len(keys))}){having} ORDER BY 1",
+        [*keys, *keys],
     )
 
 
@@ -215,7 +225,12 @@ def find(
     by = "identifier"
     if not rows and query.words:
         by = "words"
-        rows = _records(db, _hits(db, list(query.words), all_of=True), filters, params, limit)
+        hits = _hits(db, list(query.words), all_of=True)
+        if not (source or rtype):
+            # the first hits by id are enough: fetching and sorting every record that
+            # holds a common word would cost more than the lookup
+            hits = hits[: max(limit, 1) * 2]
+        rows = _records(db, hits, filters, params, limit)
     return [
         Found(str(row[0]), str(row[1]), str(row[2]), str(row[3]), str(row[4]),
               row[5] if isinstance(row[5], int) else None,

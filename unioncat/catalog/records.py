@@ -162,4 +162,5 @@ def tombstone(db: Db, ids: str, why: str, run_id: str, now: datetime) -> int:
             f"SELECT 'delete', id, source, ?, ? FROM {ids} ORDER BY id",
             [run_id, now],
         )
+        db.execute(f"DELETE FROM find_keys WHERE record_id IN (SELECT id FROM {ids})")
     return n

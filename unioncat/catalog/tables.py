@@ -212,8 +212,7 @@ CONFLICTS = Table(
 # What ``unioncat find`` looks records up by (see catalog/find.py).
 FIND_KEYS = Table(
     "find_keys",
-    (("record_id", _TEXT), ("key", _TEXT)),
-    before=(),
+    (("record_id", _TEXT), ("key", _TEXT), ("h", pa.uint64())),
 )
 MATCH_KEYS = Table("match_keys", (("record_id", _TEXT), ("key", _TEXT), ("kind", _TEXT)))
 MATCH_REVIEW = Table(

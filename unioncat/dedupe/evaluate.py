@@ -11,6 +11,7 @@ import itertools
 import resource
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,19 +78,52 @@ def read_table(path: Path, source: str) -> list[MatchRecord]:
 
 
 def read_gold(path: Path) -> set[tuple[str, str]]:
+    """The matching pairs of a gold file: its first two columns, the pairs labelled 1
+    when it has a ``label`` column (Magellan's train/valid/test files)."""
     if not path.is_file():
         raise ConfigError(f"eval dedupe: {path} does not exist", hint="check the path")
     dialect = _sniff(path)
     with path.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle, dialect=dialect))
     if not rows:
-        return set()
+        raise ConfigError(f"eval dedupe: gold file {path} is empty")
     header = [c.strip().lower() for c in rows[0]]
     body = rows[1:] if not all(c.strip().isdigit() for c in rows[0][:2]) else rows
+    if len(header) < 2:
+        raise ConfigError(
+            f"eval dedupe: gold file {path} has one column; it needs two ids per line",
+            hint="left_id,right_id (or ltable_id,rtable_id,label)",
+        )
     if "label" in header:
         label = header.index("label")
-        body = [r for r in body if r[label].strip() == "1"]
+        labels = {r[label].strip() for r in body if len(r) > label}
+        if not labels <= {"0", "1"}:
+            raise ConfigError(
+                f"eval dedupe: gold file {path} has a label column with values other than "
+                f"0 and 1 ({', '.join(sorted(labels - {'0', '1'})[:3])})"
+            )
+        body = [r for r in body if len(r) > label and r[label].strip() == "1"]
     return {(r[0].strip(), r[1].strip()) for r in body if len(r) >= 2}
+
+
+def read_golds(paths: Sequence[Path], left: set[str], right: set[str]) -> set[tuple[str, str]]:
+    """Every gold file's pairs together (DBLP-ACM's train, valid and test files are its
+    whole gold); a file none of whose pairs names ids of the tables is refused, since it
+    would score the matcher 0 and say nothing."""
+    gold: set[tuple[str, str]] = set()
+    for path in paths:
+        pairs = read_gold(path)
+        known = {p for p in pairs if p[0] in left and p[1] in right}
+        if pairs and not known:
+            sample = ", ".join(f"{a}-{b}" for a, b in sorted(pairs)[:3])
+            raise ConfigError(
+                f"eval dedupe: gold file {path} names no pair of ids of the tables "
+                f"(its first pairs: {sample})",
+                hint="its first two columns must be the ids of --left and --right (or of "
+                "two rows of --left), in that order",
+            )
+        gold |= pairs
+    return gold
 
 
 def predicted_pairs(groups: list[list[str]], two_tables: bool) -> set[tuple[str, str]]:
@@ -109,11 +143,16 @@ def predicted_pairs(groups: list[list[str]], two_tables: bool) -> set[tuple[str,
 
 
 def evaluate(
-    left: Path, right: Path | None, gold_path: Path, settings: MatchSettings | None = None
+    left: Path,
+    right: Path | None,
+    gold_path: Path | Sequence[Path],
+    settings: MatchSettings | None = None,
 ) -> Evaluation:
     settings = settings or MatchSettings()
     started = time.perf_counter()
     records = read_table(left, LEFT)
+    left_ids = {rec.id for rec in records}
+    right_ids = left_ids
     for rec in records:
         rec.id = f"L:{rec.id}"
         if right is None:
@@ -122,6 +161,7 @@ def evaluate(
             rec.source = rec.id
     if right is not None:
         rights = read_table(right, RIGHT)
+        right_ids = {rec.id for rec in rights}
         for rec in rights:
             rec.id = f"R:{rec.id}"
         records.extend(rights)
@@ -132,7 +172,8 @@ def evaluate(
     predicted = predicted_pairs(groups, right is not None)
     seconds = time.perf_counter() - started
 
-    gold = read_gold(gold_path)
+    paths = [gold_path] if isinstance(gold_path, Path) else list(gold_path)
+    gold = read_golds(paths, left_ids, right_ids)
     if right is None:
         gold = {tuple(sorted(p)) for p in gold}  # type: ignore[misc]
     blocked = _blocked(result, right is not None)

@@ -164,6 +164,10 @@ class FilesHarvester:
     kind: ClassVar[str] = "files"
     options: ClassVar[type] = FilesOptions
 
+    def __init__(self) -> None:
+        self._done = 0  # bytes of the files read (or skipped) so far, for the progress bar
+        self._total: int | None = None
+
     @staticmethod
     def check_format(fmt: str, where: str) -> None:
         """Files can only be read in a format that has a framer."""
@@ -177,9 +181,13 @@ class FilesHarvester:
         paths, unmatched = resolve_paths(options, source, spec.config_file)
         for pattern in unmatched:
             yield Page([], None, {}, label=pattern, gave_nothing=f"{pattern} matches no file")
+        sizes = {p: os.path.getsize(p) for p in paths if not _is_url(p)}
+        self._total = sum(sizes.values()) or None
+        self._done = 0
         for path in paths:
             try:
                 yield from self._harvest_one(spec, path, state)
+                self._done += sizes.get(path, 0)
             except SourceError as exc:  # one file that cannot be read keeps the others
                 event("file.failed", str(exc), logging.ERROR, source=source)
                 failed.append(exc.message)
@@ -207,6 +215,10 @@ class FilesHarvester:
                 digest.update(chunk)
             sha = digest.hexdigest()
             handle.seek(0)
+
+            def progress() -> tuple[int, int | None, str]:
+                return (self._done + handle.tell(), self._total, "B")
+
             prev = FileState.from_json(state.get(key))
             same = prev is not None and prev.sha256 == sha
             if same and prev is not None and prev.complete:
@@ -230,6 +242,7 @@ class FilesHarvester:
                         replaces_batch=replaces,
                         label=name,
                         file=name,
+                        progress=progress(),
                     )
                     replaces = None
                     page = []
@@ -243,4 +256,5 @@ class FilesHarvester:
                 file_complete=True,
                 sweep_limit=options.sweep_max_fraction,
                 gave_nothing=None if done else f"{name} holds no record",
+                progress=progress(),
             )

@@ -34,7 +34,10 @@ class OaiOptions:
     deadline: float = 900.0  # seconds for a whole response, however it trickles in
     retry_after_max: float = 300.0
     backoff: float = 1.0  # seconds before the first retry; doubles up to a minute
-    overlap_seconds: int = 60
+    # How far back each window reaches before the last one's start.  A day: repositories
+    # whose OAI index is rebuilt by a job (DSpace, for one) show a record hours after its
+    # datestamp, and records met again unchanged cost one comparison of their hash.
+    overlap_seconds: int = 86_400
     mode: str = "list_records"
     deletion_sweep: bool = False
     sweep_max_fraction: float = 0.2  # of the records harvested from the source

@@ -134,6 +134,12 @@ class Window:
                             url=fetched.url,
                         )
                     self.last_state = state
+                    listed_so_far = (
+                        int(page.cursor) + len(page.records)
+                        if page.cursor and page.cursor.isdigit()
+                        else None
+                    )
+                    total = page.complete_list_size
                     yield Page(
                         envelopes,
                         self.key,
@@ -141,6 +147,11 @@ class Window:
                         label=f"{self.key} page {pages}",
                         notes=page.notes,
                         resolved=[self._unreadable_id(listed.params)],
+                        progress=(
+                            (listed_so_far, int(total), "rec")
+                            if listed_so_far is not None and total and total.isdigit()
+                            else None
+                        ),
                     )
                     token = next_token
                 return

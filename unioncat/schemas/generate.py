@@ -107,6 +107,8 @@ def duck_type(dt: pa.DataType) -> str:
         return "BIGINT"
     if pa.types.is_int32(dt):
         return "INTEGER"
+    if pa.types.is_uint64(dt):
+        return "UBIGINT"
     if pa.types.is_float64(dt):
         return "DOUBLE"
     if pa.types.is_boolean(dt):
