@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import time
 from collections.abc import Callable
@@ -309,7 +310,11 @@ def test_progress_bar_on_a_terminal(default_pipeline: Path) -> None:
     os.close(master)
     screen = b"".join(chunks).decode(errors="replace")
     assert proc.returncode == 0
-    assert "library-print" in screen and "rec" in screen  # the tqdm bar, with its unit
+    # one bar per source, counting the bytes of its files out of their total
+    assert re.search(r"harvest library-print: 100%\|.*\| ?[\d.]+k?/[\d.]+k? \[", screen)
+    assert "B/s" in screen
+    # log lines are written above the bars, each on a line of its own
+    assert re.search(r"\r?\n[^\n]*?library-print: 3 envelopes, 3 new or changed", screen)
     assert '"event"' not in screen  # readable lines, not JSON, on a terminal
 
 
