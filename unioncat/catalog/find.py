@@ -101,6 +101,14 @@ def tidy(db: Db) -> bool:
     return True
 
 
+# What each scheme's numbers look like as people type them: a query is looked up only
+# under the schemes it can be (every extra key costs a row group read).
+_ISBN_SHAPE = re.compile(r"(?:isbn:?)?(?:\d{9}[\dXx]|97[89]\d{10})", re.I)
+_ISSN_SHAPE = re.compile(r"(?:issn:?\s*)?\d{4}-?\d{3}[\dXx]", re.I)
+_ISMN_SHAPE = re.compile(r"(?:M\d{9}|9790\d{9})", re.I)
+_LCCN_SHAPE = re.compile(r"[a-z]{0,3}\s*(?:\d{2}|\d{4})-?\d{1,6}", re.I)
+
+
 @dataclass(frozen=True, slots=True)
 class Query:
     """What a query string can mean: identifier keys (any one matches) and words
@@ -113,23 +121,30 @@ class Query:
 def parse_query(db: Db, text: str) -> Query:
     """The keys a query may be found under, normalised as the catalog stores them."""
     q = text.strip()
-    keys: list[str] = [f"s:{q.lower()}"]
+    # a source's own id (a 001, an OAI identifier) is one word; words are not an id
+    keys: list[str] = [] if re.search(r"\s", q) else [f"s:{q.lower()}"]
     if q.lower().startswith("uc1"):
         keys.append(f"id:{q.lower()}")
-    for parse, scheme in ((idn.isbn, "isbn"), (idn.issn, "issn"), (idn.ismn, "ismn")):
-        found = parse(q)
+    bare = re.sub(r"[\s\-]", "", q)  # how the number is written aside
+    shapes = (
+        (idn.isbn, "isbn", _ISBN_SHAPE.fullmatch(bare)),
+        (idn.issn, "issn", _ISSN_SHAPE.fullmatch(q)),
+        (idn.ismn, "ismn", _ISMN_SHAPE.fullmatch(bare)),
+    )
+    for parse, scheme, shaped in shapes:
+        found = parse(q) if shaped else None
         # a number with a bad checksum is stored as written: look for it that way too
         if found is not None:
             keys.append(f"i:{scheme}:{found.value.lower()}")
             if scheme == "issn":
                 keys.append(f"i:issn_l:{found.value.lower()}")
-    doi = idn.doi(q) if "10." in q else None
+    doi = idn.doi(q) if "10." in q and "/" in q else None
     if doi is not None:
         keys.append(f"i:doi:{doi.value.lower()}")
     oclc = idn.oclc(q)
     if oclc is not None:
         keys.append(f"i:oclc:{oclc.value}")
-    lccn = idn.lccn(q) if re.fullmatch(r"[a-z]{0,3}\s*\d[\d\s\-/]*", q, re.I) else None
+    lccn = idn.lccn(q) if _LCCN_SHAPE.fullmatch(q) else None
     if lccn is not None:
         keys.append(f"i:lccn:{lccn.value.lower()}")
     words = db.scalar(f"SELECT {_folded_words('?')}", [q]) or []
@@ -161,17 +176,23 @@ def _placeholders(n: int) -> str:
     return ", ".join("?" * n)
 
 
-def _hits(db: Db, keys: list[str], all_of: bool) -> list[str]:
-    """Records with any (or all) of ``keys``; the keys are literal parameters, which is
-    what lets DuckDB look them up in the index instead of scanning the table."""
+def _hits(db: Db, keys: list[str], all_of: bool, first: int | None = None) -> list[str]:
+    """Records with any (or all) of ``keys``, by id (the ``first`` of them only, when
+    given).  The hashes are literal values, which is what lets DuckDB skip every row
+    group but the ones that hold them."""
     if not keys:
         return []
-    having = f" GROUP BY record_id HAVING count(DISTINCT key) = {len(keys)}" if all_of else ""
-    select = "record_id" if all_of else "DISTINCT record_id"
+    having = (
+        f" GROUP BY record_id HAVING count(DISTINCT key) = {len(keys)}"
+        if all_of and len(keys) > 1
+        else ""
+    )
+    select = "record_id" if having else "DISTINCT record_id"
     hashes = ", ".join(_h("?") for _ in keys)
+    limit = f" LIMIT {int(first)}" if first is not None else ""
     return db.column(
         f"SELECT {select} FROM find_keys WHERE h IN ({hashes}) "
-        f"AND key IN ({_placeholders(len(keys))}){having} ORDER BY 1",
+        f"AND key IN ({_placeholders(len(keys))}){having} ORDER BY 1{limit}",
         [*keys, *keys],
     )
 
@@ -225,11 +246,10 @@ def find(
     by = "identifier"
     if not rows and query.words:
         by = "words"
-        hits = _hits(db, list(query.words), all_of=True)
-        if not (source or rtype):
-            # the first hits by id are enough: fetching and sorting every record that
-            # holds a common word would cost more than the lookup
-            hits = hits[: max(limit, 1) * 2]
+        # without filters the first hits by id are enough: fetching and sorting every
+        # record that holds a common word would cost more than the lookup
+        first = None if (source or rtype) else max(limit, 1)
+        hits = _hits(db, list(query.words), all_of=True, first=first)
         rows = _records(db, hits, filters, params, limit)
     return [
         Found(str(row[0]), str(row[1]), str(row[2]), str(row[3]), str(row[4]),
