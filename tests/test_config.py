@@ -120,3 +120,70 @@ def test_memory_limit_is_a_size_and_reaches_the_catalog(tmp_path: Path) -> None:
     bad = write_pipeline(tmp_path, [], memory_limit="lots'; DROP TABLE records; --")
     with pytest.raises(ConfigError, match="memory_limit"):
         load_config(bad)
+
+
+_OAI = {"name": "r", "kind": "oai-pmh", "format": "oai_dc", "url": "https://repo.example/oai"}
+
+
+@pytest.mark.parametrize(
+    ("source", "top", "words"),
+    [
+        (_source(batch_size=0), {}, ["batch_size is 0", "from 1 to 1000000 records"]),
+        (_source(batch_size=-5), {}, ["batch_size is -5", "from 1"]),
+        (_source(page_size=0), {}, ["page_size is 0"]),
+        (_source(timeout=0), {}, ["timeout is 0.0", "above 0 to 3600 seconds"]),
+        (_source(sweep_max_fraction=0), {}, ["sweep_max_fraction", "above 0 to 1"]),
+        ({**_OAI, "overlap_seconds": -1_000_000_000}, {}, ["overlap_seconds", "from 0"]),
+        ({**_OAI, "overlap_seconds": 10**12}, {}, ["overlap_seconds", "31622400 seconds"]),
+        ({**_OAI, "timeout": -5}, {}, ["timeout is -5.0", "above 0"]),
+        ({**_OAI, "max_retries": -1}, {}, ["max_retries is -1", "from 0 to 100 retries"]),
+        ({**_OAI, "deadline": 0}, {}, ["deadline"]),
+        ({**_OAI, "backoff": float("nan")}, {}, ["backoff"]),
+        ({**_OAI, "page_delay": float("inf")}, {}, ["page_delay"]),
+        (_source(), {"workers": -1}, ["workers is -1", "from 0 to 1024"]),
+        (_source(), {"parallel_sources": 0}, ["parallel_sources is 0", "from 1 to 64"]),
+        (_source(), {"memory_limit": "1KB"}, ["memory_limit 1KB is too small", "256MB"]),
+        (_source(), {"memory_limit": "100MiB"}, ["too small"]),
+        (_source(), {"dedupe": {"max_block": 0}}, ["dedupe.max_block is 0", "from 2"]),
+        (_source(), {"dedupe": {"probe_tokens": 2.5}}, ["probe_tokens must be a whole"]),
+        (_source(), {"dedupe": {"match_weight": 1e9}}, ["match_weight", "bits"]),
+        (_source(), {"dedupe": {"review_weight": 5}}, ["review_weight (5.0) is above"]),
+        (_source(), {"dedupe": {"title_levels": [[90, 2], [95, 3]]}}, ["highest similarity"]),
+        (_source(), {"dedupe": {"title_levels": [[190, 2]]}}, ["out of range"]),
+        (_source(), {"dedupe": {"title_levels": "high"}}, ["list of [similarity"]),
+    ],
+)
+def test_every_numeric_option_has_a_range_checked_before_work(
+    tmp_path: Path, source: dict[str, object], top: dict[str, object], words: list[str]
+) -> None:
+    path = write_pipeline(tmp_path, [source], **top)
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    for w in words:
+        assert w in str(err.value), str(err.value)
+
+
+def test_values_at_the_ends_of_their_ranges_are_accepted(tmp_path: Path) -> None:
+    src = {**_OAI, "overlap_seconds": 0, "max_retries": 0, "timeout": 0.5, "page_delay": 0}
+    path = write_pipeline(
+        tmp_path,
+        [src, _source(name="f", page_size=1, sweep_max_fraction=1)],
+        memory_limit="256MB",
+        workers=0,
+        parallel_sources=1,
+        dedupe={"max_year_gap": 0, "review_weight": 3.2},
+    )
+    cfg = load_config(path)
+    assert cfg.sources[0].options.overlap_seconds == 0
+    assert cfg.sources[1].options.page_size == 1
+    assert cfg.dedupe.review_weight == cfg.dedupe.match_weight
+
+
+def test_an_out_of_range_value_exits_2_before_the_catalog_is_touched(
+    tmp_path: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    path = write_pipeline(tmp_path, [_source(batch_size=0)])
+    code, _out, err = cli("--config", str(path), "run")
+    assert code == 2
+    assert "batch_size is 0" in err and "Traceback" not in err
+    assert not (tmp_path / "catalog.duckdb").exists()

@@ -2,7 +2,7 @@
 
 Stages speak to each other through contracts, never through each other's insides:
 
-* the shared ground (errors, log, ids, schemas, contracts, xmlsafe, identifiers,
+* the shared ground (errors, log, ids, schemas, contracts, xmlsafe, identifiers, bounds,
   gc_pause) imports no stage;
 * framing imports only the shared ground;
 * harvest imports the shared ground and framing; normalize the same; neither imports
@@ -23,6 +23,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "unioncat"
 GROUND = {
     "errors", "log", "ids", "schemas", "contracts", "xmlsafe", "identifiers", "gc_pause",
+    "bounds",
     "__version__",  # the package's own version, from unioncat/__init__.py
 }  # fmt: skip
 STAGES = {"framing", "harvest", "normalize", "catalog", "dedupe"}

@@ -365,9 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
     evd.set_defaults(func=cmd_eval, needs_config=False)
     s = sub.add_parser("show", help="one record, or one cluster with its members and reasons")
     s.add_argument("id", help="record id, SOURCE:SOURCE_ID, or cluster id")
-    s.add_argument(
-        "--text", action="store_true", help="labelled fields for people instead of JSON"
-    )
+    s.add_argument("--text", action="store_true", help="labelled fields for people instead of JSON")
     s.set_defaults(func=cmd_show)
     f = sub.add_parser(
         "find", help="records by an identifier of any scheme (ISBN, ISSN, DOI, OCLC, LCCN, "

@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from unioncat.bounds import Range, check_bounds
 from unioncat.contracts import SourceSpec
 from unioncat.dedupe.settings import MatchSettings
 from unioncat.errors import ConfigError
@@ -141,9 +142,11 @@ def build_options(cls: type, raw: dict[str, Any], where: str, base_dir: Path) ->
     if "base_dir" in {f.name for f in dataclasses.fields(cls)}:
         kwargs["base_dir"] = str(base_dir)
     try:
-        return cls(**kwargs)
+        options = cls(**kwargs)
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc.message}", stage="config") from exc
+    check_bounds(options, where, written)
+    return options
 
 
 def _source(raw: Any, index: int, base_dir: Path, config_file: Path) -> SourceConfig:
@@ -207,19 +210,43 @@ def load_config(path: str | os.PathLike[str]) -> PipelineConfig:
     return parse_config(raw, p)
 
 
-_SIZE = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
+_SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
+_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}  # fmt: skip
+# Below this DuckDB cannot pin the blocks that matching and export sort through: a run
+# would fail half-way with "Out of Memory" rather than at the start.
+MIN_MEMORY_LIMIT = 256 * 10**6
 
 
 def _memory_limit(value: Any, path: Path) -> str | None:
     if value in (None, ""):
         return None
     text = str(value).strip()
-    if not _SIZE.match(text):
+    m = _SIZE.match(text)
+    if not m:
         raise ConfigError(
             f"{path}: memory_limit {text!r} is not a size; write it like 4GB or 512MB",
             stage="config",
         )
+    size = m.group(1)
+    if float(size) * _UNITS[m.group(2).lower()] < MIN_MEMORY_LIMIT:
+        raise ConfigError(
+            f"{path}: memory_limit {text} is too small: the catalog needs at least 256MB",
+            stage="config",
+            hint="give memory_limit 256MB or more, or remove it to let DuckDB use "
+            "80% of the machine's memory",
+        )
     return text
+
+
+def _whole(raw: dict[str, Any], key: str, default: int, bound: Range, path: Path) -> int:
+    value = _coerce(raw.get(key, default), int, f"{path}: {key}")
+    if not bound.admits(value):
+        raise ConfigError(
+            f"{path}: {key} is {value}, outside its range: it must be {bound.describe()}",
+            stage="config",
+        )
+    return int(value)
 
 
 def parse_config(raw: Any, path: Path) -> PipelineConfig:
@@ -242,12 +269,8 @@ def parse_config(raw: Any, path: Path) -> PipelineConfig:
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise ConfigError(f"{path}: source name {dupes[0]!r} is used twice", stage="config")
-    workers = _coerce(raw.get("workers", 0), int, f"{path}: workers")
-    if workers < 0:
-        raise ConfigError(f"{path}: workers must be 0 (one per core) or more", stage="config")
-    parallel = _coerce(raw.get("parallel_sources", 4), int, f"{path}: parallel_sources")
-    if parallel < 1:
-        raise ConfigError(f"{path}: parallel_sources must be 1 or more", stage="config")
+    workers = _whole(raw, "workers", 0, Range(0, 1024, unit="processes (0: one per core)"), path)
+    parallel = _whole(raw, "parallel_sources", 4, Range(1, 64, unit="sources"), path)
     dedupe_raw = raw.get("dedupe") or {}
     if not isinstance(dedupe_raw, dict):
         raise ConfigError(f"{path}: 'dedupe' must be a mapping of settings", stage="config")

@@ -170,14 +170,13 @@ class ClusterStore:
                 )
             ]
 
-    def members_of(
-        self, records: Iterable[str], clusters: Iterable[str]
-    ) -> list[tuple[str, str]]:
+    def members_of(self, records: Iterable[str], clusters: Iterable[str]) -> list[tuple[str, str]]:
         """(record, cluster) of every member of the clusters that ``records`` are in,
         and of ``clusters``, by cluster and record."""
-        with self.db.id_table(records, "partners") as partners, self.db.id_table(
-            clusters, "left"
-        ) as left:
+        with (
+            self.db.id_table(records, "partners") as partners,
+            self.db.id_table(clusters, "left") as left,
+        ):
             return [
                 (r, c)
                 for r, c in self.db.rows(
@@ -276,9 +275,7 @@ class ClusterStore:
             [retired, run_id, now],
         )
 
-    def emptied(
-        self, left: dict[str, str]
-    ) -> tuple[list[str], dict[str, str], list[str]]:
+    def emptied(self, left: dict[str, str]) -> tuple[list[str], dict[str, str], list[str]]:
         """Of the clusters records left (``left``: record to former cluster): those now
         empty (and not retired), where all the former members of each went when they all
         went to one cluster, and those that only shrank."""
@@ -286,9 +283,10 @@ class ClusterStore:
         if not clusters:
             return [], {}, []
         db = self.db
-        with db.id_table(clusters, "left") as gone_from, db.registered(
-            _id_map(left, key="record_id"), "formerly"
-        ) as formerly:
+        with (
+            db.id_table(clusters, "left") as gone_from,
+            db.registered(_id_map(left, key="record_id"), "formerly") as formerly,
+        ):
             emptied = db.column(
                 f"SELECT id FROM {gone_from} "
                 "WHERE id NOT IN (SELECT cluster_id FROM cluster_members) "
@@ -357,11 +355,14 @@ class ClusterStore:
         new = ", ".join(f'd."{c}"' for c in content)
         old = ", ".join(f'c."{c}"' for c in content)
         db = self.db
-        with db.registered(table, "clusters_in") as incoming, db.temp_table(
-            f"SELECT d.* FROM {incoming} d LEFT JOIN clusters c ON c.cluster_id = d.cluster_id "
-            f"WHERE c.cluster_id IS NULL OR row({old}) IS DISTINCT FROM row({new})",
-            stem="changed_clusters",
-        ) as changed:
+        with (
+            db.registered(table, "clusters_in") as incoming,
+            db.temp_table(
+                f"SELECT d.* FROM {incoming} d LEFT JOIN clusters c ON c.cluster_id = d.cluster_id "
+                f"WHERE c.cluster_id IS NULL OR row({old}) IS DISTINCT FROM row({new})",
+                stem="changed_clusters",
+            ) as changed,
+        ):
             db.execute(
                 f"DELETE FROM clusters WHERE cluster_id IN (SELECT cluster_id FROM {changed})"
             )
@@ -400,9 +401,7 @@ class ClusterStore:
 
     def multi_record_clusters(self) -> int:
         return int(
-            self.db.scalar(
-                "SELECT count(*) FROM clusters WHERE NOT deleted AND member_count > 1"
-            )
+            self.db.scalar("SELECT count(*) FROM clusters WHERE NOT deleted AND member_count > 1")
             or 0
         )
 

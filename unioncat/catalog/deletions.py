@@ -58,13 +58,16 @@ def sweep(
     parts (for servers that never report deletions).  More than ``limit`` of the live
     records at once is refused: the transaction rolls back, nothing is lost."""
     listed = pa.table({"source_id": pa.array(present, pa.string())})
-    with db.registered(listed, "present") as present_ids, db.temp_table(
-        "SELECT r.id, r.source, r.envelope_id FROM records r "
-        "WHERE r.source = ? AND NOT r.deleted AND r.envelope_id = r.source_id "
-        f"AND r.source_id NOT IN (SELECT source_id FROM {present_ids})",
-        [source],
-        stem="gone",
-    ) as gone:
+    with (
+        db.registered(listed, "present") as present_ids,
+        db.temp_table(
+            "SELECT r.id, r.source, r.envelope_id FROM records r "
+            "WHERE r.source = ? AND NOT r.deleted AND r.envelope_id = r.source_id "
+            f"AND r.source_id NOT IN (SELECT source_id FROM {present_ids})",
+            [source],
+            stem="gone",
+        ) as gone,
+    ):
         if limit is not None:
             check_share(db, gone, source, limit)
         db.execute(

@@ -205,8 +205,7 @@ def _records(
     if len(ids) <= _IN_LIST_MAX:
         # sorted here: ORDER BY with LIMIT turns DuckDB's lookup by key into a scan
         rows = db.rows(
-            f"SELECT {_COLUMNS} FROM records r WHERE r.id IN ({_placeholders(len(ids))})"
-            f"{filters}",
+            f"SELECT {_COLUMNS} FROM records r WHERE r.id IN ({_placeholders(len(ids))}){filters}",
             [*ids, *params],
         )
         rows.sort(key=lambda r: (str(r[6] or ""), str(r[0])))

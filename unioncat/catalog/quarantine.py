@@ -68,11 +68,14 @@ def add(db: Db, quarantined: Sequence[Quarantined], run_id: str, now: datetime) 
     ]
     table = pa.Table.from_pylist(rows, schema=QUARANTINE.schema)
     cols = ", ".join(f'k."{c}"' for c in QUARANTINE.names if c != "first_at")
-    with db.registered(table, "incoming_q") as incoming, db.temp_table(
-        f'SELECT {cols}, coalesce(q.first_at, k."at") AS first_at FROM {incoming} k '
-        "LEFT JOIN quarantine q ON q.source = k.source AND q.envelope_id = k.envelope_id",
-        stem="quarantined",
-    ) as merged:
+    with (
+        db.registered(table, "incoming_q") as incoming,
+        db.temp_table(
+            f'SELECT {cols}, coalesce(q.first_at, k."at") AS first_at FROM {incoming} k '
+            "LEFT JOIN quarantine q ON q.source = k.source AND q.envelope_id = k.envelope_id",
+            stem="quarantined",
+        ) as merged,
+    ):
         db.execute(
             f"DELETE FROM quarantine USING {incoming} k "
             "WHERE quarantine.source = k.source AND quarantine.envelope_id = k.envelope_id"

@@ -61,7 +61,7 @@ def note_conflicts(db: Db, incoming: str, file: str, run_id: str, now: datetime)
     same 001 in two files): this file, read last, wins; returns how many."""
     with db.temp_table(
         "SELECT DISTINCT i.source, i.id AS record_id, i.source_id, ? AS file, "
-        "r.batch AS other_file, ? AS run_id, ?::TIMESTAMPTZ AS \"at\" "
+        'r.batch AS other_file, ? AS run_id, ?::TIMESTAMPTZ AS "at" '
         f"FROM {incoming} i JOIN envelope_records e "
         "ON e.source = i.source AND e.record_id = i.id "
         "JOIN raw r ON r.source = e.source AND r.envelope_id = e.envelope_id "

@@ -20,8 +20,7 @@ def start_run(db: Db, run_id: str, command: str) -> None:
     lock, so no other can be alive)."""
     now = datetime.now(UTC)
     db.execute(
-        "UPDATE runs SET status = 'killed', finished_at = ?, message = ? "
-        "WHERE status = 'running'",
+        "UPDATE runs SET status = 'killed', finished_at = ?, message = ? WHERE status = 'running'",
         [now, KILLED_MESSAGE],
     )
     db.execute(
@@ -47,9 +46,7 @@ def register_source(db: Db, name: str, kind: str, fmt: str) -> None:
     )
 
 
-def source_outcome(
-    db: Db, name: str, run_id: str, status: SourceStatus, error: str | None
-) -> None:
+def source_outcome(db: Db, name: str, run_id: str, status: SourceStatus, error: str | None) -> None:
     db.execute(
         "UPDATE sources SET last_run_id = ?, last_status = ?, last_error = ? WHERE name = ?",
         [run_id, status, error, name],
@@ -61,9 +58,7 @@ def harvest_state(db: Db, source: str) -> dict[str, dict[str, Any]]:
     return {k: json.loads(v) for k, v in rows}
 
 
-def save_state(
-    db: Db, source: str, key: str, value: Any, run_id: str, now: datetime
-) -> None:
+def save_state(db: Db, source: str, key: str, value: Any, run_id: str, now: datetime) -> None:
     db.execute(
         "INSERT OR REPLACE INTO harvest_state VALUES (?, ?, ?, ?, ?)",
         [source, key, json.dumps(value, sort_keys=True), now, run_id],

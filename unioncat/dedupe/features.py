@@ -76,6 +76,7 @@ def is_component(rtype: str | None, host_id: str | None, host_title: str | None)
         return True
     return KINDS.get(rtype or "") not in (None, "text") and bool(host_id or host_title)
 
+
 # Titles shared by countless unrelated items: they never match on the title alone.
 GENERIC_TITLES = frozenset(
     {

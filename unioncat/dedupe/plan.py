@@ -172,9 +172,7 @@ def plan_round(r: RoundInputs, run_id: str, now: datetime, counts: DedupeCounts)
                 # moved only because its cluster joined this one: its evidence still holds
                 plan.relabel[rid] = cid
                 continue
-            plan.members.append(
-                _member_row(r, m, group, best, cid, run_id, now)
-            )
+            plan.members.append(_member_row(r, m, group, best, cid, run_id, now))
     plan.refresh = sorted(set(plan.assignments.values()))
     return plan
 

@@ -14,7 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from unioncat.bounds import bounded, check_bounds
 from unioncat.errors import ConfigError
+
+# No single comparison is worth more than this many bits either way; beyond it a weight
+# is a typing slip, and one level would overrule every other.
+MAX_WEIGHT = 100.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,15 +27,15 @@ class MatchSettings:
     # Blocking: pairs of each record's ``probe_tokens`` rarest title words make blocks
     # of at most ``max_block`` records; single words and name-plus-year keys block while
     # at most ``max_word_block`` records hold them.
-    probe_tokens: int = 4
-    max_block: int = 100
-    max_word_block: int = 20
-    max_id_block: int = 1000
-    candidate_budget: int = 24
+    probe_tokens: int = bounded(4, 1, 32, unit="words")
+    max_block: int = bounded(100, 2, 100_000, unit="records")
+    max_word_block: int = bounded(20, 2, 100_000, unit="records")
+    max_id_block: int = bounded(1000, 2, 1_000_000, unit="records")
+    candidate_budget: int = bounded(24, 1, 10_000, unit="candidates")
 
-    prior: float = -6.0
-    match_weight: float = 3.2
-    review_weight: float = -2.0
+    prior: float = bounded(-6.0, -MAX_WEIGHT, MAX_WEIGHT, unit="bits")
+    match_weight: float = bounded(3.2, -MAX_WEIGHT, MAX_WEIGHT, unit="bits")
+    review_weight: float = bounded(-2.0, -MAX_WEIGHT, MAX_WEIGHT, unit="bits")
 
     # Title similarity (0-100, the better of token-sorted and in-order similarity).
     title_levels: tuple[tuple[float, float], ...] = (
@@ -39,7 +44,7 @@ class MatchSettings:
         (86.0, 3.5),
         (76.0, 1.0),
     )
-    title_else: float = -8.0
+    title_else: float = bounded(-8.0, -MAX_WEIGHT, MAX_WEIGHT, unit="bits")
 
     # Family names of the contributors (token-set similarity of the sorted names).
     author_levels: tuple[tuple[float, float], ...] = (
@@ -47,23 +52,23 @@ class MatchSettings:
         (70.0, 3.0),
         (45.0, -1.0),
     )
-    author_else: float = -4.0
+    author_else: float = bounded(-4.0, -MAX_WEIGHT, MAX_WEIGHT, unit="bits")
 
-    year_same: float = 3.0
-    year_next: float = -1.0
-    year_far: float = -6.0
+    year_same: float = bounded(3.0, -MAX_WEIGHT, MAX_WEIGHT, unit="bits")
+    year_next: float = bounded(-1.0, -MAX_WEIGHT, MAX_WEIGHT, unit="bits")
+    year_far: float = bounded(-6.0, -MAX_WEIGHT, MAX_WEIGHT, unit="bits")
 
-    venue_similar: float = 1.0
-    same_publisher: float = 1.0
-    shared_work_id: float = 16.0
-    linked_work_id: float = 15.0
-    conflicting_doi: float = -12.0
-    same_host_and_pages: float = 6.0
+    venue_similar: float = bounded(1.0, -MAX_WEIGHT, MAX_WEIGHT, unit="bits")
+    same_publisher: float = bounded(1.0, -MAX_WEIGHT, MAX_WEIGHT, unit="bits")
+    shared_work_id: float = bounded(16.0, -MAX_WEIGHT, MAX_WEIGHT, unit="bits")
+    linked_work_id: float = bounded(15.0, -MAX_WEIGHT, MAX_WEIGHT, unit="bits")
+    conflicting_doi: float = bounded(-12.0, -MAX_WEIGHT, MAX_WEIGHT, unit="bits")
+    same_host_and_pages: float = bounded(6.0, -MAX_WEIGHT, MAX_WEIGHT, unit="bits")
 
     # Guards: values beyond which two records are never the same manifestation.
-    max_year_gap: int = 1
-    page_count_ratio: float = 1.5
-    page_count_slack: int = 20
+    max_year_gap: int = bounded(1, 0, 100, unit="years")
+    page_count_ratio: float = bounded(1.5, 1, 100)
+    page_count_slack: int = bounded(20, 0, 100_000, unit="pages")
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any] | None) -> MatchSettings:
@@ -78,7 +83,45 @@ class MatchSettings:
         values: dict[str, Any] = {}
         for name, value in data.items():
             if name.endswith("_levels"):
-                values[name] = tuple((float(a), float(b)) for a, b in value)
+                values[name] = _levels(name, value)
             else:
-                values[name] = type(getattr(cls(), name))(value)
-        return replace(cls(), **values)
+                values[name] = _number(name, value, type(getattr(cls(), name)))
+        settings = replace(cls(), **values)
+        check_bounds(settings, "dedupe")
+        if settings.review_weight > settings.match_weight:
+            raise ConfigError(
+                f"dedupe: review_weight ({settings.review_weight}) is above match_weight "
+                f"({settings.match_weight}); pairs between the two go to review, so "
+                "review_weight must be at most match_weight"
+            )
+        return settings
+
+
+def _number(name: str, value: Any, kind: type) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"dedupe: {name} must be a number, not {value!r}")
+    if kind is int and not float(value).is_integer():
+        raise ConfigError(f"dedupe: {name} must be a whole number, not {value!r}")
+    return kind(value)
+
+
+def _levels(name: str, value: Any) -> tuple[tuple[float, float], ...]:
+    """``[[similarity, weight], ...]``: similarity 0-100 from the best level down."""
+    shape = f"dedupe: {name} must be a list of [similarity 0-100, weight in bits] pairs"
+    if not isinstance(value, (list, tuple)) or not value:
+        raise ConfigError(shape)
+    levels: list[tuple[float, float]] = []
+    for pair in value:
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise ConfigError(f"{shape}, not {pair!r}")
+        at = _number(name, pair[0], float)
+        weight = _number(name, pair[1], float)
+        if not 0 <= at <= 100 or not -MAX_WEIGHT <= weight <= MAX_WEIGHT:
+            raise ConfigError(
+                f"{shape}; {pair!r} is out of range (weights from {-MAX_WEIGHT:g} "
+                f"to {MAX_WEIGHT:g})"
+            )
+        levels.append((at, weight))
+    if [a for a, _ in levels] != sorted((a for a, _ in levels), reverse=True):
+        raise ConfigError(f"{shape}, from the highest similarity down")
+    return tuple(levels)

@@ -127,9 +127,7 @@ def _dedupe(run: _Run, full: bool) -> None:
     follow = [p for p in store.parts_with_moved_hosts(run.run_id) if p not in parts]
     if follow:
         run.dirty_old.update(store.leave_clusters(follow))
-        run.add_features(
-            build_features(from_row(r) for r in store.live_rows(follow, ROW_COLUMNS))
-        )
+        run.add_features(build_features(from_row(r) for r in store.live_rows(follow, ROW_COLUMNS)))
     part_ids = sorted(parts | set(follow))
     if part_ids:
         _round(run, part_ids, skip=set())

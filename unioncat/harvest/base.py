@@ -12,17 +12,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar, Protocol
 
 from unioncat.contracts import Page, RawEnvelope, SourceSpec
-from unioncat.errors import ConfigError
 
-__all__ = ["HARVESTERS", "Harvester", "Page", "RawEnvelope", "check_sweep_fraction", "register"]
-
-
-def check_sweep_fraction(value: float) -> None:
-    """``sweep_max_fraction`` is a share of a source's (or a file's) records."""
-    if not 0 < value <= 1:
-        raise ConfigError(
-            f"sweep_max_fraction must be above 0 and at most 1, not {value}", stage="config"
-        )
+__all__ = ["HARVESTERS", "Harvester", "Page", "RawEnvelope", "register"]
 
 
 class Harvester(Protocol):

@@ -22,10 +22,11 @@ from typing import IO, Any, ClassVar
 
 import requests
 
+from unioncat.bounds import bounded
 from unioncat.contracts import Page, RawEnvelope, SourceSpec
 from unioncat.errors import SourceError
 from unioncat.framing import Frame, check_file_format, frame_file
-from unioncat.harvest.base import check_sweep_fraction, register
+from unioncat.harvest.base import register
 from unioncat.log import event
 
 
@@ -36,15 +37,12 @@ class FilesOptions:
     ALIASES: ClassVar[dict[str, str]] = {"batch_size": "page_size"}
 
     paths: list[str] = field(default_factory=list)
-    page_size: int = 1000
-    timeout: float = 60.0
+    page_size: int = bounded(1000, 1, 1_000_000, unit="records")
+    timeout: float = bounded(60.0, 0, 3600, low_open=True, unit="seconds")
     base_dir: str = "."
     # a new version of a file withdraws the records it no longer gives, up to this share
     # of the file's records at once (a file cut short must not empty the catalog)
-    sweep_max_fraction: float = 0.2
-
-    def __post_init__(self) -> None:
-        check_sweep_fraction(self.sweep_max_fraction)
+    sweep_max_fraction: float = bounded(0.2, 0, 1, low_open=True)
 
 
 def _is_url(path: str) -> bool:
@@ -173,9 +171,7 @@ class FilesHarvester:
         """Files can only be read in a format that has a framer."""
         check_file_format(fmt, where)
 
-    def harvest(
-        self, spec: SourceSpec, state: Mapping[str, Mapping[str, Any]]
-    ) -> Iterator[Page]:
+    def harvest(self, spec: SourceSpec, state: Mapping[str, Mapping[str, Any]]) -> Iterator[Page]:
         source, options = spec.name, spec.options
         failed: list[str] = []
         paths, unmatched = resolve_paths(options, source, spec.config_file)

@@ -32,9 +32,7 @@ class OaiHarvester:
     def check_format(fmt: str, where: str) -> None:
         """Any registered format can arrive over OAI-PMH (the metadata prefix names it)."""
 
-    def harvest(
-        self, spec: SourceSpec, state: Mapping[str, Mapping[str, Any]]
-    ) -> Iterator[Page]:
+    def harvest(self, spec: SourceSpec, state: Mapping[str, Mapping[str, Any]]) -> Iterator[Page]:
         source, options = spec.name, spec.options
         client = OaiClient(source, options)
         try:

@@ -44,8 +44,7 @@ class UnreadableListPage(SourceError):
         self.params = params
         self.problem = problem
         super().__init__(
-            f"page {fetched.url} ({describe(params)}) is unreadable after {tries} tries: "
-            f"{problem}",
+            f"page {fetched.url} ({describe(params)}) is unreadable after {tries} tries: {problem}",
             stage="harvest",
             source=source,
         )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from unioncat.bounds import bounded
 from unioncat.errors import ConfigError
-from unioncat.harvest.base import check_sweep_fraction
 
 MODES = ("list_records", "identifiers_then_get")
 # metadata prefixes and the normalizer that reads them (MARCXML reuses the marc one)
@@ -18,6 +18,8 @@ PREFIX_FORMATS = {
     "oai_marc": "marc",
     "marc": "marc",
 }
+
+
 @dataclass(slots=True)
 class OaiOptions:
     """Options of an ``oai-pmh`` source in pipelines.yaml (``from`` is read as from_date)."""
@@ -28,19 +30,22 @@ class OaiOptions:
     metadata_prefix: str = "oai_dc"
     sets: list[str] = field(default_factory=list)
     from_date: str | None = None
-    page_delay: float = 0.0
-    max_retries: int = 5
-    timeout: float = 60.0
-    deadline: float = 900.0  # seconds for a whole response, however it trickles in
-    retry_after_max: float = 300.0
-    backoff: float = 1.0  # seconds before the first retry; doubles up to a minute
+    page_delay: float = bounded(0.0, 0, 3600, unit="seconds")
+    max_retries: int = bounded(5, 0, 100, unit="retries")
+    timeout: float = bounded(60.0, 0, 3600, low_open=True, unit="seconds")
+    # seconds for a whole response, however it trickles in
+    deadline: float = bounded(900.0, 0, 86_400, low_open=True, unit="seconds")
+    retry_after_max: float = bounded(300.0, 0, 86_400, unit="seconds")
+    # seconds before the first retry; doubles up to a minute
+    backoff: float = bounded(1.0, 0, 3600, unit="seconds")
     # How far back each window reaches before the last one's start.  A day: repositories
     # whose OAI index is rebuilt by a job (DSpace, for one) show a record hours after its
     # datestamp, and records met again unchanged cost one comparison of their hash.
-    overlap_seconds: int = 86_400
+    overlap_seconds: int = bounded(86_400, 0, 366 * 86_400, unit="seconds")
     mode: str = "list_records"
     deletion_sweep: bool = False
-    sweep_max_fraction: float = 0.2  # of the records harvested from the source
+    # of the records harvested from the source
+    sweep_max_fraction: float = bounded(0.2, 0, 1, low_open=True)
 
     def default_format(self) -> str | None:
         """The normalizer for this metadata prefix when the source names no format."""
@@ -52,7 +57,6 @@ class OaiOptions:
                 f"url must be the repository's http(s) OAI-PMH base URL, not {self.url!r}",
                 stage="config",
             )
-        check_sweep_fraction(self.sweep_max_fraction)
         if self.mode not in MODES:
             raise ConfigError(
                 f"mode {self.mode!r} is unknown; valid modes are: {', '.join(MODES)}",

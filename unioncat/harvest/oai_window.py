@@ -311,9 +311,7 @@ class Window:
             position=0,
             error=f"unreadable OAI-PMH page {fetched.url} ({describe(params)}): {problem}",
         )
-        return Page(
-            [env], self.key, self.last_state.to_json(), label=f"{self.key} unreadable page"
-        )
+        return Page([env], self.key, self.last_state.to_json(), label=f"{self.key} unreadable page")
 
 
 def _digest(payload: bytes) -> str:

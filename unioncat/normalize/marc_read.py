@@ -341,8 +341,7 @@ def read_mrk(data: bytes) -> pymarc.Record:
             continue
         if not line.startswith("=") or len(line) < 6 or line[4:6] != "  ":
             raise RecordError(
-                f"MARCMaker line {n} is not '=TAG  value' (two spaces after the tag): "
-                f"{line[:40]!r}"
+                f"MARCMaker line {n} is not '=TAG  value' (two spaces after the tag): {line[:40]!r}"
             )
         tag, value = line[1:4], line[6:]
         if tag == "LDR":
