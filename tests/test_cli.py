@@ -6,6 +6,7 @@ import json
 import os
 import re
 import signal
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -318,19 +319,76 @@ def test_progress_bar_on_a_terminal(default_pipeline: Path) -> None:
     assert '"event"' not in screen  # readable lines, not JSON, on a terminal
 
 
+def _wait_until_it_opens(process: subprocess.Popen[str], path: Path) -> None:
+    """Until ``process`` has ``path`` open (it is then trying the lock), so that a
+    test does not mistake a slow start for waiting."""
+    deadline = time.monotonic() + 60
+    fds = Path(f"/proc/{process.pid}/fd")
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if any(os.path.realpath(fd) == str(path.resolve()) for fd in fds.iterdir()):
+                return
+        except OSError:
+            pass  # a descriptor closed while we looked: look again
+        time.sleep(0.02)
+    raise AssertionError(f"the process never opened {path} (exit {process.poll()})")
+
+
 def test_a_writer_waits_for_a_reader_instead_of_failing(default_pipeline: Path, cli: Cli) -> None:
-    from unioncat.catalog.lock import ReaderLock
+    from unioncat.catalog.lock import ReaderLock, lock_path
 
     assert cli("--config", str(default_pipeline), "run")[0] == 0
     db = default_pipeline.parent / "catalog.duckdb"
     with ReaderLock(db):
         reader = _db(db)
         writer = unioncat_process("--config", str(default_pipeline), "run")
-        time.sleep(1.0)
+        _wait_until_it_opens(writer, lock_path(db))
+        time.sleep(0.5)
         assert writer.poll() is None, "the writer should wait while status is reading"
         reader.close()
     _out, err = writer.communicate(timeout=60)
     assert writer.returncode == 0, err[-2000:]
+
+
+def test_a_killed_writers_holder_text_does_not_block_the_next_writer(
+    default_pipeline: Path, cli: Cli
+) -> None:
+    """A SIGKILLed run leaves its JSON in the lock file; while a reader holds the lock
+    shared, the next writer must wait for the reader, not exit 3 naming the dead pid."""
+    import json
+
+    from unioncat.catalog.lock import ReaderLock, lock_path
+
+    assert cli("--config", str(default_pipeline), "run")[0] == 0
+    db = default_pipeline.parent / "catalog.duckdb"
+    victim = unioncat_process("--config", str(default_pipeline), "run")
+    victim.kill()
+    victim.communicate(timeout=30)
+    dead = {"pid": victim.pid, "host": "here", "command": "run", "run_id": "gone",
+            "started_at": "2026-01-01T00:00:00+00:00"}  # fmt: skip
+    lock_path(db).write_text(json.dumps(dead), encoding="utf-8")
+    with ReaderLock(db):
+        writer = unioncat_process("--config", str(default_pipeline), "run")
+        _wait_until_it_opens(writer, lock_path(db))
+        time.sleep(0.5)
+        assert writer.poll() is None, "the writer should wait for the reader"
+    _out, err = writer.communicate(timeout=60)
+    assert writer.returncode == 0, err[-2000:]
+    assert str(victim.pid) not in err
+    assert json.loads(lock_path(db).read_text() or "{}") == {}  # released cleanly
+
+
+def test_a_live_writer_is_still_named_and_refuses_the_second(
+    default_pipeline: Path, cli: Cli
+) -> None:
+    from unioncat.catalog.lock import CatalogLock
+
+    assert cli("--config", str(default_pipeline), "run")[0] == 0
+    db = default_pipeline.parent / "catalog.duckdb"
+    with CatalogLock(db, "run", "first-run"):
+        code, _out, err = cli("--config", str(default_pipeline), "run")
+    assert code == 3
+    assert f"pid {os.getpid()}" in err and "first-run" in err
 
 
 def test_parallel_mapping_gives_the_same_records(cli: Cli, tmp_path: Path) -> None:

@@ -179,9 +179,7 @@ def test_values_at_the_ends_of_their_ranges_are_accepted(tmp_path: Path) -> None
     assert cfg.dedupe.review_weight == cfg.dedupe.match_weight
 
 
-def test_an_out_of_range_value_exits_2_before_the_catalog_is_touched(
-    tmp_path: Path, cli
-) -> None:  # type: ignore[no-untyped-def]
+def test_an_out_of_range_value_exits_2_before_the_catalog_is_touched(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     path = write_pipeline(tmp_path, [_source(batch_size=0)])
     code, _out, err = cli("--config", str(path), "run")
     assert code == 2

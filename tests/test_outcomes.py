@@ -40,9 +40,7 @@ def test_an_empty_file_makes_the_source_empty(tmp_path: Path, cli: Cli) -> None:
     assert code == 1 and "a.mrc holds no record" in out
 
 
-def test_unchanged_files_of_a_source_with_records_are_no_failure(
-    tmp_path: Path, cli: Cli
-) -> None:
+def test_unchanged_files_of_a_source_with_records_are_no_failure(tmp_path: Path, cli: Cli) -> None:
     write_marc(tmp_path / "a.mrc", [marc_record(control="a1")])
     cfg = write_pipeline(tmp_path, [_files(["a.mrc"])])
     assert cli("--config", str(cfg), "run")[0] == 0

@@ -54,8 +54,17 @@ def toy_format() -> Iterator[str]:
 
     def normalize(env: RawEnvelope) -> list[Record]:
         title, _, year = env.payload.decode().partition("|")
-        return [Record(id=mint_id(env.source, title), source=env.source, source_id=title,
-                       source_format=env.format, type="book", title=title, year=int(year))]
+        return [
+            Record(
+                id=mint_id(env.source, title),
+                source=env.source,
+                source_id=title,
+                source_format=env.format,
+                type="book",
+                title=title,
+                year=int(year),
+            )
+        ]
 
     register_framer("toy-lines", sniff=lambda head: b"|" in head, description="toy")(lines)
     register("toy", framers=("toy-lines",))(normalize)
@@ -182,8 +191,6 @@ def test_external_entities_are_never_resolved(tmp_path: Path) -> None:
         _wire, frames = frame_file(open_maybe_gzip(f), "marc")
         got = list(frames)
     assert all(b"TOP-SECRET" not in g.payload for g in got)
-
-
 
 
 def _json_record(control: str) -> dict[str, object]:
@@ -328,9 +335,7 @@ def test_a_saved_oai_response_of_marcxml_is_keyed_by_oai_identifier(tmp_path: Pa
     from pymarc import record_to_xml
 
     marc = record_to_xml(marc_record(control="c1", title="Salt roads"), namespace=True).decode()
-    body = _OAI.format(
-        _oai_record("oai:x:1", marc) + _oai_record("oai:x:2", "", deleted=True)
-    )
+    body = _OAI.format(_oai_record("oai:x:1", marc) + _oai_record("oai:x:2", "", deleted=True))
     src = tmp_path / "page.xml"
     src.write_text(body)
     out = tmp_path / "out.jsonl"

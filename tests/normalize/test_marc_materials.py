@@ -227,8 +227,26 @@ def test_gwu_94_gives_thirteen_parts_each_with_its_subtitle(shared_data: Path) -
 
 def test_a_title_continued_in_a_second_t_is_one_entry() -> None:
     _book, *parts = normalize_all(
-        marc([("505", "00", ["t", "Overview :", "t", "the rebellion from below /", "r", "C. W. --",
-                             "t", "Coda /", "r", "K. M."])])  # fmt: skip
+        marc(
+            [
+                (
+                    "505",
+                    "00",
+                    [
+                        "t",
+                        "Overview :",
+                        "t",
+                        "the rebellion from below /",
+                        "r",
+                        "C. W. --",
+                        "t",
+                        "Coda /",
+                        "r",
+                        "K. M.",
+                    ],
+                )
+            ]
+        )  # fmt: skip
     )
     assert [(p.title, p.subtitle) for p in parts] == [
         ("Overview", "the rebellion from below"),
@@ -240,9 +258,19 @@ def test_a_505_on_a_sound_recording_gives_its_tracks_with_their_durations() -> N
     leader = "00000cjm a2200000 i 4500"
     album, *tracks = normalize_all(
         marc(
-            [("505", "0 ", ["a", "So what (9:22) -- Freddie Freeloader / "
-                            "Miles Davis (9:46) -- Blue in green."])],
-            leader=leader, controls={"007": "sd fsngnnmmned"},
+            [
+                (
+                    "505",
+                    "0 ",
+                    [
+                        "a",
+                        "So what (9:22) -- Freddie Freeloader / "
+                        "Miles Davis (9:46) -- Blue in green.",
+                    ],
+                )
+            ],
+            leader=leader,
+            controls={"007": "sd fsngnnmmned"},
         )  # fmt: skip
     )
     assert album.type == "musical_sound_recording" and album.medium == "audio"

@@ -51,6 +51,20 @@ def describe_holder(holder: dict[str, Any]) -> str:
 READER_GRACE_SECONDS = 30.0
 
 
+def _writer_holds(fd: int) -> bool:
+    """Whether a writer holds the lock now: only then is a shared lock refused.
+
+    The holder text is written by each writer and left behind by one killed with
+    SIGKILL, so it says who held the lock last, not who holds it; the kernel's lock is
+    the truth."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    return False
+
+
 class CatalogLock:
     def __init__(self, catalog: Path, command: str, run_id: str) -> None:
         self.path = lock_path(catalog)
@@ -68,15 +82,26 @@ class CatalogLock:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                holder = read_holder(self.catalog)
-                if holder or time.monotonic() > deadline:
+                if _writer_holds(fd):
                     os.close(fd)
                     raise LockHeld(
-                        f"catalog {self.catalog} is in use by {describe_holder(holder)}",
+                        f"catalog {self.catalog} is in use by "
+                        f"{describe_holder(read_holder(self.catalog))}",
                         stage="lock",
                         hint="wait for that run to finish; this run changed nothing",
                     ) from None
-                time.sleep(0.05)  # only readers hold it: they finish in moments
+                if time.monotonic() > deadline:
+                    os.close(fd)
+                    raise LockHeld(
+                        f"catalog {self.catalog} is still open for reading after "
+                        f"{READER_GRACE_SECONDS:g} seconds (unioncat status, show or "
+                        "find, or another program holding it)",
+                        stage="lock",
+                        hint="close the readers and run again; this run changed nothing",
+                    ) from None
+                # Only readers hold it: they finish in moments.  The holder text in
+                # the file may name a writer killed with SIGKILL, which is no holder.
+                time.sleep(0.05)
         info = {
             "pid": os.getpid(),
             "host": socket.gethostname(),
