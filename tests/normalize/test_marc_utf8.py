@@ -62,6 +62,24 @@ def test_steps_aside_for_marc8_and_damage() -> None:
     assert read_utf8(short[:9] + b"a" + short[10:40]) is None
 
 
+def test_a_form_feed_in_leader_or_directory_numbers_is_refused_on_both_paths() -> None:
+    """``int()`` strips whitespace, a form feed too; the standard wants digits."""
+    import pytest
+
+    from unioncat.normalize.marc_read import read_iso2709
+
+    good = bytearray(marc_record(control="ff").as_marc())
+    good[9:10] = b"a"
+    assert read_utf8(bytes(good)) is not None
+    for at in (12, 24 + 3, 24 + 7):  # base address, a field length, a field offset
+        bad = bytearray(good)
+        assert bad[at : at + 1] == b"0", (at, bytes(bad[at : at + 1]))
+        bad[at : at + 1] = b"\x0c"
+        assert read_utf8(bytes(bad)) is None, at
+        with pytest.raises(RecordError, match="numeric"):
+            read_iso2709(bytes(bad))
+
+
 def _iso_files(shared: Path) -> list[Path]:
     files = sorted(p for p in shared.glob("marc/**/*") if p.suffix in (".mrc", ".marc", ".dat"))
     return files + sorted(EXAMPLES.glob("marc/*.mrc*"))

@@ -86,6 +86,10 @@ def read_utf8(data: bytes) -> IndexedRecord | None:
         return None
     try:
         leader = data[:24].decode("ascii")
+        # int() strips whitespace (a form feed too) where the standard wants five
+        # digits; only digits are numbers here, as in pymarc's path.
+        if not (data[:5].isdigit() and data[12:17].isdigit()):
+            return None
         base = int(data[12:17])
         if base <= 24 or base >= len(data) or int(data[:5]) > len(data):
             return None
@@ -95,6 +99,8 @@ def read_utf8(data: bytes) -> IndexedRecord | None:
         fields: list[Field] = []
         for i in range(0, len(directory), 12):
             tag = directory[i : i + 3]
+            if not directory[i + 3 : i + 12].isdigit():
+                return None
             length = int(directory[i + 3 : i + 7])
             start = base + int(directory[i + 7 : i + 12])
             raw = data[start : start + length - 1]
