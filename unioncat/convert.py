@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 
 from unioncat.contracts import Quarantined, RawEnvelope
 from unioncat.errors import ConfigError
-from unioncat.framing import check_file_format, frame_file
+from unioncat.framing import check_file_format, frame_file, noting_repairs
 from unioncat.harvest.files import frame_envelope
 from unioncat.normalize import NORMALIZERS
 from unioncat.parallel import MappedPage, MapPool
@@ -93,6 +93,7 @@ def _chunks(inputs: list[str], fmt: str) -> Iterator[list[RawEnvelope]]:
     for path in inputs:
         with open(path, "rb") as handle:
             wire, frames = frame_file(handle, fmt)
+            frames = noting_repairs(frames, SOURCE_NAME, path)
             chunk: list[RawEnvelope] = []
             for frame in frames:
                 chunk.append(frame_envelope(SOURCE_NAME, path, wire, frame, fetched_at))

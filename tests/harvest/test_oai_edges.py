@@ -217,3 +217,34 @@ def test_sweep_max_fraction_must_be_a_share(oai_peer: OAIPeer, tmp_path: Path, c
     cfg = _pipeline(tmp_path, _dc(oai_peer.url, deletion_sweep=True, sweep_max_fraction=20))
     code, out, err = cli("--config", cfg, "run")
     assert code == 2 and "sweep_max_fraction is 20" in out + err and "above 0 to 1" in out + err
+
+
+def test_a_record_lands_alike_over_oai_pmh_and_from_a_saved_file(
+    oai_peer: OAIPeer, tmp_path: Path, cli: Cli
+) -> None:
+    """HTML entities and bare ampersands: a repository's page is repaired, and the same
+    record in a MARCXML file is repaired the same way instead of being quarantined."""
+    import requests
+
+    oai_peer.repo.extend(make_items(3))
+    oai_peer.faults.inject(
+        b"AT&T &nbsp;&eacute; &bogus; ", at=b">Record ", verb="ListRecords", times=None
+    )
+    body = requests.get(
+        oai_peer.url, params={"verb": "ListRecords", "metadataPrefix": "marc21"}, timeout=30
+    ).content
+    assert b"&bogus;" in body
+    (tmp_path / "drop.xml").write_bytes(body)
+    files = {"name": "drop", "kind": "files", "format": "marc", "paths": ["drop.xml"]}
+    cfg = _pipeline(tmp_path, _source(oai_peer.url), files)
+    code, out, err = cli("--config", cfg, "run")
+    assert code == 0, out + err
+    assert _q(tmp_path, "SELECT count(*) FROM quarantine") == [(0,)]
+    by_source = _q(
+        tmp_path,
+        "SELECT source, list(title ORDER BY title) FROM records GROUP BY source ORDER BY 1",
+    )
+    assert [s for s, _ in by_source] == ["drop", "repo"]
+    assert by_source[0][1] == by_source[1][1]
+    assert any("AT&T \u00e9 &bogus;" in t for t in by_source[0][1]), by_source
+    assert '"framing.repaired"' in err and '"oai.repaired"' in err

@@ -8,6 +8,7 @@ their framers with :func:`register_framer` and :func:`declare_format`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import IO
 
@@ -24,6 +25,7 @@ from unioncat.framing.base import (
     register_framer,
 )
 from unioncat.framing.stream import GZIP_ERRORS, HeadStream, gzip_fault, open_maybe_gzip
+from unioncat.log import event
 
 __all__ = [
     "FORMAT_FRAMERS",
@@ -35,6 +37,7 @@ __all__ = [
     "file_formats",
     "frame_file",
     "framers_for",
+    "noting_repairs",
     "open_maybe_gzip",
     "pick",
     "register_framer",
@@ -52,3 +55,26 @@ def frame_file(raw: IO[bytes], fmt: str) -> tuple[str, Iterator[Frame]]:
         return framers_for(fmt)[0].name, iter([Frame(b"", 0, error=gzip_fault(exc))])
     framer = pick(fmt, stream.head)
     return framer.name, framer.frame(stream)  # type: ignore[arg-type]
+
+
+def noting_repairs(frames: Iterator[Frame], source: str, name: str) -> Iterator[Frame]:
+    """The frames unchanged; at the end of the file, one log line says which records
+    had to be mended to be read (how many, the first few, and how)."""
+    count = 0
+    first: list[str] = []
+    for frame in frames:
+        if frame.note:
+            count += 1
+            if len(first) < 5:
+                first.append(f"record {frame.position} ({frame.note})")
+        yield frame
+    if count:
+        event(
+            "framing.repaired",
+            f"{source}: {name}: {count} record(s) mended to be read: {'; '.join(first)}"
+            + (" ..." if count > len(first) else ""),
+            logging.WARNING,
+            source=source,
+            file=name,
+            repaired=count,
+        )

@@ -26,6 +26,7 @@ class Frame:
     payload: bytes
     position: int
     error: str | None = None
+    note: str | None = None  # what was mended to read it (an HTML entity, say)
 
 
 FrameFunction = Callable[[IO[bytes]], Iterator[Frame]]

@@ -25,7 +25,7 @@ from lxml import etree
 
 from unioncat.framing.base import Frame
 from unioncat.framing.stream import CHUNK, read_some
-from unioncat.xmlsafe import OAI_NS, SAFE_XML, secure_xml_parser
+from unioncat.xmlsafe import OAI_NS, SAFE_XML, repair_xml, secure_xml_parser
 
 _HEAD_LIMIT = 1 << 20  # how much of a file without records its error frame keeps
 _KEEP_LIMIT = 64 << 20  # how much unframed XML is kept for recovery at most
@@ -154,6 +154,7 @@ class _Wrapper:
     before: bytes
     root_names: dict[bytes | None, str]
     after: bytes = b"</unioncat-wrapper>"
+    utf8: bool = True  # the file's declared encoding is UTF-8 (or ASCII)
 
     @classmethod
     def from_head(cls, head: bytes, local: str) -> _Wrapper:
@@ -171,6 +172,7 @@ class _Wrapper:
         return cls(
             b'<?xml version="1.0" encoding="' + encoding + b'"?><unioncat-wrapper ' + names + b">",
             declared,
+            utf8=encoding.lower().replace(b"-", b"") in (b"utf8", b"usascii", b"ascii"),
         )
 
 
@@ -192,17 +194,29 @@ def _namespace_of(name: bytes, attributes: bytes) -> str | None:
 
 def _parse_alone(
     raw: bytes, wrapper: _Wrapper, parser: Any, spec: XmlRecords
-) -> tuple[bytes | None, str | None]:
-    """One cut-out record parsed on its own: (payload, None), (None, why it is broken),
-    or (None, None) when it is an element of another namespace (not a record, skipped)."""
+) -> tuple[bytes | None, str | None, str | None]:
+    """One cut-out record parsed on its own: (payload, None, what was repaired), (None,
+    why it is broken, None), or (None, None, None) when it is an element of another
+    namespace (not a record, skipped).
+
+    A record that does not parse is repaired as an OAI-PMH page would be
+    (:func:`unioncat.xmlsafe.repair_xml`) and parsed again, so the same record lands
+    alike from a file and from a repository."""
+    notes: list[str] = []
     try:
         root = etree.fromstring(wrapper.before + raw + wrapper.after, parser)
     except etree.XMLSyntaxError as exc:
-        return None, str(exc)
+        repaired, notes = repair_xml(raw, utf8=wrapper.utf8)
+        if not notes:
+            return None, str(exc), None
+        try:
+            root = etree.fromstring(wrapper.before + repaired + wrapper.after, parser)
+        except etree.XMLSyntaxError:
+            return None, str(exc), None
     elem = root[0]
     if elem.tag not in spec.targets:
-        return None, None
-    return etree.tostring(elem, with_tail=False), None
+        return None, None, None
+    return etree.tostring(elem, with_tail=False), None, "; ".join(notes) or None
 
 
 def _foreign(start: re.Match[bytes], buf: bytearray, wrapper: _Wrapper, spec: XmlRecords) -> bool:
@@ -283,11 +297,13 @@ def _recover(
     wrapper = _Wrapper.from_head(bytes(reader.head), spec.local)
     parser = secure_xml_parser()
     for raw, fault in _scan_records(reader, wrapper, spec):
-        payload, broken = (None, fault) if fault else _parse_alone(raw, wrapper, parser, spec)
+        payload, broken, repaired = (
+            (None, fault, None) if fault else _parse_alone(raw, wrapper, parser, spec)
+        )
         if payload is None and broken is None:
             continue
         if payload is not None:
-            yield Frame(payload, position)
+            yield Frame(payload, position, note=repaired and f"repaired: {repaired}")
         else:
             reason = f"{spec.label} {position} is not well-formed: {broken}"
             yield Frame(raw, position, error=reason)

@@ -25,7 +25,7 @@ import requests
 from unioncat.bounds import bounded
 from unioncat.contracts import Page, RawEnvelope, SourceSpec
 from unioncat.errors import SourceError
-from unioncat.framing import Frame, check_file_format, frame_file
+from unioncat.framing import Frame, check_file_format, frame_file, noting_repairs
 from unioncat.harvest.base import register
 from unioncat.log import event
 
@@ -223,6 +223,7 @@ class FilesHarvester:
             replaces = None if same else name
             fetched_at = datetime.now(UTC)
             wire, frames = frame_file(handle, spec.format)
+            frames = noting_repairs(frames, source, name)
             page: list[RawEnvelope] = []
             done = 0
             for frame in frames:

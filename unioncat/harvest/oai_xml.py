@@ -8,27 +8,13 @@ parser (no entities, no DTD, no network).
 
 from __future__ import annotations
 
-import html.entities
-import re
 from dataclasses import dataclass, field
 
 from lxml import etree
 
-from unioncat.xmlsafe import OAI_NS, secure_xml_parser
+from unioncat.xmlsafe import OAI_NS, repair_xml, secure_xml_parser
 
 _NS = {"o": OAI_NS}
-# C0 controls but tab, LF, CR; and U+FFFE, U+FFFF, which XML 1.0 forbids too
-_FORBIDDEN = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
-_FORBIDDEN_REF = re.compile(
-    rb"&#(?:x0*(?:[0-8bcef]|1[0-9a-f]|d[89a-f][0-9a-f]{2}|fff[ef])"
-    rb"|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]|5[5-7]\d{3}|655(?:34|35)));",
-    re.I,
-)
-# an ampersand that starts no reference ("AT&T"), or a named reference XML does not
-# predefine (HTML's "&nbsp;", which only a DTD we never load could declare)
-_LOOSE_AMP = re.compile(rb"&(?!(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);)")
-_NAMED_REF = re.compile(rb"&([A-Za-z][A-Za-z0-9]*);")
-_XML_NAMED = frozenset({b"amp", b"lt", b"gt", b"quot", b"apos"})
 _PARSER = secure_xml_parser()
 
 
@@ -59,34 +45,6 @@ class OaiPage:
     notes: list[str] = field(default_factory=list)
 
 
-def repair(body: bytes) -> tuple[bytes, list[str]]:
-    """Remove characters XML 1.0 forbids (keeping tab, LF, CR) and replace invalid UTF-8."""
-    notes = []
-    cleaned, n = _FORBIDDEN.subn(b"", body)
-    cleaned, m = _FORBIDDEN_REF.subn(b"", cleaned)
-    if n + m:
-        notes.append(f"removed {n + m} characters that XML forbids")
-    if b"&" in cleaned:
-        escaped = _NAMED_REF.sub(_named_ref, _LOOSE_AMP.sub(b"&amp;", cleaned))
-        if escaped != cleaned:
-            notes.append("escaped ampersands and entity references that XML does not know")
-            cleaned = escaped
-    try:
-        cleaned.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        cleaned = cleaned.decode("utf-8", "replace").encode("utf-8")
-        notes.append(f"replaced bytes that are not UTF-8 (first at byte {exc.start}) with U+FFFD")
-    return cleaned, notes
-
-
-def _named_ref(m: re.Match[bytes]) -> bytes:
-    name = m.group(1)
-    if name in _XML_NAMED:
-        return m.group(0)
-    char = html.entities.html5.get(name.decode("ascii") + ";")
-    return char.encode("utf-8") if char else b"&amp;" + name + b";"
-
-
 def _text(elem: etree._Element | None) -> str | None:
     if elem is None or elem.text is None:
         return None
@@ -95,7 +53,7 @@ def _text(elem: etree._Element | None) -> str | None:
 
 def _parse(body: bytes, problem: str) -> tuple[etree._Element, list[str]]:
     """Repair, then parse with the secure parser; ``problem`` prefixes the error."""
-    cleaned, notes = repair(body)
+    cleaned, notes = repair_xml(body)
     try:
         return etree.fromstring(cleaned, _PARSER), notes
     except etree.XMLSyntaxError as exc:
