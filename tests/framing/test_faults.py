@@ -8,8 +8,10 @@ import io
 import re
 from pathlib import Path
 
+from lxml import etree
 from pymarc import record_to_xml
 
+import unioncat.normalize  # noqa: F401  (the formats register their framers)
 from tests.support.builders import marc_record
 from unioncat.framing import FRAMERS, Frame, frame_file, open_maybe_gzip
 from unioncat.xmlsafe import MARCXML_NS
@@ -191,7 +193,7 @@ def test_truncated_gzip_marcxml_keeps_the_records_before_the_cut() -> None:
 
 def test_syntax_error_in_one_record_loses_only_that_record() -> None:
     recs = _xml_records(99)
-    recs[10] = recs[10].replace(b"Title 10", b"Title AT&T 10")
+    recs[10] = recs[10].replace(b"Title 10</subfield>", b"Title 10</subfeld>")
     _wire, got = _frames(_collection(recs))
     assert [g.position for g in got] == list(range(99))
     assert got[10].payload == recs[10]  # exactly its own bytes
@@ -203,6 +205,34 @@ def test_syntax_error_in_one_record_loses_only_that_record() -> None:
     # the records framed after recovery read like the ones before it
     assert got[11].payload.startswith(f'<record xmlns="{MARCXML_NS}">'.encode())
     assert got[9].payload.startswith(f'<record xmlns="{MARCXML_NS}">'.encode())
+
+
+def test_an_entity_or_a_bare_ampersand_is_mended_and_noted() -> None:
+    """As an OAI-PMH page is: the record lands, with a note, instead of quarantine."""
+    recs = _xml_records(20)
+    recs[3] = recs[3].replace(b"Title 3", b"Title AT&T &nbsp;&eacute; &bogus; 3")
+    recs[12] = recs[12].replace(b"Title 12", b"Title 12</subfeld>")  # beyond mending
+    _wire, got = _frames(_collection(recs))
+    assert [g.position for g in got] == list(range(20))
+    assert got[3].error is None and got[3].note and "ampersands" in got[3].note
+    title = etree.fromstring(got[3].payload).xpath("string(.//*[@tag='245'])")
+    assert title == "Title AT&T \u00a0\u00e9 &bogus; 3"
+    assert got[12].error is not None and got[12].payload == recs[12]
+    assert [g.position for g in got if g.note] == [3]
+
+
+def test_mending_a_latin1_file_keeps_its_bytes() -> None:
+    """Only a UTF-8 text has its undecodable bytes replaced; a Latin-1 file's é stays."""
+    recs = [r.replace(b"Title 1", "Titre \u00e9t\u00e9 &amp; Co 1".encode("latin-1"))
+            for r in _xml_records(3)]  # fmt: skip
+    recs[1] = recs[1].replace(b"&amp; Co", b"& Co")
+    blob = _collection(recs).replace(b'encoding="UTF-8"', b'encoding="ISO-8859-1"')
+    assert b'encoding="ISO-8859-1"' in blob
+    _wire, got = _frames(blob)
+    assert [g.error for g in got] == [None, None, None]
+    texts = [etree.fromstring(g.payload).xpath("string(.//*[@tag='245'])") for g in got]
+    assert texts[1] == "Titre \u00e9t\u00e9 & Co 1", texts
+    assert got[1].note is not None
 
 
 def test_syntax_error_with_prefixed_records() -> None:
