@@ -62,6 +62,62 @@ def test_declared_length_reaching_the_next_record_does_not_merge_them() -> None:
     assert [g.position for g in got] == [0, 1, 2]
 
 
+def test_a_record_that_lost_its_end_does_not_take_its_neighbour() -> None:
+    """A record missing its last 10 bytes (terminator and all), then good B and C: B
+    must be framed on its own, so that only A is lost."""
+    a, b, c = _iso_records(3)
+    _wire, got = _frames(a[:-10] + b + c)
+    assert [(g.position, g.payload, g.error) for g in got] == [(0, a[:-10], None), (1, b, None),
+                                                              (2, c, None)]  # fmt: skip
+
+
+def test_a_record_that_lost_only_its_terminator_is_cut_before_the_next() -> None:
+    recs = _iso_records(4)
+    _wire, got = _frames(recs[0] + recs[1][:-1] + recs[2] + recs[3])
+    assert [g.payload for g in got] == [recs[0], recs[1][:-1], recs[2], recs[3]]
+
+
+def test_two_damaged_records_in_a_row_each_cost_only_themselves() -> None:
+    recs = _iso_records(5)
+    blob = recs[0] + recs[1][:-30] + recs[2][: len(recs[2]) // 2] + recs[3] + recs[4]
+    _wire, got = _frames(blob)
+    assert [g.payload for g in got] == [
+        recs[0], recs[1][:-30], recs[2][: len(recs[2]) // 2], recs[3], recs[4]
+    ]  # fmt: skip
+    assert [g.position for g in got] == [0, 1, 2, 3, 4]
+
+
+def test_records_without_any_terminator_at_the_end_of_a_file_are_split() -> None:
+    recs = _iso_records(4)
+    blob = recs[0] + b"".join(r[:-1] for r in recs[1:])
+    _wire, got = _frames(blob)
+    assert [g.payload for g in got] == [recs[0], *(r[:-1] for r in recs[1:])]
+
+
+def test_text_that_looks_like_a_leader_inside_a_record_does_not_split_it() -> None:
+    # a note quoting a leader, with digits where the base address goes: no directory
+    rec = marc_record(
+        control="q", title="Leader 01234cam a2200289 a 4500 quoted", fields=[("500", "  ", [
+            "a", "00714cam a2200205 a 450000100090000000500170000900800410002"])]
+    ).as_marc()  # fmt: skip
+    short = b"%05d" % (len(rec) - 3) + rec[5:]  # the fallback path (length is off)
+    tail = _iso_records(1)[0]
+    _wire, got = _frames(short + tail)
+    assert [g.payload for g in got] == [short, tail]
+
+
+def test_a_long_run_without_a_terminator_is_cut_at_the_limit() -> None:
+    from unioncat.framing.iso2709 import RECORD_LIMIT
+
+    good = _iso_records(2)
+    blob = good[0] + b"abcdefgh" * (RECORD_LIMIT // 8 + 1000) + good[1]
+    _wire, got = _frames(blob, "marc21")
+    assert got[0].payload == good[0] and got[0].error is None
+    assert len(got[1].payload) == RECORD_LIMIT and "no record terminator" in str(got[1].error)
+    assert got[-1].payload == good[1] and got[-1].error is None
+    assert b"".join(g.payload for g in got) == blob  # nothing dropped
+
+
 def test_stray_terminator_in_a_record_without_a_numeric_length_still_splits() -> None:
     recs = _iso_records(3)
     recs[1] = b"x" * 5 + recs[1][5:].replace(b"Jazz riffs", b"Jazz\x1driffs")

@@ -3,8 +3,17 @@
 ISO 2709 records end with the record terminator (0x1D).  The leader's record length is
 trusted only when it lands exactly on a terminator (a stray 0x1D inside a record then
 stays inside it); otherwise the record is cut at the next terminator, which survives
-leaders that count characters instead of bytes.  Every fault becomes an error frame
-holding the bytes it concerns, and the frames around it keep their positions.
+leaders that count characters instead of bytes.
+
+A record that lost its end (its terminator with it) would so take the next record
+down with it.  Before cutting at a terminator the leader did not point to, the bytes
+are searched for the leader of a following record: five digits, a leader's shape, and
+a directory that parses up to its field terminator.  The damaged record ends where that
+leader starts, and the one after it is framed on its own.  The same search splits
+records that have no terminator at all at the end of a file, and a run of bytes with
+no terminator is cut after ``RECORD_LIMIT`` bytes so one damaged stretch cannot hold
+the whole file in memory.  Every fault becomes an error frame holding the bytes it
+concerns, and the frames around it keep their positions.
 """
 
 from __future__ import annotations
@@ -21,6 +30,15 @@ RECORD_TERMINATOR = b"\x1d"
 _JUNK = b"\r\n\x1a\x00"  # between records: line ends, DOS end-of-file, padding
 _LEADER_MIN = 24
 _LOOKS_LIKE_LEADER = re.compile(rb"\d{5}[ -~]{7}\d{5}")
+# every position where a leader could start (overlapping: "1234500500cam..." holds one
+# at its sixth byte)
+_LEADER_AT = re.compile(rb"(?=\d{5}[ -~]{7}\d{5}[ -~]{7})")
+_FIELD_TERMINATOR = 0x1E
+_DIRECTORY_ENTRY = 12
+# How many bytes may pass without a terminator before they are given up as one error
+# frame: 160 times ISO 2709's largest record, room for any real record however its
+# leader counts, and a bound on the memory one damaged stretch can take.
+RECORD_LIMIT = 16 << 20
 
 
 def looks_like_iso2709(head: bytes) -> bool:
@@ -96,8 +114,36 @@ def _declared_end(buf: _IsoBuffer) -> int | None:
     return None if _LOOKS_LIKE_LEADER.match(data, after) else end
 
 
-def _next_iso_record(buf: _IsoBuffer) -> bytes | None:
-    """The next whole record in the buffer, or ``None`` when more bytes are needed."""
+def _leader_with_directory(data: bytearray, at: int) -> bool:
+    """Whether a record starts at ``at``: a leader whose base address closes a directory
+    of well-formed entries with a field terminator.  Text inside a record that merely
+    looks like a leader (a 5-digit number, some letters, another number) fails here."""
+    length = int(data[at : at + 5])
+    base = int(data[at + 12 : at + 17])
+    if length < _LEADER_MIN or base <= _LEADER_MIN + 1 or base > length:
+        return False
+    if (base - _LEADER_MIN - 1) % _DIRECTORY_ENTRY or at + base > len(data):
+        return False
+    if data[at + base - 1] != _FIELD_TERMINATOR:
+        return False
+    for entry in range(at + _LEADER_MIN, at + base - 1, _DIRECTORY_ENTRY):
+        tag = bytes(data[entry : entry + 3])
+        if not tag.isalnum() or not data[entry + 3 : entry + _DIRECTORY_ENTRY].isdigit():
+            return False
+    return True
+
+
+def _next_leader(buf: _IsoBuffer, end: int) -> int | None:
+    """Where the first following record starts before ``end``, if one does."""
+    for found in _LEADER_AT.finditer(buf.data, buf.start + 1, end):
+        if _leader_with_directory(buf.data, found.start()):
+            return found.start()
+    return None
+
+
+def _next_iso_record(buf: _IsoBuffer) -> tuple[bytes, str | None] | None:
+    """The next whole record in the buffer (with the reason it is an error frame, if it
+    is one), or ``None`` when more bytes are needed."""
     buf.skip_junk()
     if buf.start >= len(buf.data):
         return None
@@ -105,12 +151,23 @@ def _next_iso_record(buf: _IsoBuffer) -> bytes | None:
     if end == _MORE:
         return None
     if end is not None:
-        return buf.cut(end)
+        return buf.cut(end), None
     found = buf.data.find(RECORD_TERMINATOR, buf.scanned)
     if found < 0:
         buf.scanned = len(buf.data)
+        limit = buf.start + RECORD_LIMIT
+        if buf.eof or len(buf.data) > limit:
+            resync = _next_leader(buf, min(len(buf.data), limit))
+            if resync is not None:
+                return buf.cut(resync), None  # a record without its end, then others
+        if len(buf.data) > limit:
+            return buf.cut(limit), (
+                f"no record terminator (0x1D) in {RECORD_LIMIT >> 20} MiB: not ISO 2709 "
+                "MARC, or a long damaged stretch; the framer goes on after it"
+            )
         return None
-    return buf.cut(found + 1)
+    resync = _next_leader(buf, found)
+    return buf.cut(resync if resync is not None else found + 1), None
 
 
 def _iso_tail(tail: bytes, position: int, fault: str | None) -> Iterator[Frame]:
@@ -138,7 +195,7 @@ def iter_iso2709(stream: IO[bytes]) -> Iterator[Frame]:
     while True:
         record = _next_iso_record(buf)
         if record is not None:
-            yield Frame(record, position)
+            yield Frame(record[0], position, error=record[1])
             position += 1
         elif buf.eof:
             break
