@@ -27,7 +27,7 @@ from unioncat.convert import convert_files
 from unioncat.dedupe.review import DECISIONS, decide
 from unioncat.dedupe.settings import MatchSettings
 from unioncat.errors import ConfigError, LockHeld, UnioncatError
-from unioncat.log import event, setup_logging
+from unioncat.log import event, say, setup_logging
 from unioncat.parallel import MapPool
 from unioncat.pipeline import (
     SourceOutcome,
@@ -250,7 +250,7 @@ def _print(answer: Answer, args: dict[str, Any]) -> int:
     if answer.out:
         print(answer.out)
     if answer.err:
-        print(answer.err, file=sys.stderr)
+        say(answer.err, "read.message", logging.WARNING)
     dump = args.get("dump")
     if dump and answer.files:
         folder = Path(dump)
@@ -287,7 +287,13 @@ def cmd_quarantine(args: argparse.Namespace, config: PipelineConfig) -> int:
 def cmd_convert(args: argparse.Namespace, config: PipelineConfig | None) -> int:
     result = convert_files(args.inputs, args.format, Path(args.output), workers=args.workers)
     for q in result.quarantined:
-        print(f"quarantined {q.envelope.envelope_id}: {q.reason}", file=sys.stderr)
+        say(
+            f"quarantined {q.envelope.envelope_id}: {q.reason}",
+            "convert.quarantined",
+            logging.WARNING,
+            envelope=q.envelope.envelope_id,
+            reason=q.reason,
+        )
     print(
         f"{result.records} records from {result.envelopes} input records written to "
         f"{args.output}; {len(result.quarantined)} quarantined"
@@ -396,6 +402,18 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _fail(exc: UnioncatError, code: int) -> int:
+    say(
+        f"unioncat: {exc}",
+        "error",
+        stage=exc.stage,
+        source=exc.source,
+        hint=exc.hint,
+        exit_code=code,
+    )
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -405,14 +423,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args, config)
         return code
     except ConfigError as exc:
-        print(f"unioncat: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _fail(exc, EXIT_USAGE)
     except LockHeld as exc:
-        print(f"unioncat: {exc}", file=sys.stderr)
-        return EXIT_LOCKED
+        return _fail(exc, EXIT_LOCKED)
     except UnioncatError as exc:
-        print(f"unioncat: {exc}", file=sys.stderr)
-        return exc.exit_code
+        return _fail(exc, exc.exit_code)
     except KeyboardInterrupt:
         logging.getLogger("unioncat").warning("interrupted; committed pages are kept")
         return 130

@@ -13,6 +13,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import resource
+import signal
 import threading
 import time
 from collections.abc import Sequence
@@ -25,6 +26,8 @@ import pyarrow as pa
 from unioncat.catalog import incoming_table
 from unioncat.contracts import EnvelopeStatus, Quarantined, RawEnvelope
 from unioncat.gc_pause import gc_paused
+from unioncat.log import mode as log_mode
+from unioncat.log import setup_logging
 from unioncat.mapping import Normalized, normalize_envelopes
 from unioncat.schemas.generate import records_to_table
 from unioncat.schemas.record import Record
@@ -83,21 +86,58 @@ def _build_each(envelopes: Sequence[RawEnvelope], n: Normalized, for_catalog: bo
     return _build([r for r, _ in kept.values()], [e for _, e in kept.values()], for_catalog)
 
 
-def exit_with_parent(parent: int) -> None:
-    """Runs in each worker: end it when the run that started it is gone.
+def parent_gone(parent: int) -> bool:
+    """Whether the run that started this worker has ended.
 
-    A run killed with SIGKILL cannot shut its pool down, and a forkserver's workers hold
-    the pipes that would tell them, so without this they would wait forever."""
+    ``os.kill(pid, 0)`` succeeds on a zombie, and a run killed with SIGKILL stays one
+    until whoever started it reaps it, which a supervisor reading the run's output does
+    only after every holder of that output (these workers) has closed it."""
+    try:
+        os.kill(parent, 0)
+    except (ProcessLookupError, PermissionError):
+        return True  # gone, or the pid now belongs to another user's process
+    try:
+        with open(f"/proc/{parent}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[-1].split()
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False  # no /proc here: the signal check above is all there is
+    return bool(fields) and fields[0] in (b"Z", b"X")
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel signals this worker when the process that forked it (the
+    forkserver, which itself ends with the run) is gone."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass  # not Linux: the watch thread below still ends the worker
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def start_worker(parent: int, verbose: bool, json_lines: bool) -> None:
+    """Runs first in each worker: the run's log mode, no signals of its own, and an end
+    when the run that started it is gone.
+
+    Ctrl-C and SIGTERM reach the whole process group; the run decides how to stop and
+    shuts the pool down itself, so a worker must not die mid-page with a traceback.  A
+    run killed with SIGKILL cannot shut its pool down, and a forkserver's workers hold
+    the pipes that would tell them, so they watch the run instead."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    setup_logging(verbose=verbose, json_lines=json_lines)
+    _die_with_parent()
 
     def watch() -> None:
-        while True:
-            time.sleep(1.0)
-            try:
-                os.kill(parent, 0)
-            except ProcessLookupError:
-                os._exit(0)
-            except PermissionError:
-                os._exit(0)  # the pid now belongs to another user's process
+        while not parent_gone(parent):
+            time.sleep(0.5)
+        os._exit(0)
 
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
@@ -122,8 +162,8 @@ class MapPool:
                 self._executor = ProcessPoolExecutor(
                     self.workers,
                     mp_context=ctx,
-                    initializer=exit_with_parent,
-                    initargs=(os.getpid(),),
+                    initializer=start_worker,
+                    initargs=(os.getpid(), *log_mode()),
                 )
             return self._executor.submit(map_page, list(envelopes), fmt, for_catalog)
         done: Future[MappedPage] = Future()

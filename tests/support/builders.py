@@ -39,6 +39,24 @@ def marc_record(
     return r
 
 
+def iso2709(
+    fields: list[tuple[str, bytes]], leader: bytes = b"cam a22", tail: bytes = b" a 4500"
+) -> bytes:
+    """An ISO 2709 record from raw field bodies (each ends with 0x1E here), for damage
+    pymarc's builder cannot write: missing indicators, odd subfield codes, MARC-8."""
+    directory = b""
+    body = b""
+    for tag, data in fields:
+        data += b"\x1e"
+        directory += tag.encode() + b"%04d%05d" % (len(data), len(body))
+        body += data
+    base = 24 + len(directory) + 1
+    length = base + len(body) + 1
+    head = b"%05d" % length + leader + b"%05d" % base + tail
+    assert len(head) == 24, head
+    return head + directory + b"\x1e" + body + b"\x1d"
+
+
 def write_marc(path: Path, records: list[Record]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"".join(r.as_marc() for r in records))
