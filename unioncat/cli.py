@@ -19,14 +19,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from unioncat import __version__, report
+import duckdb
+
+from unioncat import __version__, interrupts, report
 from unioncat.catalog import Catalog, CatalogLock, ReaderLock, export_records
 from unioncat.config import DEFAULT_CONFIG, PipelineConfig, load_config
 from unioncat.contracts import RunStatus
 from unioncat.convert import convert_files
 from unioncat.dedupe.review import DECISIONS, decide
 from unioncat.dedupe.settings import MatchSettings
-from unioncat.errors import ConfigError, LockHeld, UnioncatError
+from unioncat.errors import ConfigError, Interrupted, LockHeld, UnioncatError
 from unioncat.log import event, say, setup_logging
 from unioncat.parallel import MapPool
 from unioncat.pipeline import (
@@ -78,9 +80,13 @@ def _with_writer(
     command: str,
     work: Callable[[Catalog, str, MapPool], tuple[int, list[SourceOutcome], dict[str, Any]]],
 ) -> int:
-    """Take the lock, open the catalog, record the run, do the work, close the run."""
+    """Take the lock, open the catalog, record the run, do the work, close the run.
+
+    Ctrl-C and SIGTERM stop the work at its next safe point (:mod:`unioncat.interrupts`):
+    the run is recorded as interrupted with what it committed, and the exit code is
+    130 or 143."""
     run_id = new_run_id()
-    with CatalogLock(config.catalog, command, run_id):
+    with CatalogLock(config.catalog, command, run_id), interrupts.stop_at_safe_points():
         catalog = Catalog(config.catalog, memory_limit=config.memory_limit)
         pool = MapPool(config.workers)
         service = ReadService(catalog, config).__enter__()
@@ -93,9 +99,15 @@ def _with_writer(
                 command=command,
             )
             try:
+                interrupts.check("before any work")
                 code, outcomes, extra = work(catalog, run_id, pool)
+            except Interrupted as stop:
+                return _interrupted(catalog, run_id, command, stop)
+            except KeyboardInterrupt:
+                _close_run(catalog, run_id, "interrupted", "stopped at once by a second signal")
+                raise
             except BaseException as exc:
-                catalog.finish_run(run_id, "failed", {}, f"{type(exc).__name__}: {exc}")
+                _close_run(catalog, run_id, "failed", f"{type(exc).__name__}: {exc}")
                 raise
             catalog.tidy()
             counts = {"sources": [o.as_dict() for o in outcomes], **extra}
@@ -117,6 +129,36 @@ def _with_writer(
             catalog.close()
 
 
+def _close_run(catalog: Catalog, run_id: str, status: RunStatus, message: str) -> None:
+    """Record how a run ended that is ending on an exception; the exception must win."""
+    try:
+        catalog.finish_run(run_id, status, {}, message)
+    except duckdb.Error as exc:
+        event(
+            "run.unrecorded",
+            f"run {run_id} could not be recorded as {status}: {exc}",
+            logging.ERROR,
+            run_id=run_id,
+        )
+
+
+def _interrupted(catalog: Catalog, run_id: str, command: str, stop: Interrupted) -> int:
+    outcomes: list[SourceOutcome] = list(stop.context.get("outcomes") or [])  # type: ignore[call-overload]
+    extra: dict[str, Any] = {"interrupted": stop.where}
+    counts = {"sources": [o.as_dict() for o in outcomes], **extra}
+    catalog.finish_run(run_id, "interrupted", counts, stop.message)
+    print(report.run_summary(run_id, command, outcomes, extra))
+    event(
+        "run.finish",
+        f"run {run_id} interrupted: {stop}",
+        logging.WARNING,
+        run_id=run_id,
+        status="interrupted",
+        exit_code=stop.exit_code,
+    )
+    return stop.exit_code
+
+
 def cmd_run(args: argparse.Namespace, config: PipelineConfig) -> int:
     _sources_to_harvest(config)
 
@@ -124,6 +166,7 @@ def cmd_run(args: argparse.Namespace, config: PipelineConfig) -> int:
         catalog: Catalog, run_id: str, pool: MapPool
     ) -> tuple[int, list[SourceOutcome], dict[str, Any]]:
         outcomes = harvest_all(catalog, config, run_id, pool)
+        interrupts.check("after harvesting", outcomes=outcomes)
         # envelopes archived by an earlier `harvest` and not mapped yet
         pending = normalize_archived(catalog, config, run_id, pool, pending_only=True)
         outcomes = settle(catalog, config, merge_outcomes(outcomes, pending), run_id,
@@ -132,8 +175,18 @@ def cmd_run(args: argparse.Namespace, config: PipelineConfig) -> int:
         if config.dedupe_enabled:
             from unioncat.dedupe.stage import dedupe_catalog  # numpy and rapidfuzz: on use
 
-            extra["dedupe"] = dedupe_catalog(catalog, run_id, config.dedupe).as_dict()
-        result = export_records(catalog, config.export, run_id)
+            interrupts.check("before matching", outcomes=outcomes)
+            try:
+                extra["dedupe"] = dedupe_catalog(catalog, run_id, config.dedupe).as_dict()
+            except Interrupted as stop:
+                stop.context.setdefault("outcomes", outcomes)
+                raise
+        interrupts.check("before exporting", outcomes=outcomes)
+        try:
+            result = export_records(catalog, config.export, run_id)
+        except Interrupted as stop:
+            stop.context.setdefault("outcomes", outcomes)
+            raise
         extra |= {"export": str(config.export), "exported_rows": result.rows}
         return _exit_for(outcomes), outcomes, extra
 
@@ -285,7 +338,14 @@ def cmd_quarantine(args: argparse.Namespace, config: PipelineConfig) -> int:
 
 
 def cmd_convert(args: argparse.Namespace, config: PipelineConfig | None) -> int:
-    result = convert_files(args.inputs, args.format, Path(args.output), workers=args.workers)
+    with interrupts.stop_at_safe_points():
+        try:
+            result = convert_files(
+                args.inputs, args.format, Path(args.output), workers=args.workers
+            )
+        except Interrupted as stop:
+            say(f"unioncat: {stop}", "convert.interrupted", logging.WARNING)
+            return stop.exit_code
     for q in result.quarantined:
         say(
             f"quarantined {q.envelope.envelope_id}: {q.reason}",
@@ -429,8 +489,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UnioncatError as exc:
         return _fail(exc, exc.exit_code)
     except KeyboardInterrupt:
-        logging.getLogger("unioncat").warning("interrupted; committed pages are kept")
-        return 130
+        say(
+            "unioncat: stopped at once; every page committed before is kept (run the same "
+            "command again to go on)",
+            "run.stopped",
+            logging.WARNING,
+        )
+        return interrupts.exit_code_for_stop()
     except BrokenPipeError:
         # the reader stopped reading (`unioncat status | head -2`): not our failure, and
         # Python must not complain again when it flushes stdout at exit

@@ -22,10 +22,11 @@ from unioncat.schemas.record import Record
 EnvelopeStatus = Literal["pending", "normalized", "quarantined"]
 # A source's outcome in one run: all well, some records quarantined, nothing where
 # something was due (no file matched, an empty file, a source that never gave a record),
-# or not harvested.
-SourceStatus = Literal["ok", "partial", "empty", "failed"]
-# A run's outcome; ``running`` until it ends, ``killed`` when it never could.
-RunStatus = Literal["running", "ok", "partial", "failed", "killed"]
+# not harvested, or stopped by Ctrl-C or SIGTERM before it was through.
+SourceStatus = Literal["ok", "partial", "empty", "failed", "interrupted"]
+# A run's outcome; ``running`` until it ends, ``killed`` when it never could,
+# ``interrupted`` when a signal stopped it at a safe point.
+RunStatus = Literal["running", "ok", "partial", "failed", "killed", "interrupted"]
 # The operations of the ``changes`` log, on records and on clusters.
 ChangeOp = Literal["upsert", "delete", "merge"]
 ChangeEntity = Literal["record", "cluster"]

@@ -20,6 +20,7 @@ from typing import TextIO
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from unioncat import interrupts
 from unioncat.contracts import Quarantined, RawEnvelope
 from unioncat.errors import ConfigError
 from unioncat.framing import check_file_format, frame_file, noting_repairs
@@ -62,6 +63,19 @@ def convert_files(inputs: list[str], fmt: str, output: Path, *, workers: int = 0
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(f".{output.name}.tmp")
     result = ConvertResult()
+    try:
+        _convert(inputs, fmt, tmp, suffix, workers, result)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a stopped or failed conversion leaves no half file
+        raise
+    os.replace(tmp, output)
+    return _finish(output, result)
+
+
+def _convert(
+    inputs: list[str], fmt: str, tmp: Path, suffix: str, workers: int, result: ConvertResult
+) -> None:
+    """Frame, map and write every input to ``tmp``; Ctrl-C stops between chunks."""
     in_flight: deque[tuple[int, Future[MappedPage]]] = deque()
     with MapPool(workers) as pool, _Sink(tmp, suffix) as sink:
 
@@ -76,10 +90,14 @@ def convert_files(inputs: list[str], fmt: str, output: Path, *, workers: int = 0
                 sink.write(mapped.table)
 
         for chunk in _chunks(inputs, fmt):
+            interrupts.check("while converting (no output was written)")
             in_flight.append((len(chunk), pool.submit(chunk, fmt, for_catalog=False)))
             drain(pool.in_flight_limit)
         drain(0)
-    os.replace(tmp, output)
+        interrupts.check("while converting (no output was written)")
+
+
+def _finish(output: Path, result: ConvertResult) -> ConvertResult:
     stale = output.with_name(output.name + QUARANTINE_SUFFIX)
     if result.quarantined:
         result.quarantine_path = _write_quarantine(result.quarantined, output)

@@ -63,3 +63,23 @@ class LockHeld(UnioncatError):
     """Another run holds the catalog; cron should simply try again next time."""
 
     exit_code = 3
+
+
+class Interrupted(UnioncatError):
+    """Ctrl-C or SIGTERM: the run stopped at a safe point, keeping what it committed.
+
+    ``outcomes`` are what the stopped stage had done, for the run summary."""
+
+    def __init__(self, signum: int, where: str, **context: object) -> None:
+        import signal
+
+        name = signal.Signals(signum).name
+        super().__init__(
+            f"stopped by {name} {where}; everything committed before is kept",
+            stage="run",
+            hint="run the same command again: it resumes after the last committed page",
+        )
+        self.signum = signum
+        self.where = where
+        self.exit_code = 128 + signum
+        self.context = dict(context)

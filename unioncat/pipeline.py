@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from unioncat import interrupts
 from unioncat.catalog import Catalog, PageWrite, WriteCounts
 from unioncat.config import PipelineConfig, SourceConfig
 from unioncat.contracts import Page, Quarantined, RawEnvelope, SourceStatus
@@ -56,7 +57,7 @@ class SourceOutcome:
         }
 
 
-_SEVERITY = {"ok": 0, "empty": 1, "partial": 1, "failed": 2}
+_SEVERITY = {"ok": 0, "empty": 1, "partial": 1, "interrupted": 2, "failed": 3}
 
 
 def merge_outcomes(*groups: list[SourceOutcome]) -> list[SourceOutcome]:
@@ -121,6 +122,7 @@ class _Harvest:
         self.stop = threading.Event()
         self.in_flight: deque[tuple[SourceConfig, Any, Future[MappedPage] | None]] = deque()
         self.broken: set[str] = set()  # sources whose pages stop committing
+        self.finished: set[str] = set()  # sources whose last page has committed
 
     def _put(self, item: tuple[str, SourceConfig, Any]) -> bool:
         while not self.stop.is_set():
@@ -169,6 +171,7 @@ class _Harvest:
             _finish_outcome(outcome)
             self.catalog.source_outcome(source.name, self.run_id, outcome.status, outcome.error)
             _log_outcome(outcome, self.run_id)
+            self.finished.add(source.name)
             return
         page: Page = item
         if source.name in self.broken:
@@ -179,7 +182,10 @@ class _Harvest:
             self.broken.add(source.name)
             outcome.status = "failed"
             outcome.error = str(exc)
-        except Exception as exc:  # noqa: BLE001  (one source's failure must not stop the run)
+        except Exception as exc:  # one source's failure must not stop the run
+            if interrupts.requested():
+                # a second signal interrupted the statement: not the source's failure
+                raise KeyboardInterrupt from exc
             self.broken.add(source.name)
             outcome.status = "failed"
             outcome.error = (
@@ -265,7 +271,9 @@ class _Harvest:
                 threads.submit(self._produce, s)
             with Progress("harvest") as bar:
                 while remaining or self.in_flight:
-                    while self._ready(draining=remaining == 0):
+                    if interrupts.requested():
+                        break  # pages not committed yet are harvested again next run
+                    while self._ready(draining=remaining == 0) and not interrupts.requested():
                         self._commit_next(bar)
                     if not remaining:
                         continue
@@ -289,8 +297,19 @@ class _Harvest:
             for _source, _item, future in self.in_flight:
                 if future is not None:
                     future.cancel()
-            threads.shutdown(wait=True, cancel_futures=True)
-        return [self.outcomes[s.name] for s in self.sources]
+            # Stopping, a harvest thread may be inside a request: it gives up at the
+            # next bytes (STOPPING) or its timeout, and no page of it commits.
+            threads.shutdown(wait=not interrupts.requested(), cancel_futures=True)
+            if not interrupts.requested():
+                STOPPING.clear()  # every harvest thread has ended
+        outcomes = [self.outcomes[s.name] for s in self.sources]
+        if interrupts.requested():
+            for o in outcomes:
+                if o.name not in self.finished:
+                    o.status = "interrupted"
+                    self.catalog.source_outcome(o.name, self.run_id, o.status, o.error)
+            interrupts.check("while harvesting", outcomes=outcomes)
+        return outcomes
 
 
 def _log_outcome(outcome: SourceOutcome, run_id: str) -> None:
@@ -363,7 +382,9 @@ def normalize_archived(
                 file=(name, batch) if batch else None,
             )
             outcomes[name].counts.add(catalog.write(write))
-        except Exception as exc:  # noqa: BLE001  (the other chunks and sources go on)
+        except Exception as exc:  # the other chunks and sources go on
+            if interrupts.requested():
+                raise KeyboardInterrupt from exc  # a second signal: not the records' fault
             outcome = outcomes[name]
             outcome.status = "failed"
             outcome.error = (
@@ -385,6 +406,8 @@ def normalize_archived(
 
     with Progress("normalize") as bar:
         for chunk in catalog.iter_raw(source=only, pending_only=pending_only):
+            if interrupts.requested():
+                break
             # one page per source and file: a file's pages note what it gives
             by_source: dict[tuple[str, str | None], list[RawEnvelope]] = {}
             for env in chunk:
@@ -404,8 +427,16 @@ def normalize_archived(
                     commit_next(bar)
                     if not in_flight:
                         break
-        while in_flight:
+        while in_flight and not interrupts.requested():
             commit_next(bar)
+    if interrupts.requested():
+        for f in in_flight:
+            f[2].cancel()
+        for outcome in outcomes.values():
+            outcome.status = "interrupted"
+        # envelopes not mapped yet stay pending; files are withdrawn from once all
+        # their envelopes are mapped, by the run that finishes
+        interrupts.check("while mapping archived records", outcomes=list(outcomes.values()))
     for name, files in mapped_files.items():
         outcome = outcomes[name]
         limit = getattr(file_sources[name].options, "sweep_max_fraction", None)

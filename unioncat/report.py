@@ -37,6 +37,11 @@ def run_summary(
             )
     if any(o.counts.quarantined or o.standing for o in outcomes):
         lines.append("  quarantined records: `unioncat quarantine` lists them with the reason")
+    if "interrupted" in extra:
+        lines.append(
+            f"  INTERRUPTED {extra['interrupted']}: every page committed before is kept; "
+            "run the same command again to go on"
+        )
     if "dedupe" in extra:
         lines.append(f"  dedupe: {describe_counts(DedupeCounts(**extra['dedupe']))}")
     if "export" in extra:

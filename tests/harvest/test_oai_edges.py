@@ -186,7 +186,7 @@ def test_ctrl_c_does_not_wait_out_a_retry_after(oai_peer: OAIPeer, tmp_path: Pat
         raise AssertionError("the run kept sleeping after Ctrl-C") from None
     assert proc.returncode == 130, err[-1000:]
     (status,) = _q(tmp_path, "SELECT status FROM runs")[0]
-    assert status == "failed"
+    assert status == "interrupted"
 
 
 def test_a_sweep_that_would_tombstone_too_much_is_refused_until_the_limit_is_raised(

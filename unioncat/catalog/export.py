@@ -27,6 +27,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from unioncat import interrupts
 from unioncat.catalog.catalog import Catalog
 from unioncat.catalog.records import RECORD_COLUMNS
 from unioncat.catalog.tables import CHANGES, CLUSTERS, MERGED_IDS
@@ -102,6 +103,7 @@ def _export_partitioned(
             [day],
         )
         table = table.select(schema.names).cast(schema)
+        interrupts.check("while exporting (the previous export stays published)")
         for part, start in enumerate(range(0, max(table.num_rows, 1), ROWS_PER_PART)):
             chunk = table.slice(start, ROWS_PER_PART)
             folder = entity_dir / f"{partition}={day}"
@@ -138,6 +140,8 @@ def export_records(catalog: Catalog, out_dir: Path, run_id: str) -> ExportResult
         'SELECT retired_id, into_id, run_id, "at" FROM merged_ids ORDER BY retired_id'
     ).cast(MERGED_IDS_SCHEMA)
     files.append(_write_named(merged, out_dir, out_dir / "merged_ids", "merged_ids", "merged_ids"))
+    # the last point to stop at: past it the export publishes whole
+    interrupts.check("while exporting (the previous export stays published)")
     row_counts: dict[str, int] = {}
     for f in files:
         row_counts[f["entity"]] = row_counts.get(f["entity"], 0) + int(f["rows"])

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pyarrow as pa
 
+from unioncat import interrupts
 from unioncat.catalog import Catalog, ClusterStore
 from unioncat.dedupe.blocking import candidate_sql, keys_table
 from unioncat.dedupe.cluster import cluster
@@ -120,8 +121,12 @@ def _dedupe(run: _Run, full: bool) -> None:
         and is_component(r.get("type"), host.get("id"), host.get("title"))
     }  # fmt: skip
     wholes = [r["id"] for r in dirty_rows if r["id"] not in parts]
+    # A stop asked for (Ctrl-C, SIGTERM) rolls the whole stage back at a round's end:
+    # the watermark moves only with the clusters, so the next run matches them again.
+    interrupts.check("while matching (clusters are as before this run)")
     if wholes:
         _round(run, wholes, skip=parts)
+    interrupts.check("while matching (clusters are as before this run)")
     # Parts whose host moved to another cluster this run are matched again with the
     # changed parts: chapters of books that joined (or left) a work follow their books.
     follow = [p for p in store.parts_with_moved_hosts(run.run_id) if p not in parts]
@@ -131,6 +136,7 @@ def _dedupe(run: _Run, full: bool) -> None:
     part_ids = sorted(parts | set(follow))
     if part_ids:
         _round(run, part_ids, skip=set())
+    interrupts.check("while matching (clusters are as before this run)")
     _retire_emptied(run)
     run.counts.clusters_multi = store.multi_record_clusters()
     store.mark_decisions_applied()

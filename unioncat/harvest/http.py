@@ -144,6 +144,8 @@ def _get(
     with resp:
         try:
             while chunk := resp.raw.read1(1 << 16):
+                if STOPPING.is_set():
+                    raise TransientError(f"{url}: stopped while reading the response")
                 chunks.append(chunk)
                 read += len(chunk)
                 if time.monotonic() - start > policy.deadline:
