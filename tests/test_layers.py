@@ -23,7 +23,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "unioncat"
 GROUND = {
     "errors", "log", "ids", "schemas", "contracts", "xmlsafe", "identifiers", "gc_pause",
-    "bounds", "interrupts",
+    "bounds", "interrupts", "redact",
     "__version__",  # the package's own version, from unioncat/__init__.py
 }  # fmt: skip
 STAGES = {"framing", "harvest", "normalize", "catalog", "dedupe"}

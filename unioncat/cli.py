@@ -40,6 +40,7 @@ from unioncat.pipeline import (
 )
 from unioncat.read_service import ReadService, ask_writer
 from unioncat.reads import READS, Answer
+from unioncat.redact import scrub
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_LOCKED, EXIT_STANDING = 0, 1, 2, 3, 4
 
@@ -114,7 +115,7 @@ def _with_writer(
             status = _status_for(outcomes)
             message = "; ".join(o.error for o in outcomes if o.error) or None
             catalog.finish_run(run_id, status, counts, message)
-            print(report.run_summary(run_id, command, outcomes, extra))
+            print(scrub(report.run_summary(run_id, command, outcomes, extra)))
             event(
                 "run.finish",
                 f"run {run_id} finished: {status}",
@@ -147,7 +148,7 @@ def _interrupted(catalog: Catalog, run_id: str, command: str, stop: Interrupted)
     extra: dict[str, Any] = {"interrupted": stop.where}
     counts = {"sources": [o.as_dict() for o in outcomes], **extra}
     catalog.finish_run(run_id, "interrupted", counts, stop.message)
-    print(report.run_summary(run_id, command, outcomes, extra))
+    print(scrub(report.run_summary(run_id, command, outcomes, extra)))
     event(
         "run.finish",
         f"run {run_id} interrupted: {stop}",
@@ -301,7 +302,7 @@ def _read(config: PipelineConfig, command: str, args: dict[str, Any]) -> int:
 
 def _print(answer: Answer, args: dict[str, Any]) -> int:
     if answer.out:
-        print(answer.out)
+        print(scrub(answer.out))
     if answer.err:
         say(answer.err, "read.message", logging.WARNING)
     dump = args.get("dump")

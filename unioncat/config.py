@@ -25,6 +25,7 @@ from unioncat.dedupe.settings import MatchSettings
 from unioncat.errors import ConfigError
 from unioncat.harvest import HARVESTERS
 from unioncat.normalize import NORMALIZERS
+from unioncat.redact import is_secret_name, register, register_values
 
 DEFAULT_CONFIG = "pipelines.yaml"
 _ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
@@ -92,6 +93,8 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
                     stage="config",
                     hint=f"export {m.group(1)}=... before running",
                 )
+            if is_secret_name(m.group(1)) or is_secret_name(where.rsplit(".", 1)[-1]):
+                register(env)
             value = env
     origin = typing.get_origin(hint)
     if origin is list:
@@ -146,6 +149,9 @@ def build_options(cls: type, raw: dict[str, Any], where: str, base_dir: Path) ->
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc.message}", stage="config") from exc
     check_bounds(options, where, written)
+    for f in dataclasses.fields(options):
+        value = getattr(options, f.name)
+        register_values(value if isinstance(value, list) else [value])
     return options
 
 

@@ -17,6 +17,8 @@ import threading
 from datetime import UTC, datetime
 from typing import Any
 
+from unioncat.redact import scrub
+
 LOGGER = logging.getLogger("unioncat")
 _RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", (), None)).keys()) | {"message"}
 
@@ -34,7 +36,7 @@ class JsonFormatter(logging.Formatter):
                 data[k] = v
         if record.exc_info:
             data["traceback"] = self.formatException(record.exc_info)
-        return json.dumps(data, default=str, ensure_ascii=False)
+        return scrub(json.dumps(data, default=str, ensure_ascii=False))
 
 
 class HumanFormatter(logging.Formatter):
@@ -44,7 +46,7 @@ class HumanFormatter(logging.Formatter):
             text = f"{record.levelname.lower()}: {text}"
         if record.exc_info:
             text += "\n" + self.formatException(record.exc_info)
-        return text
+        return scrub(text)
 
 
 def interactive() -> bool:
@@ -104,7 +106,7 @@ class JsonStderr:
             except ValueError:
                 pass  # not JSON after all: wrapped below
             else:
-                self.raw.write(stripped + "\n")
+                self.raw.write(scrub(stripped) + "\n")
                 return
         data = {
             "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
@@ -113,7 +115,7 @@ class JsonStderr:
             "event": "stderr",
             "msg": line,
         }
-        self.raw.write(json.dumps(data, ensure_ascii=False) + "\n")
+        self.raw.write(scrub(json.dumps(data, ensure_ascii=False)) + "\n")
 
     def flush(self) -> None:
         with self._lock:
@@ -154,9 +156,9 @@ def say(text: str, name: str, level: int = logging.ERROR, **fields: Any) -> None
     if _BARS:
         from tqdm import tqdm
 
-        tqdm.write(text, file=sys.stderr)
+        tqdm.write(scrub(text), file=sys.stderr)
     else:
-        print(text, file=sys.stderr)
+        print(scrub(text), file=sys.stderr)
 
 
 def _log_uncaught(kind: type[BaseException], exc: BaseException, tb: Any) -> None:

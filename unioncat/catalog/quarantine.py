@@ -15,6 +15,7 @@ from unioncat.catalog.db import Db
 from unioncat.catalog.raw import key_table
 from unioncat.catalog.tables import QUARANTINE
 from unioncat.contracts import EnvelopeStatus, Quarantined, RawEnvelope
+from unioncat.redact import scrub
 
 
 def clear_mapped(
@@ -58,7 +59,7 @@ def add(db: Db, quarantined: Sequence[Quarantined], run_id: str, now: datetime) 
             "batch": q.envelope.batch,
             "position": q.envelope.position,
             "stage": q.stage,
-            "reason": q.reason,
+            "reason": scrub(q.reason),
             "payload": q.envelope.payload,
             "run_id": run_id,
             "at": now,

@@ -15,6 +15,7 @@ import pyarrow as pa
 from unioncat.catalog.db import Db
 from unioncat.catalog.tables import RAW
 from unioncat.contracts import EnvelopeStatus, RawEnvelope
+from unioncat.redact import scrub
 
 _KEYS = pa.schema([("source", pa.string()), ("envelope_id", pa.string())])
 
@@ -51,7 +52,7 @@ def archive(
         "run_id": [run_id] * len(unique),
         "status": [status.get(e.envelope_id, "pending") for e in unique],
         "record_id": [e.record_id for e in unique],
-        "error": [e.error for e in unique],
+        "error": [e.error and scrub(e.error) for e in unique],
     }
     with db.registered(pa.table(columns, schema=RAW.schema), "incoming_raw") as incoming:
         db.execute(

@@ -10,6 +10,7 @@ from typing import Any
 
 from unioncat.catalog.db import Db
 from unioncat.contracts import RunStatus, SourceStatus
+from unioncat.redact import scrub
 
 # what a run that never finished is marked with, by the next writer or by `status`
 KILLED_MESSAGE = "the process ended before it could finish (killed or crashed)"
@@ -34,7 +35,7 @@ def finish_run(
 ) -> None:
     db.execute(
         "UPDATE runs SET finished_at = ?, status = ?, counts = ?, message = ? WHERE run_id = ?",
-        [datetime.now(UTC), status, json.dumps(counts), message, run_id],
+        [datetime.now(UTC), status, scrub(json.dumps(counts)), message and scrub(message), run_id],
     )
 
 
@@ -49,7 +50,7 @@ def register_source(db: Db, name: str, kind: str, fmt: str) -> None:
 def source_outcome(db: Db, name: str, run_id: str, status: SourceStatus, error: str | None) -> None:
     db.execute(
         "UPDATE sources SET last_run_id = ?, last_status = ?, last_error = ? WHERE name = ?",
-        [run_id, status, error, name],
+        [run_id, status, error and scrub(error), name],
     )
 
 

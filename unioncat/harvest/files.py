@@ -28,6 +28,7 @@ from unioncat.errors import SourceError
 from unioncat.framing import Frame, check_file_format, frame_file, noting_repairs
 from unioncat.harvest.base import register
 from unioncat.log import event
+from unioncat.redact import redact_url
 
 
 @dataclass(slots=True)
@@ -128,9 +129,10 @@ def frame_envelope(
 
 
 def batch_name(path: str, base_dir: str) -> str:
-    """How a file is named in the catalog: relative to the pipeline file when inside it."""
+    """How a file is named in the catalog: relative to the pipeline file when inside it;
+    a URL with its credentials masked (the name lands in ids, checkpoints and exports)."""
     if _is_url(path):
-        return path
+        return redact_url(path)
     try:
         return str(Path(path).resolve().relative_to(Path(base_dir).resolve()))
     except ValueError:
