@@ -381,22 +381,32 @@ def build_parser() -> argparse.ArgumentParser:
     _add = sub.add_parser
 
     def add_parser(name: str, **kw: Any) -> argparse.ArgumentParser:
-        return _add(name, parents=[common], **kw)
+        return _add(name, parents=[common, *kw.pop("parents", [])], **kw)
 
     sub.add_parser = add_parser  # type: ignore[method-assign]
 
+    deleting = argparse.ArgumentParser(add_help=False)
+    deleting.add_argument(
+        "--allow-deletions", action="append", default=[], metavar="SOURCE",
+        help="let this run delete records of SOURCE beyond its deletion guard (a source "
+        "that really dropped many records); repeatable",
+    )  # fmt: skip
     sub.add_parser(
-        "run", help="harvest, normalize and dedupe every source, then export"
-    ).set_defaults(func=cmd_run)
-    h = sub.add_parser("harvest", help="fetch and archive raw records without mapping them")
+        "run", help="harvest, normalize and dedupe every source, then export",
+        parents=[deleting],
+    ).set_defaults(func=cmd_run)  # fmt: skip
+    h = sub.add_parser(
+        "harvest", help="fetch and archive raw records without mapping them", parents=[deleting]
+    )
     h.add_argument("--source", help="only this source")
     h.set_defaults(func=cmd_harvest)
-    sub.add_parser("normalize", help="map archived records not mapped yet").set_defaults(
-        func=cmd_normalize
-    )
+    sub.add_parser(
+        "normalize", help="map archived records not mapped yet", parents=[deleting]
+    ).set_defaults(func=cmd_normalize)
     r = sub.add_parser(
-        "renormalize", help="map every archived record again (after a mapping change)"
-    )
+        "renormalize", help="map every archived record again (after a mapping change)",
+        parents=[deleting],
+    )  # fmt: skip
     r.add_argument("--source", help="only this source")
     r.set_defaults(func=cmd_renormalize)
     e = sub.add_parser("export", help="write the Parquet export and its manifest")
@@ -481,6 +491,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(verbose=args.verbose)
     try:
         config = None if getattr(args, "needs_config", True) is False else load_config(args.config)
+        if config is not None and getattr(args, "allow_deletions", None):
+            for name in args.allow_deletions:
+                config.source(name)  # an unknown name is a typo: refuse it
+            config.allow_deletions = frozenset(args.allow_deletions)
         code: int = args.func(args, config)
         return code
     except ConfigError as exc:

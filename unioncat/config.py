@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from unioncat.bounds import Range, check_bounds
+from unioncat.catalog import DeletionGuard
 from unioncat.contracts import SourceSpec
 from unioncat.dedupe.settings import MatchSettings
 from unioncat.errors import ConfigError
@@ -65,6 +66,21 @@ class PipelineConfig:
     dedupe: MatchSettings = field(default_factory=MatchSettings)
     dedupe_enabled: bool = True
     memory_limit: str | None = None  # DuckDB's memory limit for the catalog, e.g. "4GB"
+    # sources whose deletions are let through for this run (``--allow-deletions``)
+    allow_deletions: frozenset[str] = frozenset()
+
+    def deletion_guard(self, name: str) -> DeletionGuard | None:
+        """The guard on a source's deletions; None when they are let through."""
+        if name in self.allow_deletions:
+            return None
+        for s in self.sources:
+            if s.name == name:
+                fraction = getattr(s.options, "sweep_max_fraction", None)
+                days = getattr(s.options, "deletion_window_days", None)
+                if fraction is None or days is None:
+                    return None
+                return DeletionGuard(float(fraction), float(days))
+        return None
 
     def source(self, name: str) -> SourceConfig:
         for s in self.sources:

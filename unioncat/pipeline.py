@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from unioncat import interrupts
-from unioncat.catalog import Catalog, PageWrite, WriteCounts
+from unioncat.catalog import Catalog, PageWrite, WriteCounts, is_superseded
 from unioncat.config import PipelineConfig, SourceConfig
 from unioncat.contracts import Page, Quarantined, RawEnvelope, SourceStatus
 from unioncat.errors import SourceError, UnioncatError
@@ -106,12 +106,14 @@ class _Harvest:
     def __init__(
         self,
         catalog: Catalog,
+        config: PipelineConfig,
         sources: list[SourceConfig],
         run_id: str,
         pool: MapPool,
         normalize: bool,
     ) -> None:
         self.catalog = catalog
+        self.config = config
         self.sources = sources
         self.run_id = run_id
         self.pool = pool
@@ -217,6 +219,11 @@ class _Harvest:
             file_complete=page.file_complete,
             resolved=(source.name, page.resolved) if page.resolved else None,
         )
+        guard = self.config.deletion_guard(source.name)
+        if guard is None:
+            write.sweep_limit = None  # --allow-deletions: this run lets them through
+        else:
+            write.guard = (source.name, guard)
         if future is not None:
             mapped = future.result()
             write.table = mapped.table
@@ -343,7 +350,7 @@ def harvest_all(
     normalize: bool = True,
 ) -> list[SourceOutcome]:
     sources = [config.source(only)] if only else [s for s in config.sources if s.enabled]
-    return _Harvest(catalog, sources, run_id, pool, normalize).run(config.parallel_sources)
+    return _Harvest(catalog, config, sources, run_id, pool, normalize).run(config.parallel_sources)
 
 
 def normalize_archived(
@@ -370,6 +377,8 @@ def normalize_archived(
     def commit_next(bar: Progress) -> None:
         name, envs, future = in_flight.popleft()
         batch = envs[0].batch if name in file_sources else None
+        if is_superseded(batch):
+            batch = None  # an earlier version of a file: it gives records, no withdrawal
         try:
             mapped = future.result()
             write = PageWrite(
@@ -381,6 +390,9 @@ def normalize_archived(
                 quarantined=mapped.quarantined,
                 file=(name, batch) if batch else None,
             )
+            guard = config.deletion_guard(name)
+            if guard is not None:
+                write.guard = (name, guard)
             outcomes[name].counts.add(catalog.write(write))
         except Exception as exc:  # the other chunks and sources go on
             if interrupts.requested():
@@ -439,10 +451,11 @@ def normalize_archived(
         interrupts.check("while mapping archived records", outcomes=list(outcomes.values()))
     for name, files in mapped_files.items():
         outcome = outcomes[name]
-        limit = getattr(file_sources[name].options, "sweep_max_fraction", None)
+        guard = config.deletion_guard(name)
+        limit = guard.fraction if guard is not None else None
         for batch in sorted(files):
             try:
-                outcome.counts.deleted += catalog.withdraw_file(name, batch, limit, run_id)
+                outcome.counts.deleted += catalog.withdraw_file(name, batch, limit, run_id, guard)
             except SourceError as exc:  # a withdrawal too large is refused, and said
                 outcome.status = "failed"
                 outcome.error = str(exc)

@@ -109,10 +109,30 @@ def test_page_commits_raw_records_quarantine_and_state_together(catalog: Catalog
     assert _count(catalog, "SELECT count(*) FROM quarantine") == 0
 
 
-def test_replacing_a_changed_file_drops_its_old_envelopes(catalog: Catalog) -> None:
-    catalog.write(PageWrite("r1", envelopes=[env(0), env(1), env(2)]))
-    catalog.write(PageWrite("r2", envelopes=[env(0)], replaces_batch=("s", "f.mrc")))
-    assert _count(catalog, "SELECT count(*) FROM raw") == 1
+def test_a_changed_file_keeps_its_old_envelopes_until_it_is_read_to_its_end(
+    catalog: Catalog,
+) -> None:
+    recs = [rec(str(n)) for n in range(3)]
+    catalog.write(PageWrite("r1", envelopes=[env(0), env(1), env(2)], records=recs,
+                            record_envelopes=["f.mrc#0", "f.mrc#1", "f.mrc#2"]))  # fmt: skip
+    catalog.write(
+        PageWrite("r2", envelopes=[env(0)], replaces_batch=("s", "f.mrc"), records=recs[:1],
+                  record_envelopes=["f.mrc#0"], file=("s", "f.mrc"))
+    )  # fmt: skip
+    assert catalog.query("SELECT batch, count(*) FROM raw GROUP BY 1 ORDER BY 1") == [
+        ("f.mrc", 1), ("f.mrc (superseded r2)", 3)
+    ]  # fmt: skip
+    # the records the new version has not given yet still have their raw bytes
+    named = catalog.query("SELECT source_id, envelope_id FROM records ORDER BY 1")
+    assert named == [("0", "f.mrc#0"), ("1", "f.mrc#1 (superseded r2)"),
+                     ("2", "f.mrc#2 (superseded r2)")]  # fmt: skip
+    catalog.write(
+        PageWrite("r2", envelopes=[env(1)], records=recs[1:2], record_envelopes=["f.mrc#1"],
+                  file=("s", "f.mrc"), file_complete=True, sweep_limit=1.0)
+    )  # fmt: skip
+    # read to its end: record 2 is withdrawn, and the old envelopes leave with it
+    assert catalog.query("SELECT envelope_id FROM raw ORDER BY 1") == [("f.mrc#0",), ("f.mrc#1",)]
+    assert catalog.query("SELECT source_id FROM records WHERE deleted") == [("2",)]
 
 
 def test_export_layout_manifest_and_partitions(catalog: Catalog, tmp_path: Path) -> None:

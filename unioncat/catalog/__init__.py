@@ -5,9 +5,11 @@ Everything outside this package reaches the catalog through what is exported her
 
 from unioncat.catalog.catalog import Catalog
 from unioncat.catalog.clusters import ClusterPlan, ClusterStore
+from unioncat.catalog.deletions import DeletionGuard
 from unioncat.catalog.export import ExportResult, export_records
 from unioncat.catalog.lock import CatalogLock, ReaderLock
 from unioncat.catalog.pages import PageWrite, WriteCounts
+from unioncat.catalog.raw import is_superseded
 from unioncat.catalog.records import RECORD_COLUMNS, content_hash, incoming_table
 from unioncat.catalog.runs import KILLED_MESSAGE
 
@@ -18,6 +20,7 @@ __all__ = [
     "CatalogLock",
     "ClusterPlan",
     "ClusterStore",
+    "DeletionGuard",
     "ExportResult",
     "ReaderLock",
     "export_records",
@@ -25,4 +28,5 @@ __all__ = [
     "WriteCounts",
     "content_hash",
     "incoming_table",
+    "is_superseded",
 ]

@@ -109,7 +109,14 @@ class Catalog:
         """Commit one page atomically; returns what changed."""
         return pages.commit(self.db, page)
 
-    def withdraw_file(self, source: str, name: str, limit: float | None, run_id: str) -> int:
+    def withdraw_file(
+        self,
+        source: str,
+        name: str,
+        limit: float | None,
+        run_id: str,
+        guard: deletions.DeletionGuard | None = None,
+    ) -> int:
         """Withdraw what file ``name`` no longer gives, once it is read to its end and
         all its archived envelopes are mapped (``harvest`` then ``normalize``)."""
         state = runs.harvest_state(self.db, source).get(f"file:{name}") or {}
@@ -121,10 +128,12 @@ class Catalog:
         )
         if pending:
             return 0
+        now = datetime.now(UTC)
         with self.db.transaction():
-            return deletions.withdraw_from_file(
-                self.db, source, name, limit, run_id, datetime.now(UTC)
-            )
+            n = deletions.withdraw_from_file(self.db, source, name, limit, run_id, now)
+            if n and guard is not None:
+                deletions.check_window(self.db, source, guard, run_id, now)
+            return n
 
     def iter_raw(
         self, *, source: str | None = None, pending_only: bool = True, chunk: int = 2000

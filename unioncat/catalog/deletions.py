@@ -2,20 +2,28 @@
 
 A record is deleted (tombstoned, never removed) when its source says so, when a
 deletion sweep finds the server no longer lists it, when a re-sent file no longer
-gives it, or when it was a part (a 505 chapter) that its host no longer lists.  The
-sweeps are guarded: more than a share of a source's (or a file's) records at once is
-refused and the whole page rolls back, because a list cut short looks exactly like a
-repository that lost its records.
+gives it, or when it was a part (a 505 chapter) that its host no longer lists.
+
+Two guards stand in the way of a catalog that erodes.  A sweep or a file withdrawal
+that would take more than a share of the source's (or the file's) records at once is
+refused, because a list cut short looks exactly like a repository that lost its
+records.  And every tombstone of a source, however it came (sweep, deletion the server
+reports, re-sent file), counts against the same share over a rolling window of days
+(:class:`DeletionGuard`), so that many small deletions cannot empty a source either.  A
+refused page rolls back whole; the message says how to let a real deletion through.
+A record a sweep tombstoned comes back when the server lists it again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import pyarrow as pa
 
+from unioncat.catalog import raw
 from unioncat.catalog.db import Db
 from unioncat.catalog.records import tombstone
 from unioncat.errors import SourceError
@@ -51,15 +59,107 @@ def retire_lost_parts(db: Db, lost: str, run_id: str, now: datetime) -> int:
         db.execute(f"DROP TABLE IF EXISTS {lost}")
 
 
+# A source may always lose this many records within the window, whatever its size: a
+# share of a small source is a handful of records.
+DELETION_FLOOR = 10
+
+
+@dataclass(frozen=True, slots=True)
+class DeletionGuard:
+    """At most ``fraction`` of a source's records may be tombstoned within the last
+    ``window_days`` days (0: within one run), and always ``floor`` of them."""
+
+    fraction: float
+    window_days: float
+    floor: int = DELETION_FLOOR
+
+
+def check_window(db: Db, source: str, guard: DeletionGuard, run_id: str, now: datetime) -> None:
+    """Refuse the page (inside its transaction, after its tombstones are written) when
+    the source's records deleted within the window pass the guard's share."""
+    since = now - timedelta(days=guard.window_days)
+    deleted = int(
+        db.scalar(
+            "SELECT count(DISTINCT c.id) FROM changes c JOIN records r ON r.id = c.id "
+            "WHERE c.op = 'delete' AND c.entity = 'record' AND c.source = ? AND r.deleted "
+            'AND (c."at" >= ? OR c.run_id = ?)',
+            [source, since, run_id],
+        )
+        or 0
+    )
+    live = int(
+        db.scalar("SELECT count(*) FROM records WHERE source = ? AND NOT deleted", [source]) or 0
+    )
+    base = live + deleted
+    allowed = max(guard.floor, guard.fraction * base)
+    if deleted <= allowed:
+        return
+    window = "in this run" if guard.window_days == 0 else f"within {guard.window_days:g} day(s)"
+    raise SourceError(
+        f"deletion refused: {deleted} of the {base} records of the source would be "
+        f"deleted {window} ({deleted / base:.0%}, more than the {guard.fraction:.0%} "
+        "allowed); nothing of this page was marked deleted",
+        stage="harvest",
+        source=source,
+        hint=f"if the source really dropped them, run once with `--allow-deletions "
+        f"{source}` (or raise its sweep_max_fraction, or shorten deletion_window_days); "
+        "otherwise the next run tries again and is refused again",
+    )
+
+
 def sweep(
     db: Db, source: str, present: list[str], limit: float | None, run_id: str, now: datetime
 ) -> int:
     """Tombstone the source's harvested records that it no longer lists, and their
     parts (for servers that never report deletions).  More than ``limit`` of the live
-    records at once is refused: the transaction rolls back, nothing is lost."""
+    records at once is refused: the transaction rolls back, nothing is lost.
+
+    Records an earlier sweep tombstoned that the server lists again come back: their
+    archived envelopes are mapped again (an incremental harvest would never fetch them,
+    their datestamps unchanged)."""
     listed = pa.table({"source_id": pa.array(present, pa.string())})
+    with db.registered(listed, "present") as present_ids:
+        revive(db, source, present_ids)
+        return _tombstone_unlisted(db, source, present_ids, limit, run_id, now)
+
+
+def revive(db: Db, source: str, present_ids: str) -> int:
+    """Mark pending the archived envelopes of tombstoned records the source lists again
+    (a deleted OAI header stays a tombstone: its envelope says deleted)."""
+    n = int(
+        db.scalar(
+            "SELECT count(*) FROM raw w JOIN records r "
+            "ON r.source = w.source AND r.envelope_id = w.envelope_id "
+            "WHERE w.source = ? AND r.deleted AND r.envelope_id = r.source_id "
+            "AND NOT w.deleted AND w.status <> 'pending' "
+            f"AND r.source_id IN (SELECT source_id FROM {present_ids})",
+            [source],
+        )
+        or 0
+    )
+    if n:
+        db.execute(
+            "UPDATE raw SET status = 'pending' FROM records r "
+            "WHERE raw.source = ? AND r.source = raw.source AND r.envelope_id = raw.envelope_id "
+            "AND r.deleted AND r.envelope_id = r.source_id "
+            "AND NOT raw.deleted AND raw.status <> 'pending' "
+            f"AND r.source_id IN (SELECT source_id FROM {present_ids})",
+            [source],
+        )
+        event(
+            "sweep.revived",
+            f"{source}: {n} record(s) deleted by an earlier sweep are listed again; they "
+            "are mapped again from the archive",
+            source=source,
+            revived=n,
+        )
+    return n
+
+
+def _tombstone_unlisted(
+    db: Db, source: str, present_ids: str, limit: float | None, run_id: str, now: datetime
+) -> int:
     with (
-        db.registered(listed, "present") as present_ids,
         db.temp_table(
             "SELECT r.id, r.source, r.envelope_id FROM records r "
             "WHERE r.source = ? AND NOT r.deleted AND r.envelope_id = r.source_id "
@@ -85,8 +185,11 @@ def withdraw_from_file(
     now read to its end, no longer gives (a withdrawn title in a re-sent file).
 
     A record that another envelope of the source still gives stays.  Nothing is
-    withdrawn while any record of the file is quarantined: it may be one of them.
+    withdrawn while any record of the file is quarantined: it may be one of them.  The
+    envelopes of the file's earlier versions leave the archive here, with the records
+    they withdraw (or, while nothing is withdrawn, those that no live record names).
     """
+    raw.drop_superseded(db, source, name, all_of_them=False)
     broken = db.scalar(
         "SELECT count(*) FROM raw WHERE source = ? AND batch = ? AND status = 'quarantined'",
         [source, name],
@@ -113,7 +216,9 @@ def withdraw_from_file(
                 live_params=[prefix],
                 what=f"records that came from {name}",
             )  # fmt: skip
-        return tombstone(db, gone, "withdrawn", run_id, now)
+        n = tombstone(db, gone, "withdrawn", run_id, now)
+    raw.drop_superseded(db, source, name, all_of_them=True)
+    return n
 
 
 def check_share(
@@ -140,6 +245,7 @@ def check_share(
             f"{limit:.0%} allowed); nothing was marked deleted",
             stage="harvest",
             source=source,
-            hint="if the repository really dropped them, raise sweep_max_fraction for "
-            "one run; otherwise the next run sweeps again",
+            hint=f"if the source really dropped them, run once with `--allow-deletions "
+            f"{source}` (or raise its sweep_max_fraction); otherwise the next run tries "
+            "again",
         )

@@ -72,6 +72,9 @@ class PageWrite:
     file: tuple[str, str] | None = None  # (source, file name); see Page.file
     file_complete: bool = False
     resolved: tuple[str, list[str]] | None = None  # (source, envelope ids); see Page.resolved
+    # (source, its guard): the page rolls back if its deletions take the source's
+    # tombstones over the guard's share (None: deletions allowed for this run)
+    guard: tuple[str, deletions.DeletionGuard] | None = None
 
 
 def commit(db: Db, page: PageWrite) -> WriteCounts:
@@ -87,7 +90,7 @@ def commit(db: Db, page: PageWrite) -> WriteCounts:
     )
     with db.transaction():
         if page.replaces_batch is not None:
-            raw.drop_batch(db, *page.replaces_batch)
+            raw.supersede_batch(db, *page.replaces_batch, page.run_id)
         if page.envelopes:
             if page.write_raw:
                 raw.archive(db, page.envelopes, page.envelope_status, page.run_id)
@@ -118,6 +121,8 @@ def commit(db: Db, page: PageWrite) -> WriteCounts:
             counts.deleted += deletions.sweep(
                 db, source, present, page.sweep_limit, page.run_id, now
             )
+        if counts.deleted and page.guard is not None:
+            deletions.check_window(db, *page.guard, page.run_id, now)
         if page.state is not None:
             source, key, value = page.state
             runs.save_state(db, source, key, value, page.run_id, now)

@@ -77,19 +77,75 @@ def set_status(
             )
 
 
-def drop_batch(db: Db, source: str, batch: str) -> None:
-    """Forget what an earlier version of a file gave: its envelopes, its quarantine."""
+SUPERSEDED = " (superseded "  # how the envelopes of a file's earlier version are renamed
+
+
+def superseded_name(name: str, run_id: str) -> str:
+    return f"{name}{SUPERSEDED}{run_id})"
+
+
+def is_superseded(batch: str | None) -> bool:
+    """Whether ``batch`` holds an earlier version of a file, kept until the records it
+    alone gives are withdrawn."""
+    return batch is not None and SUPERSEDED in batch
+
+
+def supersede_batch(db: Db, source: str, batch: str, run_id: str) -> None:
+    """A new version of file ``batch`` begins: keep the earlier version's envelopes, under
+    other names, until the new version is read to its end.
+
+    The new version's envelopes take the same names (``file#position``) page by page,
+    and the records the earlier version alone gave must keep their raw bytes while the
+    withdrawal of them may still be refused: a re-map from ``raw`` (``renormalize``, a
+    record schema change) would otherwise lose them without a ``delete`` change.  The
+    earlier envelopes leave the archive with the records they withdraw, in the same
+    transaction (:func:`unioncat.catalog.deletions.withdraw_from_file`), or as soon as
+    no live record names them."""
+    suffix = f"{SUPERSEDED}{run_id})"
     db.execute(
         "DELETE FROM envelope_records WHERE source = ? AND envelope_id IN "
         "(SELECT envelope_id FROM raw WHERE source = ? AND batch = ?)",
         [source, source, batch],
     )
-    db.execute("DELETE FROM raw WHERE source = ? AND batch = ?", [source, batch])
+    db.execute(
+        "UPDATE records SET envelope_id = records.envelope_id || ?, "
+        "raw_ref = records.source || '|' || records.envelope_id || ? "
+        "FROM raw WHERE records.source = ? AND raw.source = ? AND raw.batch = ? "
+        "AND records.envelope_id = raw.envelope_id",
+        [suffix, suffix, source, source, batch],
+    )
+    db.execute(
+        "UPDATE raw SET envelope_id = envelope_id || ?, batch = batch || ? "
+        "WHERE source = ? AND batch = ?",
+        [suffix, suffix, source, batch],
+    )
     db.execute("DELETE FROM quarantine WHERE source = ? AND batch = ?", [source, batch])
     db.execute(
         "DELETE FROM conflicts WHERE source = ? AND (file = ? OR other_file = ?)",
         [source, batch, batch],
     )
+
+
+def drop_superseded(db: Db, source: str, name: str, *, all_of_them: bool) -> int:
+    """Remove the earlier versions of file ``name``: all of them (their records are
+    withdrawn or given again), or only envelopes that no live record names."""
+    unused = (
+        ""
+        if all_of_them
+        else "AND envelope_id NOT IN (SELECT envelope_id FROM records "
+        "WHERE source = ? AND NOT deleted AND envelope_id IS NOT NULL)"
+    )
+    params: list[Any] = [source, f"{name}{SUPERSEDED}"] + ([] if all_of_them else [source])
+    n = int(
+        db.scalar(
+            f"SELECT count(*) FROM raw WHERE source = ? AND starts_with(batch, ?) {unused}",
+            params,
+        )
+        or 0
+    )
+    if n:
+        db.execute(f"DELETE FROM raw WHERE source = ? AND starts_with(batch, ?) {unused}", params)
+    return n
 
 
 def iter_archived(
@@ -107,7 +163,8 @@ def iter_archived(
     cur.execute(
         "SELECT source, envelope_id, format, payload, fetched_at, datestamp, deleted, "
         f"batch, position, record_id, error FROM raw WHERE {' AND '.join(where)} "
-        "ORDER BY source, batch, position, envelope_id",
+        # earlier versions of a file (fetched earlier) first: the newest mapping wins
+        "ORDER BY source, fetched_at, batch, position, envelope_id",
         params,
     )
     try:

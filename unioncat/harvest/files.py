@@ -44,6 +44,8 @@ class FilesOptions:
     # a new version of a file withdraws the records it no longer gives, up to this share
     # of the file's records at once (a file cut short must not empty the catalog)
     sweep_max_fraction: float = bounded(0.2, 0, 1, low_open=True)
+    # ... and of the source's records within this many days, however they are deleted
+    deletion_window_days: float = bounded(7.0, 0, 366, unit="days")
 
 
 def _is_url(path: str) -> bool:

@@ -44,8 +44,10 @@ class OaiOptions:
     overlap_seconds: int = bounded(86_400, 0, 366 * 86_400, unit="seconds")
     mode: str = "list_records"
     deletion_sweep: bool = False
-    # of the records harvested from the source
+    # the share of the source's records that may be deleted at once, and within
+    # deletion_window_days however the deletions come (sweeps, deleted headers)
     sweep_max_fraction: float = bounded(0.2, 0, 1, low_open=True)
+    deletion_window_days: float = bounded(7.0, 0, 366, unit="days")
 
     def default_format(self) -> str | None:
         """The normalizer for this metadata prefix when the source names no format."""
