@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.support.builders import marc_record, unioncat_process, write_marc, write_pipeline
+from unioncat.catalog import read_export
 from unioncat.schemas import RECORD_ARROW_SCHEMA
 
 Cli = Callable[..., tuple[int, str, str]]
@@ -31,7 +32,7 @@ def test_default_pipeline_runs_exports_and_is_idempotent(default_pipeline: Path,
     assert code == 0, out
     assert (folder / "catalog.duckdb").is_file()
     manifest = json.loads((folder / "export" / "manifest.json").read_text())
-    table = pq.read_table(folder / "export" / "records" / "v1")
+    table = read_export(folder / "export")
     assert set(RECORD_ARROW_SCHEMA.names) <= set(table.schema.names)
     assert table.num_rows == manifest["row_counts"]["records"] == 7
     media = sorted(table.column("medium").to_pylist())
@@ -264,7 +265,7 @@ def test_sigkill_mid_run_then_rerun_loses_and_duplicates_nothing(
     assert upserts == (BIG, BIG)
     assert raw == (BIG, BIG)
     assert runs == [("killed",), ("ok",)]
-    assert pq.read_table(tmp_path / "export" / "records" / "v1").num_rows == BIG
+    assert read_export(tmp_path / "export").num_rows == BIG
 
 
 def test_run_maps_what_an_earlier_harvest_archived(default_pipeline: Path, cli: Cli) -> None:

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
 
-from unioncat.catalog import Catalog, PageWrite
+from unioncat.catalog import Catalog, PageWrite, read_export
 from unioncat.catalog.export import export_records
 from unioncat.contracts import Quarantined, RawEnvelope
 from unioncat.ids import mint_id
@@ -161,9 +163,10 @@ def test_export_layout_manifest_and_partitions(catalog: Catalog, tmp_path: Path)
     manifest = json.loads((out / "manifest.json").read_text())
     days = {f["updated_date"]: f["rows"] for f in manifest["files"] if f["entity"] == "records"}
     assert days.pop("2026-01-01") == 2 and list(days.values()) == [1]
-    ids = pq.read_table(out / "records" / "v1").column("id").to_pylist()
+    ids = read_export(out).column("id").to_pylist()
     assert len(ids) == len(set(ids)) == 3
     assert not list(out.glob("**/.*.tmp"))
+    assert (out / entry["path"]).exists()  # the previous generation stays for its readers
 
 
 def test_an_export_killed_half_way_leaves_the_last_manifest_whole(
@@ -189,15 +192,26 @@ def test_an_export_killed_half_way_leaves_the_last_manifest_whole(
         data = (out / f["path"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == f["sha256"] and len(data) == f["bytes"]
         assert pq.read_metadata(out / f["path"]).num_rows == f["rows"]
-    # the next whole export publishes the new files and only then drops the old ones
+    # the next whole export publishes the new files; the previous generation stays
     export_records(catalog, out, "r3")
-    manifest = json.loads((out / "manifest.json").read_text())
-    named = {out / f["path"] for f in manifest["files"]}
-    on_disk = {p for p in out.rglob("*") if p.is_file() and p.name != "manifest.json"}
-    assert on_disk == named
-    assert sorted(pq.read_table(out / "records" / "v1").column("id").to_pylist()) == sorted(
+    first = {out / f["path"] for f in json.loads(before)["files"]}
+
+    def named() -> set[Path]:
+        return {out / f["path"] for f in json.loads((out / "manifest.json").read_text())["files"]}
+
+    def on_disk() -> set[Path]:
+        return {p for p in out.rglob("*.parquet")}
+
+    assert on_disk() == named() | first
+    assert sorted(read_export(out).column("id").to_pylist()) == sorted(
         r.id for r in (rec("1"), rec("2"), rec("3"))
     )
+    # one export later, what only the first manifest named is gone
+    catalog.write(PageWrite("r4", records=[rec("4")]))
+    third = named()
+    export_records(catalog, out, "r4")
+    assert on_disk() == named() | third
+    assert not (first - third) & on_disk()
 
 
 def test_export_is_byte_identical_when_nothing_changed(catalog: Catalog, tmp_path: Path) -> None:
@@ -266,3 +280,71 @@ def test_deleted_envelopes_with_a_record_id_become_tombstones() -> None:
     (tomb,) = out.records
     assert (tomb.id, tomb.source_id, tomb.deleted) == (mint_id("repo", "oai:x:1"), "oai:x:1", True)
     assert out.status == {"oai:x:1": "normalized"} and not out.quarantined
+
+
+def test_readers_of_the_previous_manifest_keep_their_files(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    import duckdb
+
+    out = tmp_path / "export"
+    catalog.write(PageWrite("r1", records=[rec("1"), rec("2")]))
+    export_records(catalog, out, "r1")
+    held = json.loads((out / "manifest.json").read_text())  # a reader got this far
+    catalog.write(PageWrite("r2", records=[rec("2", title="Changed"), rec("3")]))
+    export_records(catalog, out, "r2")
+    paths = [str(out / f["path"]) for f in held["files"] if f["entity"] == "records"]
+    assert sum(pq.read_table(p).num_rows for p in paths) == 2  # pyarrow, file by file
+    with duckdb.connect() as con:  # DuckDB, the file list at once
+        assert con.execute("SELECT count(*) FROM read_parquet(?)", [paths]).fetchone() == (2,)
+
+
+def test_an_export_removes_only_files_it_wrote(catalog: Catalog, tmp_path: Path) -> None:
+    out = tmp_path / "export"
+    planted = [
+        out / "records" / "v1" / "updated_date=2020-01-01" / "mine.parquet",
+        out / "clusters" / "v1" / "theirs.parquet",
+        out / "changes" / "date=2020-01-01" / "part-0000-0123456789abcdef.parquet",
+        out / "merged_ids" / "kept.parquet",
+        out / "records" / "v1" / ".notes.tmp",
+    ]
+    for p in planted:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(b"a consumer's own file")
+    for n in range(3):
+        catalog.write(PageWrite(f"r{n}", records=[rec(str(n)), rec("x", title=f"Changed {n}")]))
+        export_records(catalog, out, f"r{n}")
+    assert all(p.read_bytes() == b"a consumer's own file" for p in planted)
+
+
+def test_files_the_manifest_and_their_folders_reach_the_disk_before_the_rename(
+    catalog: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from unioncat.catalog import export
+
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def spy(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    real_replace = os.replace
+    order: list[tuple[str, str]] = []
+
+    def replace(src: Any, dst: Any) -> None:
+        order.append(("replace", str(dst)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(export.os, "fsync", spy)
+    monkeypatch.setattr(export.os, "replace", replace)
+    out = tmp_path / "export"
+    catalog.write(PageWrite("r1", records=[rec("1")]))
+    result = export_records(catalog, out, "r1")
+    for f in result.manifest["files"]:
+        tmp_name = f".{Path(f['path']).name.rsplit('-', 1)[0]}.tmp"
+        assert str((out / f["path"]).parent / tmp_name) in synced, f["path"]
+        assert str((out / f["path"]).parent) in synced
+    assert str(out / ".manifest.json.tmp") in synced
+    assert synced[-1] == str(out)  # the folder, after the manifest's rename
+    assert ("replace", str(out / "manifest.json")) in order

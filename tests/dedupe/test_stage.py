@@ -7,11 +7,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
 
 from tests.support.dedupe_records import rec
-from unioncat.catalog import Catalog, PageWrite
+from unioncat.catalog import Catalog, PageWrite, read_export
 from unioncat.catalog.export import export_records
 from unioncat.dedupe.review import decide, explain_cluster
 from unioncat.dedupe.settings import MatchSettings
@@ -217,14 +216,14 @@ def test_export_carries_clusters_cluster_ids_and_merged_ids(
     dedupe_catalog(catalog, "r1", SETTINGS)
     out = tmp_path / "export"
     export_records(catalog, out, "r1")
-    records = pq.read_table(out / "records" / "v1").to_pylist()
+    records = read_export(out, "records").to_pylist()
     assert all(r["cluster_id"] for r in records)
-    clusters = pq.read_table(out / "clusters" / "v1").to_pylist()
+    clusters = read_export(out, "clusters").to_pylist()
     assert {c["cluster_id"] for c in clusters} == {r["cluster_id"] for r in records}
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["row_counts"]["clusters"] == 2
     assert manifest["row_counts"]["merged_ids"] == 0
-    changes = pq.read_table(out / "changes").to_pylist()
+    changes = read_export(out, "changes").to_pylist()
     assert {c["entity"] for c in changes} == {"record", "cluster"}
 
 

@@ -6,7 +6,7 @@ Everything outside this package reaches the catalog through what is exported her
 from unioncat.catalog.catalog import Catalog
 from unioncat.catalog.clusters import ClusterPlan, ClusterStore
 from unioncat.catalog.deletions import DeletionGuard
-from unioncat.catalog.export import ExportResult, export_records
+from unioncat.catalog.export import ExportResult, export_files, export_records, read_export
 from unioncat.catalog.lock import CatalogLock, ReaderLock
 from unioncat.catalog.pages import PageWrite, WriteCounts
 from unioncat.catalog.raw import is_superseded
@@ -23,7 +23,9 @@ __all__ = [
     "DeletionGuard",
     "ExportResult",
     "ReaderLock",
+    "export_files",
     "export_records",
+    "read_export",
     "PageWrite",
     "WriteCounts",
     "content_hash",

@@ -8,9 +8,17 @@ partitions sees every change once.  Deleted records stay in the export as tombst
 Publication.  A part file is named by its content (the start of its sha256), so a file
 is never rewritten in place: an unchanged part keeps its name and bytes, a changed one
 gets a new name.  ``manifest.json`` (files, bytes, rows, sha256, schema version, run id)
-is written after every file, by atomic rename, and only then are the files it no longer
-names removed.  So the manifest a consumer reads always names files that hold exactly
-what it says, and an export killed half-way leaves the previous manifest whole.
+is written after every file, by atomic rename; every file, the manifest and their
+folders are flushed to the disk first, so a power loss cannot leave a manifest naming
+files that never reached it.  So the manifest a consumer reads always names files that
+hold exactly what it says, and an export killed half-way leaves the previous manifest
+whole.
+
+Removal.  A consumer may hold the previous manifest while this one is published, so
+the previous generation's files stay until the next export.  Only files unioncat wrote
+are ever removed: each is noted in ``.unioncat-files`` as it is written, and a file
+there that neither of the two newest manifests names goes (what an export killed
+half-way wrote, too).  Anything else in the folder, a consumer's own file, stays.
 """
 
 from __future__ import annotations
@@ -18,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,20 +63,44 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+LEDGER = ".unioncat-files"  # every file an export wrote that may still be on disk
+_TMP_STEMS = ("part-", "merged_ids")  # the temporary files an export writes: ``.<stem>.tmp``
+
+
+def fsync_path(path: Path) -> None:
+    """Flush a file, or a folder's entries, to the disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _note_written(out_dir: Path, relative: str) -> None:
+    with (out_dir / LEDGER).open("a", encoding="utf-8") as ledger:
+        ledger.write(relative + "\n")
+
+
 def _write_named(
     table: pa.Table, out_dir: Path, folder: Path, stem: str, entity: str, **extra: str
 ) -> dict[str, Any]:
     """Write ``table`` as ``<stem>-<hash>.parquet`` in ``folder``; returns its manifest
     entry.  A file of that name already holds these bytes and is left as it is."""
+    new_folder = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
+    if new_folder:
+        fsync_path(folder.parent)
     tmp = folder / f".{stem}.tmp"
     pq.write_table(table, tmp, compression="zstd")
+    fsync_path(tmp)
     sha = _sha256(tmp)
     path = folder / f"{stem}-{sha[:16]}.parquet"
     if path.exists():
         tmp.unlink()
     else:
+        _note_written(out_dir, str(path.relative_to(out_dir)))
         os.replace(tmp, path)
+        fsync_path(folder)
     return {
         "path": str(path.relative_to(out_dir)),
         "entity": entity,
@@ -152,26 +183,70 @@ def export_records(catalog: Catalog, out_dir: Path, run_id: str) -> ExportResult
         "files": files,
         "row_counts": row_counts,
     }
+    previous = _manifest_files(out_dir / "manifest.json")
     tmp = out_dir / ".manifest.json.tmp"
-    tmp.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    with tmp.open("w", encoding="utf-8") as out:
+        out.write(json.dumps(manifest, indent=2) + "\n")
+        out.flush()
+        os.fsync(out.fileno())
     os.replace(tmp, out_dir / "manifest.json")
-    _remove_stale(out_dir, {out_dir / f["path"] for f in files})
+    fsync_path(out_dir)
+    _remove_superseded(out_dir, {f["path"] for f in files}, previous)
     return ExportResult(out_dir, manifest)
+
+
+def _manifest_files(path: Path) -> set[str]:
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        return {str(f["path"]) for f in manifest.get("files", [])}
+    except FileNotFoundError:
+        return set()
+    except (OSError, ValueError, TypeError, KeyError):
+        return set()  # a manifest we cannot read names nothing we may remove
 
 
 _ENTITY_DIRS = (f"records/v{SCHEMA_MAJOR}", f"clusters/v{SCHEMA_MAJOR}", "changes", "merged_ids")
 
 
-def _remove_stale(out_dir: Path, keep: set[Path]) -> None:
-    """After the manifest: drop the files it no longer names (superseded parts, days that
-    no longer hold records, files left by an export that was killed) and empty days."""
+def _remove_superseded(out_dir: Path, current: set[str], previous: set[str]) -> None:
+    """After the manifest: remove the files this export's ledger names that neither the
+    new manifest nor the one before it names; the ledger is then the two manifests."""
+    ledger = out_dir / LEDGER
+    try:
+        written = set(ledger.read_text(encoding="utf-8").split())
+    except FileNotFoundError:
+        written = set(previous)  # an export from before the ledger: its manifest's files
+    keep = current | previous
+    for relative in sorted(written - keep):
+        path = out_dir / relative
+        if ".." in Path(relative).parts or not path.is_file():
+            continue
+        path.unlink()
+        _remove_empty_day(out_dir, path.parent)
     for entity in _ENTITY_DIRS:
         entity_dir = out_dir / entity
-        if not entity_dir.exists():
-            continue
-        for path in [*entity_dir.rglob("*.parquet"), *entity_dir.rglob(".*.tmp")]:
-            if path not in keep:
-                path.unlink()
-        for part_dir in entity_dir.glob("*=*"):
-            if part_dir.is_dir() and not any(part_dir.iterdir()):
-                shutil.rmtree(part_dir)
+        if entity_dir.exists():
+            for tmp in entity_dir.rglob(".*.tmp"):
+                if tmp.name[1:].startswith(_TMP_STEMS):
+                    tmp.unlink()  # left by an export killed while writing a file
+    rewritten = out_dir / f"{LEDGER}.tmp"
+    rewritten.write_text("".join(f"{p}\n" for p in sorted(keep)), encoding="utf-8")
+    os.replace(rewritten, ledger)
+
+
+def _remove_empty_day(out_dir: Path, folder: Path) -> None:
+    """A day partition (``updated_date=...``) emptied by the removal goes too."""
+    if "=" in folder.name and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+
+
+def export_files(out_dir: Path, entity: str) -> list[Path]:
+    """The files of ``entity`` the current manifest names: what a consumer reads (a
+    folder glob also sees the previous generation, kept for readers of its manifest)."""
+    manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+    return [out_dir / f["path"] for f in manifest["files"] if f["entity"] == entity]
+
+
+def read_export(out_dir: Path, entity: str = "records") -> pa.Table:
+    """One entity of the export as the current manifest describes it."""
+    return pa.concat_tables([pq.read_table(p) for p in export_files(out_dir, entity)])
