@@ -23,12 +23,13 @@ import duckdb
 
 from unioncat import __version__, interrupts, report
 from unioncat.catalog import Catalog, CatalogLock, ReaderLock, export_records
+from unioncat.catalog.resources import explain
 from unioncat.config import DEFAULT_CONFIG, PipelineConfig, load_config
 from unioncat.contracts import RunStatus
 from unioncat.convert import convert_files
 from unioncat.dedupe.review import DECISIONS, decide
 from unioncat.dedupe.settings import MatchSettings
-from unioncat.errors import ConfigError, Interrupted, LockHeld, UnioncatError
+from unioncat.errors import ConfigError, Interrupted, LockHeld, ResourceError, UnioncatError
 from unioncat.log import event, say, setup_logging
 from unioncat.parallel import MapPool
 from unioncat.pipeline import (
@@ -87,34 +88,43 @@ def _with_writer(
     the run is recorded as interrupted with what it committed, and the exit code is
     130 or 143."""
     run_id = new_run_id()
-    with CatalogLock(config.catalog, command, run_id), interrupts.stop_at_safe_points():
+    with (
+        CatalogLock(config.catalog, command, run_id) as lock,
+        interrupts.stop_at_safe_points(),
+    ):
         catalog = Catalog(config.catalog, memory_limit=config.memory_limit)
         pool = MapPool(config.workers)
         service = ReadService(catalog, config).__enter__()
         try:
-            catalog.start_run(run_id, command)
+            catalog.start_run(run_id, command, lock.previous_ending)
             event(
                 "run.start",
                 f"run {run_id}: unioncat {command} on {config.catalog}",
                 run_id=run_id,
                 command=command,
             )
+            outcomes: list[SourceOutcome] = []
             try:
                 interrupts.check("before any work")
                 code, outcomes, extra = work(catalog, run_id, pool)
+                catalog.tidy()
+                counts = {"sources": [o.as_dict() for o in outcomes], **extra}
+                status = _status_for(outcomes)
+                message = "; ".join(o.error for o in outcomes if o.error) or None
+                catalog.finish_run(run_id, status, counts, message)
             except Interrupted as stop:
                 return _interrupted(catalog, run_id, command, stop)
             except KeyboardInterrupt:
                 _close_run(catalog, run_id, "interrupted", "stopped at once by a second signal")
                 raise
-            except BaseException as exc:
-                _close_run(catalog, run_id, "failed", f"{type(exc).__name__}: {exc}")
-                raise
-            catalog.tidy()
-            counts = {"sources": [o.as_dict() for o in outcomes], **extra}
-            status = _status_for(outcomes)
-            message = "; ".join(o.error for o in outcomes if o.error) or None
-            catalog.finish_run(run_id, status, counts, message)
+            except Exception as exc:
+                resource = catalog.explain(exc)
+                if resource is None:
+                    _close_run(catalog, run_id, "failed", f"{type(exc).__name__}: {exc}")
+                    raise
+                resource.context.setdefault("outcomes", outcomes)
+                _stopped_by_resource(catalog, lock, run_id, command, resource)
+                raise resource from exc
             print(scrub(report.run_summary(run_id, command, outcomes, extra)))
             event(
                 "run.finish",
@@ -130,10 +140,17 @@ def _with_writer(
             catalog.close()
 
 
-def _close_run(catalog: Catalog, run_id: str, status: RunStatus, message: str) -> None:
+def _close_run(
+    catalog: Catalog,
+    run_id: str,
+    status: RunStatus,
+    message: str,
+    counts: dict[str, Any] | None = None,
+) -> bool:
     """Record how a run ended that is ending on an exception; the exception must win."""
     try:
-        catalog.finish_run(run_id, status, {}, message)
+        catalog.finish_run(run_id, status, counts or {}, message)
+        return True
     except duckdb.Error as exc:
         event(
             "run.unrecorded",
@@ -141,6 +158,38 @@ def _close_run(catalog: Catalog, run_id: str, status: RunStatus, message: str) -
             logging.ERROR,
             run_id=run_id,
         )
+        return False
+
+
+def _close_source(catalog: Catalog, run_id: str, outcome: SourceOutcome) -> None:
+    try:
+        catalog.source_outcome(outcome.name, run_id, outcome.status, outcome.error)
+    except duckdb.Error as exc:
+        event(
+            "run.unrecorded",
+            f"{outcome.name}: its failure could not be recorded: {exc}",
+            logging.ERROR,
+            run_id=run_id,
+            source=outcome.name,
+        )
+
+
+def _stopped_by_resource(
+    catalog: Catalog, lock: CatalogLock, run_id: str, command: str, stop: ResourceError
+) -> None:
+    """Report what committed before the disk filled (or the memory ran out), and record
+    the run as failed; where the catalog cannot take even that, the lock file beside it
+    keeps the ending, and the next writer and ``status`` read it from there."""
+    outcomes: list[SourceOutcome] = list(stop.context.get("outcomes") or [])  # type: ignore[call-overload]
+    extra: dict[str, Any] = {"stopped": str(stop)}
+    counts = {"sources": [o.as_dict() for o in outcomes], **extra}
+    if _close_run(catalog, run_id, "failed", str(stop), counts):
+        for o in outcomes:
+            if o.status == "failed":
+                _close_source(catalog, run_id, o)
+    else:
+        lock.note_ending("failed", str(stop))
+    print(scrub(report.run_summary(run_id, command, outcomes, extra)))
 
 
 def _interrupted(catalog: Catalog, run_id: str, command: str, stop: Interrupted) -> int:
@@ -489,6 +538,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     setup_logging(verbose=args.verbose)
+    config: PipelineConfig | None = None
     try:
         config = None if getattr(args, "needs_config", True) is False else load_config(args.config)
         if config is not None and getattr(args, "allow_deletions", None):
@@ -517,6 +567,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    except (duckdb.Error, OSError, MemoryError) as exc:
+        # a full disk or a damaged catalog met outside a run (opening the lock file,
+        # a read-only command): the same clear message; anything else is a bug
+        resource = explain(exc, config.catalog if config is not None else None)
+        if resource is None:
+            raise
+        return _fail(resource, resource.exit_code)
 
 
 if __name__ == "__main__":

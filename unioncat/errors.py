@@ -59,6 +59,19 @@ class RecordError(TerminalError):
     """One record cannot be read or mapped; it is quarantined and the page goes on."""
 
 
+class ResourceError(TerminalError):
+    """The machine refused: a full disk, a read-only or damaged catalog, memory gone.
+
+    Not a source's fault, so the run stops (every other source would fail the same way)
+    and says which file, why, and what to do; what committed before is kept."""
+
+    exit_code = 5
+
+    def __init__(self, message: str, *, stage: str | None = None, hint: str | None = None) -> None:
+        super().__init__(message, stage=stage, hint=hint)
+        self.context: dict[str, object] = {}  # what the stopped stage had done
+
+
 class LockHeld(UnioncatError):
     """Another run holds the catalog; cron should simply try again next time."""
 

@@ -190,6 +190,12 @@ class _Harvest:
                 raise KeyboardInterrupt from exc
             self.broken.add(source.name)
             outcome.status = "failed"
+            resource = self.catalog.explain(exc)
+            if resource is not None:
+                # a full disk or a damaged catalog fails every source the same way
+                outcome.error = f"page {page.label} was not committed: {resource}"
+                resource.context["outcomes"] = list(self.outcomes.values())
+                raise resource from exc
             outcome.error = (
                 f"[commit] {source.name}: page {page.label} could not be committed: "
                 f"{type(exc).__name__}: {exc}; the next run resumes before it"
@@ -399,6 +405,11 @@ def normalize_archived(
                 raise KeyboardInterrupt from exc  # a second signal: not the records' fault
             outcome = outcomes[name]
             outcome.status = "failed"
+            resource = catalog.explain(exc)
+            if resource is not None:  # the machine, not the records: stop here
+                outcome.error = f"{len(envs)} archived records stay pending: {resource}"
+                resource.context["outcomes"] = list(outcomes.values())
+                raise resource from exc
             outcome.error = (
                 f"[normalize] {name}: {len(envs)} archived records could not be mapped: "
                 f"{type(exc).__name__}: {exc}; they stay pending for the next normalize"

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from unioncat.catalog import KILLED_MESSAGE, Catalog
+from unioncat.catalog.lock import noted_ending
 from unioncat.config import PipelineConfig
 from unioncat.dedupe.counts import DedupeCounts, describe_counts
 from unioncat.pipeline import SourceOutcome
@@ -19,6 +20,11 @@ def run_summary(
         c = o.counts
         if o.status == "failed":
             lines.append(f"  {o.name}: FAILED: {o.error}")
+            if c.envelopes:
+                lines.append(
+                    f"    committed before the failure: {c.envelopes} read, {c.upserted} new "
+                    f"or changed, {c.deleted} deleted, {c.quarantined} quarantined"
+                )
         else:
             lines.append(
                 f"  {o.name}: {o.status.upper() if o.status == 'empty' else o.status}: "
@@ -42,6 +48,8 @@ def run_summary(
             f"  INTERRUPTED {extra['interrupted']}: every page committed before is kept; "
             "run the same command again to go on"
         )
+    if "stopped" in extra:
+        lines.append(f"  STOPPED: {extra['stopped']}")
     if "dedupe" in extra:
         lines.append(f"  dedupe: {describe_counts(DedupeCounts(**extra['dedupe']))}")
     if "export" in extra:
@@ -55,8 +63,17 @@ def status(catalog: Catalog, config: PipelineConfig, *, writer_alive: bool = Fal
     writer marks it so in the catalog); answered by the running writer itself
     (``writer_alive``), the run marked running is that one."""
     lines = [f"catalog {catalog.path}"]
+    noted = noted_ending(catalog.path) or {}
+
+    def ended(r: tuple[Any, ...]) -> tuple[Any, ...]:
+        if r[4] != "running" or writer_alive:
+            return r
+        if noted.get("run_id") == r[0]:  # it could not record its ending in the catalog
+            return (*r[:4], noted["ended"], noted.get("message"))
+        return (*r[:4], "killed", KILLED_MESSAGE)
+
     runs = [
-        (*r[:4], "killed", KILLED_MESSAGE) if r[4] == "running" and not writer_alive else r
+        ended(r)
         for r in catalog.query(
             "SELECT run_id, command, started_at, finished_at, status, message FROM runs "
             "ORDER BY started_at DESC LIMIT 5"

@@ -17,11 +17,11 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from unioncat.catalog import deletions, find, pages, raw, runs
+from unioncat.catalog import deletions, find, pages, raw, resources, runs
 from unioncat.catalog.db import Db, connect
 from unioncat.catalog.migrate import ensure_schema
 from unioncat.contracts import RawEnvelope, RunStatus, SourceStatus
-from unioncat.errors import ConfigError, LockHeld, TerminalError
+from unioncat.errors import ConfigError, LockHeld, ResourceError, TerminalError
 
 
 def _is_lock_error(exc: duckdb.Error) -> bool:
@@ -39,7 +39,11 @@ class Catalog:
                 stage="catalog",
                 hint="run `unioncat run` first",
             )
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise resources.explain(exc, path.parent) or exc from exc
+        resources.check_signature(path)
         try:
             con = connect(path, read_only=read_only)
         except duckdb.IOException as exc:
@@ -49,8 +53,11 @@ class Catalog:
                     stage="catalog",
                     hint="wait for the running job to finish",
                 ) from exc
-            raise
+            raise resources.explain(exc, path) or exc from exc
+        except duckdb.Error as exc:
+            raise resources.explain(exc, path) or exc from exc
         self.db = Db(con)
+        self.memory_limit = memory_limit
         if memory_limit:
             # past the limit DuckDB spills to disk instead of growing (a big first dedupe)
             try:
@@ -63,13 +70,21 @@ class Catalog:
                     hint="write it like 4GB or 512MB",
                 ) from exc
         if not read_only:
-            ensure_schema(self.db, path)
+            try:
+                ensure_schema(self.db, path)
+            except duckdb.Error as exc:
+                self.db.close()
+                raise resources.explain(exc, path) or exc from exc
         from unioncat.catalog.clusters import ClusterStore
 
         self.clusters = ClusterStore(self.db)
 
     def close(self) -> None:
         self.db.close()
+
+    def explain(self, exc: BaseException) -> ResourceError | None:
+        """``exc`` as a failure of this catalog's disk or memory, if it is one."""
+        return resources.explain(exc, self.path, memory_limit=self.memory_limit)
 
     def reader(self) -> Catalog:
         """A read-only view on its own cursor, for another thread of this process: it sees
@@ -78,14 +93,17 @@ class Catalog:
 
         view = Catalog.__new__(Catalog)
         view.path = self.path
+        view.memory_limit = self.memory_limit
         view.db = Db(self.db.con.cursor())
         view.clusters = ClusterStore(view.db)
         return view
 
     # -- runs and sources ---------------------------------------------------------------
 
-    def start_run(self, run_id: str, command: str) -> None:
-        runs.start_run(self.db, run_id, command)
+    def start_run(
+        self, run_id: str, command: str, previous_ending: dict[str, Any] | None = None
+    ) -> None:
+        runs.start_run(self.db, run_id, command, previous_ending)
 
     def finish_run(
         self, run_id: str, status: RunStatus, counts: dict[str, Any], message: str | None

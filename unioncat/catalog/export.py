@@ -37,6 +37,7 @@ import pyarrow.parquet as pq
 from unioncat import interrupts
 from unioncat.catalog.catalog import Catalog
 from unioncat.catalog.records import RECORD_COLUMNS
+from unioncat.catalog.resources import explain
 from unioncat.catalog.tables import CHANGES, CLUSTERS, MERGED_IDS
 from unioncat.schemas.generate import RECORD_ARROW_SCHEMA
 from unioncat.schemas.record import SCHEMA_MAJOR, SCHEMA_VERSION
@@ -150,7 +151,20 @@ MERGED_IDS_SCHEMA = MERGED_IDS.schema
 
 
 def export_records(catalog: Catalog, out_dir: Path, run_id: str) -> ExportResult:
-    """Export records, clusters, the change log and retired cluster ids; manifest last."""
+    """Export records, clusters, the change log and retired cluster ids; manifest last.
+
+    A full disk or a read-only folder is named as the export's, not the catalog's: the
+    previous export stays published, and the catalog is untouched."""
+    try:
+        return _export(catalog, out_dir, run_id)
+    except OSError as exc:
+        resource = explain(exc, out_dir, stage="export")
+        if resource is None:
+            raise
+        raise resource from exc
+
+
+def _export(catalog: Catalog, out_dir: Path, run_id: str) -> ExportResult:
     out_dir.mkdir(parents=True, exist_ok=True)
     cols = ", ".join(f'"{c}"' for c in RECORD_COLUMNS)
     files = _export_partitioned(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import socket
 import time
@@ -23,6 +24,8 @@ from types import TracebackType
 from typing import Any
 
 from unioncat.errors import LockHeld
+from unioncat.log import event
+from unioncat.redact import scrub
 
 
 def lock_path(catalog: Path) -> Path:
@@ -36,6 +39,25 @@ def read_holder(catalog: Path) -> dict[str, Any]:
         return holder if isinstance(holder, dict) else {}
     except (OSError, ValueError):
         return {}
+
+
+def _read_fd(fd: int) -> dict[str, Any]:
+    try:
+        text = os.pread(fd, 1 << 16, 0).decode("utf-8")
+        holder = json.loads(text) if text.strip() else {}
+    except (OSError, ValueError):
+        return {}
+    return holder if isinstance(holder, dict) else {}
+
+
+def _ending_in(holder: dict[str, Any]) -> dict[str, Any] | None:
+    """The ending a run noted in the lock file (see :meth:`CatalogLock.note_ending`)."""
+    return holder if holder.get("ended") and holder.get("run_id") else None
+
+
+def noted_ending(catalog: Path) -> dict[str, Any] | None:
+    """How the last writer said it ended, when the catalog could not take it."""
+    return _ending_in(read_holder(catalog))
 
 
 def describe_holder(holder: dict[str, Any]) -> str:
@@ -72,6 +94,8 @@ class CatalogLock:
         self.command = command
         self.run_id = run_id
         self._fd: int | None = None
+        self._noted = False
+        self.previous_ending: dict[str, Any] | None = None
 
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -102,6 +126,7 @@ class CatalogLock:
                 # Only readers hold it: they finish in moments.  The holder text in
                 # the file may name a writer killed with SIGKILL, which is no holder.
                 time.sleep(0.05)
+        self.previous_ending = _ending_in(_read_fd(fd))
         info = {
             "pid": os.getpid(),
             "host": socket.gethostname(),
@@ -114,9 +139,41 @@ class CatalogLock:
         os.fsync(fd)
         self._fd = fd
 
+    def note_ending(self, status: str, message: str) -> None:
+        """Keep how this run ended beside the catalog, for when the catalog itself could
+        not take it (a full disk): the next writer records it in ``runs``, and ``status``
+        shows it, instead of calling the run killed.
+
+        The note is written over the holder text in place, so that on a full disk it
+        needs no new block of the file system."""
+        if self._fd is None:
+            return
+        note = json.dumps(
+            {
+                "run_id": self.run_id,
+                "command": self.command,
+                "ended": status,
+                "message": scrub(message),
+                "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            }
+        ).encode()
+        try:
+            os.pwrite(self._fd, note, 0)
+            os.ftruncate(self._fd, len(note))
+            os.fsync(self._fd)
+            self._noted = True
+        except OSError as exc:
+            event(
+                "run.unrecorded",
+                f"run {self.run_id} could not note its ending in {self.path} either: {exc}",
+                logging.ERROR,
+                run_id=self.run_id,
+            )
+
     def release(self) -> None:
         if self._fd is not None:
-            os.ftruncate(self._fd, 0)
+            if not self._noted:
+                os.ftruncate(self._fd, 0)
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None

@@ -16,10 +16,24 @@ from unioncat.redact import scrub
 KILLED_MESSAGE = "the process ended before it could finish (killed or crashed)"
 
 
-def start_run(db: Db, run_id: str, command: str) -> None:
+def start_run(
+    db: Db, run_id: str, command: str, previous_ending: dict[str, Any] | None = None
+) -> None:
     """Record a new run; a run still marked running was killed (this writer holds the
-    lock, so no other can be alive)."""
+    lock, so no other can be alive), unless it noted its ending beside the catalog
+    (``previous_ending``, from the lock file) because the catalog could not take it."""
     now = datetime.now(UTC)
+    if previous_ending:
+        db.execute(
+            "UPDATE runs SET status = ?, finished_at = ?, message = ? "
+            "WHERE status = 'running' AND run_id = ?",
+            [
+                previous_ending["ended"],
+                previous_ending.get("finished_at") or now,
+                previous_ending.get("message"),
+                previous_ending["run_id"],
+            ],
+        )
     db.execute(
         "UPDATE runs SET status = 'killed', finished_at = ?, message = ? WHERE status = 'running'",
         [now, KILLED_MESSAGE],
