@@ -40,3 +40,50 @@ def test_convert_each_openlibrary_file(shared_data: Path, cli: Cli, tmp_path: Pa
         total_quarantined += len(quarantined)
     assert total_quarantined <= 4, "only the four known malformed files may be quarantined"
     assert total_records >= len(inputs) - 4
+
+
+def test_a_huge_quarantined_record_is_cut_for_reading_and_kept_in_the_catalog(
+    cli: Cli, tmp_path: Path
+) -> None:
+    import hashlib
+
+    import duckdb
+
+    from tests.support.builders import write_pipeline
+    from unioncat.convert import QUARANTINE_SHOWN_BYTES
+    from unioncat.framing.base import RECORD_LIMIT
+    from unioncat.xmlsafe import MARCXML_NS
+
+    def record(control: str, text: str) -> str:
+        return (
+            f'<record><leader>00000cam a2200000 a 4500</leader><controlfield tag="001">'
+            f'{control}</controlfield><datafield tag="245" ind1="1" ind2="0"><subfield '
+            f'code="a">{text}</subfield></datafield></record>'
+        )
+
+    source = tmp_path / "feed.xml"
+    source.write_text(
+        f'<collection xmlns="{MARCXML_NS}">{record("a", "First")}'
+        f"{record('b', 'z' * (24 << 20))}{record('c', 'Third')}</collection>"
+    )
+    out = tmp_path / "out.jsonl"
+    code, _stdout, _err = cli("convert", str(source), "--format", "marc", "-o", str(out))
+    assert code == 1
+    assert len(out.read_text().splitlines()) == 2
+    qfile = out.with_name(out.name + ".quarantine.jsonl")
+    assert qfile.stat().st_size < 4 * QUARANTINE_SHOWN_BYTES  # not 48 MB of hex
+    (entry,) = [json.loads(line) for line in qfile.read_text().splitlines()]
+    assert entry["position"] == 1 and entry["raw_truncated"] is True
+    assert entry["raw_bytes"] == RECORD_LIMIT
+    assert len(bytes.fromhex(entry["raw_hex"])) == QUARANTINE_SHOWN_BYTES
+
+    config = write_pipeline(
+        tmp_path, [{"name": "feed", "kind": "files", "format": "marc", "paths": [str(source)]}]
+    )
+    assert cli("--config", str(config), "run")[0] == 1
+    with duckdb.connect(str(tmp_path / "catalog.duckdb"), read_only=True) as con:
+        row = con.execute("SELECT payload, reason FROM quarantine").fetchone()
+        live = con.execute("SELECT count(*) FROM records").fetchone()
+    assert row is not None and live == (2,)
+    assert len(row[0]) == RECORD_LIMIT and "larger than the record limit" in row[1]
+    assert hashlib.sha256(row[0]).hexdigest() == entry["raw_sha256"]

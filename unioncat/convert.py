@@ -7,6 +7,7 @@ map (with the reason) beside the output.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections import deque
@@ -32,6 +33,10 @@ from unioncat.schemas.generate import RECORD_ARROW_SCHEMA
 SOURCE_NAME = "convert"
 _CHUNK = 2000
 QUARANTINE_SUFFIX = ".quarantine.jsonl"
+# The quarantine file is for reading: a record's first 64 KiB say what is wrong with it,
+# and its input and position lead to the rest (a 400 MB text node would otherwise make
+# an 800 MB line of hex).  The catalog's quarantine keeps every byte.
+QUARANTINE_SHOWN_BYTES = 64 << 10
 
 
 @dataclass(slots=True)
@@ -156,11 +161,15 @@ def _write_quarantine(quarantined: list[Quarantined], output: Path) -> Path:
     qpath = output.with_name(output.name + QUARANTINE_SUFFIX)
     with qpath.open("w", encoding="utf-8") as f:
         for q in quarantined:
+            payload = q.envelope.payload
             entry = {
                 "input": q.envelope.batch,
                 "position": q.envelope.position,
                 "reason": q.reason,
-                "raw_hex": q.envelope.payload.hex(),
+                "raw_hex": payload[:QUARANTINE_SHOWN_BYTES].hex(),
+                "raw_bytes": len(payload),
+                "raw_sha256": hashlib.sha256(payload).hexdigest(),
+                "raw_truncated": len(payload) > QUARANTINE_SHOWN_BYTES,
             }
             f.write(json.dumps(entry) + "\n")
     return qpath

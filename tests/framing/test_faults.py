@@ -398,3 +398,51 @@ def test_a_huge_file_without_records_keeps_only_its_first_megabyte() -> None:
 def test_an_empty_marc_collection_is_no_fault() -> None:
     _wire, got = _frames(_collection([]))
     assert got == []
+
+
+# ================================================================ record limits
+
+
+def _marcxml(records: list[tuple[str, str]]) -> bytes:
+    """A MARCXML collection of (001, 500 $a text) records, written by hand so that a
+    record can be made of any size."""
+    body = b"".join(
+        b'<record><leader>00000cam a2200000 a 4500</leader><controlfield tag="001">'
+        + control.encode()
+        + b'</controlfield><datafield tag="500" ind1=" " ind2=" "><subfield code="a">'
+        + text.encode()
+        + b"</subfield></datafield></record>"
+        for control, text in records
+    )
+    return b'<collection xmlns="' + MARCXML_NS.encode() + b'">' + body + b"</collection>"
+
+
+def test_a_record_over_the_limit_costs_only_itself_and_keeps_its_first_bytes() -> None:
+    from unioncat.framing.base import RECORD_LIMIT
+
+    # 20 MiB in one text node: past libxml2's own text limit and past the record limit
+    blob = _marcxml([("a", "Good A"), ("b", "x" * (20 << 20)), ("c", "Good C")])
+    _wire, got = _frames(blob, "marcxml")
+    assert [g.position for g in got] == [0, 1, 2]
+    assert got[0].error is None and b">a<" in got[0].payload
+    assert got[2].error is None and b">c<" in got[2].payload
+    big = got[1]
+    assert big.error is not None and "larger than the record limit of 16 MiB" in big.error
+    assert len(big.payload) == RECORD_LIMIT and big.payload.startswith(b"<record>")
+
+
+def test_a_record_over_the_limit_in_fields_the_parser_accepts_is_cut_too() -> None:
+    from unioncat.framing.base import RECORD_LIMIT
+
+    fields = "".join(
+        f'<datafield tag="500" ind1=" " ind2=" "><subfield code="a">{"y" * (6 << 20)}'
+        "</subfield></datafield>"
+        for _ in range(3)
+    )  # three 6 MiB notes: each under libxml2's limit, 18 MiB together
+    blob = _marcxml([("a", "Good A"), ("b", "B"), ("c", "Good C")])
+    marker = b'<controlfield tag="001">b</controlfield>'
+    blob = blob.replace(marker, marker + fields.encode())
+    _wire, got = _frames(blob, "marcxml")
+    assert [g.error is None for g in got] == [True, False, True]
+    assert got[1].error is not None and "larger than the record limit" in got[1].error
+    assert len(got[1].payload) == RECORD_LIMIT

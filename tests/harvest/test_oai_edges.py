@@ -248,3 +248,31 @@ def test_a_record_lands_alike_over_oai_pmh_and_from_a_saved_file(
     assert by_source[0][1] == by_source[1][1]
     assert any("AT&T \u00e9 &bogus;" in t for t in by_source[0][1]), by_source
     assert '"framing.repaired"' in err and '"oai.repaired"' in err
+
+
+def test_a_response_over_max_response_bytes_is_refused_with_its_url(
+    oai_peer: OAIPeer, tmp_path: Path, cli: Cli
+) -> None:
+    oai_peer.repo.extend(make_items(25))
+    cfg = _pipeline(tmp_path, _dc(oai_peer.url, max_response_bytes=2048))
+    code, out, err = cli("--config", cfg, "run")
+    assert code == 1, out + err
+    assert "larger than max_response_bytes (2048 bytes; its Content-Length is" in out
+    assert oai_peer.url.split("?")[0] in out and "raise max_response_bytes" in out
+    assert _q(tmp_path, "SELECT count(*) FROM records") == [(0,)]
+    # without a Content-Length the body is counted as it arrives, and cut off there
+    oai_peer.faults.unannounced(verb="ListRecords", times=None)
+    code, out, err = cli("--config", cfg, "run")
+    assert code == 1, out + err
+    assert "larger than max_response_bytes (2048 bytes; " in out, out
+    assert "bytes had arrived" in out, out
+    oai_peer.faults.clear()
+    code, out, err = cli("--config", _pipeline(tmp_path, _dc(oai_peer.url)), "run")
+    assert code == 0, out + err
+    assert _q(tmp_path, "SELECT count(*) FROM records") == [(25,)]
+
+
+def test_max_response_bytes_has_a_range(oai_peer: OAIPeer, tmp_path: Path, cli: Cli) -> None:
+    code, _out, err = cli("--config", _pipeline(tmp_path, _dc(oai_peer.url,
+                          max_response_bytes=0)), "run")  # fmt: skip
+    assert code == 2 and "max_response_bytes" in err

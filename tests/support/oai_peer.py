@@ -752,10 +752,17 @@ def _respond(
     body: bytes,
     *,
     content_length: int | None = None,
+    announce: bool = True,
 ) -> list[bytes]:
     out = [(k, v) for k, v in headers if k.lower() != "content-length"]
-    out.append(("Content-Length", str(len(body) if content_length is None else content_length)))
+    if announce:
+        out.append(("Content-Length", str(len(body) if content_length is None else content_length)))
+    # else the body ends when the connection closes (wsgiref closes it), as HTTP/1.0
+    # servers do
     start_response(_status_line(code), out)
+    if not announce:  # in two pieces: wsgiref counts a one-piece body itself
+        half = len(body) // 2
+        return [body[:half], body[half:]]
     return [body]
 
 
@@ -1116,6 +1123,10 @@ class FaultQueue:
         far below any read timeout, yet the whole answer takes as long as the body is big."""
         return self.add(Fault("trickle", every=every, size=size, **match))
 
+    def unannounced(self, **match: Any) -> Fault:
+        """The real answer without a Content-Length: its size is known only once read."""
+        return self.add(Fault("unannounced", **match))
+
     def loop_token(self, **match: Any) -> Fault:
         """Serve the real page but with the request's own resumptionToken in it, so a
         naive client loops.  Only requests that carry a token match."""
@@ -1249,6 +1260,8 @@ class FaultMiddleware:
             return _respond(
                 start, status, headers, _insert_after(body, fault.data, fault.at, fault.occurrence)
             )
+        if kind == "unannounced":
+            return _respond(start, status, headers, body, announce=False)
         if kind == "loop":
             return _respond(start, status, headers, replace_token(body, rec.token or ""))
         if kind == "trickle":

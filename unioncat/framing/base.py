@@ -18,6 +18,11 @@ from typing import IO
 
 from unioncat.errors import ConfigError
 
+# The most one record may cost, in any framing: past it a record is quarantined with
+# its first RECORD_LIMIT bytes (and its position, to find the rest in the file), so one
+# damaged or hostile record cannot hold the run's memory.
+RECORD_LIMIT = 16 << 20
+
 
 @dataclass(slots=True)
 class Frame:

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
-from unioncat.framing.base import Frame
+from unioncat.framing.base import RECORD_LIMIT, Frame
 from unioncat.framing.stream import CHUNK, read_some
 
 RECORD_TERMINATOR = b"\x1d"
@@ -36,9 +36,8 @@ _LEADER_AT = re.compile(rb"(?=\d{5}[ -~]{7}\d{5}[ -~]{7})")
 _FIELD_TERMINATOR = 0x1E
 _DIRECTORY_ENTRY = 12
 # How many bytes may pass without a terminator before they are given up as one error
-# frame: 160 times ISO 2709's largest record, room for any real record however its
-# leader counts, and a bound on the memory one damaged stretch can take.
-RECORD_LIMIT = 16 << 20
+# frame (RECORD_LIMIT): 160 times ISO 2709's largest record, room for any real record
+# however its leader counts, and a bound on the memory one damaged stretch can take.
 
 
 def looks_like_iso2709(head: bytes) -> bool:

@@ -23,7 +23,7 @@ from typing import IO, Any
 
 from lxml import etree
 
-from unioncat.framing.base import Frame
+from unioncat.framing.base import RECORD_LIMIT, Frame
 from unioncat.framing.stream import CHUNK, read_some
 from unioncat.xmlsafe import OAI_NS, SAFE_XML, repair_xml, secure_xml_parser
 
@@ -208,11 +208,11 @@ def _parse_alone(
     except etree.XMLSyntaxError as exc:
         repaired, notes = repair_xml(raw, utf8=wrapper.utf8)
         if not notes:
-            return None, str(exc), None
+            return None, f"is not well-formed: {exc}", None
         try:
             root = etree.fromstring(wrapper.before + repaired + wrapper.after, parser)
         except etree.XMLSyntaxError:
-            return None, str(exc), None
+            return None, f"is not well-formed: {exc}", None
     elem = root[0]
     if elem.tag not in spec.targets:
         return None, None, None
@@ -252,7 +252,9 @@ def _record_end(
     limit = end_tag.start() if end_tag else len(buf)
     following = _start_of(spec.local).search(buf, max(close, hint), limit)
     if following is not None:
-        return following.start(), "it has no end tag before the next record starts"
+        return following.start(), (
+            "is not well-formed: it has no end tag before the next record starts"
+        )
     if end_tag is not None:
         return end_tag.end(), None
     return -1, None
@@ -279,6 +281,20 @@ def _scan_records(
             del buf[:end]
             hint = 0
             continue
+        if start is not None and len(buf) - start.start() > RECORD_LIMIT:
+            del buf[: start.start()]
+            head = bytes(buf[:RECORD_LIMIT])
+            skipped = _skip_record(reader, start.group(0)[1:], spec)
+            yield (
+                head,
+                (
+                    f"is larger than the record limit of {RECORD_LIMIT >> 20} MiB "
+                    f"({RECORD_LIMIT + skipped} bytes or more); its first {RECORD_LIMIT} bytes "
+                    "are kept and the rest was skipped up to its end"
+                ),
+            )
+            hint = 0
+            continue
         if eof:
             return
         if start is None:
@@ -287,6 +303,35 @@ def _scan_records(
             del buf[: start.start()]
             hint = max(0, len(buf) - _SPLIT_TAG_MARGIN)
         eof = not reader.read(CHUNK)
+
+
+def _skip_record(reader: _RecordingReader, qname: bytes, spec: XmlRecords) -> int:
+    """Drop an oversized record from the kept bytes, reading on to its end tag (or to
+    the next record's start, or the end of the file) without keeping what it reads;
+    returns how many bytes past the record limit were dropped."""
+    buf = reader.kept
+    end_tag = _end_tag(qname)
+    starts = _start_of(spec.local)
+    dropped = 0
+    search_from = RECORD_LIMIT
+    while True:
+        found_end = end_tag.search(buf, search_from)
+        found_next = starts.search(buf, max(1, search_from))
+        if found_next is not None and (found_end is None or found_next.start() < found_end.start()):
+            dropped += found_next.start()
+            del buf[: found_next.start()]
+            break
+        if found_end is not None:
+            dropped += found_end.end()
+            del buf[: found_end.end()]
+            break
+        keep = min(len(buf), _SPLIT_TAG_MARGIN)
+        dropped += len(buf) - keep
+        del buf[: len(buf) - keep]
+        search_from = 0
+        if not reader.read(CHUNK):
+            break
+    return max(0, dropped - RECORD_LIMIT)
 
 
 def _recover(
@@ -305,8 +350,7 @@ def _recover(
         if payload is not None:
             yield Frame(payload, position, note=repaired and f"repaired: {repaired}")
         else:
-            reason = f"{spec.label} {position} is not well-formed: {broken}"
-            yield Frame(raw, position, error=reason)
+            yield Frame(raw, position, error=f"{spec.label} {position} {broken}")
         position += 1
     rest = bytes(reader.kept).strip()
     if reader.fault is not None:
@@ -414,7 +458,17 @@ def iter_xml_records(stream: IO[bytes], spec: XmlRecords) -> Iterator[Frame]:
                     foreign += 1  # a record in another metadata format
                     _release(elem)
                     continue
-            yield Frame(etree.tostring(elem), position)
+            payload = etree.tostring(elem)
+            if len(payload) > RECORD_LIMIT:
+                too_big = (
+                    f"{spec.label} {position} is larger than the record limit of "
+                    f"{RECORD_LIMIT >> 20} MiB ({len(payload)} bytes); its first "
+                    f"{RECORD_LIMIT} bytes are kept"
+                )
+                yield Frame(payload[:RECORD_LIMIT], position, error=too_big)
+            else:
+                yield Frame(payload, position)
+            del payload
             position += 1
             reader.forget_through(elem)
             _release(elem)

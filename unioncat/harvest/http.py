@@ -20,7 +20,8 @@ from email.utils import parsedate_to_datetime
 import requests
 import urllib3
 
-from unioncat.errors import TransientError
+from unioncat.errors import SourceError, TransientError
+from unioncat.redact import redact_url
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 
@@ -41,6 +42,10 @@ class RetryPolicy:
     backoff_base: float = 1.0
     backoff_max: float = 60.0
     retry_after_max: float = 300.0
+    # One response is held in memory whole (an OAI-PMH page, an API answer): past this
+    # it is refused, naming the URL, instead of growing the run by its size (and the
+    # records cut from it, and the next page asked for ahead) until the machine swaps.
+    max_response_bytes: int = 64 << 20
 
 
 @dataclass(slots=True)
@@ -128,6 +133,17 @@ class _TooSlow(Exception):
     pass
 
 
+def _too_large(url: str, limit: int, seen: str) -> SourceError:
+    """Not worth retrying: the server would send the same page again."""
+    return SourceError(
+        f"the response from {redact_url(url)} is larger than max_response_bytes "
+        f"({limit} bytes; {seen}); it was refused before it could fill the memory",
+        stage="harvest",
+        hint="raise max_response_bytes on the source if its pages really are this large, "
+        "or ask the repository for smaller pages",
+    )
+
+
 def _get(
     session: requests.Session, url: str, params: Mapping[str, str], policy: RetryPolicy
 ) -> tuple[requests.Response, bytes]:
@@ -141,13 +157,19 @@ def _get(
     resp = session.get(url, params=dict(params), timeout=policy.timeout, stream=True)
     chunks = []
     read = 0
+    limit = policy.max_response_bytes
     with resp:
+        announced = resp.headers.get("Content-Length", "")
+        if announced.isdigit() and int(announced) > limit:
+            raise _too_large(url, limit, f"its Content-Length is {int(announced)} bytes")
         try:
             while chunk := resp.raw.read1(1 << 16):
                 if STOPPING.is_set():
                     raise TransientError(f"{url}: stopped while reading the response")
                 chunks.append(chunk)
                 read += len(chunk)
+                if read > limit:
+                    raise _too_large(url, limit, f"{read} bytes had arrived")
                 if time.monotonic() - start > policy.deadline:
                     raise _TooSlow(
                         f"the response took longer than the {policy.deadline:g} s deadline "

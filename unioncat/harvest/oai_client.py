@@ -39,6 +39,7 @@ class OaiClient:
             deadline=options.deadline,
             retry_after_max=options.retry_after_max,
             backoff_base=options.backoff,
+            max_response_bytes=options.max_response_bytes,
         )
         self.requests = 0
         # the next page, already asked for while this one is parsed and committed
@@ -65,6 +66,9 @@ class OaiClient:
             return fetch(
                 self.session, self.options.url, params, self.policy, on_retry=self._on_retry
             )
+        except SourceError as exc:  # refused (too large): say whose it was
+            exc.source = exc.source or self.source
+            raise
         except requests.RequestException as exc:  # bad URL and the like: not transient
             raise SourceError(
                 f"request to {self.options.url} failed: {exc}",

@@ -36,6 +36,8 @@ class OaiOptions:
     # seconds for a whole response, however it trickles in
     deadline: float = bounded(900.0, 0, 86_400, low_open=True, unit="seconds")
     retry_after_max: float = bounded(300.0, 0, 86_400, unit="seconds")
+    # a larger response is refused with its URL (one page is held in memory whole)
+    max_response_bytes: int = bounded(64 << 20, 1024, 4 << 30, unit="bytes")
     # seconds before the first retry; doubles up to a minute
     backoff: float = bounded(1.0, 0, 3600, unit="seconds")
     # How far back each window reaches before the last one's start.  A day: repositories

@@ -9,10 +9,11 @@ parser (no entities, no DTD, no network).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from lxml import etree
 
-from unioncat.xmlsafe import OAI_NS, repair_xml, secure_xml_parser
+from unioncat.xmlsafe import OAI_NS, SAFE_XML, repair_xml, secure_xml_parser
 
 _NS = {"o": OAI_NS}
 _PARSER = secure_xml_parser()
@@ -60,28 +61,82 @@ def _parse(body: bytes, problem: str) -> tuple[etree._Element, list[str]]:
         raise UnreadablePage(f"{problem}: {exc}") from exc
 
 
+# bytes handed to the pull parser at a time: the tree never holds more than the records
+# these bytes complete (and the one they are in), whatever the size of the page
+FEED_BYTES = 1 << 20
+
+
 def parse_page(body: bytes) -> OaiPage:
-    """Parse one response of any verb; raises :class:`UnreadablePage`."""
-    root, notes = _parse(body, "not well-formed XML after repair")
-    if root.tag != f"{{{OAI_NS}}}OAI-PMH":
-        raise UnreadablePage(f"not an OAI-PMH response (root element {root.tag!r})")
-    page = OaiPage(response_date=_text(root.find("o:responseDate", _NS)), notes=notes)
-    error = root.find("o:error", _NS)
-    if error is not None:
-        page.error_code = error.get("code")
-        page.error_message = (error.text or "").strip() or None
-        return page
-    for rec in root.iterfind("o:*/o:record", _NS):
-        page.records.append(_record(rec.find("o:header", _NS), rec))
-    for header in root.iterfind("o:ListIdentifiers/o:header", _NS):
-        page.records.append(_record(header, header))
-    token = root.find("o:*/o:resumptionToken", _NS)
-    if token is not None:
-        page.token = _text(token)
-        page.cursor = token.get("cursor")
-        page.complete_list_size = token.get("completeListSize")
-        page.expiration = token.get("expirationDate")
+    """Parse one response of any verb; raises :class:`UnreadablePage`.
+
+    The page is parsed as a stream: each record is cut out as it ends and dropped from
+    the tree, so a 50 MB page costs its bytes and its records' bytes, not a tree of
+    fifty megabytes of elements besides."""
+    cleaned, notes = repair_xml(body)
+    parser = etree.XMLPullParser(events=("start", "end"), **SAFE_XML)
+    page = OaiPage(response_date=None, notes=notes)
+    reading = _Reading(page)
+    try:
+        for offset in range(0, len(cleaned), FEED_BYTES):
+            parser.feed(cleaned[offset : offset + FEED_BYTES])
+            reading.take(parser.read_events())
+        parser.close()
+        reading.take(parser.read_events())
+    except etree.XMLSyntaxError as exc:
+        raise UnreadablePage(f"not well-formed XML after repair: {exc}") from exc
+    if not reading.rooted:
+        raise UnreadablePage("not well-formed XML after repair: no root element")
     return page
+
+
+_ROOT = f"{{{OAI_NS}}}OAI-PMH"
+_RECORD = f"{{{OAI_NS}}}record"
+_HEADER = f"{{{OAI_NS}}}header"
+_LIST_IDENTIFIERS = f"{{{OAI_NS}}}ListIdentifiers"
+_TOKEN = f"{{{OAI_NS}}}resumptionToken"
+_RESPONSE_DATE = f"{{{OAI_NS}}}responseDate"
+_ERROR = f"{{{OAI_NS}}}error"
+
+
+class _Reading:
+    """Where the pull parser is in an OAI-PMH response: depth 1 is the root, 2 the
+    verb (or ``error``, ``responseDate``), 3 a record, a header or the token."""
+
+    def __init__(self, page: OaiPage) -> None:
+        self.page = page
+        self.depth = 0
+        self.rooted = False
+
+    def take(self, events: Any) -> None:
+        page = self.page
+        for action, elem in events:
+            if action == "start":
+                self.depth += 1
+                if self.depth == 1:
+                    if elem.tag != _ROOT:
+                        raise UnreadablePage(f"not an OAI-PMH response (root element {elem.tag!r})")
+                    self.rooted = True
+                continue
+            depth, self.depth = self.depth, self.depth - 1
+            if depth == 2:
+                if elem.tag == _RESPONSE_DATE:
+                    page.response_date = _text(elem)
+                elif elem.tag == _ERROR and page.error_code is None:
+                    page.error_code = elem.get("code")
+                    page.error_message = (elem.text or "").strip() or None
+            elif depth == 3:
+                parent = elem.getparent()
+                if elem.tag == _RECORD:
+                    page.records.append(_record(elem.find("o:header", _NS), elem))
+                elif elem.tag == _HEADER and parent is not None and parent.tag == _LIST_IDENTIFIERS:
+                    page.records.append(_record(elem, elem))
+                elif elem.tag == _TOKEN:
+                    page.token = _text(elem)
+                    page.cursor = elem.get("cursor")
+                    page.complete_list_size = elem.get("completeListSize")
+                    page.expiration = elem.get("expirationDate")
+                if parent is not None:
+                    parent.remove(elem)  # cut out and kept as bytes: the tree lets go
 
 
 def _record(header: etree._Element | None, elem: etree._Element) -> OaiRecord:
