@@ -47,8 +47,10 @@ def main() -> None:
 
         n_ours, t_ours = _time(ours)
         n_theirs, t_theirs = _time(pymarc)
-        for name, n, t in (("unioncat framing", n_ours, t_ours), ("pymarc MARCReader", n_theirs,
-                                                                     t_theirs)):
+        for name, n, t in (
+            ("unioncat framing", n_ours, t_ours),
+            ("pymarc MARCReader", n_theirs, t_theirs),
+        ):
             print(f"{name:18} {n:8d} records  {t:6.2f} s  {n / t:9.0f} rec/s")
         print(f"unioncat framing / pymarc reading: {t_theirs / t_ours:.1f}x")
     else:
