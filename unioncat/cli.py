@@ -396,6 +396,11 @@ def cmd_convert(args: argparse.Namespace, config: PipelineConfig | None) -> int:
         except Interrupted as stop:
             say(f"unioncat: {stop}", "convert.interrupted", logging.WARNING)
             return stop.exit_code
+        except OSError as exc:  # a full disk under the output names the output
+            resource = explain(exc, Path(args.output), stage="convert")
+            if resource is None:
+                raise
+            raise resource from exc
     for q in result.quarantined:
         say(
             f"quarantined {q.envelope.envelope_id}: {q.reason}",

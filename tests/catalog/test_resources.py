@@ -324,3 +324,16 @@ def test_errors_that_are_not_the_machines_are_left_to_surface() -> None:
     with pytest.raises(duckdb.Error) as caught:
         con.execute("SELECT * FROM no_such_table")
     assert explain(caught.value, Path("x")) is None
+
+
+def test_convert_to_a_full_disk_names_its_output(
+    tmp_path: Path, cli: Cli, small_disk: Callable[[str], Path]
+) -> None:
+    _pipeline(tmp_path)  # writes the MARC file
+    disk = small_disk("64k")
+    out = disk / "records.jsonl"
+    code, _out, err = cli("convert", str(tmp_path / "data" / "books.mrc"), "--format", "marc",
+                          "-o", str(out))  # fmt: skip
+    assert code == 5, err
+    assert "[convert]: the disk holding" in err and str(disk) in err and "is full" in err
+    assert "Traceback" not in err

@@ -58,9 +58,9 @@ _OS_CAUSES: list[tuple[set[int], tuple[str, ...], str, str]] = [
     (
         {errno.EACCES, errno.EPERM},
         ("permission denied", "operation not permitted"),
-        "this user may not write {file}",
-        "run as the user who owns it, or give this one write permission on the file and "
-        "its folder; `status`, `show` and `find` only need to read it",
+        "this user has no permission for {file}",
+        "run as the user who owns it, or give this one permission on the file and its "
+        "folder (writing needs both); `status`, `show` and `find` only need to read",
     ),
 ]
 
