@@ -182,36 +182,57 @@ def _until_commit(proc: subprocess.Popen[str], commits: int) -> bool:
 
 
 def kills(root: Path, count: int, budget: float) -> dict[str, Any]:
+    """Cycles of a new catalog built by runs that are killed until one finishes: each
+    killed run leaves work for the next, so the kills land in harvesting, mapping,
+    matching and exporting alike.  Each cycle's catalog is checked when it is whole."""
     rng = random.Random(11)
+    totals = {
+        "kills": 0,
+        "cycles": 0,
+        "lost": 0,
+        "doubled": 0,
+        "bad_manifests": 0,
+        "final_exit": 0,
+        "at_commit": 0,
+        "at_random_moment": 0,
+    }
     with OAIPeer(Repository(make_items(OAI_ITEMS), batch_size=50)) as peer:
         folder = _catalog_folder(root, peer)
         started = time.monotonic()
-        first = _cli("--config", "pipelines.yaml", "run", cwd=folder)
-        _wait(first, 600)
+        first = _cli("--config", "pipelines.yaml", "-v", "run", cwd=folder)
+        assert first.stderr is not None
+        commits = sum(1 for line in first.stderr if '"page.committed"' in line)
+        first.communicate(timeout=600)
         clean = time.monotonic() - started  # how long a whole first run takes
-        shutil_rm(folder / "catalog.duckdb", folder / "catalog.duckdb.wal", folder / "export")
-        killed = manifest_faults = 0
         deadline = time.monotonic() + budget
-        while killed < count and time.monotonic() < deadline:
-            at_commit = rng.random() < 0.5
-            proc = _cli("--config", "pipelines.yaml", "-v", "run", cwd=folder)
-            if at_commit:
-                reached = _until_commit(proc, rng.randint(1, 40))
-            else:
-                time.sleep(rng.uniform(0.2, clean))
-                reached = proc.poll() is None
-            if reached and proc.poll() is None:
+        while totals["kills"] < count and time.monotonic() < deadline:
+            shutil_rm(folder / "catalog.duckdb", folder / "catalog.duckdb.wal", folder / "export")
+            totals["cycles"] += 1
+            while totals["kills"] < count:
+                proc = _cli("--config", "pipelines.yaml", "-v", "run", cwd=folder)
+                at_commit = rng.random() < 0.5
+                if at_commit:
+                    reached = _until_commit(proc, rng.randint(1, commits))
+                else:
+                    time.sleep(rng.uniform(0.1, clean))
+                    reached = proc.poll() is None
+                if not (reached and proc.poll() is None):
+                    proc.communicate(timeout=600)
+                    break  # this run finished: the cycle's catalog is whole
                 proc.send_signal(signal.SIGKILL)
-                killed += 1
-            proc.communicate(timeout=120)
-            manifest_faults += _manifest_faults(folder / "export")
-        final = _cli("--config", "pipelines.yaml", "run", cwd=folder)
-        code, _out, err, _mb = _wait(final, 600)
-        result = {"kills": killed, "final_exit": code, **_invariants(folder)}
-        result["bad_manifests"] += manifest_faults
-        if code != 0:
-            result["final_error"] = err[-500:]
-        return result
+                proc.communicate(timeout=120)
+                totals["kills"] += 1
+                totals["at_commit" if at_commit else "at_random_moment"] += 1
+                totals["bad_manifests"] += _manifest_faults(folder / "export")
+            final = _cli("--config", "pipelines.yaml", "run", cwd=folder)
+            code, _out, err, _mb = _wait(final, 600)
+            found = _invariants(folder)
+            for key in ("lost", "doubled", "bad_manifests"):
+                totals[key] += found[key]
+            if code != 0:
+                totals["final_exit"] = code
+                print(f"  final run of cycle {totals['cycles']} exited {code}: {err[-400:]}")
+    return totals
 
 
 def signals(root: Path, count: int) -> dict[str, Any]:
