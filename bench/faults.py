@@ -37,6 +37,7 @@ import logging
 import os
 import random
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -268,8 +269,6 @@ def signals(root: Path, count: int) -> dict[str, Any]:
 
 
 def shutil_rm(*paths: Path) -> None:
-    import shutil
-
     for p in paths:
         if p.is_dir():
             shutil.rmtree(p)
@@ -298,9 +297,17 @@ class _Canary(http.server.BaseHTTPRequestHandler):
 class _Page(http.server.BaseHTTPRequestHandler):
     """An OAI-PMH server whose ListRecords answer is the hostile page."""
 
-    body = b""
+    page: Path | None = None  # the hostile page, on disk: the bench holds no big bytes
 
     def do_GET(self) -> None:
+        if "verb=Identify" not in self.path and _Page.page is not None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/xml")
+            self.send_header("Content-Length", str(_Page.page.stat().st_size))
+            self.end_headers()
+            with _Page.page.open("rb") as f:
+                shutil.copyfileobj(f, self.wfile, 1 << 20)
+            return
         if "verb=Identify" in self.path:
             payload = (
                 b'<?xml version="1.0"?><OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">'
@@ -334,8 +341,14 @@ def _serve(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[int]:
         server.server_close()
 
 
-def _hostile(secret: Path, canary: str, big_mb: int) -> dict[str, tuple[bytes, bytes]]:
-    """Name: (DOCTYPE or b"", text put where a title goes)."""
+MARK = b"\x00INJECT\x00"
+
+
+def _hostile(secret: Path, canary: str, big_mb: int) -> dict[str, tuple[bytes, bytes | int]]:
+    """Name: (DOCTYPE or b"", text put where a title goes, or a number of MiB of text).
+
+    The huge text is written to disk in pieces, never held: a child process forked from
+    a bench holding hundreds of megabytes would report them as its own peak."""
     lol = b'<!ENTITY lol0 "lol">' + b"".join(
         b'<!ENTITY lol%d "' % i + (b"&lol%d;" % (i - 1)) * 10 + b'">' for i in range(1, 10)
     )
@@ -359,12 +372,27 @@ def _hostile(secret: Path, canary: str, big_mb: int) -> dict[str, tuple[bytes, b
             + b'" parse="text"/>',
         ),
         "deep-nesting": (b"", b"<a>" * nest + b"x" + b"</a>" * nest),
-        "huge-text": (b"", b"x" * (big_mb << 20)),
+        "huge-text": (b"", big_mb),
     }
 
 
-def _documents(doctype: bytes, inject: bytes) -> dict[str, tuple[str, bytes]]:
-    """Path name: (format, file bytes), each with a good record after the hostile one."""
+def _write(path: Path, template: bytes, inject: bytes | int) -> None:
+    """The document with the hostile text where ``MARK`` stands."""
+    before, after = template.split(MARK)
+    with path.open("wb") as f:
+        f.write(before)
+        if isinstance(inject, int):
+            piece = b"x" * (1 << 20)
+            for _ in range(inject):
+                f.write(piece)
+        else:
+            f.write(inject)
+        f.write(after)
+
+
+def _documents(doctype: bytes, inject: bytes = MARK) -> dict[str, tuple[str, bytes]]:
+    """Path name: (format, document with ``MARK`` where the hostile text goes), each
+    with a good record after the hostile one."""
     marc = (
         b'<record><leader>00000cam a2200000 a 4500</leader><controlfield tag="001">%s'
         b'</controlfield><datafield tag="245" ind1="1" ind2="0"><subfield code="a">%s'
@@ -414,22 +442,23 @@ def hostile_xml(root: Path, big_mb: int) -> dict[str, Any]:
     secret_text = "TOP-SECRET-" + hashlib.sha256(os.urandom(8)).hexdigest()[:12]
     secret = root / "secret.txt"
     secret.write_text(secret_text)
-    tried = runs = leaks = crashes = hangs = good_lost = 0
+    tried = runs = leaks = crashes = hangs = good_lost = refused = 0
+    peak_run = ""
     peak = 0
     _Canary.hits.clear()
     with _serve(_Canary) as canary_port, _serve(_Page) as page_port:
         canary = f"http://127.0.0.1:{canary_port}"
         for name, (doctype, inject) in _hostile(secret, canary, big_mb).items():
-            for path, (fmt, blob) in _documents(doctype, inject).items():
+            for path, (fmt, template) in _documents(doctype).items():
                 folder = Path(tempfile.mkdtemp(dir=root))
                 tried += 1
                 for mode in ("convert", "files") if path != "oai-harvest" else ("harvest",):
                     if mode == "convert":
-                        (folder / "in.xml").write_bytes(blob)
+                        _write(folder / "in.xml", template, inject)
                         args = ["convert", "in.xml", "--format", fmt, "-o", "out.jsonl"]
                     else:
                         if mode == "files":
-                            (folder / "in.xml").write_bytes(blob)
+                            _write(folder / "in.xml", template, inject)
                             source = {
                                 "name": "h",
                                 "kind": "files",
@@ -437,7 +466,8 @@ def hostile_xml(root: Path, big_mb: int) -> dict[str, Any]:
                                 "paths": ["in.xml"],
                             }
                         else:
-                            _Page.body = blob
+                            _write(folder / "page.xml", template, inject)
+                            _Page.page = folder / "page.xml"
                             source = {
                                 "name": "h",
                                 "kind": "oai-pmh",
@@ -459,7 +489,9 @@ def hostile_xml(root: Path, big_mb: int) -> dict[str, Any]:
                         proc.communicate()
                         hangs += 1
                         continue
-                    peak = max(peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)
+                    high = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+                    if high > peak:  # this run set the children's high-water mark
+                        peak, peak_run = high, f"{name} via {path} ({mode})"
                     if code not in (0, 1) or '"event": "crash"' in err:
                         crashes += 1
                         print(f"  crash: {name} via {path} ({mode}): exit {code} {err[-300:]}")
@@ -467,7 +499,9 @@ def hostile_xml(root: Path, big_mb: int) -> dict[str, Any]:
                     if secret_text in seen or "CANARY-REACHED" in seen:
                         leaks += 1
                         print(f"  LEAK: {name} via {path} ({mode})")
-                    if "A good neighbour" not in seen:
+                    if "larger than max_response_bytes" in seen:
+                        refused += 1  # the whole page refused by design, with its URL
+                    elif "A good neighbour" not in seen:
                         good_lost += 1
                         print(f"  neighbour lost: {name} via {path} ({mode})")
                 shutil_rm(folder)
@@ -480,6 +514,8 @@ def hostile_xml(root: Path, big_mb: int) -> dict[str, Any]:
         "hangs": hangs,
         "good_neighbours_lost": good_lost,
         "peak_mb": peak,
+        "peak_run": peak_run,
+        "pages_refused_by_max_response_bytes": refused,
     }
 
 
@@ -487,7 +523,7 @@ def _everything(folder: Path) -> str:
     """Every byte a run or a convert left in the folder, as text (Parquet decoded)."""
     texts = []
     for p in folder.rglob("*"):
-        if not p.is_file() or p.name == "in.xml":
+        if not p.is_file() or p.name in ("in.xml", "page.xml"):  # the inputs themselves
             continue
         if p.suffix == ".parquet":
             texts.append(repr(pq.read_table(p).to_pylist()))
