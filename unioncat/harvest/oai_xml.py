@@ -73,19 +73,20 @@ def parse_page(body: bytes) -> OaiPage:
     the tree, so a 50 MB page costs its bytes and its records' bytes, not a tree of
     fifty megabytes of elements besides."""
     cleaned, notes = repair_xml(body)
-    parser = etree.XMLPullParser(events=("start", "end"), **SAFE_XML)
+    # only the elements that count are reported, so Python sees a few events per record
+    # instead of one per field and subfield
+    parser = etree.XMLPullParser(events=("end",), tag=_REPORTED, **SAFE_XML)
     page = OaiPage(response_date=None, notes=notes)
-    reading = _Reading(page)
     try:
         for offset in range(0, len(cleaned), FEED_BYTES):
             parser.feed(cleaned[offset : offset + FEED_BYTES])
-            reading.take(parser.read_events())
-        parser.close()
-        reading.take(parser.read_events())
+            _take(parser.read_events(), page)
+        root = parser.close()
+        _take(parser.read_events(), page)
     except etree.XMLSyntaxError as exc:
         raise UnreadablePage(f"not well-formed XML after repair: {exc}") from exc
-    if not reading.rooted:
-        raise UnreadablePage("not well-formed XML after repair: no root element")
+    if root.tag != _ROOT:
+        raise UnreadablePage(f"not an OAI-PMH response (root element {root.tag!r})")
     return page
 
 
@@ -96,47 +97,44 @@ _LIST_IDENTIFIERS = f"{{{OAI_NS}}}ListIdentifiers"
 _TOKEN = f"{{{OAI_NS}}}resumptionToken"
 _RESPONSE_DATE = f"{{{OAI_NS}}}responseDate"
 _ERROR = f"{{{OAI_NS}}}error"
+_REPORTED = [_RECORD, _HEADER, _TOKEN, _RESPONSE_DATE, _ERROR]
 
 
-class _Reading:
-    """Where the pull parser is in an OAI-PMH response: depth 1 is the root, 2 the
-    verb (or ``error``, ``responseDate``), 3 a record, a header or the token."""
+def _depth(elem: etree._Element) -> int:
+    depth = 1
+    parent = elem.getparent()
+    while parent is not None:
+        depth += 1
+        parent = parent.getparent()
+    return depth
 
-    def __init__(self, page: OaiPage) -> None:
-        self.page = page
-        self.depth = 0
-        self.rooted = False
 
-    def take(self, events: Any) -> None:
-        page = self.page
-        for action, elem in events:
-            if action == "start":
-                self.depth += 1
-                if self.depth == 1:
-                    if elem.tag != _ROOT:
-                        raise UnreadablePage(f"not an OAI-PMH response (root element {elem.tag!r})")
-                    self.rooted = True
+def _take(events: Any, page: OaiPage) -> None:
+    """Depth 1 is the root, 2 the verb (or ``error``, ``responseDate``), 3 a record, a
+    ListIdentifiers header or the token; anything else of those names is content."""
+    for _action, elem in events:
+        depth = _depth(elem)
+        if depth == 2:
+            if elem.tag == _RESPONSE_DATE:
+                page.response_date = _text(elem)
+            elif elem.tag == _ERROR and page.error_code is None:
+                page.error_code = elem.get("code")
+                page.error_message = (elem.text or "").strip() or None
+        elif depth == 3:
+            parent = elem.getparent()
+            if elem.tag == _RECORD:
+                page.records.append(_record(elem.find("o:header", _NS), elem))
+            elif elem.tag == _HEADER and parent is not None and parent.tag == _LIST_IDENTIFIERS:
+                page.records.append(_record(elem, elem))
+            elif elem.tag == _TOKEN:
+                page.token = _text(elem)
+                page.cursor = elem.get("cursor")
+                page.complete_list_size = elem.get("completeListSize")
+                page.expiration = elem.get("expirationDate")
+            else:
                 continue
-            depth, self.depth = self.depth, self.depth - 1
-            if depth == 2:
-                if elem.tag == _RESPONSE_DATE:
-                    page.response_date = _text(elem)
-                elif elem.tag == _ERROR and page.error_code is None:
-                    page.error_code = elem.get("code")
-                    page.error_message = (elem.text or "").strip() or None
-            elif depth == 3:
-                parent = elem.getparent()
-                if elem.tag == _RECORD:
-                    page.records.append(_record(elem.find("o:header", _NS), elem))
-                elif elem.tag == _HEADER and parent is not None and parent.tag == _LIST_IDENTIFIERS:
-                    page.records.append(_record(elem, elem))
-                elif elem.tag == _TOKEN:
-                    page.token = _text(elem)
-                    page.cursor = elem.get("cursor")
-                    page.complete_list_size = elem.get("completeListSize")
-                    page.expiration = elem.get("expirationDate")
-                if parent is not None:
-                    parent.remove(elem)  # cut out and kept as bytes: the tree lets go
+            if parent is not None:
+                parent.remove(elem)  # cut out and kept as bytes: the tree lets go
 
 
 def _record(header: etree._Element | None, elem: etree._Element) -> OaiRecord:
