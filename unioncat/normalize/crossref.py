@@ -1,0 +1,358 @@
+"""The ``crossref`` format: Crossref works, from the REST API or from files.
+
+A work arrives in one of the shapes Crossref hands out: a ``/works`` response
+(``message.items``), a single-work response (``message``), a bare work, a list of works
+(``{"items": [...]}``), or JSON Lines of works (the Public Data File, ``crossref.ldj``).
+The framer ``crossref-json`` cuts every one of them into one frame per work, so that one
+broken work is quarantined alone.
+
+- **Keys.** The DOI, lower-cased, is the source id; a work without one cannot be kept.
+- **Type.** Crossref's ``type`` through :data:`TYPES` (``posted-content``, preprints and
+  working papers, is a report; ``reference-entry`` a chapter of its reference work).
+- **Host.** For a part (article, chapter, proceedings paper, entry) the first
+  ``container-title`` is the host, with volume, issue and pages (``page`` "12-34", or
+  the ``article-number``); its ISSNs and ISBNs are the host's, with their qualifier from
+  ``issn-type``/``isbn-type`` (print and electronic both kept). For a journal or a book
+  they are the work's own.
+- **Contributors.** Authors, editors, translators and chairs with family and given
+  names, or an organisation's ``name``; an ORCID is the contributor's identifier.
+- **Date.** The earliest of ``published-print``, ``published-online`` and ``issued``.
+- **Abstract.** JATS tags stripped, entities read, white space collapsed.
+- **Access.** The full-text ``link`` URLs and the DOI's resolver URL: ``open`` when a
+  licence is Creative Commons (or another open licence), else ``unknown``; the licence
+  URL is the note.
+- **Relations.** ``relation`` entries with a DOI, by their Crossref name (``is-part-of``
+  is ``part_of``, versions and preprints are other editions, the rest related), and
+  ``update-to`` (the corrections and retractions this work announces) as related, with
+  the kind of update in the note.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterator
+from typing import IO, Any
+
+from unioncat.contracts import RawEnvelope, raw_ref
+from unioncat.errors import RecordError
+from unioncat.framing import register_framer
+from unioncat.framing.base import Frame
+from unioncat.framing.json import iter_json_objects, looks_like_json
+from unioncat.identifiers import doi, isbn, issn
+from unioncat.ids import mint_id
+from unioncat.normalize.base import register
+from unioncat.normalize.languages import language_codes
+from unioncat.schemas.record import (
+    Access,
+    Contributor,
+    Host,
+    Identifier,
+    Record,
+    Relation,
+    Subject,
+)
+
+TYPES = {
+    "journal-article": "journal_article",
+    "book-chapter": "book_chapter",
+    "book-section": "book_chapter",
+    "book-part": "book_chapter",
+    "book-track": "book_chapter",
+    "reference-entry": "book_chapter",
+    "book": "book",
+    "monograph": "book",
+    "edited-book": "book",
+    "reference-book": "book",
+    "book-set": "book_set",
+    "proceedings-article": "proceedings_paper",
+    "proceedings": "proceedings",
+    "posted-content": "report",
+    "report": "report",
+    "report-series": "report",
+    "standard": "report",
+    "dissertation": "thesis",
+    "dataset": "dataset",
+    "database": "dataset",
+    "journal": "journal",
+    "journal-issue": "journal_issue",
+    "journal-volume": "journal_issue",
+}
+PARTS = frozenset({"journal_article", "book_chapter", "proceedings_paper", "journal_issue"})
+_ROLES = (("author", "author"), ("editor", "editor"), ("translator", "translator"),
+          ("chair", "chair"))  # fmt: skip
+_RELATIONS = {
+    "is-part-of": "part_of",
+    "has-part": "has_part",
+    "is-preprint-of": "other_edition",
+    "has-preprint": "other_edition",
+    "is-version-of": "other_edition",
+    "has-version": "other_edition",
+    "is-manifestation-of": "other_format",
+    "has-manifestation": "other_format",
+    "is-translation-of": "other_edition",
+    "has-translation": "other_edition",
+}
+_OPEN_LICENCE = re.compile(r"creativecommons\.org|opensource\.org|/publicdomain/", re.I)
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+_ORCID = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])", re.I)
+
+
+# -- framing ---------------------------------------------------------------------------------
+
+
+def iter_crossref_works(stream: IO[bytes]) -> Iterator[Frame]:
+    """One frame per work, whatever wraps the works in the file.
+
+    A work of a JSON Lines file that lost a closing brace would take the lines after it
+    into one object that does not parse; such an object is read again line by line, so
+    the broken line is quarantined alone and the next works land."""
+    position = 0
+    for frame in iter_json_objects(stream):
+        pieces = [frame.payload]
+        broken = frame.error is not None or not _parses(frame.payload)
+        if broken and b"\n" in frame.payload.strip():
+            pieces = [line for line in frame.payload.splitlines() if line.strip()]
+        for piece in pieces:
+            try:
+                doc = json.loads(piece)
+            except ValueError as exc:
+                reason = frame.error or f"Crossref work {position} is not JSON: {exc}"
+                yield Frame(piece, position, error=reason)
+                position += 1
+                continue
+            for work in _works_in(doc):
+                payload = piece if work is doc else json.dumps(work).encode()
+                yield Frame(payload, position)
+                position += 1
+
+
+def _parses(payload: bytes) -> bool:
+    try:
+        json.loads(payload)
+    except ValueError:
+        return False
+    return True
+
+
+def _works_in(doc: Any) -> list[Any]:
+    if isinstance(doc, dict):
+        message = doc.get("message")
+        if isinstance(message, dict):
+            doc = message
+        items = doc.get("items")
+        if isinstance(items, list) and "DOI" not in doc:
+            return items
+    return [doc]
+
+
+register_framer(
+    "crossref-json",
+    sniff=looks_like_json,
+    description="Crossref works (a /works response, one work, or JSON Lines of works)",
+)(iter_crossref_works)
+
+
+# -- mapping ---------------------------------------------------------------------------------
+
+
+@register("crossref", framers=("crossref-json",))
+def normalize(envelope: RawEnvelope) -> list[Record]:
+    """One Crossref work to one record."""
+    try:
+        work = json.loads(envelope.payload)
+    except ValueError as exc:
+        raise RecordError(f"not a Crossref work: the JSON does not parse ({exc})") from exc
+    if not isinstance(work, dict):
+        raise RecordError(f"not a Crossref work: a JSON {type(work).__name__}, not an object")
+    found = doi(str(work.get("DOI") or ""))
+    if found is None:
+        raise RecordError(
+            "a Crossref work without a DOI: nothing keys it (Crossref registers every work "
+            "by its DOI; check the file is Crossref's)"
+        )
+    return [map_work(envelope, work, found)]
+
+
+def map_work(envelope: RawEnvelope, work: dict[str, Any], own_doi: Identifier) -> Record:
+    rtype = TYPES.get(str(work.get("type") or ""), "other")
+    titles = _strings(work.get("title"))
+    host_titles = _strings(work.get("container-title"))
+    issns = _typed(work, "issn-type", "ISSN", issn)
+    isbns = _typed(work, "isbn-type", "ISBN", isbn)
+    own_ids = [own_doi]
+    host: Host | None = None
+    if rtype in PARTS:
+        first_page, last_page = _pages(work)
+        host = Host(
+            title=host_titles[0] if host_titles else None,
+            identifiers=issns + isbns,
+            volume=_text(work.get("volume")),
+            issue=_text(work.get("issue")),
+            first_page=first_page,
+            last_page=last_page,
+        )
+    else:
+        own_ids += issns + isbns
+    date = _earliest(work)
+    licences = [str(lic.get("URL")) for lic in _dicts(work.get("license")) if lic.get("URL")]
+    kind = "open" if any(_OPEN_LICENCE.search(u) for u in licences) else "unknown"
+    note = licences[0] if licences else None
+    urls = [str(link["URL"]) for link in _dicts(work.get("link")) if link.get("URL")]
+    resolver = f"https://doi.org/{own_doi.value}"
+    access = [Access(url=u, kind=kind, provider=_text(work.get("publisher")), note=note)
+              for u in dict.fromkeys([resolver, *urls])]  # fmt: skip
+    return Record(
+        id=mint_id(envelope.source, own_doi.value),
+        source=envelope.source,
+        source_id=own_doi.value,
+        source_format=envelope.format,
+        type=rtype,
+        medium="electronic",
+        medium_evidence=["crossref: a work registered by DOI"],
+        title=titles[0] if titles else None,
+        subtitle=next(iter(_strings(work.get("subtitle"))), None),
+        title_variants=list(
+            dict.fromkeys(
+                t
+                for t in [
+                    *titles[1:],
+                    *_strings(work.get("original-title")),
+                    *_strings(work.get("short-title")),
+                ]
+                if t and t != (titles or [""])[0]
+            )
+        ),  # fmt: skip
+        contributors=_contributors(work),
+        publisher=_text(work.get("publisher")),
+        place=_text(work.get("publisher-location")),
+        places=[p for p in [_text(work.get("publisher-location"))] if p],
+        date=date,
+        year=int(date[:4]) if date else None,
+        edition=_text(work.get("edition-number")),
+        language=language_codes([str(work["language"])]) if work.get("language") else [],
+        identifiers=own_ids,
+        host=host,
+        relations=_relations(work),
+        subjects=[Subject(term=s) for s in _strings(work.get("subject"))],
+        abstract=_abstract(work.get("abstract")),
+        access=access,
+        harvested_at=envelope.fetched_at,
+        datestamp=_indexed(work),
+        raw_ref=raw_ref(envelope),
+    )
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = _SPACE.sub(" ", html.unescape(str(value))).strip()
+    return text or None
+
+
+def _strings(value: Any) -> list[str]:
+    items = value if isinstance(value, list) else [value] if value else []
+    return [t for t in (_text(v) for v in items) if t]
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _typed(work: dict[str, Any], typed_key: str, plain_key: str, make: Any) -> list[Identifier]:
+    """ISSNs or ISBNs with print/electronic from the typed list, then any untyped one."""
+    out: list[Identifier] = []
+    seen: set[tuple[str, str | None]] = set()
+    for entry in _dicts(work.get(typed_key)):
+        ident = make(str(entry.get("value") or ""))
+        if ident is not None:
+            ident.qualifier = _text(entry.get("type"))
+            if (ident.value, ident.qualifier) not in seen:
+                seen.add((ident.value, ident.qualifier))
+                out.append(ident)
+    for raw in _strings(work.get(plain_key)):
+        ident = make(raw)
+        if ident is not None and not any(i.value == ident.value for i in out):
+            out.append(ident)
+    return out
+
+
+def _pages(work: dict[str, Any]) -> tuple[str | None, str | None]:
+    page = _text(work.get("page"))
+    if page:
+        first, _, last = page.partition("-")
+        return first.strip() or None, last.strip() or None
+    return _text(work.get("article-number")), None
+
+
+def _date_of(value: Any) -> str | None:
+    if not isinstance(value, dict):
+        return None
+    parts = value.get("date-parts")
+    if not (isinstance(parts, list) and parts and isinstance(parts[0], list) and parts[0]):
+        return None
+    numbers = [p for p in parts[0] if isinstance(p, int)]
+    if not numbers or not 1000 <= numbers[0] <= 9999:
+        return None
+    return "-".join([f"{numbers[0]:04d}", *(f"{n:02d}" for n in numbers[1:3])])
+
+
+def _earliest(work: dict[str, Any]) -> str | None:
+    dates = [d for d in (_date_of(work.get(k)) for k in
+             ("published-print", "published-online", "issued")) if d]  # fmt: skip
+    return min(dates) if dates else None
+
+
+def _indexed(work: dict[str, Any]) -> str | None:
+    indexed = work.get("indexed")
+    return _text(indexed.get("date-time")) if isinstance(indexed, dict) else None
+
+
+def _contributors(work: dict[str, Any]) -> list[Contributor]:
+    out: list[Contributor] = []
+    for key, role in _ROLES:
+        for person in _dicts(work.get(key)):
+            family, given = _text(person.get("family")), _text(person.get("given"))
+            ids = []
+            orcid = _ORCID.search(str(person.get("ORCID") or ""))
+            if orcid:
+                ids.append(Identifier("orcid", orcid.group(1).upper(),
+                                      raw=str(person.get("ORCID"))))  # fmt: skip
+            if family:
+                name = f"{family}, {given}" if given else family
+                out.append(Contributor(name=name, family=family, given=given, role=role,
+                                       identifiers=ids))  # fmt: skip
+            elif _text(person.get("name")):
+                out.append(Contributor(name=str(_text(person.get("name"))), role=role,
+                                       kind="organization", identifiers=ids))  # fmt: skip
+    return out
+
+
+def _relations(work: dict[str, Any]) -> list[Relation]:
+    out: list[Relation] = []
+    relation = work.get("relation")
+    for name, targets in relation.items() if isinstance(relation, dict) else []:
+        for target in _dicts(targets):
+            if str(target.get("id-type", "")).lower() != "doi":
+                continue
+            found = doi(str(target.get("id") or ""))
+            if found is not None:
+                out.append(Relation(type=_RELATIONS.get(name, "related"), identifiers=[found],
+                                    note=f"crossref: {name}"))  # fmt: skip
+    for update in _dicts(work.get("update-to")):
+        found = doi(str(update.get("DOI") or ""))
+        if found is not None:
+            when = _date_of(update.get("updated"))
+            kind = _text(update.get("type")) or "update"
+            out.append(Relation(type="related", identifiers=[found],
+                                note=f"crossref: {kind} of this DOI" + (f" ({when})" if when
+                                                                         else "")))  # fmt: skip
+    return out
+
+
+def _abstract(value: Any) -> str | None:
+    if not value:
+        return None
+    return _text(_TAG.sub(" ", str(value)))
