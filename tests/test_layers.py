@@ -3,7 +3,7 @@
 Stages speak to each other through contracts, never through each other's insides:
 
 * the shared ground (errors, log, ids, schemas, contracts, xmlsafe, identifiers, bounds,
-  gc_pause) imports no stage;
+  gc_pause, interrupts, redact, embargo) imports no stage;
 * framing imports only the shared ground;
 * harvest imports the shared ground and framing; normalize the same; neither imports
   the other, the catalog or dedupe;
@@ -23,7 +23,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "unioncat"
 GROUND = {
     "errors", "log", "ids", "schemas", "contracts", "xmlsafe", "identifiers", "gc_pause",
-    "bounds", "interrupts", "redact",
+    "bounds", "interrupts", "redact", "embargo",
     "__version__",  # the package's own version, from unioncat/__init__.py
 }  # fmt: skip
 STAGES = {"framing", "harvest", "normalize", "catalog", "dedupe"}
