@@ -1,6 +1,7 @@
 """Normalizers, one module per format; importing this package registers them all."""
 
 from unioncat.normalize import crossref as _crossref  # noqa: F401  (registers "crossref")
+from unioncat.normalize import jats as _jats  # noqa: F401  (registers "jats")
 from unioncat.normalize import kbart as _kbart  # noqa: F401  (registers "kbart")
 from unioncat.normalize import marc as _marc  # noqa: F401  (registers "marc")
 from unioncat.normalize import mods as _mods  # noqa: F401  (registers "mods")

@@ -302,7 +302,9 @@ def _date_of(value: Any) -> str | None:
 def _earliest(work: dict[str, Any]) -> str | None:
     dates = [d for d in (_date_of(work.get(k)) for k in
              ("published-print", "published-online", "issued")) if d]  # fmt: skip
-    return min(dates) if dates else None
+    # the earliest day; a date known only to its year or month yields to a fuller one
+    # within it (a PMC "collection" year beside the day the article went online)
+    return min(dates, key=lambda d: d + "-99-99"[len(d) - 4 :]) if dates else None
 
 
 def _indexed(work: dict[str, Any]) -> str | None:

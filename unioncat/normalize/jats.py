@@ -1,0 +1,274 @@
+"""The ``jats`` format: JATS 1.x journal articles (PMC ``.nxml``, publishers' JATS).
+
+- **Host.** ``journal-meta``: the journal title (``journal-title-group``, or the NLM
+  abbreviation when that is all there is), its ISSNs qualified print or electronic by
+  ``pub-type`` (``ppub``, ``epub``) or ``publication-format``, the publisher; volume,
+  issue, ``fpage``/``lpage`` or the ``elocation-id`` come from ``article-meta``.
+- **Keys.** The DOI is the source id (PMC's own id, then the PMID, then the publisher's
+  id when there is no DOI); every ``article-id`` is kept: DOI, PMID, PMCID (a local id
+  qualified ``pmcid``), the publisher's.
+- **Article.** Title and subtitle, contributors by ``contrib-type`` (author, editor)
+  with their ORCID (``contrib-id``), the earliest publication date, keywords as
+  subjects, the abstract as plain text, the licence (``open`` when Creative Commons, or
+  when PMC marks the article open access) as the access note; an ``article-type`` that
+  names a book review, a correction or an editorial stays a journal article.
+- **BITS.** A ``book-part`` (the BITS book tag set) is a chapter of its ``book-meta``.
+
+Parsed with the secure parser (no DTD, no entities, no network) like all XML here: the
+``DOCTYPE`` every PMC file carries is never fetched.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from unioncat.contracts import RawEnvelope, raw_ref
+from unioncat.errors import RecordError
+from unioncat.framing import register_framer
+from unioncat.framing.xml import XmlRecords, looks_like_xml
+from unioncat.identifiers import doi, isbn, issn
+from unioncat.ids import mint_id
+from unioncat.normalize.base import register
+from unioncat.normalize.languages import language_codes
+from unioncat.schemas.record import Access, Contributor, Host, Identifier, Record, Subject
+from unioncat.xmlsafe import XLINK_NS, secure_xml_parser
+
+_PARSER = secure_xml_parser()
+_SPACE = re.compile(r"\s+")
+_ORCID = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])", re.I)
+_OPEN = re.compile(r"creativecommons\.org|open[- ]access", re.I)
+_PRINT = {"ppub", "print"}
+_ONLINE = {"epub", "electronic", "epub-ppub", "online"}
+
+JATS_RECORDS = XmlRecords(
+    targets=frozenset({"article", "book-part"}),
+    local="article",
+    label="JATS <article>",
+    expect="JATS articles are <article> elements in no namespace",
+)
+register_framer(
+    "jats-xml", sniff=looks_like_xml, description="JATS articles (PMC .nxml), BITS book parts"
+)(JATS_RECORDS)
+
+
+def _text(el: etree._Element | None) -> str | None:
+    if el is None:
+        return None
+    text = _SPACE.sub(" ", "".join(el.itertext())).strip()
+    return text or None
+
+
+def _first(root: etree._Element, path: str) -> str | None:
+    return _text(root.find(path))
+
+
+@register("jats", framers=("jats-xml",))
+def normalize(envelope: RawEnvelope) -> list[Record]:
+    """One JATS article (or BITS book part) to one record."""
+    try:
+        root = etree.fromstring(envelope.payload, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise RecordError(f"JATS article is not well-formed XML: {exc}") from exc
+    if root.tag not in ("article", "book-part"):
+        raise RecordError(f"not a JATS article: the root element is <{root.tag}>")
+    meta = root.find("front/article-meta")
+    if meta is None:
+        meta = root.find("book-part-meta")
+    if meta is None:
+        raise RecordError("a JATS article without <article-meta>: nothing describes it")
+    ids = _article_ids(meta)
+    key = next(
+        (
+            i
+            for s in ("doi", "pmcid", "pmid", "publisher-id")
+            for i in ids
+            if (i.qualifier or i.scheme) == s or i.scheme == s
+        ),
+        None,
+    )
+    if key is None:
+        raise RecordError(
+            "a JATS article without any article-id (DOI, PMCID, PMID): nothing keys it"
+        )
+    chapter = root.tag == "book-part"
+    title = _first(meta, "title-group/article-title") or _first(meta, "title-group/title")
+    host = _book_host(root) if chapter else _journal_host(root, meta)
+    date = _earliest(meta)
+    licence = _licence(meta)
+    open_access = bool(licence and _OPEN.search(licence)) or any(
+        "open_access" in (pi.text or "") for pi in root.iter(etree.ProcessingInstruction)
+    )
+    links = [f"https://doi.org/{i.value}" for i in ids if i.scheme == "doi"]
+    return [
+        Record(
+            id=mint_id(envelope.source, key.value),
+            source=envelope.source,
+            source_id=key.value,
+            source_format=envelope.format,
+            type="book_chapter" if chapter else "journal_article",
+            medium="electronic",
+            medium_evidence=["jats: a publisher's or PMC's article file"],
+            title=title,
+            subtitle=_first(meta, "title-group/subtitle"),
+            title_variants=[
+                t
+                for t in (
+                    _text(e) for e in meta.iterfind("title-group/trans-title-group/trans-title")
+                )
+                if t
+            ],
+            contributors=_contributors(meta),
+            publisher=_first(root, "front/journal-meta/publisher/publisher-name")
+            or _first(root, "book-meta/publisher/publisher-name"),
+            date=date,
+            year=int(date[:4]) if date else None,
+            language=language_codes([root.get("{http://www.w3.org/XML/1998/namespace}lang") or ""])
+            if root.get("{http://www.w3.org/XML/1998/namespace}lang")
+            else [],
+            identifiers=ids,
+            host=host,
+            subjects=[Subject(term=t) for t in (_text(k) for k in meta.iterfind(".//kwd")) if t],
+            abstract=_text(meta.find("abstract")),
+            access=[
+                Access(url=u, kind="open" if open_access else "unknown", note=licence)
+                for u in links
+            ],
+            harvested_at=envelope.fetched_at,
+            raw_ref=raw_ref(envelope),
+        )
+    ]
+
+
+def _article_ids(meta: etree._Element) -> list[Identifier]:
+    out: list[Identifier] = []
+    for el in (
+        meta.iterfind("article-id") if meta.tag == "article-meta" else meta.iterfind("book-part-id")
+    ):
+        kind = (el.get("pub-id-type") or el.get("book-part-id-type") or "").lower()
+        value = _text(el)
+        if not value:
+            continue
+        if kind == "doi":
+            found = doi(value)
+            if found is not None:
+                out.append(found)
+        elif kind == "pmid":
+            out.append(Identifier("pmid", value, raw=value))
+        elif kind in ("pmc", "pmcid"):
+            number = value.upper().removeprefix("PMC")
+            out.append(Identifier("local", f"PMC{number}", qualifier="pmcid", raw=value))
+        else:
+            out.append(Identifier("local", value, qualifier=kind or None, raw=value))
+    return out
+
+
+def _journal_host(root: etree._Element, meta: etree._Element) -> Host:
+    journal = root.find("front/journal-meta")
+    ids: list[Identifier] = []
+    title = None
+    if journal is not None:
+        title = (
+            _first(journal, "journal-title-group/journal-title")
+            or _first(journal, "journal-title")
+            or _first(journal, "journal-id")
+        )
+        for el in journal.iterfind("issn"):
+            found = issn(_text(el) or "")
+            if found is None:
+                continue
+            kind = (el.get("pub-type") or el.get("publication-format") or "").lower()
+            found.qualifier = (
+                "print" if kind in _PRINT else "electronic" if kind in _ONLINE else None
+            )
+            ids.append(found)
+    first_page = _first(meta, "fpage") or _first(meta, "elocation-id")
+    return Host(
+        title=title,
+        identifiers=ids,
+        volume=_first(meta, "volume"),
+        issue=_first(meta, "issue"),
+        first_page=first_page,
+        last_page=_first(meta, "lpage"),
+    )
+
+
+def _book_host(root: etree._Element) -> Host:
+    book = root.find("book-meta")
+    ids: list[Identifier] = []
+    title = None
+    if book is not None:
+        title = _first(book, "book-title-group/book-title")
+        for el in book.iterfind("isbn"):
+            found = isbn(_text(el) or "")
+            if found is not None:
+                kind = (el.get("publication-format") or el.get("content-type") or "").lower()
+                found.qualifier = (
+                    "print" if kind in _PRINT else "electronic" if kind in _ONLINE else None
+                )
+                ids.append(found)
+    return Host(title=title, identifiers=ids)
+
+
+def _contributors(meta: etree._Element) -> list[Contributor]:
+    out = []
+    for contrib in meta.iterfind("contrib-group/contrib"):
+        role = contrib.get("contrib-type") or "author"
+        ids = []
+        for cid in contrib.iterfind("contrib-id"):
+            found = _ORCID.search(_text(cid) or "")
+            if found and (cid.get("contrib-id-type") or "orcid").lower() == "orcid":
+                ids.append(Identifier("orcid", found.group(1).upper(), raw=_text(cid)))
+        family = _first(contrib, "name/surname")
+        given = _first(contrib, "name/given-names")
+        if family:
+            out.append(
+                Contributor(
+                    name=f"{family}, {given}" if given else family,
+                    family=family,
+                    given=given,
+                    role=role,
+                    identifiers=ids,
+                )
+            )
+        elif _first(contrib, "collab"):
+            out.append(
+                Contributor(
+                    name=str(_first(contrib, "collab")),
+                    role=role,
+                    kind="organization",
+                    identifiers=ids,
+                )
+            )
+    return out
+
+
+def _earliest(meta: etree._Element) -> str | None:
+    dates = []
+    for el in meta.iterfind("pub-date"):
+        year = _first(el, "year")
+        if not year or not year[:4].isdigit():
+            continue
+        parts = [year[:4]]
+        for part in ("month", "day"):
+            value = _first(el, part)
+            if not (value and value.isdigit()):
+                break
+            parts.append(f"{int(value):02d}")
+        dates.append("-".join(parts))
+    # the earliest day; a date known only to its year or month yields to a fuller one
+    # within it (a PMC "collection" year beside the day the article went online)
+    return min(dates, key=lambda d: d + "-99-99"[len(d) - 4 :]) if dates else None
+
+
+def _licence(meta: etree._Element) -> str | None:
+    lic = meta.find("permissions/license")
+    if lic is None:
+        return None
+    link = lic.find(".//ext-link")
+    for el in (lic, link):
+        href = el.get(f"{{{XLINK_NS}}}href") if el is not None else None
+        if href:
+            return str(href)
+    return _text(lic)
