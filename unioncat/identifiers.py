@@ -25,6 +25,7 @@ _QUALIFIER = re.compile(r"\(([^)]*)\)")
 _ISSN_CANDIDATE = re.compile(r"(\d{4})\s*-?\s*(\d{3}[\dXx])")
 _DOI = re.compile(r"(10\.\d{4,9}/\S+)")
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
+_ORCID = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])", re.I)
 _OCLC = re.compile(r"^\s*(?:\(OCoLC\)|\(OCLC\))?\s*(?:ocm|ocn|on)?\s*0*(\d+)\s*$", re.I)
 
 
@@ -99,6 +100,12 @@ def doi(raw: str) -> Identifier | None:
         return None
     value = _strip_doi_tail(m.group(1)).lower()
     return Identifier("doi", value, None, "valid", raw)
+
+
+def orcid(raw: str) -> Identifier | None:
+    """ORCID iD in its bare form (upper-case X), from a URI or as written."""
+    m = _ORCID.search(raw)
+    return Identifier("orcid", m.group(1).upper(), None, "valid", raw) if m else None
 
 
 def _strip_doi_tail(value: str) -> str:

@@ -2,40 +2,22 @@
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import unioncat.normalize  # noqa: F401  (registers the formats)
-from unioncat.contracts import RawEnvelope
-from unioncat.errors import RecordError
-from unioncat.framing import frame_file
-from unioncat.normalize.crossref import normalize
+from tests.support.builders import read_as
 from unioncat.schemas.record import Record
 
 Cli = Callable[..., tuple[int, str, str]]
 
 
 def _records(blob: bytes) -> tuple[list[Record], list[str]]:
-    """Frame and map as ``convert`` does: the records, and the reasons of what failed."""
-    wire, frames = frame_file(io.BytesIO(blob), "crossref")
-    records: list[Record] = []
-    failed: list[str] = []
-    for f in frames:
-        if f.error:
-            failed.append(f.error)
-            continue
-        env = RawEnvelope("cr", f"f#{f.position}", wire, f.payload, datetime.now(UTC))
-        try:
-            records += normalize(env)
-        except RecordError as exc:
-            failed.append(str(exc))
-    return records, failed
+    return read_as("crossref", blob)
 
 
 def _fixture(shared_data: Path, name: str) -> bytes:

@@ -2,37 +2,20 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 import unioncat.normalize  # noqa: F401  (registers the formats)
-from unioncat.contracts import RawEnvelope
-from unioncat.errors import RecordError
-from unioncat.framing import frame_file
-from unioncat.normalize.jats import normalize
+from tests.support.builders import read_as
 from unioncat.schemas.record import Record
 
 Cli = Callable[..., tuple[int, str, str]]
 
 
 def _read(blob: bytes) -> tuple[list[Record], list[str]]:
-    wire, frames = frame_file(io.BytesIO(blob), "jats")
-    records: list[Record] = []
-    failed: list[str] = []
-    for f in frames:
-        if f.error:
-            failed.append(f.error)
-            continue
-        env = RawEnvelope("pmc", f"f#{f.position}", wire, f.payload, datetime.now(UTC))
-        try:
-            records += normalize(env)
-        except RecordError as exc:
-            failed.append(str(exc))
-    return records, failed
+    return read_as("jats", blob)
 
 
 def _jats(shared_data: Path, name: str) -> bytes:

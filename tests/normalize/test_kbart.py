@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import gzip
-import io
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import unioncat.normalize  # noqa: F401  (registers the formats)
-from unioncat.contracts import RawEnvelope
-from unioncat.errors import RecordError
-from unioncat.framing import frame_file
-from unioncat.normalize.kbart import STANDARD, normalize
+from tests.support.builders import read_as
+from unioncat.normalize.kbart import STANDARD
 from unioncat.schemas.record import Record
 
 Cli = Callable[..., tuple[int, str, str]]
@@ -24,20 +20,7 @@ def _row(**cells: str) -> str:
 
 
 def _read(blob: bytes, batch: str = "f.txt") -> tuple[list[Record], list[str]]:
-    wire, frames = frame_file(io.BytesIO(blob), "kbart")
-    records: list[Record] = []
-    failed: list[str] = []
-    for f in frames:
-        if f.error:
-            failed.append(f.error)
-            continue
-        env = RawEnvelope("kb", f"{batch}#{f.position}", wire, f.payload, datetime.now(UTC),
-                          batch=batch)  # fmt: skip
-        try:
-            records += normalize(env)
-        except RecordError as exc:
-            failed.append(str(exc))
-    return records, failed
+    return read_as("kbart", blob, batch)
 
 
 def test_a_title_with_a_gap_is_one_record_with_two_ranges_and_its_embargo() -> None:

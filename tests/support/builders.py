@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from pymarc import Field, Leader, Record, Subfield
 
@@ -84,3 +85,31 @@ def unioncat_process(*args: str, cwd: Path | None = None, **kw: object) -> subpr
         text=True,
         **kw,  # type: ignore[call-overload]
     )
+
+
+def read_as(fmt: str, blob: bytes, batch: str | None = None) -> tuple[list[Any], list[str]]:
+    """Frame ``blob`` and map each frame as ``convert`` does, in this process: the
+    records, and the reasons of the frames and records that failed."""
+    import io
+    from datetime import UTC, datetime
+
+    import unioncat.normalize  # noqa: F401  (registers the formats)
+    from unioncat.contracts import RawEnvelope
+    from unioncat.errors import RecordError
+    from unioncat.framing import frame_file
+    from unioncat.normalize import NORMALIZERS
+
+    wire, frames = frame_file(io.BytesIO(blob), fmt)
+    records: list[Any] = []
+    failed: list[str] = []
+    for f in frames:
+        if f.error:
+            failed.append(f.error)
+            continue
+        env = RawEnvelope(fmt, f"{batch or 'file'}#{f.position}", wire, f.payload,
+                          datetime.now(UTC), batch=batch)  # fmt: skip
+        try:
+            records += NORMALIZERS[fmt](env)
+        except RecordError as exc:
+            failed.append(str(exc))
+    return records, failed

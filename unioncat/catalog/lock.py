@@ -34,18 +34,23 @@ def lock_path(catalog: Path) -> Path:
 
 def read_holder(catalog: Path) -> dict[str, Any]:
     try:
-        text = lock_path(catalog).read_text(encoding="utf-8")
-        holder = json.loads(text) if text.strip() else {}
-        return holder if isinstance(holder, dict) else {}
-    except (OSError, ValueError):
+        return _holder_in(lock_path(catalog).read_bytes())
+    except OSError:
         return {}
 
 
 def _read_fd(fd: int) -> dict[str, Any]:
     try:
-        text = os.pread(fd, 1 << 16, 0).decode("utf-8")
-        holder = json.loads(text) if text.strip() else {}
-    except (OSError, ValueError):
+        return _holder_in(os.pread(fd, 1 << 16, 0))
+    except OSError:
+        return {}
+
+
+def _holder_in(data: bytes) -> dict[str, Any]:
+    """The lock file's JSON object; anything else (empty, torn, foreign) names no one."""
+    try:
+        holder = json.loads(data) if data.strip() else {}
+    except ValueError:  # UnicodeDecodeError included
         return {}
     return holder if isinstance(holder, dict) else {}
 

@@ -18,6 +18,8 @@ import errno
 import re
 from pathlib import Path
 
+import duckdb
+
 from unioncat.errors import ResourceError
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -114,8 +116,7 @@ def explain(
     text = str(exc)
     low = text.lower()
     named = _named_file(exc) or (str(path) if path else "the catalog")
-    type_name = type(exc).__name__
-    if type_name == "OutOfMemoryException" or isinstance(exc, MemoryError):
+    if isinstance(exc, (duckdb.OutOfMemoryException, MemoryError)):
         limit = f"memory_limit {memory_limit}" if memory_limit else "its default memory_limit"
         return ResourceError(
             f"DuckDB ran out of memory ({limit}) working on {named}: {_first_line(text)}; "
@@ -124,7 +125,7 @@ def explain(
             hint="raise `memory_limit` in the pipeline file (DuckDB spills to disk beyond "
             "it), or lower `workers`, then run the same command again",
         )
-    if isinstance(exc, OSError) or _is_duckdb_error(exc):
+    if isinstance(exc, (OSError, duckdb.Error)):
         number = exc.errno if isinstance(exc, OSError) else None
         for numbers, words, cause, fix in _OS_CAUSES:
             if number in numbers or any(w in low for w in words):
@@ -133,7 +134,7 @@ def explain(
                     stage=stage,
                     hint=fix,
                 )
-    if _is_duckdb_error(exc):
+    if isinstance(exc, duckdb.Error):
         if "not a valid duckdb database" in low:
             return ResourceError(
                 f"catalog {named} is not a DuckDB database; nothing was changed",
@@ -162,12 +163,6 @@ def explain(
                 "command again",
             )
     return None
-
-
-def _is_duckdb_error(exc: BaseException) -> bool:
-    return any(
-        k.__module__ in ("duckdb", "_duckdb") and k.__name__ == "Error" for k in type(exc).__mro__
-    )
 
 
 def _named_file(exc: BaseException) -> str | None:

@@ -40,7 +40,7 @@ from unioncat.errors import RecordError
 from unioncat.framing import register_framer
 from unioncat.framing.base import Frame
 from unioncat.framing.json import iter_json_objects, looks_like_json
-from unioncat.identifiers import doi, isbn, issn
+from unioncat.identifiers import doi, isbn, issn, orcid
 from unioncat.ids import mint_id
 from unioncat.normalize.base import register
 from unioncat.normalize.languages import language_codes
@@ -97,7 +97,6 @@ _RELATIONS = {
 _OPEN_LICENCE = re.compile(r"creativecommons\.org|opensource\.org|/publicdomain/", re.I)
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
-_ORCID = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])", re.I)
 
 
 # -- framing ---------------------------------------------------------------------------------
@@ -111,15 +110,16 @@ def iter_crossref_works(stream: IO[bytes]) -> Iterator[Frame]:
     the broken line is quarantined alone and the next works land."""
     position = 0
     for frame in iter_json_objects(stream):
-        pieces = [frame.payload]
-        broken = frame.error is not None or not _parses(frame.payload)
-        if broken and b"\n" in frame.payload.strip():
-            pieces = [line for line in frame.payload.splitlines() if line.strip()]
-        for piece in pieces:
-            try:
-                doc = json.loads(piece)
-            except ValueError as exc:
-                reason = frame.error or f"Crossref work {position} is not JSON: {exc}"
+        whole = _loads(frame.payload) if frame.error is None else (None, frame.error)
+        if whole[1] is None:
+            pieces = [(frame.payload, *whole)]
+        elif b"\n" in frame.payload.strip():
+            pieces = [(line, *_loads(line)) for line in frame.payload.splitlines() if line.strip()]
+        else:
+            pieces = [(frame.payload, *whole)]
+        for piece, doc, problem in pieces:
+            if problem is not None:
+                reason = frame.error or f"Crossref work {position} is not JSON: {problem}"
                 yield Frame(piece, position, error=reason)
                 position += 1
                 continue
@@ -129,12 +129,12 @@ def iter_crossref_works(stream: IO[bytes]) -> Iterator[Frame]:
                 position += 1
 
 
-def _parses(payload: bytes) -> bool:
+def _loads(payload: bytes) -> tuple[Any, str | None]:
+    """The JSON document and None, or None and why it does not parse."""
     try:
-        json.loads(payload)
-    except ValueError:
-        return False
-    return True
+        return json.loads(payload), None
+    except ValueError as exc:
+        return None, str(exc)
 
 
 def _works_in(doc: Any) -> list[Any]:
@@ -317,11 +317,8 @@ def _contributors(work: dict[str, Any]) -> list[Contributor]:
     for key, role in _ROLES:
         for person in _dicts(work.get(key)):
             family, given = _text(person.get("family")), _text(person.get("given"))
-            ids = []
-            orcid = _ORCID.search(str(person.get("ORCID") or ""))
-            if orcid:
-                ids.append(Identifier("orcid", orcid.group(1).upper(),
-                                      raw=str(person.get("ORCID"))))  # fmt: skip
+            found = orcid(str(person.get("ORCID") or ""))
+            ids = [found] if found is not None else []
             if family:
                 name = f"{family}, {given}" if given else family
                 out.append(Contributor(name=name, family=family, given=given, role=role,

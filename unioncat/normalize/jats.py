@@ -14,8 +14,9 @@
   names a book review, a correction or an editorial stays a journal article.
 - **BITS.** A ``book-part`` (the BITS book tag set) is a chapter of its ``book-meta``.
 
-Parsed with the secure parser (no DTD, no entities, no network) like all XML here: the
-``DOCTYPE`` every PMC file carries is never fetched.
+Parsed as every XML record is (:func:`~unioncat.normalize.xml_util.parse`: no DTD, no
+entities, no network): the ``DOCTYPE`` every PMC file carries is never fetched, and an
+article that uses an entity of its own DTD is quarantined saying so.
 """
 
 from __future__ import annotations
@@ -28,16 +29,14 @@ from unioncat.contracts import RawEnvelope, raw_ref
 from unioncat.errors import RecordError
 from unioncat.framing import register_framer
 from unioncat.framing.xml import XmlRecords, looks_like_xml
-from unioncat.identifiers import doi, isbn, issn
+from unioncat.identifiers import doi, isbn, issn, orcid
 from unioncat.ids import mint_id
 from unioncat.normalize.base import register
 from unioncat.normalize.languages import language_codes
+from unioncat.normalize.xml_util import parse, text_of
 from unioncat.schemas.record import Access, Contributor, Host, Identifier, Record, Subject
-from unioncat.xmlsafe import XLINK_NS, secure_xml_parser
+from unioncat.xmlsafe import XLINK_NS
 
-_PARSER = secure_xml_parser()
-_SPACE = re.compile(r"\s+")
-_ORCID = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])", re.I)
 _OPEN = re.compile(r"creativecommons\.org|open[- ]access", re.I)
 _PRINT = {"ppub", "print"}
 _ONLINE = {"epub", "electronic", "epub-ppub", "online"}
@@ -53,24 +52,14 @@ register_framer(
 )(JATS_RECORDS)
 
 
-def _text(el: etree._Element | None) -> str | None:
-    if el is None:
-        return None
-    text = _SPACE.sub(" ", "".join(el.itertext())).strip()
-    return text or None
-
-
 def _first(root: etree._Element, path: str) -> str | None:
-    return _text(root.find(path))
+    return text_of(root.find(path))
 
 
 @register("jats", framers=("jats-xml",))
 def normalize(envelope: RawEnvelope) -> list[Record]:
     """One JATS article (or BITS book part) to one record."""
-    try:
-        root = etree.fromstring(envelope.payload, _PARSER)
-    except etree.XMLSyntaxError as exc:
-        raise RecordError(f"JATS article is not well-formed XML: {exc}") from exc
+    root = parse(envelope.payload)
     if root.tag not in ("article", "book-part"):
         raise RecordError(f"not a JATS article: the root element is <{root.tag}>")
     meta = root.find("front/article-meta")
@@ -115,7 +104,7 @@ def normalize(envelope: RawEnvelope) -> list[Record]:
             title_variants=[
                 t
                 for t in (
-                    _text(e) for e in meta.iterfind("title-group/trans-title-group/trans-title")
+                    text_of(e) for e in meta.iterfind("title-group/trans-title-group/trans-title")
                 )
                 if t
             ],
@@ -129,8 +118,8 @@ def normalize(envelope: RawEnvelope) -> list[Record]:
             else [],
             identifiers=ids,
             host=host,
-            subjects=[Subject(term=t) for t in (_text(k) for k in meta.iterfind(".//kwd")) if t],
-            abstract=_text(meta.find("abstract")),
+            subjects=[Subject(term=t) for t in (text_of(k) for k in meta.iterfind(".//kwd")) if t],
+            abstract=text_of(meta.find("abstract")),
             access=[
                 Access(url=u, kind="open" if open_access else "unknown", note=licence)
                 for u in links
@@ -147,7 +136,7 @@ def _article_ids(meta: etree._Element) -> list[Identifier]:
         meta.iterfind("article-id") if meta.tag == "article-meta" else meta.iterfind("book-part-id")
     ):
         kind = (el.get("pub-id-type") or el.get("book-part-id-type") or "").lower()
-        value = _text(el)
+        value = text_of(el)
         if not value:
             continue
         if kind == "doi":
@@ -175,7 +164,7 @@ def _journal_host(root: etree._Element, meta: etree._Element) -> Host:
             or _first(journal, "journal-id")
         )
         for el in journal.iterfind("issn"):
-            found = issn(_text(el) or "")
+            found = issn(text_of(el) or "")
             if found is None:
                 continue
             kind = (el.get("pub-type") or el.get("publication-format") or "").lower()
@@ -201,7 +190,7 @@ def _book_host(root: etree._Element) -> Host:
     if book is not None:
         title = _first(book, "book-title-group/book-title")
         for el in book.iterfind("isbn"):
-            found = isbn(_text(el) or "")
+            found = isbn(text_of(el) or "")
             if found is not None:
                 kind = (el.get("publication-format") or el.get("content-type") or "").lower()
                 found.qualifier = (
@@ -217,9 +206,9 @@ def _contributors(meta: etree._Element) -> list[Contributor]:
         role = contrib.get("contrib-type") or "author"
         ids = []
         for cid in contrib.iterfind("contrib-id"):
-            found = _ORCID.search(_text(cid) or "")
-            if found and (cid.get("contrib-id-type") or "orcid").lower() == "orcid":
-                ids.append(Identifier("orcid", found.group(1).upper(), raw=_text(cid)))
+            found = orcid(text_of(cid) or "")
+            if found is not None and (cid.get("contrib-id-type") or "orcid").lower() == "orcid":
+                ids.append(found)
         family = _first(contrib, "name/surname")
         given = _first(contrib, "name/given-names")
         if family:
@@ -271,4 +260,4 @@ def _licence(meta: etree._Element) -> str | None:
         href = el.get(f"{{{XLINK_NS}}}href") if el is not None else None
         if href:
             return str(href)
-    return _text(lic)
+    return text_of(lic)

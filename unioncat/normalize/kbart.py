@@ -26,7 +26,6 @@ number and the reason; the other rows land.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterator
 from pathlib import PurePath
@@ -41,6 +40,7 @@ from unioncat.framing.stream import CHUNK, read_some
 from unioncat.identifiers import isbn, issn
 from unioncat.ids import mint_id
 from unioncat.normalize.base import register
+from unioncat.normalize.xml_util import clean_text
 from unioncat.schemas.record import Access, Contributor, Identifier, Record, Relation
 
 STANDARD = (
@@ -225,7 +225,9 @@ def normalize(envelope: RawEnvelope) -> list[Record]:
     header = lines[0].split("\t")
     rows = [dict(zip(header, line.split("\t"), strict=False)) for line in lines[1:]]
     first = rows[0]
-    title = next((_text(r["publication_title"]) for r in rows if r.get("publication_title")), None)
+    title = next(
+        (clean_text(r["publication_title"]) for r in rows if r.get("publication_title")), None
+    )
     book = _is_book(rows)
     make = isbn if book else issn
     ids: list[Identifier] = []
@@ -255,7 +257,7 @@ def normalize(envelope: RawEnvelope) -> list[Record]:
         or (title or "").casefold()
     )
     contributors = [
-        Contributor(name=_text(first[c]), role=role)
+        Contributor(name=clean_text(first[c]) or first[c], role=role)
         for c, role in (("first_author", "author"), ("first_editor", "editor"))
         if first.get(c)
     ]
@@ -279,7 +281,7 @@ def normalize(envelope: RawEnvelope) -> list[Record]:
             medium_evidence=["kbart: a title of an electronic holdings list"],
             title=title,
             contributors=contributors,
-            publisher=_text(first.get("publisher_name", "")) or None,
+            publisher=clean_text(first.get("publisher_name")),
             date=dates[0] if dates else None,
             year=int(dates[0][:4]) if dates and dates[0][:4].isdigit() else None,
             edition=first.get("monograph_edition") or None,
@@ -290,12 +292,6 @@ def normalize(envelope: RawEnvelope) -> list[Record]:
             raw_ref=raw_ref(envelope),
         )
     ]
-
-
-def _text(value: str) -> str:
-    """A name as a person reads it: some exports write characters as HTML references
-    (``&#278;konomi&#269;eskoe``)."""
-    return html.unescape(value) if "&" in value else value
 
 
 def _is_book(rows: list[dict[str, str]]) -> bool:
