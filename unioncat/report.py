@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -135,6 +136,8 @@ def status(catalog: Catalog, config: PipelineConfig, *, writer_alive: bool = Fal
                 )
         if err:
             line += f"\n    error: {err}"
+        for warning in _checkpoint_warnings(catalog, name):
+            line += f"\n    warning: {warning}"
         lines.append(line)
     quarantined = catalog.query("SELECT count(*) FROM quarantine")[0][0]
     if quarantined:
@@ -147,6 +150,22 @@ def status(catalog: Catalog, config: PipelineConfig, *, writer_alive: bool = Fal
     for r in runs:
         lines.append(f"  {r[0]} {r[1]:<11} {r[4]}")
     return "\n".join(lines)
+
+
+def _checkpoint_warnings(catalog: Catalog, source: str) -> list[str]:
+    """What a harvester wrote as its checkpoint's ``warning`` (a Crossref window that
+    fell short of its total, say): it stands until a later page clears it."""
+    out = []
+    for (value,) in catalog.query(
+        "SELECT value FROM harvest_state WHERE source = ? ORDER BY key", [source]
+    ):
+        try:
+            state = json.loads(value)
+        except (TypeError, ValueError):
+            continue  # a checkpoint is the harvester's; an unreadable one is its to refuse
+        if isinstance(state, dict) and state.get("warning"):
+            out.append(str(state["warning"]))
+    return out
 
 
 def _value(value: Any) -> str:

@@ -13,7 +13,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -54,6 +54,7 @@ class Fetched:
     status: int
     body: bytes
     attempts: int
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
@@ -84,6 +85,7 @@ def fetch(
     params: Mapping[str, str],
     policy: RetryPolicy,
     *,
+    headers: Mapping[str, str] | None = None,
     sleep: Callable[[float], None] | None = None,
     rng: random.Random | None = None,
     on_retry: Callable[[str, float], None] | None = None,
@@ -95,7 +97,7 @@ def fetch(
     for attempt in range(policy.max_retries + 1):
         wait: float | None = None
         try:
-            resp, body = _get(session, url, params, policy)
+            resp, body = _get(session, url, params, policy, headers)
         except _TooSlow as exc:
             last = str(exc)
         except (requests.Timeout, requests.ConnectionError) as exc:
@@ -106,7 +108,7 @@ def fetch(
             last = f"undecodable response: {exc}"
         else:
             if resp.status_code not in RETRY_STATUS:
-                return Fetched(resp.url, resp.status_code, body, attempt + 1)
+                return Fetched(resp.url, resp.status_code, body, attempt + 1, resp.headers)
             last = f"HTTP {resp.status_code}"
             after = retry_after_seconds(resp.headers.get("Retry-After"))
             if after is not None:
@@ -145,7 +147,11 @@ def _too_large(url: str, limit: int, seen: str) -> SourceError:
 
 
 def _get(
-    session: requests.Session, url: str, params: Mapping[str, str], policy: RetryPolicy
+    session: requests.Session,
+    url: str,
+    params: Mapping[str, str],
+    policy: RetryPolicy,
+    headers: Mapping[str, str] | None = None,
 ) -> tuple[requests.Response, bytes]:
     """One GET, its body read as it arrives and checked against the deadline.
 
@@ -154,7 +160,9 @@ def _get(
     the caller already tells apart, so a truncated body is still a truncated body.
     """
     start = time.monotonic()
-    resp = session.get(url, params=dict(params), timeout=policy.timeout, stream=True)
+    resp = session.get(
+        url, params=dict(params), headers=dict(headers or {}), timeout=policy.timeout, stream=True
+    )
     chunks = []
     read = 0
     limit = policy.max_response_bytes
