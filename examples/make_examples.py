@@ -2,7 +2,9 @@
 
 The records are written for unioncat's examples (no one else's data): a print book and
 its e-book edition linked by 776, a serial and one of its articles linked by 773, a
-microfilm thesis, and a book with Chinese original-script fields.  Run this script to
+microfilm thesis, and a book with Chinese original-script fields; and, in
+``examples/journal``, one journal as a library meets it: its print run (with a branch's
+holdings record), a KBART package, and articles from Crossref and JATS.  Run this script to
 regenerate the files after changing it:
 
     python examples/make_examples.py
@@ -291,7 +293,135 @@ def article() -> Record:
     )
 
 
+# -- the journal example (examples/journal/pipelines.yaml) ----------------------------------
+# One journal the library takes in print, licenses online in a KBART package and finds
+# articles of in Crossref and JATS: unioncat shows it as one cluster.
+JOURNAL = Path(__file__).resolve().parent / "journal"
+PRINT_ISSN, ONLINE_ISSN = "2049-3630", "1756-9125"
+
+
+def print_serial() -> Record:
+    return record(
+        "00000cas a2200000 a 4500",
+        {"001": "ex-j-0001", "003": "XX-ExLib",
+         "008": "950301c19959999enkqr p       0   a0eng d"},  # fmt: skip
+        [
+            ("022", "0 ", sf("a", PRINT_ISSN, "l", PRINT_ISSN)),
+            ("245", "00", sf("a", "Coastal morphology review.")),
+            ("264", " 1", sf("a", "Plymouth :", "b", "Tideway Society,", "c", "1995-")),
+            ("310", "  ", sf("a", "Quarterly")),
+            ("362", "0 ", sf("a", "Vol. 1, no. 1 (Mar. 1995)-")),
+            ("650", " 0", sf("a", "Coast changes", "v", "Periodicals.")),
+            ("776", "08", sf("i", "Online version:", "t", "Coastal morphology review", "x", ONLINE_ISSN)),
+            ("852", "01", sf("8", "1", "a", "XX-ExLib", "b", "Main Library", "c", "Periodicals",
+                             "h", "GB450 .C63")),  # fmt: skip
+            ("853", "20", sf("8", "1", "a", "v.", "b", "no.", "i", "(year)")),
+            ("863", "40", sf("8", "1.1", "a", "1-20", "i", "1995-2014")),
+            ("866", "40", sf("8", "1", "a", "v.1(1995)-v.20(2014)")),
+        ],
+    )
+
+
+def branch_holdings() -> Record:
+    """The branch library's holdings of the same serial, as a separate holdings record."""
+    return record(
+        "00000ny  a22000003  4500",
+        {"001": "ex-h-0001", "004": "ex-j-0001", "008": "0503014p    8   4001aueng0000000"},
+        [
+            ("852", "01", sf("a", "XX-Branch", "b", "Marine Station", "c", "Journals")),
+            ("866", "40", sf("a", "v.10(2004)-v.15(2009)", "z", "v.12 wanting")),
+        ],
+    )
+
+
+KBART_HEADER = (
+    "publication_title\tprint_identifier\tonline_identifier\tdate_first_issue_online\t"
+    "num_first_vol_online\tnum_first_issue_online\tdate_last_issue_online\t"
+    "num_last_vol_online\tnum_last_issue_online\ttitle_url\tfirst_author\ttitle_id\t"
+    "embargo_info\tcoverage_depth\tnotes\tpublisher_name\tpublication_type\t"
+    "date_monograph_published_print\tdate_monograph_published_online\tmonograph_volume\t"
+    "monograph_edition\tfirst_editor\tparent_publication_title_id\t"
+    "preceding_publication_title_id\taccess_type"
+)
+
+
+def kbart_rows() -> str:
+    def row(first: str, v1: str, last: str, v2: str, embargo: str) -> str:
+        return "\t".join([
+            "Coastal morphology review", PRINT_ISSN, ONLINE_ISSN, first, v1, "1", last, v2,
+            "", "https://tideway.example/cmr", "", "CMR", embargo, "fulltext", "",
+            "Tideway Society", "serial", "", "", "", "", "", "", "", "P",
+        ])  # fmt: skip
+
+    # a gap: 2000-2003 online, then 2006 to date behind a six-month moving wall
+    return "\n".join(
+        [KBART_HEADER, row("2000-01-01", "6", "2003-12-31", "9", ""),
+         row("2006-01-01", "12", "", "", "R6M")]  # fmt: skip
+    ) + "\n"
+
+
+def crossref_work(doi: str, title: str, year: int, month: int, volume: str, issue: str) -> str:
+    import json
+
+    return json.dumps({
+        "DOI": doi, "type": "journal-article", "title": [title],
+        "container-title": ["Coastal morphology review"], "publisher": "Tideway Society",
+        "ISSN": [PRINT_ISSN, ONLINE_ISSN],
+        "issn-type": [{"value": PRINT_ISSN, "type": "print"},
+                      {"value": ONLINE_ISSN, "type": "electronic"}],
+        "volume": volume, "issue": issue, "page": "1-20",
+        "author": [{"given": "Mara", "family": "Ellison", "sequence": "first"}],
+        "published-print": {"date-parts": [[year, month]]},
+        "issued": {"date-parts": [[year, month]]},
+    }, ensure_ascii=False)  # fmt: skip
+
+
+def crossref_lines() -> str:
+    works = [
+        ("10.9999/cmr.2002.014", "Spit growth on a tidal coast", 2002, 6, "8", "2"),
+        ("10.9999/cmr.2005.031", "Storm overwash fans", 2005, 3, "11", "1"),
+        ("10.9999/cmr.2021.007", "Dune recovery after a storm season", 2021, 9, "27", "3"),
+        ("10.9999/cmr.2026.101", "Shoreline retreat this autumn", 2026, 11, "32", "4"),
+    ]
+    return "".join(crossref_work(*w) + "\n" for w in works)
+
+
+JATS_ARTICLE = f"""<?xml version="1.0" encoding="UTF-8"?>
+<article xmlns:xlink="http://www.w3.org/1999/xlink" article-type="research-article">
+  <front>
+    <journal-meta>
+      <journal-title-group><journal-title>Coastal morphology review</journal-title></journal-title-group>
+      <issn pub-type="ppub">{PRINT_ISSN}</issn>
+      <issn pub-type="epub">{ONLINE_ISSN}</issn>
+      <publisher><publisher-name>Tideway Society</publisher-name></publisher>
+    </journal-meta>
+    <article-meta>
+      <article-id pub-id-type="doi">10.9999/cmr.2021.007</article-id>
+      <title-group><article-title>Dune recovery after a storm season</article-title></title-group>
+      <contrib-group>
+        <contrib contrib-type="author"><name><surname>Ellison</surname><given-names>Mara</given-names></name></contrib>
+      </contrib-group>
+      <pub-date pub-type="ppub"><day>15</day><month>9</month><year>2021</year></pub-date>
+      <volume>27</volume><issue>3</issue><fpage>1</fpage><lpage>20</lpage>
+    </article-meta>
+  </front>
+</article>
+"""
+
+
+def journal_example() -> None:
+    JOURNAL.mkdir(parents=True, exist_ok=True)
+    (JOURNAL / "print-serials.mrc").write_bytes(print_serial().as_marc())
+    (JOURNAL / "branch-holdings.mrc").write_bytes(branch_holdings().as_marc())
+    (JOURNAL / "Tideway_Global_CoastalCollection_2026-11-01.txt").write_text(
+        kbart_rows(), encoding="utf-8"
+    )
+    (JOURNAL / "crossref-works.jsonl").write_text(crossref_lines(), encoding="utf-8")
+    (JOURNAL / "jats-article.xml").write_text(JATS_ARTICLE, encoding="utf-8")
+
+
 def main() -> None:
+    journal_example()
     HERE.mkdir(parents=True, exist_ok=True)
     with (HERE / "print-books.mrc").open("wb") as f:
         w = MARCWriter(f)

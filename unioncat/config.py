@@ -30,7 +30,7 @@ from unioncat.redact import is_secret_name, register, register_values
 
 DEFAULT_CONFIG = "pipelines.yaml"
 _ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
-_SOURCE_KEYS = ("name", "kind", "format", "enabled", "allow_empty")
+_SOURCE_KEYS = ("name", "kind", "format", "enabled", "allow_empty", "holder")
 _TOP_KEYS = (
     "catalog", "export", "workers", "parallel_sources", "memory_limit", "dedupe", "sources",
 )  # fmt: skip
@@ -47,6 +47,8 @@ class SourceConfig:
 
     allow_empty: bool = False  # a run in which the source gives nothing is no failure
     config_file: str = "the pipeline file"
+    # the library whose holdings the source gives (an ISIL such as DE-101, or a code)
+    holder: str | None = None
 
     @property
     def spec(self) -> SourceSpec:
@@ -200,6 +202,12 @@ def _source(raw: Any, index: int, base_dir: Path, config_file: Path) -> SourceCo
     allow_empty = raw.get("allow_empty", False)
     if not isinstance(allow_empty, bool):
         raise ConfigError(f"{where}.allow_empty must be true or false", stage="config")
+    holder = raw.get("holder")
+    if holder is not None and (not isinstance(holder, str) or not holder.strip()):
+        raise ConfigError(
+            f"{where}.holder must name the library (an ISIL such as DE-101, or a code)",
+            stage="config",
+        )
     rest = {k: v for k, v in raw.items() if k not in _SOURCE_KEYS}
     options = build_options(HARVESTERS[kind].options, rest, where, base_dir)
     fmt = raw.get("format")
@@ -214,6 +222,7 @@ def _source(raw: Any, index: int, base_dir: Path, config_file: Path) -> SourceCo
     return SourceConfig(
         name=name, kind=kind, format=fmt, options=options, enabled=enabled,
         allow_empty=allow_empty, config_file=str(config_file),
+        holder=holder.strip() if holder else None,
     )  # fmt: skip
 
 

@@ -271,7 +271,7 @@ class _Harvest:
 
     def run(self, parallel_sources: int) -> list[SourceOutcome]:
         for s in self.sources:
-            self.catalog.register_source(s.name, s.kind, s.format)
+            self.catalog.register_source(s.name, s.kind, s.format, s.holder)
             self.states[s.name] = self.catalog.harvest_state(s.name)
         remaining = len(self.sources)
         STOPPING.clear()

@@ -13,9 +13,10 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
-from unioncat import report
+from unioncat import access, report
 from unioncat.catalog import RECORD_COLUMNS, Catalog
 from unioncat.catalog.find import Found, find
 from unioncat.config import PipelineConfig
@@ -85,12 +86,18 @@ def show(catalog: Catalog, config: PipelineConfig, args: Mapping[str, Any]) -> A
                 'SELECT op, run_id, "at" FROM changes WHERE id = ? ORDER BY seq', [record["id"]]
             )
         ]
+        held = access.holdings(catalog, record_id=record["id"])
+        answer = access.access_answer(catalog, record, datetime.now(UTC).date())
         if args.get("text"):
-            return Answer(out=report.record_text(record, history))
-        out = {"record": _jsonable(record), "history": history}
+            return Answer(out=report.record_text(record, history, held, answer))
+        out = {"record": _jsonable(record), "history": history, "holdings": _jsonable(held)}
+        if answer is not None:
+            out["access"] = answer
         return Answer(out=json.dumps(out, indent=2, ensure_ascii=False))
     cluster = explain_cluster(catalog, key)
     if cluster is not None:
+        cluster["holdings"] = _jsonable(access.holdings(catalog, cluster_id=cluster["cluster_id"]))
+        cluster["articles_by_year"] = access.articles_by_year(catalog, cluster["cluster_id"])
         if args.get("text"):
             return Answer(out=report.cluster_text(cluster))
         return Answer(out=json.dumps(cluster, indent=2, ensure_ascii=False, default=str))

@@ -191,8 +191,14 @@ _RECORD_LABELS = (
 )  # fmt: skip
 
 
-def record_text(record: dict[str, Any], history: list[dict[str, Any]]) -> str:
-    """One record the way a cataloger reads it: labelled fields, one per line."""
+def record_text(
+    record: dict[str, Any],
+    history: list[dict[str, Any]],
+    holdings: Sequence[dict[str, Any]] = (),
+    answer: dict[str, Any] | None = None,
+) -> str:
+    """One record the way a cataloger reads it: labelled fields, one per line; then who
+    holds it, and for an article or a chapter whether a reader can get it."""
     width = max(len(label) for _, label in _RECORD_LABELS) + 1
     lines = []
     for key, label in _RECORD_LABELS:
@@ -216,9 +222,29 @@ def record_text(record: dict[str, Any], history: list[dict[str, Any]]) -> str:
     for a in record.get("access") or []:
         kind = f" ({a['kind']})" if a.get("kind") else ""
         lines.append(f"{'link:':<{width}} {a['url']}{kind}")
+    for held in holdings:
+        lines.append(f"{'held:':<{width}} {holding_text(held)}")
+    if answer is not None:
+        lines.append(f"{'can I get it:':<{width}} {answer['summary']}")
+        for v in answer["holdings"]:
+            mark = "yes" if v["reachable"] else "no"
+            lines.append(f"{'':<{width}}   {mark}: {v['form']} at {v['holder'] or '?'}: {v['why']}")
     for h in history:
         lines.append(f"{'history:':<{width}} {h['at']} {h['op']} (run {h['run_id']})")
     return "\n".join(lines)
+
+
+def holding_text(h: dict[str, Any]) -> str:
+    """One holding on one line: form, holder, where, which run, on which terms."""
+    parts = [h.get("form") or "unknown", f"at {h.get('holder') or 'an unnamed holder'}"]
+    for key, label in (("location", ""), ("call_number", "call number "),
+                       ("coverage", ""), ("embargo", "embargo "), ("access_type", ""),
+                       ("package", "package "), ("url", "")):  # fmt: skip
+        if h.get(key):
+            parts.append(f"{label}{h[key]}")
+    if h.get("of_record") and h.get("from_record"):
+        parts.append(f"(holdings record {h['from_record']})")
+    return ", ".join(parts)
 
 
 def cluster_text(cluster: dict[str, Any]) -> str:
@@ -241,6 +267,12 @@ def cluster_text(cluster: dict[str, Any]) -> str:
             lines.append(f"          {reason}")
     if cluster.get("retired_ids"):
         lines.append(f"  ids retired into it: {', '.join(cluster['retired_ids'])}")
+    if cluster.get("holdings"):
+        lines.append("  holdings:")
+        lines += [f"    {holding_text(h)}" for h in cluster["holdings"]]
+    if cluster.get("articles_by_year"):
+        counts = ", ".join(f"{y or 'no year'}: {n}" for y, n in cluster["articles_by_year"])
+        lines.append(f"  articles and chapters in the catalog, by year: {counts}")
     return "\n".join(lines)
 
 

@@ -166,8 +166,6 @@ def test_every_type_and_medium_is_in_the_schema() -> None:
 @pytest.mark.parametrize(
     ("leader", "kind"),
     [
-        ("00000cy  a22000003  4500", "MARC holdings record (leader/06 y)"),
-        ("00000cu  a22000003  4500", "MARC holdings record (leader/06 u)"),
         ("00000cz  a2200000n  4500", "MARC authority record (leader/06 z)"),
         ("00000cw  a2200000n  4500", "MARC classification record (leader/06 w)"),
     ],
@@ -177,6 +175,13 @@ def test_records_that_are_not_bibliographic_are_quarantined(leader: str, kind: s
     with pytest.raises(RecordError, match="not a bibliographic record") as err:
         normalize_all(record)
     assert str(err.value.message).startswith(kind)
+
+
+@pytest.mark.parametrize("leader", ["00000cy  a22000003  4500", "00000cu  a22000003  4500"])
+def test_a_holdings_record_that_names_no_record_is_quarantined_saying_so(leader: str) -> None:
+    record = marc([("852", "  ", ["b", "Main", "h", "QA76"])], leader=leader, title=None)
+    with pytest.raises(RecordError, match="MARC holdings record rec-1 has no 004"):
+        normalize_all(record)
 
 
 def test_a_damaged_leader_on_a_record_with_a_title_is_still_read() -> None:

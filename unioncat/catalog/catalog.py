@@ -110,8 +110,8 @@ class Catalog:
     ) -> None:
         runs.finish_run(self.db, run_id, status, counts, message)
 
-    def register_source(self, name: str, kind: str, fmt: str) -> None:
-        runs.register_source(self.db, name, kind, fmt)
+    def register_source(self, name: str, kind: str, fmt: str, holder: str | None = None) -> None:
+        runs.register_source(self.db, name, kind, fmt, holder)
 
     def source_outcome(
         self, name: str, run_id: str, status: SourceStatus, error: str | None

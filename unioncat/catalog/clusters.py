@@ -79,7 +79,7 @@ class ClusterStore:
         every cataloger decision not applied yet."""
         return self.db.column(
             "SELECT DISTINCT id FROM changes WHERE seq > ? AND entity = 'record' "
-            "UNION SELECT id FROM records WHERE NOT deleted "
+            "UNION SELECT id FROM records WHERE NOT deleted AND type <> 'holdings' "
             "AND id NOT IN (SELECT record_id FROM cluster_members) "
             "UNION SELECT record_a FROM match_review WHERE NOT applied "
             "UNION SELECT record_b FROM match_review WHERE NOT applied",
@@ -126,11 +126,12 @@ class ClusterStore:
             )
 
     def live_rows(self, ids: Iterable[str], columns: Sequence[str]) -> list[dict[str, Any]]:
-        """The live records among ``ids``, as dicts of ``columns``, by id."""
+        """The live records among ``ids``, as dicts of ``columns``, by id.  A MARC
+        holdings record is no work: its holdings belong to the record it names."""
         cols = ", ".join(f'"{c}"' for c in columns)
         with self.db.id_table(ids) as chosen:
             rows: list[dict[str, Any]] = self.db.arrow(
-                f"SELECT {cols} FROM records WHERE NOT deleted "
+                f"SELECT {cols} FROM records WHERE NOT deleted AND type <> 'holdings' "
                 f"AND id IN (SELECT id FROM {chosen}) ORDER BY id"
             ).to_pylist()
         return rows

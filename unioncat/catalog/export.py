@@ -185,6 +185,7 @@ def _export(catalog: Catalog, out_dir: Path, run_id: str) -> ExportResult:
         'SELECT retired_id, into_id, run_id, "at" FROM merged_ids ORDER BY retired_id'
     ).cast(MERGED_IDS_SCHEMA)
     files.append(_write_named(merged, out_dir, out_dir / "merged_ids", "merged_ids", "merged_ids"))
+    files += _export_holdings(catalog, out_dir)
     # the last point to stop at: past it the export publishes whole
     interrupts.check("while exporting (the previous export stays published)")
     row_counts: dict[str, int] = {}
@@ -219,7 +220,33 @@ def _manifest_files(path: Path) -> set[str]:
         return set()  # a manifest we cannot read names nothing we may remove
 
 
-_ENTITY_DIRS = (f"records/v{SCHEMA_MAJOR}", f"clusters/v{SCHEMA_MAJOR}", "changes", "merged_ids")
+_ENTITY_DIRS = (
+    f"records/v{SCHEMA_MAJOR}", f"clusters/v{SCHEMA_MAJOR}", "changes", "merged_ids",
+    f"holdings/v{SCHEMA_MAJOR}",
+)  # fmt: skip
+# the columns of the catalog's holdings view, every one text
+HOLDINGS_SCHEMA = pa.schema([(name, pa.string()) for name in (
+    "record_id", "cluster_id", "from_record", "source", "holder", "form", "location",
+    "call_number", "coverage", "start_date", "start_volume", "start_issue", "end_date",
+    "end_volume", "end_issue", "embargo", "access_type", "url", "package", "of_record", "note",
+)])  # fmt: skip
+
+
+def _export_holdings(catalog: Catalog, out_dir: Path) -> list[dict[str, Any]]:
+    """Who holds what, as the holdings view says: parts of at most ROWS_PER_PART rows,
+    in a stable order so an unchanged catalog writes the same files."""
+    cols = ", ".join(HOLDINGS_SCHEMA.names)
+    table = catalog.query_arrow(
+        f"SELECT {cols} FROM holdings ORDER BY record_id NULLS LAST, from_record, form, "
+        "holder, start_date, coverage, location, call_number, url"
+    ).cast(HOLDINGS_SCHEMA)
+    folder = out_dir / "holdings" / f"v{SCHEMA_MAJOR}"
+    return [
+        _write_named(
+            table.slice(start, ROWS_PER_PART), out_dir, folder, f"part-{n:04d}", "holdings"
+        )
+        for n, start in enumerate(range(0, max(table.num_rows, 1), ROWS_PER_PART))
+    ]
 
 
 def _remove_superseded(out_dir: Path, current: set[str], previous: set[str]) -> None:

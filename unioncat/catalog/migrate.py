@@ -16,7 +16,7 @@ from pathlib import Path
 
 from unioncat.catalog import find
 from unioncat.catalog.db import Db
-from unioncat.catalog.tables import CATALOG_META, all_ddl
+from unioncat.catalog.tables import CATALOG_META, VIEWS, all_ddl
 from unioncat.log import event
 from unioncat.schemas.record import SCHEMA_VERSION
 
@@ -53,6 +53,11 @@ STEPS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
     ),
     (4, "records can be found by identifier and by words (find_keys)", (INDEX_ALL,)),
     (5, "records two files of a source both give are noted (conflicts)", ()),
+    (
+        6,
+        "sources name their holder; holdings are read through the holdings view",
+        ("ALTER TABLE sources ADD COLUMN IF NOT EXISTS holder VARCHAR",),
+    ),
 )
 CATALOG_VERSION = STEPS[-1][0]
 
@@ -80,6 +85,8 @@ def ensure_schema(db: Db, path: Path) -> None:
         event("catalog.migrated", f"catalog {path}: {what} (catalog version {version})")
     _set(db, "catalog_version", str(max(stored, CATALOG_VERSION)))
     _set(db, "schema_version", SCHEMA_VERSION)
+    for stmt in VIEWS:  # after the steps: a view names the columns they add
+        db.execute(stmt)
 
 
 def _set(db: Db, key: str, value: str) -> None:

@@ -53,11 +53,12 @@ def finish_run(
     )
 
 
-def register_source(db: Db, name: str, kind: str, fmt: str) -> None:
+def register_source(db: Db, name: str, kind: str, fmt: str, holder: str | None = None) -> None:
     db.execute(
-        "INSERT INTO sources (name, kind, format, first_seen) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, format = excluded.format",
-        [name, kind, fmt, datetime.now(UTC)],
+        "INSERT INTO sources (name, kind, format, first_seen, holder) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, format = excluded.format, "
+        "holder = excluded.holder",
+        [name, kind, fmt, datetime.now(UTC), holder],
     )
 
 

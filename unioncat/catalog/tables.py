@@ -59,6 +59,7 @@ SOURCES = Table(
         ("last_run_id", _TEXT),
         ("last_status", _TEXT),
         ("last_error", _TEXT),
+        ("holder", _TEXT),
     ),
     ("name",),
 )
@@ -259,3 +260,30 @@ def all_ddl() -> list[str]:
         if table is ENVELOPE_RECORDS:
             out.append(RECORDS_DDL)
     return out + list(INDEXES)
+
+
+# Who holds what: every holding of every live record, the holder the source names when
+# the holding does not, and a separate MARC holdings record's holdings on the record its
+# 004 names (record_id is NULL while that record is not in the catalog).  A view, so it
+# can never disagree with the records it is read from.
+HOLDINGS_VIEW = """
+CREATE OR REPLACE VIEW holdings AS
+SELECT
+    CASE WHEN h.of_record IS NULL THEN r.id ELSE b.id END AS record_id,
+    CASE WHEN h.of_record IS NULL THEN r.cluster_id ELSE b.cluster_id END AS cluster_id,
+    r.id AS from_record,
+    r.source,
+    coalesce(h.holder, s.holder) AS holder,
+    h.form, h.location, h.call_number, h.coverage,
+    h.start_date, h.start_volume, h.start_issue, h.end_date, h.end_volume, h.end_issue,
+    h.embargo, h.access_type, h.url, h.package, h.of_record, h.note
+FROM (
+    SELECT id, source, cluster_id, unnest(holdings) AS h
+    FROM records WHERE NOT deleted AND len(holdings) > 0
+) r
+LEFT JOIN records b
+    ON h.of_record IS NOT NULL AND b.source = r.source AND b.source_id = h.of_record
+    AND NOT b.deleted
+LEFT JOIN sources s ON s.name = r.source
+"""
+VIEWS = (HOLDINGS_VIEW,)

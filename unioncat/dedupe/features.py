@@ -31,6 +31,11 @@ from unioncat.schemas.record import Record
 # Identifier schemes that name one manifestation: sharing one is strong evidence.
 # ISSN names a journal, not an article, so it never links two articles on its own.
 WORK_ID_SCHEMES = ("isbn", "doi", "lccn", "oclc", "ismn", "ean")
+# A journal is named by its ISSNs: the print and the online one, and the ISSN-L that
+# links them (MARC 022 $l; a KBART row and a Crossref issn-type pair them by giving both;
+# a 776 $x names the other format's).  An article's ISSNs are its host's, never its own.
+SERIAL_TYPES = frozenset({"journal"})
+SERIAL_ID_SCHEMES = (*WORK_ID_SCHEMES, "issn", "issn_l")
 LINK_RELATIONS = ("other_format", "reproduction_of")
 
 PART_TYPES = frozenset({"book_chapter", "journal_article", "proceedings_paper"})
@@ -214,6 +219,11 @@ def from_csv_row(row: Mapping[str, str | None], source: str) -> MatchRecord:
     )
 
 
+def _id_key(scheme: str, value: str) -> str:
+    """``scheme:value``; an ISSN-L is an ISSN (it is one of the serial's ISSNs)."""
+    return f"issn:{value}" if scheme == "issn_l" else f"{scheme}:{value}"
+
+
 def _normal_id(scheme: str, value: str) -> str:
     # Evaluation files hold identifiers as people type them; match them as the catalog
     # stores them (ISBN-13 digits, DOI lower case, ISSN with hyphen).
@@ -289,8 +299,9 @@ def _build_features(records: Iterable[MatchRecord]) -> Features:
         if has_cjk(full):
             main, full = compact(main), compact(full)
         keys = frozenset(k for k in (name_key(a) for a in rec.authors[:12]) if k[0])
-        work = frozenset(f"{s}:{v}" for s, v in rec.identifiers if s in WORK_ID_SCHEMES)
-        linked = frozenset(f"{s}:{v}" for s, v in rec.linked_identifiers if s in WORK_ID_SCHEMES)
+        schemes = SERIAL_ID_SCHEMES if rec.type in SERIAL_TYPES else WORK_ID_SCHEMES
+        work = frozenset(_id_key(s, v) for s, v in rec.identifiers if s in schemes)
+        linked = frozenset(_id_key(s, v) for s, v in rec.linked_identifiers if s in schemes)
         first, last = page_range(rec.pages)
         cols["ids"].append(rec.id)
         cols["sources"].append(rec.source)

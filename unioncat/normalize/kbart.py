@@ -41,7 +41,7 @@ from unioncat.identifiers import isbn, issn
 from unioncat.ids import mint_id
 from unioncat.normalize.base import register
 from unioncat.normalize.xml_util import clean_text
-from unioncat.schemas.record import Access, Contributor, Identifier, Record, Relation
+from unioncat.schemas.record import Access, Contributor, Holding, Identifier, Record, Relation
 
 STANDARD = (
     "publication_title",
@@ -288,6 +288,7 @@ def normalize(envelope: RawEnvelope) -> list[Record]:
             identifiers=ids,
             relations=_relations(first),
             access=[_coverage(r, package) for r in rows],
+            holdings=[_holding(r, package) for r in rows],
             harvested_at=envelope.fetched_at,
             raw_ref=raw_ref(envelope),
         )
@@ -347,6 +348,26 @@ def _coverage(row: dict[str, str], package: str | None) -> Access:
         embargo=str(embargo) if embargo else None,
         relationship="resource",
         note="; ".join(notes),
+    )
+
+
+def _holding(row: dict[str, str], package: str | None) -> Holding:
+    """The row as a holding of the list's holder: the range the access answer reads."""
+    first, last = _span(row, "first"), _span(row, "last")
+    return Holding(
+        form="electronic",
+        coverage=f"{first or 'the first issue'} to {last or 'date'}",
+        start_date=row.get("date_first_issue_online") or None,
+        start_volume=row.get("num_first_vol_online") or None,
+        start_issue=row.get("num_first_issue_online") or None,
+        end_date=row.get("date_last_issue_online") or None,
+        end_volume=row.get("num_last_vol_online") or None,
+        end_issue=row.get("num_last_issue_online") or None,
+        embargo=row.get("embargo_info") or None,
+        access_type={"F": "open", "P": "subscription"}.get(row.get("access_type", "").upper()),
+        url=row.get("title_url") or None,
+        package=package,
+        note=f"coverage_depth: {row['coverage_depth']}" if row.get("coverage_depth") else None,
     )
 
 

@@ -42,6 +42,7 @@ from unioncat.normalize.base import register
 from unioncat.normalize.marc_880 import Script880
 from unioncat.normalize.marc_contents import part_records
 from unioncat.normalize.marc_framers import MARC_FRAMERS
+from unioncat.normalize.marc_holdings import HOLDINGS_LEADER, holdings_of, holdings_record
 from unioncat.normalize.marc_names import contributors as _contributors
 from unioncat.normalize.marc_read import (
     marc_from_xml,
@@ -589,6 +590,7 @@ def _map_book(
         page_count=_page_count(extent),
         series=_series(marc),
         access=_access(marc),
+        holdings=holdings_of(marc, medium),
         deleted=leader[5:6] == "d" or envelope.deleted,
         datestamp=envelope.datestamp or _control(marc, "005"),
         harvested_at=envelope.fetched_at,
@@ -622,6 +624,8 @@ def normalize(envelope: RawEnvelope) -> list[Record]:
         marc = read_iso2709(data)
     if marc.leader is None or len(str(marc.leader)) < 24:
         raise RecordError("leader is missing or shorter than 24 characters")
+    if str(marc.leader)[6:7] in HOLDINGS_LEADER and not marc.get_fields("245"):
+        return [holdings_record(marc, envelope, record_id)]
     refusal = not_bibliographic(marc)
     if refusal is not None:
         raise RecordError(refusal)
@@ -652,12 +656,7 @@ def not_bibliographic(marc: pymarc.Record) -> str | None:
     # a record with a title statement describes an item, whatever its leader says (a
     # damaged leader; holdings and authority records have no 245)
     if kind is not None and not marc.get_fields("245"):
-        hint = (
-            "; holdings are kept apart until the catalog has a holdings table"
-            if kind == "holdings"
-            else ""
-        )
-        return f"MARC {kind} record (leader/06 {leader[6:7]}): not a bibliographic record{hint}"
+        return f"MARC {kind} record (leader/06 {leader[6:7]}): not a bibliographic record"
     if not marc.get_fields("245") and marc.get_fields("200"):
         coded = [v for f in marc.get_fields("100") for v in _sub(f, "a")]
         titled = any(_sub(f, "a") for f in marc.get_fields("200"))

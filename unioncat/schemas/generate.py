@@ -37,6 +37,7 @@ _ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
     ("Record", "medium"): MEDIA,
     ("Identifier", "status"): IDENTIFIER_STATUSES,
     ("Access", "kind"): ACCESS_KINDS,
+    ("Holding", "form"): MEDIA,
 }
 
 

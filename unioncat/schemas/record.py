@@ -2,7 +2,8 @@
 
 Minor versions only add fields or values (1.1 added ``title_nonfiling`` and
 ``Contributor.name_original_script``; 1.2 added the types of every kind of material a
-MARC leader/06 names, the media ``audio``, ``video`` and ``projected``, and ``places``);
+MARC leader/06 names, the media ``audio``, ``video`` and ``projected``, and ``places``;
+1.3 added ``holdings`` and the type ``holdings`` of a MARC holdings record);
 a major version would rename or remove, and would start a new
 ``export/records/v<major>/`` tree.
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 SCHEMA_MAJOR = SCHEMA_VERSION.split(".")[0]
 
 # What a record describes.  Text first, at every level; then each class of material that
@@ -49,6 +50,7 @@ RECORD_TYPES = (
     "kit",  # leader/06 o
     "mixed_materials",  # leader/06 p: archival collections of several forms
     "object",  # leader/06 r: three-dimensional artifacts and naturally occurring objects
+    "holdings",  # a MARC holdings record (leader/06 u, v, x, y): its holdings are another's
     "other",
 )
 # The carrier, by what it takes to read it (RDA media types, in unioncat's words):
@@ -176,6 +178,35 @@ class Access:
 
 
 @dataclass(slots=True)
+class Holding:
+    """What one holder has of the record, in which form, for which years, and where.
+
+    A print run (MARC 852 with 866-868, or an ILS item field), or an electronic range
+    from a KBART row; ``coverage`` is the statement as the source words it, the ``start_``
+    and ``end_`` fields are what the access answer compares (an empty end is "to date").
+    A separate MARC holdings record names the record it holds in ``of_record`` (its 004:
+    the bibliographic record's control number in the same source)."""
+
+    form: str = "unknown"  # print, electronic, microform, ... (MEDIA)
+    holder: str | None = None  # an ISIL or a library code: the source's `holder:` by default
+    location: str | None = None
+    call_number: str | None = None
+    coverage: str | None = None
+    start_date: str | None = None
+    start_volume: str | None = None
+    start_issue: str | None = None
+    end_date: str | None = None
+    end_volume: str | None = None
+    end_issue: str | None = None
+    embargo: str | None = None  # KBART's embargo_info (R1Y, P6M, ...)
+    access_type: str | None = None  # open or subscription (KBART F and P)
+    url: str | None = None
+    package: str | None = None
+    of_record: str | None = None
+    note: str | None = None
+
+
+@dataclass(slots=True)
 class Record:
     """One bibliographic unit at any level: a book, a chapter, a journal, an article."""
 
@@ -212,6 +243,7 @@ class Record:
     page_count: int | None = None
     series: list[Series] = field(default_factory=list)
     access: list[Access] = field(default_factory=list)
+    holdings: list[Holding] = field(default_factory=list)
     deleted: bool = False
     datestamp: str | None = None
     harvested_at: datetime | None = None

@@ -1,0 +1,225 @@
+"""MARC 21 holdings: where a library keeps an item and which volumes and years it has.
+
+Holdings come two ways.  Embedded in the bibliographic record, as ILS exports give them:
+852 (location and call number) with 866-868 (textual holdings of the basic unit,
+supplements and indexes) and 853-855/863-865 (captions and the enumeration and
+chronology they label), or an ILS's item field (Koha's 952).  Or as separate MARC
+holdings records (leader/06 ``u``, ``v``, ``x``, ``y``), which name the bibliographic
+record they hold in 004; such a record becomes a record of type ``holdings`` whose
+holdings point at that one (``of_record``), and the catalog's ``holdings`` view puts
+them on it.
+
+Fields of one holding are tied by the link number of ``$8`` (852 ``$8 1``, 866
+``$8 1.1``); without link numbers, statements go with the one location there is, or
+stand alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pymarc
+
+from unioncat.contracts import RawEnvelope, raw_ref
+from unioncat.errors import RecordError
+from unioncat.ids import mint_id
+from unioncat.normalize.marc_text import clean
+from unioncat.schemas.record import Holding, Record
+
+HOLDINGS_LEADER = frozenset("uvxy")
+_TEXTUAL = {"866": None, "867": "supplements", "868": "indexes"}
+_CAPTIONS = {"863": "853", "864": "854", "865": "855"}
+_RANGE = re.compile(r"^\s*([^-]*?)\s*(?:-\s*(.*?)\s*)?$")
+
+
+def _sub(f: pymarc.Field, *codes: str) -> list[str]:
+    return [v.strip() for c, v in _pairs(f) if c in codes and v and v.strip()]
+
+
+def _pairs(f: pymarc.Field) -> list[tuple[str, str]]:
+    return [(s.code, s.value) for s in f.subfields] if not f.is_control_field() else []
+
+
+def _link(f: pymarc.Field) -> str | None:
+    """The link number of ``$8`` (its part before the dot): which 852 a field goes with."""
+    for value in _sub(f, "8"):
+        return value.split(".")[0].split("\\")[0] or None
+    return None
+
+
+def _form(marc: pymarc.Record, medium: str) -> str:
+    """Print unless the record says microform or electronic (its 007, or its medium)."""
+    for f in marc.get_fields("007"):
+        kind = str(f.data or "")[:1]
+        if kind == "h":
+            return "microform"
+        if kind == "c":
+            return "electronic"
+    return medium if medium in ("microform", "electronic") else "print"
+
+
+def _location(f: pymarc.Field) -> Holding:
+    holder = next(iter(_sub(f, "a")), None)
+    location = " ".join(_sub(f, "b", "c")) or None
+    call = " ".join(_sub(f, "k", "h", "i", "m")) or " ".join(_sub(f, "j")) or None
+    return Holding(
+        holder=holder,
+        location=location,
+        call_number=call,
+        url=next(iter(_sub(f, "u")), None),
+        note="; ".join(_sub(f, "z", "x")) or None,
+    )
+
+
+def _koha_item(f: pymarc.Field) -> Holding:
+    """Koha's 952: $a home library, $c shelving location, $o call number, $h volume
+    and issue, $p barcode, $u a URL."""
+    barcode = _sub(f, "p")
+    return Holding(
+        holder=next(iter(_sub(f, "a")), None),
+        location=" ".join(_sub(f, "b", "c")) or None,
+        call_number=" ".join(_sub(f, "o")) or None,
+        coverage=" ".join(_sub(f, "h")) or None,
+        url=next(iter(_sub(f, "u")), None),
+        note=f"barcode {barcode[0]}" if barcode else None,
+    )
+
+
+def _split(value: str | None) -> tuple[str | None, str | None]:
+    """``1-20`` is (1, 20); ``5`` is (5, 5); ``5-`` is (5, None): still received."""
+    if not value:
+        return None, None
+    found = _RANGE.match(value)
+    if found is None:
+        return value, value
+    start, end = found.group(1) or None, found.group(2)
+    if "-" not in value:
+        end = start
+    return start, end or None
+
+
+def _enumeration(
+    f: pymarc.Field, captions: dict[tuple[str, str | None], pymarc.Field]
+) -> dict[str, str | None]:
+    """The first and last volume, issue and year of one 863-865, with its caption's words
+    for the statement (``v.1-20 (1990-2009)``)."""
+    link = _link(f)
+    caption = captions.get((_CAPTIONS[f.tag], link)) or captions.get((_CAPTIONS[f.tag], None))
+    words = {c: v for c, v in _pairs(caption)} if caption is not None else {}
+    level1, level2 = next(iter(_sub(f, "a")), None), next(iter(_sub(f, "b")), None)
+    years = next(iter(_sub(f, "i")), None)
+    v1, v2 = _split(level1)
+    i1, i2 = _split(level2)
+    y1, y2 = _split(years)
+    text = " ".join(
+        p
+        for p in (
+            f"{words.get('a', '')}{level1}" if level1 else "",
+            f"{words.get('b', '')}{level2}" if level2 else "",
+            f"({years})" if years else "",
+        )
+        if p
+    )
+    return {"start_volume": v1, "end_volume": v2, "start_issue": i1, "end_issue": i2,
+            "start_date": y1, "end_date": y2, "coverage": text or None}  # fmt: skip
+
+
+_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
+
+
+def years_of(statement: str) -> tuple[str | None, str | None]:
+    """The first and last year a textual holdings statement names (``v.1(1995)-v.20(2014)``
+    is 1995 to 2014); one that ends in an open hyphen (``v.1(1995)-``) runs to date.
+    Gaps inside it (``1929-1942; 1979``) are left to the statement itself."""
+    years = _YEAR.findall(statement)
+    if not years:
+        return None, None
+    open_end = statement.rstrip().endswith("-")
+    return years[0], None if open_end else years[-1]
+
+
+def holdings_of(marc: pymarc.Record, medium: str, of_record: str | None = None) -> list[Holding]:
+    """Every holding a MARC record states: its 852s with their statements, its ILS item
+    fields, and statements with no location of their own."""
+    form = _form(marc, medium)
+    locations = [(_link(f), _location(f)) for f in marc.get_fields("852")]
+    by_link = {link: h for link, h in locations if link}
+    loose: list[Holding] = []
+
+    def home(f: pymarc.Field) -> Holding:
+        link = _link(f)
+        if link in by_link:
+            return by_link[link]
+        if len(locations) == 1:
+            return locations[0][1]
+        made = Holding()
+        loose.append(made)
+        return made
+
+    for tag, kind in _TEXTUAL.items():
+        for f in marc.get_fields(tag):
+            text = " ".join(_sub(f, "a"))
+            if not text:
+                continue
+            holding = home(f)
+            said = f"{kind}: {text}" if kind else text
+            holding.coverage = f"{holding.coverage}; {said}" if holding.coverage else said
+            public = "; ".join(_sub(f, "z"))
+            if public:
+                holding.note = f"{holding.note}; {public}" if holding.note else public
+    captions = {(f.tag, _link(f)): f for t in _CAPTIONS.values() for f in marc.get_fields(t)}
+    for tag in _CAPTIONS:
+        for f in marc.get_fields(tag):
+            holding = home(f)
+            parts = _enumeration(f, captions)
+            if holding.start_volume is None and holding.start_date is None:
+                for key in ("start_volume", "start_issue", "start_date"):
+                    setattr(holding, key, parts[key])
+            for key in ("end_volume", "end_issue", "end_date"):
+                if parts[key] is not None or parts["start_volume"] is not None:
+                    setattr(holding, key, parts[key])
+            if parts["coverage"] and not holding.coverage:
+                holding.coverage = parts["coverage"]
+    out = [h for _, h in locations] + loose + [_koha_item(f) for f in marc.get_fields("952")]
+    for h in out:
+        if h.coverage and h.start_date is None and h.end_date is None:
+            h.start_date, h.end_date = years_of(h.coverage)
+        h.form = form
+        h.of_record = of_record
+        h.location = clean(h.location) if h.location else None
+    return out
+
+
+def holdings_record(marc: pymarc.Record, envelope: RawEnvelope, record_id: str | None) -> Record:
+    """A separate MARC holdings record, as a record of type ``holdings`` whose holdings
+    are those of the bibliographic record its 004 names."""
+    control = next((str(f.data).strip() for f in marc.get_fields("001") if f.data), None)
+    linked = next((str(f.data).strip() for f in marc.get_fields("004") if f.data), None)
+    source_id = record_id or control
+    if not source_id:
+        raise RecordError("MARC holdings record without an 001: nothing keys it")
+    if not linked:
+        raise RecordError(
+            f"MARC holdings record {source_id} has no 004: it does not say which "
+            "bibliographic record it holds"
+        )
+    holdings = holdings_of(marc, "print", of_record=linked)
+    if not holdings:
+        raise RecordError(
+            f"MARC holdings record {source_id} (for {linked}) states no holding: no 852, "
+            "866-868 or 863-865"
+        )
+    return Record(
+        id=mint_id(envelope.source, source_id),
+        source=envelope.source,
+        source_id=source_id,
+        source_format=envelope.format,
+        type="holdings",
+        medium=holdings[0].form,
+        title=f"holdings of {linked}",
+        holdings=holdings,
+        deleted=str(marc.leader)[5:6] == "d" or envelope.deleted,
+        datestamp=envelope.datestamp,
+        harvested_at=envelope.fetched_at,
+        raw_ref=raw_ref(envelope),
+    )
