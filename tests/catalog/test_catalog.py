@@ -143,7 +143,7 @@ def test_export_layout_manifest_and_partitions(catalog: Catalog, tmp_path: Path)
     out = tmp_path / "export"
     result = export_records(catalog, out, "r1")
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["row_counts"] == {"records": 3, "changes": 3, "merged_ids": 0}
+    assert manifest["row_counts"] == {"records": 3, "changes": 3, "merged_ids": 0, "holdings": 0}
     assert result.rows == 3
     (entry,) = [f for f in manifest["files"] if f["entity"] == "records"]
     # named by content: a changed part gets a new name, an unchanged one keeps its bytes

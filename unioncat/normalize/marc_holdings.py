@@ -156,17 +156,7 @@ def holdings_of(marc: pymarc.Record, medium: str, of_record: str | None = None) 
         loose.append(made)
         return made
 
-    for tag, kind in _TEXTUAL.items():
-        for f in marc.get_fields(tag):
-            text = " ".join(_sub(f, "a"))
-            if not text:
-                continue
-            holding = home(f)
-            said = f"{kind}: {text}" if kind else text
-            holding.coverage = f"{holding.coverage}; {said}" if holding.coverage else said
-            public = "; ".join(_sub(f, "z"))
-            if public:
-                holding.note = f"{holding.note}; {public}" if holding.note else public
+    enumerated: list[tuple[Holding, str]] = []
     captions = {(f.tag, _link(f)): f for t in _CAPTIONS.values() for f in marc.get_fields(t)}
     for tag in _CAPTIONS:
         for f in marc.get_fields(tag):
@@ -178,12 +168,25 @@ def holdings_of(marc: pymarc.Record, medium: str, of_record: str | None = None) 
             for key in ("end_volume", "end_issue", "end_date"):
                 if parts[key] is not None or parts["start_volume"] is not None:
                     setattr(holding, key, parts[key])
-            if parts["coverage"] and not holding.coverage:
-                holding.coverage = parts["coverage"]
+            if parts["coverage"]:
+                enumerated.append((holding, parts["coverage"]))
+    for tag, kind in _TEXTUAL.items():
+        for f in marc.get_fields(tag):
+            text = " ".join(_sub(f, "a"))
+            if not text:
+                continue
+            holding = home(f)
+            said = f"{kind}: {text}" if kind else text
+            holding.coverage = f"{holding.coverage}; {said}" if holding.coverage else said
+            if kind is None and holding.start_date is None and holding.end_date is None:
+                holding.start_date, holding.end_date = years_of(text)
+            public = "; ".join(_sub(f, "z"))
+            if public:
+                holding.note = f"{holding.note}; {public}" if holding.note else public
+    for holding, text in enumerated:  # a statement in words wins over one composed
+        holding.coverage = holding.coverage or text
     out = [h for _, h in locations] + loose + [_koha_item(f) for f in marc.get_fields("952")]
     for h in out:
-        if h.coverage and h.start_date is None and h.end_date is None:
-            h.start_date, h.end_date = years_of(h.coverage)
         h.form = form
         h.of_record = of_record
         h.location = clean(h.location) if h.location else None
