@@ -303,8 +303,11 @@ PRINT_ISSN, ONLINE_ISSN = "2049-3630", "1756-9125"
 def print_serial() -> Record:
     return record(
         "00000cas a2200000 a 4500",
-        {"001": "ex-j-0001", "003": "XX-ExLib",
-         "008": "950301c19959999enkqr p       0   a0eng d"},  # fmt: skip
+        {
+            "001": "ex-j-0001",
+            "003": "XX-ExLib",
+            "008": "950301c19959999enkqr p       0   a0eng d",
+        },  # fmt: skip
         [
             ("022", "0 ", sf("a", PRINT_ISSN, "l", PRINT_ISSN)),
             ("245", "00", sf("a", "Coastal morphology review.")),
@@ -312,9 +315,27 @@ def print_serial() -> Record:
             ("310", "  ", sf("a", "Quarterly")),
             ("362", "0 ", sf("a", "Vol. 1, no. 1 (Mar. 1995)-")),
             ("650", " 0", sf("a", "Coast changes", "v", "Periodicals.")),
-            ("776", "08", sf("i", "Online version:", "t", "Coastal morphology review", "x", ONLINE_ISSN)),
-            ("852", "01", sf("8", "1", "a", "XX-ExLib", "b", "Main Library", "c", "Periodicals",
-                             "h", "GB450 .C63")),  # fmt: skip
+            (
+                "776",
+                "08",
+                sf("i", "Online version:", "t", "Coastal morphology review", "x", ONLINE_ISSN),
+            ),  # fmt: skip
+            (
+                "852",
+                "01",
+                sf(
+                    "8",
+                    "1",
+                    "a",
+                    "XX-ExLib",
+                    "b",
+                    "Main Library",
+                    "c",
+                    "Periodicals",
+                    "h",
+                    "GB450 .C63",
+                ),
+            ),  # fmt: skip
             ("853", "20", sf("8", "1", "a", "v.", "b", "no.", "i", "(year)")),
             ("863", "40", sf("8", "1.1", "a", "1-20", "i", "1995-2014")),
             ("866", "40", sf("8", "1", "a", "v.1(1995)-v.20(2014)")),
@@ -354,10 +375,16 @@ def kbart_rows() -> str:
         ])  # fmt: skip
 
     # a gap: 2000-2003 online, then 2006 to date behind a six-month moving wall
-    return "\n".join(
-        [KBART_HEADER, row("2000-01-01", "6", "2003-12-31", "9", ""),
-         row("2006-01-01", "12", "", "", "R6M")]  # fmt: skip
-    ) + "\n"
+    return (
+        "\n".join(
+            [
+                KBART_HEADER,
+                row("2000-01-01", "6", "2003-12-31", "9", ""),
+                row("2006-01-01", "12", "", "", "R6M"),
+            ]  # fmt: skip
+        )
+        + "\n"
+    )
 
 
 def crossref_work(doi: str, title: str, year: int, month: int, volume: str, issue: str) -> str:
@@ -390,7 +417,9 @@ JATS_ARTICLE = f"""<?xml version="1.0" encoding="UTF-8"?>
 <article xmlns:xlink="http://www.w3.org/1999/xlink" article-type="research-article">
   <front>
     <journal-meta>
-      <journal-title-group><journal-title>Coastal morphology review</journal-title></journal-title-group>
+      <journal-title-group>
+        <journal-title>Coastal morphology review</journal-title>
+      </journal-title-group>
       <issn pub-type="ppub">{PRINT_ISSN}</issn>
       <issn pub-type="epub">{ONLINE_ISSN}</issn>
       <publisher><publisher-name>Tideway Society</publisher-name></publisher>
@@ -399,7 +428,9 @@ JATS_ARTICLE = f"""<?xml version="1.0" encoding="UTF-8"?>
       <article-id pub-id-type="doi">10.9999/cmr.2021.007</article-id>
       <title-group><article-title>Dune recovery after a storm season</article-title></title-group>
       <contrib-group>
-        <contrib contrib-type="author"><name><surname>Ellison</surname><given-names>Mara</given-names></name></contrib>
+        <contrib contrib-type="author">
+          <name><surname>Ellison</surname><given-names>Mara</given-names></name>
+        </contrib>
       </contrib-group>
       <pub-date pub-type="ppub"><day>15</day><month>9</month><year>2021</year></pub-date>
       <volume>27</volume><issue>3</issue><fpage>1</fpage><lpage>20</lpage>

@@ -28,7 +28,8 @@ from unioncat.schemas.__main__ import SCHEMA_FILE, render
 DESIGN_FIELDS = """id cluster_id source source_id source_format type medium medium_evidence
 title_nonfiling title subtitle part title_variants title_original_script contributors
 publisher place places date year edition language identifiers host relations subjects abstract
-extent page_count series access holdings deleted datestamp harvested_at raw_ref schema_version""".split()
+extent page_count series access holdings deleted datestamp harvested_at raw_ref
+schema_version""".split()
 
 
 def full_record() -> Record:
@@ -64,8 +65,25 @@ def full_record() -> Record:
         series=[Series("Urban histories", "7", "1234-5679")],
         access=[Access("https://x", "open", "prov", "2000", "2020", "P1Y", "resource", "n")],
         holdings=[
-            Holding("print", "DE-1", "Stacks", "QA1 .J6", "v.1(1990)-", "1990", "1", None,
-                    None, None, None, None, None, None, None, "001234", "gift")  # fmt: skip
+            Holding(
+                "print",
+                "DE-1",
+                "Stacks",
+                "QA1 .J6",
+                "v.1(1990)-",
+                "1990",
+                "1",
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                "001234",
+                "gift",
+            )  # fmt: skip
         ],
         deleted=False,
         datestamp="2024-01-01",

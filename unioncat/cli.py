@@ -387,7 +387,43 @@ def cmd_quarantine(args: argparse.Namespace, config: PipelineConfig) -> int:
     return _read(config, "quarantine", {"source": args.source, "dump": args.dump})
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """``convert --check``: every finding of every file, then one line of counts; exit 1
+    when a file has an error (a warning alone passes)."""
+    from unioncat.normalize import CHECKERS
+
+    checker = CHECKERS.get(args.format)
+    if checker is None:
+        raise ConfigError(
+            f"--check has no checker for format {args.format!r}; formats with one: "
+            + ", ".join(sorted(CHECKERS)),
+            stage="config",
+        )
+    errors = warnings = 0
+    for name in args.inputs:
+        path = Path(name)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"cannot read {name}: {exc.strerror}", stage="config") from exc
+        if data[:2] == b"\x1f\x8b":
+            import gzip
+
+            data = gzip.decompress(data)
+        findings = checker(data, path.name.removesuffix(".gz"))
+        for f in findings:
+            print(f"{name}: {f}")
+        e = sum(f.severity == "error" for f in findings)
+        errors, warnings = errors + e, warnings + len(findings) - e
+    print(f"{len(args.inputs)} file(s) checked: {errors} error(s), {warnings} warning(s)")
+    return EXIT_PARTIAL if errors else EXIT_OK
+
+
 def cmd_convert(args: argparse.Namespace, config: PipelineConfig | None) -> int:
+    if args.check:
+        return cmd_check(args)
+    if not args.output:
+        raise ConfigError("convert needs -o OUT.parquet or OUT.jsonl (or --check)", stage="config")
     with interrupts.stop_at_safe_points():
         try:
             result = convert_files(
@@ -519,7 +555,12 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("convert", help="map files straight to Parquet or JSON lines, no catalog")
     c.add_argument("inputs", nargs="+", metavar="INPUT")
     c.add_argument("--format", required=True, help="normalizer name, e.g. marc")
-    c.add_argument("-o", "--output", required=True, help="OUT.parquet or OUT.jsonl")
+    c.add_argument("-o", "--output", help="OUT.parquet or OUT.jsonl")
+    c.add_argument(
+        "--check",
+        action="store_true",
+        help="hold each file against its format's standard (kbart): findings by row, no output",
+    )
     c.add_argument(
         "--workers", type=int, default=0, help="mapping processes (default: one per core)"
     )

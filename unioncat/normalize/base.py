@@ -13,6 +13,7 @@ primary one first.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from unioncat.contracts import RawEnvelope
 from unioncat.framing import declare_format
@@ -30,6 +31,20 @@ def register(name: str, *, framers: tuple[str, ...] = ()) -> Callable[[Normalize
         NORMALIZERS[name] = fn
         if framers:
             declare_format(name, framers)
+        return fn
+
+    return deco
+
+
+# A format's checker holds a whole file against the format's standard, for
+# `convert --check`: findings by row and column, worded for the provider who must fix them.
+Checker = Callable[[bytes, str], list[Any]]
+CHECKERS: dict[str, Checker] = {}
+
+
+def register_check(name: str) -> Callable[[Checker], Checker]:
+    def deco(fn: Checker) -> Checker:
+        CHECKERS[name] = fn
         return fn
 
     return deco

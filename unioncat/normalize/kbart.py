@@ -72,11 +72,13 @@ STANDARD = (
     "access_type",
 )
 _KNOWN = frozenset(STANDARD) | {"oclc_number", "zdb_id", "all_issns", "_row"}
-_PACKAGE = re.compile(
+PACKAGE_FILE_NAME = re.compile(
     r"^(?P<provider>[^_]+)_(?P<region>[^_]+)_(?P<package>.+)_"
     r"(?P<date>\d{4}-\d{2}-\d{2})$"
 )
 _ISSN = re.compile(r"\b\d{4}-?\d{3}[\dXx]\b")
+# KBART's F and P; some lists write the words, which GOKb also reads
+ACCESS_TYPES = {"F": "open", "FREE": "open", "P": "subscription", "PAID": "subscription"}
 _MONOGRAPH_COLUMNS = (
     "date_monograph_published_print",
     "date_monograph_published_online",
@@ -95,7 +97,7 @@ def looks_like_kbart(head: bytes) -> bool:
     )
 
 
-def _cells(line: str) -> list[str]:
+def row_cells(line: str) -> list[str]:
     """A row's fields.  A field quoted the way CSV quotes (in double quotes, inner
     quotes doubled) is unquoted: some exports do that, against the standard."""
     out = []
@@ -125,7 +127,7 @@ def iter_kbart_titles(stream: IO[bytes]) -> Iterator[Frame]:
     if not lines or not lines[0].strip():
         yield Frame(data[:4096], 0, error="an empty KBART file: no header row")
         return
-    header = [c.lower() for c in _cells(lines[0])]
+    header = [c.lower() for c in row_cells(lines[0])]
     if not {"publication_title", "online_identifier", "print_identifier"} & set(header):
         yield Frame(
             data[:4096],
@@ -143,7 +145,7 @@ def iter_kbart_titles(stream: IO[bytes]) -> Iterator[Frame]:
     for number, line in enumerate(lines[1:], start=2):
         if not line.strip():
             continue
-        cells = _cells(line)
+        cells = row_cells(line)
         while len(cells) > len(header) and not cells[-1]:
             cells.pop()  # trailing tabs
         if len(cells) > len(header):
@@ -308,7 +310,7 @@ def _is_book(rows: list[dict[str, str]]) -> bool:
 def _package(batch: str | None) -> str | None:
     if not batch:
         return None
-    found = _PACKAGE.match(PurePath(batch.split("#")[0]).stem)
+    found = PACKAGE_FILE_NAME.match(PurePath(batch.split("#")[0]).stem)
     if found is None:
         return None
     return f"{found['provider']} {found['package']} ({found['region']}, {found['date']})"
@@ -327,7 +329,7 @@ def _span(row: dict[str, str], end: str) -> str | None:
 def _coverage(row: dict[str, str], package: str | None) -> Access:
     embargo = parse_embargo(row.get("embargo_info"))  # checked by the framer
     access_type = row.get("access_type", "").upper()
-    kind = {"F": "open", "P": "subscription"}.get(access_type, "unknown")
+    kind = ACCESS_TYPES.get(access_type, "unknown")
     notes = [f"row {row.get('_row')}"]
     if row.get("coverage_depth"):
         notes.append(f"coverage_depth: {row['coverage_depth']}")
@@ -364,7 +366,7 @@ def _holding(row: dict[str, str], package: str | None) -> Holding:
         end_volume=row.get("num_last_vol_online") or None,
         end_issue=row.get("num_last_issue_online") or None,
         embargo=row.get("embargo_info") or None,
-        access_type={"F": "open", "P": "subscription"}.get(row.get("access_type", "").upper()),
+        access_type=ACCESS_TYPES.get(row.get("access_type", "").upper()),
         url=row.get("title_url") or None,
         package=package,
         note=f"coverage_depth: {row['coverage_depth']}" if row.get("coverage_depth") else None,
