@@ -8,6 +8,7 @@ invalid or cancelled number instead of dropping it.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from stdnum import isbn as _isbn
@@ -73,12 +74,21 @@ def issn(raw: str, *, scheme: str = "issn", status: str = "valid") -> Identifier
     if not m:
         return None
     value = f"{m.group(1)}-{m.group(2).upper()}"
-    if status == "valid":
-        try:
-            _issn.validate(value)
-        except ValidationError:
-            status = "invalid"
+    if status == "valid" and not _issn_checks(value):
+        status = "invalid"
     return Identifier(scheme, value, None, status, raw)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _issn_checks(value: str) -> bool:
+    """Whether the check digit holds.  A feed names the same few journals thousands of
+    times (every article of a Crossref page carries its journal's ISSNs), and stdnum's
+    validation costs more than the rest of reading one."""
+    try:
+        _issn.validate(value)
+    except ValidationError:
+        return False
+    return True
 
 
 def ismn(raw: str, *, status: str = "valid") -> Identifier | None:

@@ -18,7 +18,9 @@ from unioncat.framing.stream import CHUNK, read_some
 
 _BLANK = b" \t\r\n"
 _MAX_RECORD = 64 << 20  # one record larger than this is not a record but a broken file
-_SIGNIFICANT = re.compile(rb'["\\{}]|[^\s\[\],{}"\\]')
+_SIGNIFICANT = re.compile(rb'["\\{}]|[^\s\[\],{}"\\]')  # between records
+_IN_OBJECT = re.compile(rb'["{}]')  # inside a record: strings and braces
+_IN_STRING = re.compile(rb'["\\]')  # inside a string: its end, or an escape
 
 
 def looks_like_json(head: bytes) -> bool:
@@ -41,16 +43,27 @@ def iter_json_objects(stream: IO[bytes]) -> Iterator[Frame]:
         if first:
             chunk, first = chunk.removeprefix(b"\xef\xbb\xbf"), False
         start: int | None = 0 if depth else None
-        for m in _SIGNIFICANT.finditer(chunk):
-            byte = chunk[m.start()]
+        i, size = 0, len(chunk)
+        while i < size:
             if in_string:
+                # inside a string only a quote or a backslash matters: jump to the next
                 if escaped:
-                    escaped = False
-                elif byte == 0x5C:
+                    escaped, i = False, i + 1
+                    continue
+                m = _IN_STRING.search(chunk, i)
+                if m is None:
+                    break
+                i = m.end()
+                if chunk[m.start()] == 0x5C:
                     escaped = True
-                elif byte == 0x22:
+                else:
                     in_string = False
                 continue
+            m = (_IN_OBJECT if depth else _SIGNIFICANT).search(chunk, i)
+            if m is None:
+                break
+            i = m.end()
+            byte = chunk[m.start()]
             if byte == 0x5C:
                 continue
             if byte == 0x22:

@@ -15,7 +15,6 @@ checkpoint, where ``status`` shows it.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
@@ -192,9 +191,8 @@ class Walk:
         fetched_at = datetime.now(UTC)
         envelopes: list[RawEnvelope] = []
         new = 0
-        for i, work in enumerate(page.items):
+        for i, (work, payload) in enumerate(zip(page.items, page.payloads, strict=True)):
             doi = str(work.get("DOI") or "").strip().lower() if isinstance(work, dict) else ""
-            payload = json.dumps(work, ensure_ascii=False, separators=(",", ":")).encode()
             if doi and doi not in seen:
                 seen.add(doi)
                 new += 1

@@ -72,12 +72,13 @@ class Pacer:
 
 @dataclass(slots=True)
 class WorksPage:
-    """One /works answer, read."""
+    """One /works answer, read: each work parsed, and its JSON as Crossref sent it."""
 
     fetched: Fetched
     items: list[Any]
     total: int | None
     next_cursor: str | None
+    payloads: list[bytes]
 
 
 class CrossrefError(Exception):
@@ -179,24 +180,83 @@ class CrossrefClient:
         self.ahead = (nxt, self.prefetcher.submit(self.get, nxt))
 
 
-def read_page(fetched: Fetched) -> WorksPage:
+_ITEMS = re.compile(r'"items"\s*:\s*\[')
+_DECODER = json.JSONDecoder()
+_BETWEEN = re.compile(r"\s*(,|\])\s*")
+_SPACE = re.compile(r"\s*")
+
+
+def _cut_items(text: str) -> tuple[dict[str, Any], list[Any], list[bytes]] | None:
+    """The page without its works, the works, and each work's own JSON text: one pass
+    of the C decoder over each work, which says where the work ends, so the archive keeps
+    the bytes Crossref sent instead of a second serialisation.  None when the page is not
+    shaped so (the caller then parses it whole)."""
+    found = _ITEMS.search(text)
+    if found is None:
+        return None
+    items: list[Any] = []
+    payloads: list[bytes] = []
+    i = found.end()
     try:
-        doc = json.loads(fetched.body)
-    except ValueError as exc:
-        raise CrossrefError(fetched, f"HTTP {fetched.status}, not JSON ({exc})") from None
+        i = _SPACE.match(text, i).end()  # type: ignore[union-attr]
+        if text.startswith("]", i):
+            end = i + 1
+        else:
+            while True:
+                work, stop = _DECODER.raw_decode(text, i)
+                items.append(work)
+                payloads.append(text[i:stop].encode("utf-8"))
+                sep = _BETWEEN.match(text, stop)
+                if sep is None:
+                    return None
+                i = sep.end()
+                if sep.group(1) == "]":
+                    end = i
+                    break
+        skeleton = json.loads(text[: found.start()] + '"items": []' + text[end:])
+    except ValueError:
+        return None
+    if not isinstance(skeleton, dict):
+        return None
+    return skeleton, items, payloads
+
+
+def read_page(fetched: Fetched) -> WorksPage:
+    cut: tuple[dict[str, Any], list[Any], list[bytes]] | None = None
+    if fetched.status == 200:
+        try:
+            cut = _cut_items(fetched.body.decode("utf-8"))
+        except UnicodeDecodeError:
+            cut = None
+    doc: Any
+    payloads: list[bytes]
+    if cut is not None and isinstance(cut[0].get("message"), dict):
+        doc, works, payloads = cut
+        doc["message"]["items"] = works
+    else:
+        try:
+            doc = json.loads(fetched.body)
+        except ValueError as exc:
+            raise CrossrefError(fetched, f"HTTP {fetched.status}, not JSON ({exc})") from None
+        payloads = []
     if fetched.status != 200 or not isinstance(doc, dict) or doc.get("status") != "ok":
         raise CrossrefError(fetched, f"HTTP {fetched.status}: {_words(doc)}")
     message = doc.get("message")
-    items = message.get("items") if isinstance(message, dict) else None
+    items: Any = message.get("items") if isinstance(message, dict) else None
     if not isinstance(message, dict) or not isinstance(items, list):
         raise CrossrefError(fetched, "the answer holds no message.items: not a /works page")
     total = message.get("total-results")
     cursor = message.get("next-cursor")
+    if len(payloads) != len(items):
+        payloads = [
+            json.dumps(w, ensure_ascii=False, separators=(",", ":")).encode() for w in items
+        ]
     return WorksPage(
         fetched,
         items,
         total if isinstance(total, int) else None,
         cursor if isinstance(cursor, str) and cursor else None,
+        payloads,
     )
 
 

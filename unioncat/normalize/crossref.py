@@ -38,8 +38,9 @@ from typing import IO, Any
 from unioncat.contracts import RawEnvelope, raw_ref
 from unioncat.errors import RecordError
 from unioncat.framing import register_framer
-from unioncat.framing.base import Frame
+from unioncat.framing.base import RECORD_LIMIT, Frame
 from unioncat.framing.json import iter_json_objects, looks_like_json
+from unioncat.framing.stream import CHUNK, read_some
 from unioncat.identifiers import doi, isbn, issn, orcid
 from unioncat.ids import mint_id
 from unioncat.normalize.base import register
@@ -80,8 +81,12 @@ TYPES = {
     "journal-volume": "journal_issue",
 }
 PARTS = frozenset({"journal_article", "book_chapter", "proceedings_paper", "journal_issue"})
-_ROLES = (("author", "author"), ("editor", "editor"), ("translator", "translator"),
-          ("chair", "chair"))  # fmt: skip
+_ROLES = (
+    ("author", "author"),
+    ("editor", "editor"),
+    ("translator", "translator"),
+    ("chair", "chair"),
+)
 _RELATIONS = {
     "is-part-of": "part_of",
     "has-part": "has_part",
@@ -105,9 +110,17 @@ _SPACE = re.compile(r"\s+")
 def iter_crossref_works(stream: IO[bytes]) -> Iterator[Frame]:
     """One frame per work, whatever wraps the works in the file.
 
-    A work of a JSON Lines file that lost a closing brace would take the lines after it
-    into one object that does not parse; such an object is read again line by line, so
-    the broken line is quarantined alone and the next works land."""
+    JSON Lines (the Public Data File's shape, known by a first line that is a whole
+    object) are cut at their line ends and each line parsed once by the C decoder: a
+    line that does not parse is quarantined alone.  Anything else (a /works response,
+    an array, one pretty-printed work) goes through the brace counter of
+    :mod:`unioncat.framing.json`; there a work that lost a closing brace would take the
+    lines after it into one object that does not parse, and such an object is read again
+    line by line, so the broken line is quarantined alone and the next works land."""
+    head = getattr(stream, "head", b"")
+    if _json_lines(head):
+        yield from _iter_lines(stream)
+        return
     position = 0
     for frame in iter_json_objects(stream):
         whole = _loads(frame.payload) if frame.error is None else (None, frame.error)
@@ -127,6 +140,54 @@ def iter_crossref_works(stream: IO[bytes]) -> Iterator[Frame]:
                 payload = piece if work is doc else json.dumps(work).encode()
                 yield Frame(payload, position)
                 position += 1
+
+
+def _json_lines(head: bytes) -> bool:
+    """Whether a file's first bytes are JSON Lines: a first line that is a whole object."""
+    first, newline, _rest = head.lstrip(b"\xef\xbb\xbf \t\r\n").partition(b"\n")
+    if not newline or not first.lstrip().startswith(b"{"):
+        return False
+    doc, problem = _loads(first)
+    return problem is None and isinstance(doc, dict)
+
+
+def _iter_lines(stream: IO[bytes]) -> Iterator[Frame]:
+    position = 0
+    carry = b""
+    first = True
+    while True:
+        chunk, fault = read_some(stream, CHUNK)
+        if first:
+            chunk, first = chunk.removeprefix(b"\xef\xbb\xbf"), False
+        lines = (carry + chunk).split(b"\n")
+        carry = lines.pop() if chunk and fault is None else b""
+        if len(carry) > RECORD_LIMIT:
+            yield Frame(
+                carry[:4096],
+                position,
+                error=f"Crossref work {position} is longer than "
+                f"{RECORD_LIMIT >> 20} MiB without a line end",
+            )
+            return
+        for line in lines:
+            if not line.strip():
+                continue
+            doc, problem = _loads(line)
+            if problem is not None:
+                yield Frame(
+                    line, position, error=f"Crossref work {position} is not JSON: {problem}"
+                )
+                position += 1
+                continue
+            for work in _works_in(doc):
+                payload = line if work is doc else json.dumps(work).encode()
+                yield Frame(payload, position)
+                position += 1
+        if fault is not None:
+            yield Frame(b"", position, error=fault)
+            return
+        if not chunk:
+            return
 
 
 def _loads(payload: bytes) -> tuple[Any, str | None]:
@@ -202,8 +263,10 @@ def map_work(envelope: RawEnvelope, work: dict[str, Any], own_doi: Identifier) -
     note = licences[0] if licences else None
     urls = [str(link["URL"]) for link in _dicts(work.get("link")) if link.get("URL")]
     resolver = f"https://doi.org/{own_doi.value}"
-    access = [Access(url=u, kind=kind, provider=_text(work.get("publisher")), note=note)
-              for u in dict.fromkeys([resolver, *urls])]  # fmt: skip
+    access = [
+        Access(url=u, kind=kind, provider=_text(work.get("publisher")), note=note)
+        for u in dict.fromkeys([resolver, *urls])
+    ]
     return Record(
         id=mint_id(envelope.source, own_doi.value),
         source=envelope.source,
@@ -224,7 +287,7 @@ def map_work(envelope: RawEnvelope, work: dict[str, Any], own_doi: Identifier) -
                 ]
                 if t and t != (titles or [""])[0]
             )
-        ),  # fmt: skip
+        ),
         contributors=_contributors(work),
         publisher=_text(work.get("publisher")),
         place=_text(work.get("publisher-location")),
@@ -300,8 +363,11 @@ def _date_of(value: Any) -> str | None:
 
 
 def _earliest(work: dict[str, Any]) -> str | None:
-    dates = [d for d in (_date_of(work.get(k)) for k in
-             ("published-print", "published-online", "issued")) if d]  # fmt: skip
+    dates = [
+        d
+        for d in (_date_of(work.get(k)) for k in ("published-print", "published-online", "issued"))
+        if d
+    ]
     # the earliest day; a date known only to its year or month yields to a fuller one
     # within it (a PMC "collection" year beside the day the article went online)
     return min(dates, key=lambda d: d + "-99-99"[len(d) - 4 :]) if dates else None
@@ -321,11 +387,18 @@ def _contributors(work: dict[str, Any]) -> list[Contributor]:
             ids = [found] if found is not None else []
             if family:
                 name = f"{family}, {given}" if given else family
-                out.append(Contributor(name=name, family=family, given=given, role=role,
-                                       identifiers=ids))  # fmt: skip
+                out.append(
+                    Contributor(name=name, family=family, given=given, role=role, identifiers=ids)
+                )
             elif _text(person.get("name")):
-                out.append(Contributor(name=str(_text(person.get("name"))), role=role,
-                                       kind="organization", identifiers=ids))  # fmt: skip
+                out.append(
+                    Contributor(
+                        name=str(_text(person.get("name"))),
+                        role=role,
+                        kind="organization",
+                        identifiers=ids,
+                    )
+                )
     return out
 
 
@@ -338,16 +411,25 @@ def _relations(work: dict[str, Any]) -> list[Relation]:
                 continue
             found = doi(str(target.get("id") or ""))
             if found is not None:
-                out.append(Relation(type=_RELATIONS.get(name, "related"), identifiers=[found],
-                                    note=f"crossref: {name}"))  # fmt: skip
+                out.append(
+                    Relation(
+                        type=_RELATIONS.get(name, "related"),
+                        identifiers=[found],
+                        note=f"crossref: {name}",
+                    )
+                )
     for update in _dicts(work.get("update-to")):
         found = doi(str(update.get("DOI") or ""))
         if found is not None:
             when = _date_of(update.get("updated"))
             kind = _text(update.get("type")) or "update"
-            out.append(Relation(type="related", identifiers=[found],
-                                note=f"crossref: {kind} of this DOI" + (f" ({when})" if when
-                                                                         else "")))  # fmt: skip
+            out.append(
+                Relation(
+                    type="related",
+                    identifiers=[found],
+                    note=f"crossref: {kind} of this DOI" + (f" ({when})" if when else ""),
+                )
+            )
     return out
 
 
