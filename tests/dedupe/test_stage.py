@@ -15,7 +15,7 @@ from unioncat.catalog.export import export_records
 from unioncat.dedupe.review import decide, explain_cluster
 from unioncat.dedupe.settings import MatchSettings
 from unioncat.dedupe.stage import dedupe_catalog
-from unioncat.schemas.record import Host, Record
+from unioncat.schemas.record import Host, Identifier, Record
 
 SETTINGS = MatchSettings()
 
@@ -490,3 +490,55 @@ def test_the_counts_tell_pairs_joins_and_clusters_apart(catalog: Catalog) -> Non
     write(catalog, "r2", rec("x9", "Unrelated title", authors=["Nobody, N."]))
     again = dedupe_catalog(catalog, "r2", SETTINGS)
     assert (again.records_joined, again.clusters_multi) == (0, 1)
+
+
+def _crossref_chapter(key: str, title: str, book_title: str, isbn: str) -> Record:
+    """A chapter as Crossref gives it: its book named by title and ISBN, never by id."""
+    return rec(key, title, source="crossref", type="book_chapter", medium="electronic",
+               host=Host(title=book_title, identifiers=[Identifier("isbn", isbn)]))  # fmt: skip
+
+
+def _contents_chapter(book: Record, n: int, title: str) -> Record:
+    return rec(f"{book.source_id}-505-{n}", title, source=book.source, type="book_chapter",
+               medium=book.medium, host=Host(id=book.id, title=book.title))  # fmt: skip
+
+
+def test_a_crossref_chapter_joins_the_chapter_of_the_print_books_505_through_its_isbn(
+    catalog: Catalog,
+) -> None:
+    # the Crossref chapter names the e-book's ISBN and a fuller book title than the
+    # catalog's; the e-book and the print book are one work, so the chapter is in the
+    # print book the 505 listed; a chapter of the same title in another book stays apart
+    other_book = rec("x1", "Waterfronts", source="lib-b", authors=["Berg, Ola"], year=1990,
+                     isbn=["9780306406157"])  # fmt: skip
+    from_505 = _contents_chapter(PRINT, 1, "Rivers in the archive")
+    elsewhere = _contents_chapter(other_book, 1, "Rivers in the archive")
+    vendor = _crossref_chapter(
+        "10.5555/river.1", "Rivers in the archive", "The river archives: essays", "9780198812364"
+    )
+    stray = _crossref_chapter(
+        "10.5555/wf.1", "Rivers in the archive", "Waterfronts", "9780306406157"
+    )
+    write(catalog, "r1", PRINT, EBOOK, other_book, from_505, elsewhere, vendor, stray)
+    dedupe_catalog(catalog, "r1", SETTINGS)
+    assert cluster_of(catalog, PRINT) == cluster_of(catalog, EBOOK)
+    assert cluster_of(catalog, vendor) == cluster_of(catalog, from_505)
+    assert cluster_of(catalog, stray) == cluster_of(catalog, elsewhere)
+    assert cluster_of(catalog, stray) != cluster_of(catalog, vendor)
+    assert cluster_of(catalog, vendor) != cluster_of(catalog, PRINT)
+
+
+def test_a_crossref_chapter_follows_when_its_book_arrives_later(catalog: Catalog) -> None:
+    # the chapters land first, with no book in the catalog to name their host; when the
+    # e-book arrives and joins the print book, the Crossref chapter is matched again
+    from_505 = _contents_chapter(PRINT, 1, "Rivers in the archive")
+    vendor = _crossref_chapter(
+        "10.5555/river.1", "Rivers in the archive", "River archives (e-book)", "9780198812364"
+    )
+    write(catalog, "r1", PRINT, from_505, vendor)
+    dedupe_catalog(catalog, "r1", SETTINGS)
+    assert cluster_of(catalog, vendor) != cluster_of(catalog, from_505)
+    write(catalog, "r2", EBOOK)
+    dedupe_catalog(catalog, "r2", SETTINGS)
+    assert cluster_of(catalog, PRINT) == cluster_of(catalog, EBOOK)
+    assert cluster_of(catalog, vendor) == cluster_of(catalog, from_505)

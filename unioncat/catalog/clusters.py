@@ -22,6 +22,8 @@ from unioncat.catalog.tables import CLUSTER_MEMBERS, CLUSTERS, MATCH_KEYS
 
 WATERMARK_KEY = "dedupe_changes_seq"
 _CLUSTER_BOOKKEEPING = frozenset({"updated_at", "run_id"})
+# the record types a chapter's host can be, when the chapter names it by ISBN
+_BOOK_TYPES = "'book', 'book_set', 'proceedings'"
 
 
 @dataclass(slots=True)
@@ -198,14 +200,36 @@ class ClusterStore:
                 )
             )
 
+    def book_clusters_by_isbn(self, isbns: Iterable[str]) -> dict[str, set[str]]:
+        """The clusters of the live book records that carry each of ``isbns``: where a
+        chapter named only by its book's ISBN belongs."""
+        with self.db.id_table(isbns) as chosen:
+            found: dict[str, set[str]] = {}
+            for isbn, cluster in self.db.rows(
+                "SELECT DISTINCT i.value, r.cluster_id FROM records r, "
+                "unnest(r.identifiers) AS u(i) WHERE NOT r.deleted "
+                f"AND r.cluster_id IS NOT NULL AND r.type IN ({_BOOK_TYPES}) "
+                f"AND i.scheme = 'isbn' AND i.value IN (SELECT id FROM {chosen})"
+            ):
+                found.setdefault(isbn, set()).add(cluster)
+            return found
+
     def parts_with_moved_hosts(self, run_id: str) -> list[str]:
-        """Live, clustered parts (records that name their host's id) whose host's
-        membership was written by run ``run_id``."""
+        """Live, clustered parts whose host's membership was written by run ``run_id``:
+        parts that name their host's id, and parts that name it by an ISBN of a book
+        that moved."""
         return self.db.column(
+            "WITH moved AS (SELECT record_id FROM cluster_members WHERE run_id = ?), "
+            "moved_isbns AS (SELECT DISTINCT i.value FROM records b, unnest(b.identifiers) "
+            f"AS u(i) WHERE b.id IN (SELECT record_id FROM moved) AND b.type IN ({_BOOK_TYPES}) "
+            "AND i.scheme = 'isbn') "
             "SELECT r.id FROM records r WHERE NOT r.deleted "
-            "AND struct_extract(r.host, 'id') IN "
-            "(SELECT record_id FROM cluster_members WHERE run_id = ?) "
-            "AND r.id IN (SELECT record_id FROM cluster_members) ORDER BY r.id",
+            "AND r.id IN (SELECT record_id FROM cluster_members) "
+            "AND (struct_extract(r.host, 'id') IN (SELECT record_id FROM moved) "
+            "OR (struct_extract(r.host, 'id') IS NULL AND list_has_any("
+            "[x.value FOR x IN coalesce(struct_extract(r.host, 'identifiers'), []) "
+            "IF x.scheme = 'isbn'], (SELECT coalesce(list(value), []) FROM moved_isbns)))) "
+            "ORDER BY r.id",
             [run_id],
         )
 

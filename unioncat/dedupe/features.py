@@ -130,6 +130,8 @@ class MatchRecord:
     linked_identifiers: list[tuple[str, str]] = field(default_factory=list)
     host_id: str | None = None
     host_key: str | None = None  # what identifies the host for matching (its cluster)
+    # the ISBNs of a book host named without an id (a Crossref chapter's isbn-type)
+    host_isbns: list[str] = field(default_factory=list)
     volume: str | None = None
     issue: str | None = None
     pages: str | None = None
@@ -265,12 +267,16 @@ class Features:
     initials: list[dict[str, frozenset[str]] | None]
     host_id: list[str]
     host_key: list[str]
+    host_isbns: list[frozenset[str]]
     generic: list[bool]
     # arrays derived from the lists above, built on first use by the scorer
     cache: dict[str, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.ids)
+
+
+_NO_ISBNS: frozenset[str] = frozenset()
 
 
 def _authors_string(keys: Iterable[tuple[str, str]]) -> str:
@@ -339,7 +345,11 @@ def _build_features(records: Iterable[MatchRecord]) -> Features:
                 given.setdefault(name_key(author)[0], set()).update(initials)
         cols["initials"].append({f: frozenset(i) for f, i in given.items()} or None)
         cols["host_id"].append(rec.host_id or "")
-        cols["host_key"].append(rec.host_key or rec.host_id or "")
+        isbns = frozenset(rec.host_isbns) if rec.host_isbns and not rec.host_id else _NO_ISBNS
+        cols["host_isbns"].append(isbns)
+        # until the ISBN resolves to the host's cluster, the ISBN itself names the host
+        named = f"isbn:{min(isbns)}" if isbns else ""
+        cols["host_key"].append(rec.host_key or rec.host_id or named)
         cols["generic"].append(is_generic_title(full))
     return Features(**cols)  # type: ignore[arg-type]
 
@@ -384,6 +394,7 @@ def from_row(row: Mapping[str, Any]) -> MatchRecord:
         ],
         linked_identifiers=linked,
         host_id=host.get("id"),
+        host_isbns=[i["value"] for i in host.get("identifiers") or [] if i.get("scheme") == "isbn"],
         volume=host.get("volume"),
         issue=host.get("issue"),
         pages=f"{first}-{last}" if first and last else first,

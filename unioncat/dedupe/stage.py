@@ -262,11 +262,17 @@ def _retire_emptied(run: _Run) -> None:
 
 def _with_host_clusters(store: ClusterStore, features: Features) -> None:
     """Give each part its host's cluster as host key: two chapters are in one book when
-    their books (print and e-book, say) are one cluster, whatever their record ids."""
+    their books (print and e-book, say) are one cluster, whatever their record ids.  A
+    part that names its book only by ISBN (a Crossref chapter) takes the cluster of the
+    book records carrying that ISBN, when they are all one cluster."""
     hosts = sorted({h for h in features.host_id if h})
-    if not hosts:
-        return
-    clusters = store.clusters_of(hosts)
+    isbns = sorted({i for named in features.host_isbns for i in named})
+    clusters = store.clusters_of(hosts) if hosts else {}
+    by_isbn = store.book_clusters_by_isbn(isbns) if isbns else {}
     for n, host in enumerate(features.host_id):
         if host in clusters:
             features.host_key[n] = clusters[host]
+        elif features.host_isbns[n]:
+            found = {c for i in features.host_isbns[n] for c in by_isbn.get(i, ())}
+            if len(found) == 1:
+                features.host_key[n] = found.pop()
