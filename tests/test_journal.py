@@ -263,3 +263,80 @@ def test_a_holder_must_name_a_library(tmp_path: Path, cli: Cli) -> None:
     )
     code, _, err = cli("--config", str(cfg), "run")
     assert code == 2 and "holder must name the library" in err
+
+
+def _item_library(tmp_path: Path, count: int) -> bytes:
+    # an ILS that writes its items in 949: $l library, $s shelf, $c call number, $i barcode
+    return b"".join(
+        marc_record(
+            control=f"b-{n}",
+            title=f"Harbour records volume {n}",
+            extra=[("949", "  ", ["l", "XX-Port", "s", "Stacks", "c", f"HE{n}", "i", f"39{n:05}"])],
+        )
+        for n in range(count)
+    )
+
+
+def _items_pipeline(tmp_path: Path, location: str) -> Path:
+    layout = {"tag": "949", "holder": "l", "location": location, "call_number": "c",
+              "barcode": "i"}  # fmt: skip
+    return write_pipeline(
+        tmp_path,
+        [{"name": "ils", "kind": "files", "format": "marc", "paths": ["ils.mrc"],
+          "format_options": {"item_fields": [layout]}}],  # fmt: skip
+        workers=2,
+    )
+
+
+def test_an_ils_item_field_named_by_tag_in_format_options(tmp_path: Path, cli: Cli) -> None:
+    # enough records for the mapping workers: the settings travel with each page, and
+    # renormalize reads them from the pipeline file again
+    (tmp_path / "ils.mrc").write_bytes(_item_library(tmp_path, 300))
+    cfg = _items_pipeline(tmp_path, "s")
+    code, out, err = cli("--config", str(cfg), "run")
+    assert code == 0, out + err
+    rows = _q(tmp_path, "SELECT holder, location, call_number, note FROM holdings ORDER BY 3")
+    assert len(rows) == 300
+    assert ("XX-Port", "Stacks", "HE7", "barcode 3900007") in rows
+    _items_pipeline(tmp_path, "ls")
+    code, out, err = cli("--config", str(cfg), "renormalize")
+    assert code == 0, out + err
+    located = _q(tmp_path, "SELECT DISTINCT location FROM holdings")
+    assert located == [("XX-Port Stacks",)]
+
+
+def test_without_format_options_952_is_read_and_949_is_not() -> None:
+    rec = marc_record(extra=[("949", "  ", ["l", "XX-Port"]), ("952", "  ", ["a", "BR1"])])
+    (book,) = [r for r in normalize_marc(_env(rec)) if r.type != "book_chapter"]
+    assert [h.holder for h in book.holdings] == ["BR1"]
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        ({"item_fields": [{"tag": "94"}]}, "three-character tag"),
+        ({"item_fields": [{"tag": "949", "shelf": "s"}]}, "unknown key(s) 'shelf'"),
+        ({"item_fields": [{"tag": "949", "holder": "A-"}]}, "not a run of subfield codes"),
+        ({"items": []}, "MARC takes item_fields"),
+        ({"item_fields": "949"}, "must be a list of mappings"),
+    ],
+)
+def test_format_options_are_checked_before_any_work(
+    tmp_path: Path, cli: Cli, options: dict[str, Any], says: str
+) -> None:
+    cfg = write_pipeline(tmp_path, [
+        {"name": "ils", "kind": "files", "format": "marc", "paths": ["x.mrc"],
+         "format_options": options},
+    ])  # fmt: skip
+    code, out, err = cli("--config", str(cfg), "run")
+    assert code != 0 and says in err and "source 'ils'.format_options" in err
+    assert not (tmp_path / "catalog.duckdb").exists()
+
+
+def test_a_format_without_settings_refuses_format_options(tmp_path: Path, cli: Cli) -> None:
+    cfg = write_pipeline(tmp_path, [
+        {"name": "kb", "kind": "files", "format": "kbart", "paths": ["x.txt"],
+         "format_options": {"item_fields": []}},
+    ])  # fmt: skip
+    code, out, err = cli("--config", str(cfg), "run")
+    assert code != 0 and "the kbart format takes no options" in err and "marc" in err

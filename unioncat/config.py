@@ -26,11 +26,12 @@ from unioncat.dedupe.settings import MatchSettings
 from unioncat.errors import ConfigError
 from unioncat.harvest import HARVESTERS
 from unioncat.normalize import NORMALIZERS
+from unioncat.normalize.base import FORMAT_SETTINGS, FormatSettings
 from unioncat.redact import is_secret_name, register, register_values
 
 DEFAULT_CONFIG = "pipelines.yaml"
 _ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
-_SOURCE_KEYS = ("name", "kind", "format", "enabled", "allow_empty", "holder")
+_SOURCE_KEYS = ("name", "kind", "format", "enabled", "allow_empty", "holder", "format_options")
 _TOP_KEYS = (
     "catalog", "export", "workers", "parallel_sources", "memory_limit", "dedupe", "sources",
 )  # fmt: skip
@@ -49,6 +50,8 @@ class SourceConfig:
     config_file: str = "the pipeline file"
     # the library whose holdings the source gives (an ISIL such as DE-101, or a code)
     holder: str | None = None
+    # how the format's records are written at this source (``format_options:``)
+    format_settings: FormatSettings | None = None
 
     @property
     def spec(self) -> SourceSpec:
@@ -223,7 +226,22 @@ def _source(raw: Any, index: int, base_dir: Path, config_file: Path) -> SourceCo
         name=name, kind=kind, format=fmt, options=options, enabled=enabled,
         allow_empty=allow_empty, config_file=str(config_file),
         holder=holder.strip() if holder else None,
+        format_settings=_format_settings(fmt, raw.get("format_options"), where),
     )  # fmt: skip
+
+
+def _format_settings(fmt: str, raw: Any, where: str) -> FormatSettings | None:
+    if raw is None:
+        return None
+    if fmt not in FORMAT_SETTINGS:
+        takes = ", ".join(sorted(FORMAT_SETTINGS)) or "none"
+        raise ConfigError(
+            f"{where}.format_options: the {fmt} format takes no options (formats that do: {takes})",
+            stage="config",
+        )
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}.format_options must be a mapping", stage="config")
+    return FORMAT_SETTINGS[fmt].from_mapping(raw, f"{where}.format_options")
 
 
 def load_config(path: str | os.PathLike[str]) -> PipelineConfig:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from unioncat.contracts import EnvelopeStatus, Quarantined, RawEnvelope, tombstone
 from unioncat.errors import RecordError
 from unioncat.log import event
-from unioncat.normalize import NORMALIZERS
+from unioncat.normalize.base import FormatSettings, normalizer_for
 from unioncat.schemas.record import Record
 
 
@@ -30,9 +30,11 @@ class Normalized:
         self.status[env.envelope_id] = "normalized"
 
 
-def normalize_envelopes(envelopes: Iterable[RawEnvelope], fmt: str) -> Normalized:
+def normalize_envelopes(
+    envelopes: Iterable[RawEnvelope], fmt: str, settings: FormatSettings | None = None
+) -> Normalized:
     """Map envelopes to records; a record that fails is quarantined with its reason."""
-    normalizer = NORMALIZERS[fmt]
+    normalizer = normalizer_for(fmt, settings)
     out = Normalized()
     for env in envelopes:
         if env.error:

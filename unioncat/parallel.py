@@ -29,6 +29,7 @@ from unioncat.gc_pause import gc_paused
 from unioncat.log import mode as log_mode
 from unioncat.log import setup_logging
 from unioncat.mapping import Normalized, normalize_envelopes
+from unioncat.normalize.base import FormatSettings
 from unioncat.schemas.generate import records_to_table
 from unioncat.schemas.record import Record
 
@@ -43,11 +44,16 @@ class MappedPage:
     peak_rss_mb: float = 0.0  # of the process that mapped it, so runs can report memory
 
 
-def map_page(envelopes: Sequence[RawEnvelope], fmt: str, for_catalog: bool) -> MappedPage:
+def map_page(
+    envelopes: Sequence[RawEnvelope],
+    fmt: str,
+    for_catalog: bool,
+    settings: FormatSettings | None = None,
+) -> MappedPage:
     """Normalize a page; the table is ready for the catalog (with content hashes and
     envelopes) or for a Parquet file (the schema's columns only)."""
     with gc_paused():
-        n = normalize_envelopes(envelopes, fmt)
+        n = normalize_envelopes(envelopes, fmt, settings)
         try:
             table = _build(n.records, n.envelope_ids, for_catalog)
         except (pa.ArrowException, OverflowError, TypeError, ValueError):
@@ -153,7 +159,12 @@ class MapPool:
         self._executor: ProcessPoolExecutor | None = None
 
     def submit(
-        self, envelopes: Sequence[RawEnvelope], fmt: str, *, for_catalog: bool = True
+        self,
+        envelopes: Sequence[RawEnvelope],
+        fmt: str,
+        *,
+        for_catalog: bool = True,
+        settings: FormatSettings | None = None,
     ) -> Future[MappedPage]:
         if self.workers > 1 and len(envelopes) >= self.min_parallel:
             if self._executor is None:
@@ -165,10 +176,10 @@ class MapPool:
                     initializer=start_worker,
                     initargs=(os.getpid(), *log_mode()),
                 )
-            return self._executor.submit(map_page, list(envelopes), fmt, for_catalog)
+            return self._executor.submit(map_page, list(envelopes), fmt, for_catalog, settings)
         done: Future[MappedPage] = Future()
         try:
-            done.set_result(map_page(envelopes, fmt, for_catalog))
+            done.set_result(map_page(envelopes, fmt, for_catalog, settings))
         except Exception as exc:  # noqa: BLE001  (handed to the caller, as a worker's would be)
             done.set_exception(exc)
         return done

@@ -296,7 +296,9 @@ class _Harvest:
                         continue
                     if kind == "page":
                         future = (
-                            self.pool.submit(payload.envelopes, source.format)
+                            self.pool.submit(
+                                payload.envelopes, source.format, settings=source.format_settings
+                            )
                             if self.normalize
                             else None
                         )
@@ -375,6 +377,7 @@ def normalize_archived(
     records the file no longer gives are withdrawn (so ``harvest`` then ``normalize``
     agrees with ``run``)."""
     formats = {s.name: s.format for s in config.sources}
+    settings = {s.name: s.format_settings for s in config.sources}
     file_sources = {s.name: s for s in config.sources if s.kind == "files"}
     outcomes: dict[str, SourceOutcome] = {}
     in_flight: deque[tuple[str, list[RawEnvelope], Future[MappedPage]]] = deque()
@@ -445,7 +448,7 @@ def normalize_archived(
                         "no longer in the pipeline file; add it back to map them"
                     )
                     continue
-                in_flight.append((name, envs, pool.submit(envs, fmt)))
+                in_flight.append((name, envs, pool.submit(envs, fmt, settings=settings.get(name))))
                 while len(in_flight) > pool.in_flight_limit or in_flight[0][2].done():
                     commit_next(bar)
                     if not in_flight:

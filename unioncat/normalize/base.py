@@ -12,8 +12,9 @@ primary one first.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import Any, Protocol
 
 from unioncat.contracts import RawEnvelope
 from unioncat.framing import declare_format
@@ -24,16 +25,47 @@ Normalizer = Callable[[RawEnvelope], list[Record]]
 NORMALIZERS: dict[str, Normalizer] = {}
 
 
-def register(name: str, *, framers: tuple[str, ...] = ()) -> Callable[[Normalizer], Normalizer]:
-    """Register format ``name``: its normalizer, and the framers of its files."""
+class FormatSettings(Protocol):
+    """What a source's ``format_options:`` say about how its records are written (which
+    tag a library's ILS puts its items in, say).  Frozen and picklable: the settings
+    travel with each page to the mapping workers, and ``renormalize`` reads them from
+    the pipeline file again, so the same archive maps the same way."""
+
+    @classmethod
+    def from_mapping(cls, raw: Mapping[str, Any], where: str) -> FormatSettings: ...
+
+
+# The settings class of each format that takes ``format_options``.
+FORMAT_SETTINGS: dict[str, type[FormatSettings]] = {}
+
+
+def register(
+    name: str,
+    *,
+    framers: tuple[str, ...] = (),
+    settings: type[FormatSettings] | None = None,
+) -> Callable[[Normalizer], Normalizer]:
+    """Register format ``name``: its normalizer, the framers of its files, and the class
+    of its settings when it takes any (the normalizer then takes them as ``settings=``)."""
 
     def deco(fn: Normalizer) -> Normalizer:
         NORMALIZERS[name] = fn
         if framers:
             declare_format(name, framers)
+        if settings is not None:
+            FORMAT_SETTINGS[name] = settings
         return fn
 
     return deco
+
+
+def normalizer_for(fmt: str, settings: FormatSettings | None = None) -> Normalizer:
+    """The normalizer of ``fmt``, told the source's settings when it has any."""
+    fn = NORMALIZERS[fmt]
+    if settings is None:
+        return fn
+    configured: Callable[..., list[Record]] = fn
+    return partial(configured, settings=settings)
 
 
 # A format's checker holds a whole file against the format's standard, for

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 
 import pymarc
 
@@ -42,7 +43,14 @@ from unioncat.normalize.base import register
 from unioncat.normalize.marc_880 import Script880
 from unioncat.normalize.marc_contents import part_records
 from unioncat.normalize.marc_framers import MARC_FRAMERS
-from unioncat.normalize.marc_holdings import HOLDINGS_LEADER, holdings_of, holdings_record
+from unioncat.normalize.marc_holdings import (
+    HOLDINGS_LEADER,
+    KOHA_ITEMS,
+    ItemField,
+    MarcSettings,
+    holdings_of,
+    holdings_record,
+)
 from unioncat.normalize.marc_names import contributors as _contributors
 from unioncat.normalize.marc_read import (
     marc_from_xml,
@@ -526,7 +534,10 @@ def map_record(marc: pymarc.Record, envelope: RawEnvelope) -> Record:
 
 
 def map_records(
-    marc: pymarc.Record, envelope: RawEnvelope, record_id: str | None = None
+    marc: pymarc.Record,
+    envelope: RawEnvelope,
+    record_id: str | None = None,
+    items: Sequence[ItemField] = KOHA_ITEMS,
 ) -> list[Record]:
     """The record, then the chapters or volumes its 505 contents note lists."""
     if not isinstance(marc, IndexedRecord):
@@ -536,6 +547,7 @@ def map_records(
         marc = IndexedRecord(str(marc.leader), list(marc.fields))
     script = Script880(marc)
     book = _map_book(marc, envelope, script, record_id or envelope.record_id)
+    book.holdings = holdings_of(marc, book.medium, items=items)
     parts, volumes = part_records(marc, book, script)
     if volumes and book.type == "book":
         book.type = "book_set"  # its contents note lists volumes
@@ -590,7 +602,6 @@ def _map_book(
         page_count=_page_count(extent),
         series=_series(marc),
         access=_access(marc),
-        holdings=holdings_of(marc, medium),
         deleted=leader[5:6] == "d" or envelope.deleted,
         datestamp=envelope.datestamp or _control(marc, "005"),
         harvested_at=envelope.fetched_at,
@@ -598,8 +609,11 @@ def _map_book(
     )
 
 
-@register("marc", framers=MARC_FRAMERS)
-def normalize(envelope: RawEnvelope) -> list[Record]:
+_DEFAULT = MarcSettings()
+
+
+@register("marc", framers=MARC_FRAMERS, settings=MarcSettings)
+def normalize(envelope: RawEnvelope, settings: MarcSettings = _DEFAULT) -> list[Record]:
     """One MARC record (ISO 2709, MARCXML, MARC-in-JSON or MARCMaker) to the record and
     the parts its 505 lists; a deleted OAI-PMH header around MARCXML to a tombstone."""
     data = envelope.payload
@@ -625,11 +639,11 @@ def normalize(envelope: RawEnvelope) -> list[Record]:
     if marc.leader is None or len(str(marc.leader)) < 24:
         raise RecordError("leader is missing or shorter than 24 characters")
     if str(marc.leader)[6:7] in HOLDINGS_LEADER and not marc.get_fields("245"):
-        return [holdings_record(marc, envelope, record_id)]
+        return [holdings_record(marc, envelope, record_id, settings.item_fields)]
     refusal = not_bibliographic(marc)
     if refusal is not None:
         raise RecordError(refusal)
-    return map_records(marc, envelope, record_id)
+    return map_records(marc, envelope, record_id, settings.item_fields)
 
 
 # Leader/06 of the MARC 21 formats that are not bibliographic.

@@ -3,11 +3,12 @@
 Holdings come two ways.  Embedded in the bibliographic record, as ILS exports give them:
 852 (location and call number) with 866-868 (textual holdings of the basic unit,
 supplements and indexes) and 853-855/863-865 (captions and the enumeration and
-chronology they label), or an ILS's item field (Koha's 952).  Or as separate MARC
-holdings records (leader/06 ``u``, ``v``, ``x``, ``y``), which name the bibliographic
-record they hold in 004; such a record becomes a record of type ``holdings`` whose
-holdings point at that one (``of_record``), and the catalog's ``holdings`` view puts
-them on it.
+chronology they label), or an ILS's item field (Koha's 952 by default; a source
+names its own ILS's tag and subfields in ``format_options: {item_fields: [...]}``).
+Or as separate MARC holdings records (leader/06 ``u``, ``v``, ``x``, ``y``), which
+name the bibliographic record they hold in 004; such a record becomes a record of
+type ``holdings`` whose holdings point at that one (``of_record``), and the catalog's
+``holdings`` view puts them on it.
 
 Fields of one holding are tied by the link number of ``$8`` (852 ``$8 1``, 866
 ``$8 1.1``); without link numbers, statements go with the one location there is, or
@@ -17,11 +18,14 @@ stand alone.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
 
 import pymarc
 
 from unioncat.contracts import RawEnvelope, raw_ref
-from unioncat.errors import RecordError
+from unioncat.errors import ConfigError, RecordError
 from unioncat.ids import mint_id
 from unioncat.normalize.marc_text import clean
 from unioncat.schemas.record import Holding, Record
@@ -71,17 +75,95 @@ def _location(f: pymarc.Field) -> Holding:
     )
 
 
-def _koha_item(f: pymarc.Field) -> Holding:
-    """Koha's 952: $a home library, $c shelving location, $o call number, $h volume
-    and issue, $p barcode, $u a URL."""
-    barcode = _sub(f, "p")
+@dataclass(frozen=True, slots=True)
+class ItemField:
+    """Where an ILS writes its items: the tag, and the subfield codes of each part of a
+    holding (several codes are joined in order, ``"bc"`` for branch then shelf).  The
+    default is Koha's 952: $a home library, $b and $c branch and shelving location, $o
+    call number, $h volume and issue, $p barcode, $u a URL."""
+
+    tag: str = "952"
+    holder: str = "a"
+    location: str = "bc"
+    call_number: str = "o"
+    coverage: str = "h"
+    barcode: str = "p"
+    url: str = "u"
+    note: str = ""
+
+    @classmethod
+    def from_mapping(cls, raw: Mapping[str, Any], where: str) -> ItemField:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(raw) - known)
+        if unknown:
+            raise ConfigError(
+                f"{where}: unknown key(s) {', '.join(map(repr, unknown))}; an item field "
+                f"names its tag and the subfields of: {', '.join(sorted(known - {'tag'}))}",
+                stage="config",
+            )
+        values = {k: str(v) for k, v in raw.items()}
+        tag = values.get("tag", "")
+        if not re.fullmatch(r"[0-9A-Za-z]{3}", tag) or tag < "010":
+            raise ConfigError(
+                f"{where}.tag must be a data field's three-character tag (such as 949 or "
+                f"952), not {tag!r}",
+                stage="config",
+            )
+        for key, codes in values.items():
+            if key != "tag" and not re.fullmatch(r"[0-9a-z]*", codes):
+                raise ConfigError(
+                    f"{where}.{key}: {codes!r} is not a run of subfield codes (letters and "
+                    "digits, such as 'a' or 'bc')",
+                    stage="config",
+                )
+        return cls(**values)
+
+
+KOHA_ITEMS: tuple[ItemField, ...] = (ItemField(),)
+
+
+@dataclass(frozen=True, slots=True)
+class MarcSettings:
+    """A MARC source's ``format_options``: the item fields its ILS writes.
+    ``item_fields`` replaces Koha's 952 (an empty list reads no item field)."""
+
+    item_fields: tuple[ItemField, ...] = KOHA_ITEMS
+
+    @classmethod
+    def from_mapping(cls, raw: Mapping[str, Any], where: str) -> MarcSettings:
+        unknown = sorted(set(raw) - {"item_fields"})
+        if unknown:
+            raise ConfigError(
+                f"{where}: unknown key(s) {', '.join(map(repr, unknown))}; MARC takes "
+                "item_fields (a list of {tag: ..., holder: ..., call_number: ...})",
+                stage="config",
+            )
+        items = raw.get("item_fields", [])
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise ConfigError(
+                f"{where}.item_fields must be a list of mappings, one per ILS item tag",
+                stage="config",
+            )
+        return cls(
+            tuple(
+                ItemField.from_mapping(i, f"{where}.item_fields[{n}]") for n, i in enumerate(items)
+            )
+        )
+
+
+def _item(f: pymarc.Field, layout: ItemField) -> Holding:
+    def part(codes: str) -> str | None:
+        return " ".join(_sub(f, *codes)) or None if codes else None
+
+    barcode = part(layout.barcode)
+    notes = [n for n in (part(layout.note), f"barcode {barcode}" if barcode else None) if n]
     return Holding(
-        holder=next(iter(_sub(f, "a")), None),
-        location=" ".join(_sub(f, "b", "c")) or None,
-        call_number=" ".join(_sub(f, "o")) or None,
-        coverage=" ".join(_sub(f, "h")) or None,
-        url=next(iter(_sub(f, "u")), None),
-        note=f"barcode {barcode[0]}" if barcode else None,
+        holder=next(iter(_sub(f, *layout.holder)), None) if layout.holder else None,
+        location=part(layout.location),
+        call_number=part(layout.call_number),
+        coverage=part(layout.coverage),
+        url=next(iter(_sub(f, *layout.url)), None) if layout.url else None,
+        note="; ".join(notes) or None,
     )
 
 
@@ -138,7 +220,12 @@ def years_of(statement: str) -> tuple[str | None, str | None]:
     return years[0], None if open_end else years[-1]
 
 
-def holdings_of(marc: pymarc.Record, medium: str, of_record: str | None = None) -> list[Holding]:
+def holdings_of(
+    marc: pymarc.Record,
+    medium: str,
+    of_record: str | None = None,
+    items: Sequence[ItemField] = KOHA_ITEMS,
+) -> list[Holding]:
     """Every holding a MARC record states: its 852s with their statements, its ILS item
     fields, and statements with no location of their own."""
     form = _form(marc, medium)
@@ -185,7 +272,8 @@ def holdings_of(marc: pymarc.Record, medium: str, of_record: str | None = None) 
                 holding.note = f"{holding.note}; {public}" if holding.note else public
     for holding, text in enumerated:  # a statement in words wins over one composed
         holding.coverage = holding.coverage or text
-    out = [h for _, h in locations] + loose + [_koha_item(f) for f in marc.get_fields("952")]
+    out = [h for _, h in locations] + loose
+    out += [_item(f, layout) for layout in items for f in marc.get_fields(layout.tag)]
     for h in out:
         h.form = form
         h.of_record = of_record
@@ -193,7 +281,12 @@ def holdings_of(marc: pymarc.Record, medium: str, of_record: str | None = None) 
     return out
 
 
-def holdings_record(marc: pymarc.Record, envelope: RawEnvelope, record_id: str | None) -> Record:
+def holdings_record(
+    marc: pymarc.Record,
+    envelope: RawEnvelope,
+    record_id: str | None,
+    items: Sequence[ItemField] = KOHA_ITEMS,
+) -> Record:
     """A separate MARC holdings record, as a record of type ``holdings`` whose holdings
     are those of the bibliographic record its 004 names."""
     control = next((str(f.data).strip() for f in marc.get_fields("001") if f.data), None)
@@ -206,7 +299,7 @@ def holdings_record(marc: pymarc.Record, envelope: RawEnvelope, record_id: str |
             f"MARC holdings record {source_id} has no 004: it does not say which "
             "bibliographic record it holds"
         )
-    holdings = holdings_of(marc, "print", of_record=linked)
+    holdings = holdings_of(marc, "print", of_record=linked, items=items)
     if not holdings:
         raise RecordError(
             f"MARC holdings record {source_id} (for {linked}) states no holding: no 852, "
