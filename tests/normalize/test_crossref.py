@@ -85,6 +85,21 @@ def test_a_broken_line_costs_only_itself() -> None:
     assert len(failed) == 1 and "JSON" in failed[0]
 
 
+def test_json_lines_of_saved_responses_give_their_works() -> None:
+    # a harvest dump that appended each /works page as one line, between lines of works;
+    # a title with a tab, a line end and a no-break space reads as single spaces
+    work = {"DOI": "10.1234/a", "type": "journal-article", "title": ["Tides\tand\u00a0 weirs\n"]}
+    page = {"status": "ok", "message-type": "work-list",
+            "message": {"items": [{**work, "DOI": f"10.1234/p{n}"} for n in range(3)]}}  # fmt: skip
+    blob = "\n".join(json.dumps(d) for d in (work, page, {**work, "DOI": "10.1234/z"}))
+    records, failed = _records(blob.encode())
+    assert failed == []
+    assert [r.source_id for r in records] == [
+        "10.1234/a", "10.1234/p0", "10.1234/p1", "10.1234/p2", "10.1234/z",
+    ]  # fmt: skip
+    assert {r.title for r in records} == {"Tides and weirs"}
+
+
 def _chapter(**extra: Any) -> dict[str, Any]:
     return {
         "DOI": "10.1007/978-3-030-00001-1_3",

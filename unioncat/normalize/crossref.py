@@ -111,8 +111,10 @@ def iter_crossref_works(stream: IO[bytes]) -> Iterator[Frame]:
     """One frame per work, whatever wraps the works in the file.
 
     JSON Lines (the Public Data File's shape, known by a first line that is a whole
-    object) are cut at their line ends and each line parsed once by the C decoder: a
-    line that does not parse is quarantined alone.  Anything else (a /works response,
+    object) are cut at their line ends, and each work is parsed once, by the normalizer:
+    a line that does not parse is quarantined alone.  Only a line that wraps works (a
+    saved /works response, which names its ``message-type``) is parsed here, to cut it
+    into its works.  Anything else (a /works response,
     an array, one pretty-printed work) goes through the brace counter of
     :mod:`unioncat.framing.json`; there a work that lost a closing brace would take the
     lines after it into one object that does not parse, and such an object is read again
@@ -172,6 +174,11 @@ def _iter_lines(stream: IO[bytes]) -> Iterator[Frame]:
         for line in lines:
             if not line.strip():
                 continue
+            if _WRAPPED not in line:
+                # a work: the normalizer parses it (once), and quarantines it if it does not
+                yield Frame(line, position)
+                position += 1
+                continue
             doc, problem = _loads(line)
             if problem is not None:
                 yield Frame(
@@ -188,6 +195,11 @@ def _iter_lines(stream: IO[bytes]) -> Iterator[Frame]:
             return
         if not chunk:
             return
+
+
+# Only a line that may wrap works (a saved /works response) is parsed while framing: a
+# response always says its "message-type", a work never does.
+_WRAPPED = b'"message-type"'
 
 
 def _loads(payload: bytes) -> tuple[Any, str | None]:
@@ -311,8 +323,12 @@ def map_work(envelope: RawEnvelope, work: dict[str, Any], own_doi: Identifier) -
 def _text(value: Any) -> str | None:
     if value is None:
         return None
-    text = _SPACE.sub(" ", html.unescape(str(value))).strip()
-    return text or None
+    text = str(value)
+    if "&" in text:
+        text = html.unescape(text)
+    if not text.isprintable() or "  " in text:  # a tab, a line end, a no-break space...
+        text = _SPACE.sub(" ", text)
+    return text.strip() or None
 
 
 def _strings(value: Any) -> list[str]:

@@ -9,9 +9,11 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from operator import attrgetter
 from typing import Any, cast
 
 import pyarrow as pa
@@ -204,40 +206,48 @@ def json_schema() -> dict[str, Any]:
 # -- conversion between records and rows -------------------------------------------------
 
 
-_SCALAR, _STRUCT, _STRUCT_LIST, _SCALAR_LIST = range(4)
-_Plan = tuple[tuple[str, int, Any], ...]
+_STRUCT, _STRUCT_LIST, _SCALAR_LIST = range(3)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """How to turn one dataclass into a row: every field fetched at once (one C call of
+    ``attrgetter``), then the fields that hold structs or lists converted in turn."""
+
+    names: tuple[str, ...]
+    fetch: Callable[[Any], tuple[Any, ...]]
+    nested: tuple[tuple[str, int, Any], ...]
 
 
 @cache
 def _plan(cls: type) -> _Plan:
-    """How to turn one dataclass into a row: per field, scalar, struct or list of either.
-
-    Worked out once per class from the annotations, so converting a record does no type
-    inspection (this runs once per record on the hot path).
-    """
-    steps: list[tuple[str, int, Any]] = []
+    """Worked out once per class from the annotations, so converting a record does no
+    type inspection (this runs once per record on the hot path)."""
+    names: list[str] = []
+    nested: list[tuple[str, int, Any]] = []
     for name, hint in _fields(cls):
+        names.append(name)
         inner, _ = _unwrap_optional(hint)
         if typing.get_origin(inner) is list:
             (item,) = typing.get_args(inner)
             if dataclasses.is_dataclass(item):
-                steps.append((name, _STRUCT_LIST, _plan(cast(type, item))))
+                nested.append((name, _STRUCT_LIST, _plan(cast(type, item))))
             else:
-                steps.append((name, _SCALAR_LIST, None))
+                nested.append((name, _SCALAR_LIST, None))
         elif dataclasses.is_dataclass(inner):
-            steps.append((name, _STRUCT, _plan(cast(type, inner))))
-        else:
-            steps.append((name, _SCALAR, None))
-    return tuple(steps)
+            nested.append((name, _STRUCT, _plan(cast(type, inner))))
+    getter = attrgetter(*names)
+    fetch = getter if len(names) > 1 else (lambda obj: (getter(obj),))
+    return _Plan(tuple(names), fetch, tuple(nested))
 
 
 def _convert(obj: Any, plan: _Plan) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, kind, sub in plan:
-        value = getattr(obj, name)
-        if kind == _SCALAR or value is None:
-            out[name] = value
-        elif kind == _STRUCT_LIST:
+    out = dict(zip(plan.names, plan.fetch(obj), strict=True))
+    for name, kind, sub in plan.nested:
+        value = out[name]
+        if value is None:
+            continue
+        if kind == _STRUCT_LIST:
             out[name] = [_convert(v, sub) for v in value]
         elif kind == _STRUCT:
             out[name] = _convert(value, sub)
