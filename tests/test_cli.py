@@ -34,17 +34,13 @@ def test_default_pipeline_runs_exports_and_is_idempotent(default_pipeline: Path,
     manifest = json.loads((folder / "export" / "manifest.json").read_text())
     table = read_export(folder / "export")
     assert set(RECORD_ARROW_SCHEMA.names) <= set(table.schema.names)
-    assert table.num_rows == manifest["row_counts"]["records"] == 7
+    # examples/marc: 3 print books, 2 e-books, a serial and its article; examples/journal:
+    # a print serial and a branch's holdings record, a KBART title, 4 Crossref works, a
+    # JATS article
+    assert table.num_rows == manifest["row_counts"]["records"] == 15
     media = sorted(table.column("medium").to_pylist())
-    assert media == [
-        "electronic",
-        "electronic",
-        "electronic",
-        "microform",
-        "print",
-        "print",
-        "print",
-    ]
+    assert media == ["electronic"] * 9 + ["microform"] + ["print"] * 5
+    assert manifest["row_counts"]["holdings"] == 4
     with _db(folder / "catalog.duckdb") as con:
         before = con.execute("SELECT id, content_hash FROM records ORDER BY id").fetchall()
         changes = con.execute("SELECT count(*) FROM changes").fetchone()
@@ -275,7 +271,7 @@ def test_run_maps_what_an_earlier_harvest_archived(default_pipeline: Path, cli: 
     assert code == 0
     assert out.count("library-print:") == 1 and "3 new or changed" in out
     with _db(default_pipeline.parent / "catalog.duckdb") as con:
-        assert con.execute("SELECT count(*) FROM records").fetchone() == (7,)
+        assert con.execute("SELECT count(*) FROM records").fetchone() == (15,)
         assert con.execute("SELECT count(*) FROM raw WHERE status = 'pending'").fetchone() == (0,)
 
 
@@ -286,7 +282,10 @@ def test_log_is_json_lines_off_a_terminal(default_pipeline: Path) -> None:
     events = [json.loads(line) for line in err.splitlines()]
     assert {"run.start", "source.done", "run.finish"} <= {e["event"] for e in events}
     done = [e for e in events if e["event"] == "source.done"]
-    assert {e["source"] for e in done} == {"library-print", "vendor-ebooks", "journals"}
+    assert {e["source"] for e in done} == {
+        "library-print", "vendor-ebooks", "journals",
+        "print-serials", "tideway-kbart", "crossref-works", "jats",
+    }  # fmt: skip
 
 
 def test_progress_bar_on_a_terminal(default_pipeline: Path) -> None:
@@ -434,6 +433,6 @@ def test_a_catalog_of_an_older_schema_is_remapped_from_the_raw_archive(
     assert code == 0, out + err
     assert "mapped again" in err
     with _db(db) as con:
-        assert con.execute("SELECT count(*) FROM records").fetchone() == (7,)
-        assert con.execute("SELECT count(*) FROM records_v0_9").fetchone() == (5,)
+        assert con.execute("SELECT count(*) FROM records").fetchone() == (15,)
+        assert con.execute("SELECT count(*) FROM records_v0_9").fetchone() == (13,)
         assert con.execute("SELECT value FROM catalog_meta").fetchone() is not None
