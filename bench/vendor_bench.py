@@ -174,9 +174,9 @@ def crossref_part(args: argparse.Namespace, tmp: Path) -> None:
         print(f"  unioncat / commonmeta-py: {ours / theirs:.1f}x")
     print(f"  floor / unioncat: {floor / ours:.1f}x")
     print(
-        f"  peak memory: {peak / 1024:.0f} MB (+ {kids / 1024:.0f} MB per mapping worker) "
-        f"for {args.works} works; {qpeak / 1024:.0f} MB (+ {qkids / 1024:.0f} MB) "
-        f"for {args.works // 4}"
+        f"  peak memory: {peak / 1024:.0f} MB in the main process, {kids / 1024:.0f} MB with "
+        f"its mapping workers, for {args.works} works; {qpeak / 1024:.0f} MB and "
+        f"{qkids / 1024:.0f} MB for {args.works // 4}"
     )
 
 
@@ -293,7 +293,7 @@ def harvest_part(args: argparse.Namespace, tmp: Path) -> None:
     a, b = statistics.median(results["minimal"]), statistics.median(results["unioncat"])
     print(f"harvest: {args.harvest} works at rows=1000 from the local server")
     print(f"  minimal cursor loop {a:8.0f} works/s (median)")
-    print(f"  unioncat harvest    {b:8.0f} works/s (median; archived, mapped, committed per page)")
+    print(f"  unioncat harvest    {b:8.0f} works/s (median; archived, checkpoint per page)")
     print(f"  unioncat / minimal: {b / a:.2f}x")
 
 

@@ -112,8 +112,10 @@ def _chapter(**extra: Any) -> dict[str, Any]:
         ],  # fmt: skip
         "page": "33-57",
         "editor": [
-            {"given": "Ana", "family": "Pereira", "ORCID": "http://orcid.org/0000-0002-1825-0097"}
-        ],
+            {"given": "Ana", "family": "Pereira", "ORCID": "http://orcid.org/0000-0002-1825-0097",
+             "affiliation": [{"name": "Universidade de Lisboa"}, {"name": " "},
+                             {"name": "Universidade de Lisboa"}, {"name": "ISCTE"}]}
+        ],  # fmt: skip
         "author": [{"name": "Working Group on Serials", "sequence": "first"}],
         "published-print": {"date-parts": [[2019, 5]]},
         "published-online": {"date-parts": [[2019, 4, 20]]},
@@ -139,6 +141,7 @@ def test_a_chapter_has_its_book_as_host_with_both_isbns() -> None:
     editor = next(c for c in rec.contributors if c.role == "editor")
     assert editor.identifiers[0].scheme == "orcid"
     assert editor.identifiers[0].value == "0000-0002-1825-0097"
+    assert editor.affiliations == ["Universidade de Lisboa", "ISCTE"]
     group = next(c for c in rec.contributors if c.role == "author")
     assert group.kind == "organization" and group.name == "Working Group on Serials"
     assert {a.kind for a in rec.access} == {"unknown"}  # a text-mining licence is not open

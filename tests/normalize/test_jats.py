@@ -47,6 +47,40 @@ def test_the_earliest_full_date_wins_over_a_collection_year(shared_data: Path) -
     assert rec.title and rec.title.endswith("bacteriophage λ")  # a numeric reference read
 
 
+def test_affiliations_by_xref_without_their_labels(shared_data: Path) -> None:
+    (rec,), _ = _read(_jats(shared_data, "1471-2180-11-174.nxml"))
+    dennehy, wang = rec.contributors
+    assert dennehy.affiliations == [
+        "Department of Biological Sciences, University at Albany, 1400 Washington Avenue, "
+        "Albany, NY 12222, USA",
+        "Biology Department, Queens College, and the Graduate Center of the City University "
+        "of New York, Flushing, NY 11367, USA",
+    ]
+    assert wang.affiliations == dennehy.affiliations[:1]
+    (rec,), _ = _read(_jats(shared_data, "mds526.nxml"))
+    by_name = {c.name: c.affiliations for c in rec.contributors}
+    # an <aff> of institution and address parts reads as one line
+    assert by_name["Brown, C. H."] == [
+        "Eastern Cancer Registration and Information Centre, Cambridge, UK"
+    ]
+    assert len(by_name["Greenberg, D. C."]) == 2
+
+
+def test_an_aff_inside_its_contrib() -> None:
+    blob = (
+        b"<article><front><journal-meta><journal-title-group><journal-title>J</journal-title>"
+        b"</journal-title-group></journal-meta><article-meta>"
+        b'<article-id pub-id-type="doi">10.5555/x</article-id>'
+        b"<title-group><article-title>T</article-title></title-group>"
+        b'<contrib-group><contrib contrib-type="author"><name><surname>Okafor</surname>'
+        b"<given-names>A</given-names></name><aff><institution>Tideway Institute</institution>"
+        b"</aff></contrib></contrib-group>"
+        b"<pub-date><year>2020</year></pub-date></article-meta></front></article>"
+    )
+    (rec,), failed = _read(blob)
+    assert failed == [] and rec.contributors[0].affiliations == ["Tideway Institute"]
+
+
 def test_every_shared_article_lands(shared_data: Path) -> None:
     folder = shared_data / "vendor" / "jats"
     for path in sorted(folder.glob("*.nxml")):
@@ -61,7 +95,7 @@ def test_the_doctype_is_never_fetched_and_entities_never_expand(tmp_path: Path) 
     secret.write_text("NOT-FOR-YOU")
     blob = (f'<!DOCTYPE article [<!ENTITY x SYSTEM "file://{secret}">]>'
             '<article><front><journal-meta><journal-title>J</journal-title></journal-meta>'
-            '<article-meta><article-id pub-id-type="doi">10.1/x</article-id><title-group>'
+            '<article-meta><article-id pub-id-type="doi">10.5555/x</article-id><title-group>'
             "<article-title>T &x;</article-title></title-group></article-meta></front>"
             "</article>").encode()  # fmt: skip
     records, failed = _read(blob)

@@ -426,6 +426,12 @@ def test_main_entry_without_relator_is_the_author() -> None:
     assert (c.name, c.given, c.family, c.role) == ("Voltaire", "Voltaire", None, "author")
 
 
+def test_affiliation_from_u_stays_out_of_the_name() -> None:
+    person = ("100", "1 ", ["a", "Okafor, Adaeze,", "e", "author.", "u", "Tideway Institute."])
+    (c,) = normalize(marc([person])).contributors
+    assert (c.name, c.affiliations) == ("Okafor, Adaeze", ["Tideway Institute"])
+
+
 def test_meeting_name() -> None:
     meeting = ("111", "2 ", ["a", "Symposium on Rivers", "n", "(3rd :", "d", "2019)"])
     (c,) = normalize(marc([meeting])).contributors

@@ -172,7 +172,7 @@ def test_names_kinds_roles_and_identifiers() -> None:
         '<namePart type="family">Desmoulins</namePart><namePart type="given">Camille</namePart>'
         '<namePart type="date">1760-1794</namePart>'
         '<nameIdentifier type="orcid">https://orcid.org/0000-0002-1825-009x</nameIdentifier>'
-        "</name>"
+        "<affiliation>Club des Cordeliers</affiliation></name>"
         '<name type="corporate"><namePart>Florida State University</namePart>'
         "<namePart>Libraries</namePart>"
         '<role><roleTerm type="text" authority="marcrelator">Publisher</roleTerm>'
@@ -190,6 +190,7 @@ def test_names_kinds_roles_and_identifiers() -> None:
         ("Loss, Florence", "person", "editor"),
     ]
     assert (people[0].family, people[0].given) == ("Desmoulins", "Camille")
+    assert people[0].affiliations == ["Club des Cordeliers"] and people[3].affiliations == []
     assert [(i.scheme, i.value) for i in people[0].identifiers] == [
         ("orcid", "0000-0002-1825-009X")
     ]

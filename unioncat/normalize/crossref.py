@@ -401,10 +401,22 @@ def _contributors(work: dict[str, Any]) -> list[Contributor]:
             family, given = _text(person.get("family")), _text(person.get("given"))
             found = orcid(str(person.get("ORCID") or ""))
             ids = [found] if found is not None else []
+            places = list(
+                dict.fromkeys(
+                    t for a in _dicts(person.get("affiliation")) if (t := _text(a.get("name")))
+                )
+            )
             if family:
                 name = f"{family}, {given}" if given else family
                 out.append(
-                    Contributor(name=name, family=family, given=given, role=role, identifiers=ids)
+                    Contributor(
+                        name=name,
+                        family=family,
+                        given=given,
+                        role=role,
+                        identifiers=ids,
+                        affiliations=places,
+                    )  # fmt: skip
                 )
             elif _text(person.get("name")):
                 out.append(
@@ -413,6 +425,7 @@ def _contributors(work: dict[str, Any]) -> list[Contributor]:
                         role=role,
                         kind="organization",
                         identifiers=ids,
+                        affiliations=places,
                     )
                 )
     return out

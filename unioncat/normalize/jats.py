@@ -33,7 +33,7 @@ from unioncat.identifiers import doi, isbn, issn, orcid
 from unioncat.ids import mint_id
 from unioncat.normalize.base import register
 from unioncat.normalize.languages import language_codes
-from unioncat.normalize.xml_util import parse, text_of
+from unioncat.normalize.xml_util import clean_text, parse, text_of
 from unioncat.schemas.record import Access, Contributor, Host, Identifier, Record, Subject
 from unioncat.xmlsafe import XLINK_NS
 
@@ -200,6 +200,33 @@ def _book_host(root: etree._Element) -> Host:
     return Host(title=title, identifiers=ids)
 
 
+def _affiliation(aff: etree._Element) -> str | None:
+    """An <aff>'s words without its <label> (the "1" its xref points by)."""
+    pieces = [aff.text or ""]
+    for child in aff:
+        if child.tag != "label":
+            pieces.append("".join(child.itertext()))
+        pieces.append(child.tail or "")
+    text = clean_text("".join(pieces))
+    return text.strip(" ,;") or None if text else None
+
+
+def _affiliations(meta: etree._Element, contrib: etree._Element) -> list[str]:
+    """A contributor's affiliations: the <aff>s inside it, and those its
+    ``<xref ref-type="aff">`` points to, wherever the front matter keeps them."""
+    found = list(contrib.iterfind("aff"))
+    rids = [
+        rid
+        for x in contrib.iterfind("xref")
+        if x.get("ref-type") == "aff"
+        for rid in (x.get("rid") or "").split()
+    ]
+    if rids:
+        by_id = {a.get("id"): a for a in meta.iter("aff") if a.get("id")}
+        found += [by_id[r] for r in rids if r in by_id]
+    return list(dict.fromkeys(t for a in found if (t := _affiliation(a))))
+
+
 def _contributors(meta: etree._Element) -> list[Contributor]:
     out = []
     for contrib in meta.iterfind("contrib-group/contrib"):
@@ -219,6 +246,7 @@ def _contributors(meta: etree._Element) -> list[Contributor]:
                     given=given,
                     role=role,
                     identifiers=ids,
+                    affiliations=_affiliations(meta, contrib),
                 )
             )
         elif _first(contrib, "collab"):
@@ -228,6 +256,7 @@ def _contributors(meta: etree._Element) -> list[Contributor]:
                     role=role,
                     kind="organization",
                     identifiers=ids,
+                    affiliations=_affiliations(meta, contrib),
                 )
             )
     return out

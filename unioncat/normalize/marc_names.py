@@ -199,6 +199,7 @@ def contributor(
         kind=kind,
         identifiers=name_identifiers(field),
         name_original_script=original,
+        affiliations=[a for v in sub(field, "u") if (a := (clean(v) or "").rstrip(" .,;"))],
     )
 
 

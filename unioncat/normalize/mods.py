@@ -262,6 +262,7 @@ def _contributor(name: Element) -> Contributor | None:
         role="; ".join(roles) or None,
         kind=kind,
         identifiers=_name_identifiers(name),
+        affiliations=list(dict.fromkeys(texts(elements(name, "affiliation")))),
     )
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 SCHEMA_MAJOR = SCHEMA_VERSION.split(".")[0]
 
 # What a record describes.  Text first, at every level; then each class of material that
@@ -118,6 +118,9 @@ class Contributor:
     kind: str = "person"  # person, organization, meeting
     identifiers: list[Identifier] = field(default_factory=list)
     name_original_script: str | None = None  # the 880 pair of a romanized name
+    # where the person worked when the item was written, as the source words it (MARC
+    # 1XX/7XX $u, Crossref's affiliation names, JATS <aff>, MODS <affiliation>)
+    affiliations: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
