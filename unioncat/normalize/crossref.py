@@ -133,15 +133,23 @@ def iter_crossref_works(stream: IO[bytes]) -> Iterator[Frame]:
         else:
             pieces = [(frame.payload, *whole)]
         for piece, doc, problem in pieces:
-            if problem is not None:
-                reason = frame.error or f"Crossref work {position} is not JSON: {problem}"
-                yield Frame(piece, position, error=reason)
-                position += 1
-                continue
-            for work in _works_in(doc):
-                payload = piece if work is doc else json.dumps(work).encode()
-                yield Frame(payload, position)
-                position += 1
+            frames = _frames_of(piece, doc, problem, position, frame.error)
+            yield from frames
+            position += len(frames)
+
+
+def _frames_of(
+    piece: bytes, doc: Any, problem: str | None, position: int, error: str | None = None
+) -> list[Frame]:
+    """The frames of one parsed piece of a file: its works, or one error frame saying why
+    it holds none."""
+    if problem is not None:
+        reason = error or f"Crossref work {position} is not JSON: {problem}"
+        return [Frame(piece, position, error=reason)]
+    return [
+        Frame(piece if work is doc else json.dumps(work).encode(), position + n)
+        for n, work in enumerate(_works_in(doc))
+    ]
 
 
 def _json_lines(head: bytes) -> bool:
@@ -179,17 +187,9 @@ def _iter_lines(stream: IO[bytes]) -> Iterator[Frame]:
                 yield Frame(line, position)
                 position += 1
                 continue
-            doc, problem = _loads(line)
-            if problem is not None:
-                yield Frame(
-                    line, position, error=f"Crossref work {position} is not JSON: {problem}"
-                )
-                position += 1
-                continue
-            for work in _works_in(doc):
-                payload = line if work is doc else json.dumps(work).encode()
-                yield Frame(payload, position)
-                position += 1
+            frames = _frames_of(line, *_loads(line), position)
+            yield from frames
+            position += len(frames)
         if fault is not None:
             yield Frame(b"", position, error=fault)
             return
