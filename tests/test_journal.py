@@ -107,6 +107,17 @@ def test_show_answers_whether_an_article_can_be_reached(
     assert shown["access"]["host_clusters"] == [journal_cluster[0]]
 
 
+def test_an_article_in_text_cites_its_host(journal: Path, cli: Cli) -> None:
+    code, text, _ = cli(
+        "--config", str(journal / "pipelines.yaml"), "show", "jats:10.9999/cmr.2021.007", "--text"
+    )
+    assert code == 0
+    lines = dict(line.split(":", 1) for line in text.splitlines() if line[:1] not in (" ", ""))
+    assert lines["in"].strip().startswith("Coastal morphology review, ISSN 2049-3630 (print)")
+    assert "v. 27, no. 3" in lines["in"] and "{" not in lines["in"]
+    assert "can I get it" in lines
+
+
 def test_the_embargo_is_applied_to_the_article_date_on_the_day_asked() -> None:
     article = {"date": "2026-11", "host": {"volume": "32"}}
     holding = {"form": "electronic", "holder": "XX-ExLib", "start_date": "2006-01-01",

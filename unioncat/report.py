@@ -168,6 +168,27 @@ def _checkpoint_warnings(catalog: Catalog, source: str) -> list[str]:
     return out
 
 
+def host_text(host: dict[str, Any]) -> str:
+    """An article's or chapter's host as a citation reads: ``Coastal morphology review,
+    ISSN 2049-3630 (print), 1756-9125 (electronic), v. 27, no. 3, pp. 1-20``."""
+    parts = [host["title"]] if host.get("title") else []
+    by_scheme: dict[str, list[str]] = {}
+    for i in host.get("identifiers") or []:
+        said = f"{i['value']} ({i['qualifier']})" if i.get("qualifier") else str(i["value"])
+        by_scheme.setdefault(str(i["scheme"]).upper().replace("_", "-"), []).append(said)
+    parts += [f"{scheme} {', '.join(values)}" for scheme, values in by_scheme.items()]
+    if host.get("volume"):
+        parts.append(f"v. {host['volume']}")
+    if host.get("issue"):
+        parts.append(f"no. {host['issue']}")
+    first, last = host.get("first_page"), host.get("last_page")
+    if first:
+        parts.append(f"pp. {first}-{last}" if last and last != first else f"p. {first}")
+    if host.get("id"):
+        parts.append(f"record {host['id']}")
+    return ", ".join(parts) or _value(host.get("raw"))
+
+
 def _value(value: Any) -> str:
     if isinstance(value, list):
         return "; ".join(_value(v) for v in value)
@@ -205,10 +226,12 @@ def record_text(
         value = record.get(key)
         if value in (None, [], "", {}) or (key == "deleted" and not value):
             continue
-        lines.append(f"{label + ':':<{width}} {_value(value)}")
+        said = host_text(value) if key == "host" else _value(value)
+        lines.append(f"{label + ':':<{width}} {said}")
     for c in record.get("contributors") or []:
         role = f" ({c['role']})" if c.get("role") else ""
-        lines.append(f"{'name:':<{width}} {c['name']}{role}")
+        where = f"; {'; '.join(c['affiliations'])}" if c.get("affiliations") else ""
+        lines.append(f"{'name:':<{width}} {c['name']}{role}{where}")
     for i in record.get("identifiers") or []:
         extra = "".join(
             f" ({v})"
