@@ -48,7 +48,9 @@ def full_record() -> Record:
         part=Part("2", "Second part"),
         title_variants=["V"],
         title_original_script="山水",
-        contributors=[Contributor("Doe, J.", "Doe", "J.", "author", "person", [ident], "杜")],
+        contributors=[
+            Contributor("Doe, J.", "Doe", "J.", "author", "person", [ident], "杜", ["Tideway U."])
+        ],
         publisher="P",
         place="London",
         date="c2019",
@@ -119,6 +121,21 @@ def test_record_round_trips_through_arrow_and_duckdb() -> None:
     cols = [d[0] for d in cur.description]
     row = dict(zip(cols, cur.fetchone(), strict=True))
     assert record_from_row(row) == rec
+
+
+def test_the_table_built_by_column_is_the_table_built_by_row() -> None:
+    # records_to_table fetches fields column by column; it must give exactly the table
+    # the plain rows give, for a full record, a bare one, and None in every nested field
+    from unioncat.schemas.generate import record_to_row
+
+    bare = Record(id="uc1-y", source="s", source_id="2", source_format="x", type="book")
+    nested_none = Record(id="uc1-z", source="s", source_id="3", source_format="x", type="book",
+                         part=None, host=None, contributors=[Contributor("A")])  # fmt: skip
+    records = [full_record(), bare, nested_none]
+    by_row = pa.Table.from_pylist([record_to_row(r) for r in records], schema=RECORD_ARROW_SCHEMA)
+    assert records_to_table(records).equals(by_row)
+    assert records_to_table([]).num_rows == 0
+    assert records_to_table([]).schema == RECORD_ARROW_SCHEMA
 
 
 def test_duckdb_ddl_refuses_a_record_without_id() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -100,6 +100,8 @@ def arrow_schema() -> pa.Schema:
 
 
 RECORD_ARROW_SCHEMA = arrow_schema()
+# records_to_table zips the record's fields with the schema's columns
+assert tuple(RECORD_ARROW_SCHEMA.names) == tuple(f.name for f in dataclasses.fields(Record))
 
 
 def duck_type(dt: pa.DataType) -> str:
@@ -286,4 +288,22 @@ def record_from_row(row: dict[str, Any]) -> Record:
 
 
 def records_to_table(records: Iterable[Record]) -> pa.Table:
-    return pa.Table.from_pylist([record_to_row(r) for r in records], schema=RECORD_ARROW_SCHEMA)
+    """The records as a table of the schema's columns, built column by column: the
+    fields of every record fetched in one C call each, and only the structs among them
+    turned into dicts (a row dict per record, then columns again, costs half as much
+    once more)."""
+    plan = _plan(Record)
+    rows = [plan.fetch(r) for r in records]
+    columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else []
+    if not columns:
+        return RECORD_ARROW_SCHEMA.empty_table()
+    nested: dict[str, tuple[int, _Plan]] = {name: (k, sub) for name, k, sub in plan.nested}
+    arrays = []
+    for name, values, column in zip(plan.names, columns, RECORD_ARROW_SCHEMA, strict=True):
+        kind, sub = nested.get(name, (-1, plan))
+        if kind == _STRUCT_LIST:
+            values = [None if v is None else [_convert(x, sub) for x in v] for v in values]
+        elif kind == _STRUCT:
+            values = [None if v is None else _convert(v, sub) for v in values]
+        arrays.append(pa.array(values, type=column.type))
+    return pa.Table.from_arrays(arrays, schema=RECORD_ARROW_SCHEMA)
