@@ -275,8 +275,10 @@ def map_work(envelope: RawEnvelope, work: dict[str, Any], own_doi: Identifier) -
     note = licences[0] if licences else None
     urls = [str(link["URL"]) for link in _dicts(work.get("link")) if link.get("URL")]
     resolver = f"https://doi.org/{own_doi.value}"
+    publisher = _text(work.get("publisher"))
+    place = _text(work.get("publisher-location"))
     access = [
-        Access(url=u, kind=kind, provider=_text(work.get("publisher")), note=note)
+        Access(url=u, kind=kind, provider=publisher, note=note)
         for u in dict.fromkeys([resolver, *urls])
     ]
     return Record(
@@ -301,9 +303,9 @@ def map_work(envelope: RawEnvelope, work: dict[str, Any], own_doi: Identifier) -
             )
         ),
         contributors=_contributors(work),
-        publisher=_text(work.get("publisher")),
-        place=_text(work.get("publisher-location")),
-        places=[p for p in [_text(work.get("publisher-location"))] if p],
+        publisher=publisher,
+        place=place,
+        places=[place] if place else [],
         date=date,
         year=int(date[:4]) if date else None,
         edition=_text(work.get("edition-number")),
@@ -333,7 +335,7 @@ def _text(value: Any) -> str | None:
 
 def _strings(value: Any) -> list[str]:
     items = value if isinstance(value, list) else [value] if value else []
-    return [t for t in (_text(v) for v in items) if t]
+    return [t for v in items if (t := _text(v))]
 
 
 def _dicts(value: Any) -> list[dict[str, Any]]:
@@ -367,15 +369,18 @@ def _pages(work: dict[str, Any]) -> tuple[str | None, str | None]:
 
 
 def _date_of(value: Any) -> str | None:
+    """``{"date-parts": [[2019, 5, 2]]}`` as ``2019-05-02`` (or ``2019-05``, ``2019``)."""
     if not isinstance(value, dict):
         return None
     parts = value.get("date-parts")
-    if not (isinstance(parts, list) and parts and isinstance(parts[0], list) and parts[0]):
+    if not (isinstance(parts, list) and parts and isinstance(parts[0], list)):
         return None
-    numbers = [p for p in parts[0] if isinstance(p, int)]
+    numbers = [p for p in parts[0] if type(p) is int][:3]
     if not numbers or not 1000 <= numbers[0] <= 9999:
         return None
-    return "-".join([f"{numbers[0]:04d}", *(f"{n:02d}" for n in numbers[1:3])])
+    if len(numbers) == 1:
+        return str(numbers[0])
+    return f"{numbers[0]}-{numbers[1]:02d}" + (f"-{numbers[2]:02d}" if len(numbers) > 2 else "")
 
 
 def _earliest(work: dict[str, Any]) -> str | None:
