@@ -335,3 +335,35 @@ def test_kill_9_mid_window_resumes_from_the_cursor_or_restarts_when_it_expired(
                 UPSERTS,
             )
             assert upserts == [(len(want), len(want))]
+
+
+def _fetched(body: bytes, status: int = 200) -> Any:
+    from unioncat.harvest.http import Fetched
+
+    return Fetched(url="http://127.0.0.1/works", status=status, body=body, attempts=1)
+
+
+def test_a_page_keeps_each_works_bytes_and_reads_only_its_doi() -> None:
+    from unioncat.harvest.crossref_client import CrossrefError, read_page
+
+    works = [
+        '{"DOI": "10.5555/Ä.1", "title": ["Küstenlinien"], "funder": [{"DOI": "10.13039/x"}]}',
+        '{"title": ["no DOI"]}',
+        "17",
+    ]
+    body = (
+        '{"status": "ok", "message-type": "work-list", "message": {"total-results": 3,\n'
+        ' "items": [ ' + " ,\n  ".join(works) + ' ], "next-cursor": "AoJ+/="}}'
+    ).encode()
+    page = read_page(_fetched(body))
+    assert page.payloads == [w.encode() for w in works]  # byte for byte, spaces and all
+    assert page.dois == ["10.5555/Ä.1", "", ""]  # the work's own DOI, not its funder's
+    assert (page.total, page.next_cursor) == (3, "AoJ+/=")
+    said = json.dumps({"status": "failed", "message-type": "validation-failure",
+                       "message": [{"type": "cursor", "message": "cursor expired"}]})  # fmt: skip
+    with pytest.raises(CrossrefError, match="cursor expired"):
+        read_page(_fetched(said.encode(), status=400))
+    with pytest.raises(CrossrefError, match="not JSON"):
+        read_page(_fetched(body[:-30]))
+    with pytest.raises(CrossrefError, match="status 'failed'"):
+        read_page(_fetched(body.replace(b'"ok"', b'"failed"')))

@@ -176,3 +176,11 @@ def test_convert_and_a_files_source_read_crossref(
                                      "format": "crossref", "paths": [str(ldj)]}])  # fmt: skip
     code, stdout, _ = cli("--config", str(cfg), "run")
     assert code == 0 and "crossref-dump: ok: 10 read, 10 new or changed" in stdout
+
+
+def test_a_work_json_reads_leniently_is_not_lost() -> None:
+    # NaN is not strict JSON; Python's json reads it, so the work lands rather than
+    # being quarantined
+    blob = b'{"DOI": "10.5555/nan", "type": "journal-article", "title": ["T"], "score": NaN}'
+    (rec,), failed = _records(blob)
+    assert failed == [] and rec.source_id == "10.5555/nan"

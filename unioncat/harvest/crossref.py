@@ -180,8 +180,8 @@ class Walk:
         label: str,
         params: Mapping[str, str],
     ) -> Page:
-        full = len(page.items) >= self.options.rows
-        last = not page.items or not full or page.next_cursor is None
+        full = len(page.payloads) >= self.options.rows
+        last = not page.payloads or not full or page.next_cursor is None
         if not last and page.next_cursor is not None:
             self.client.ask_ahead({**params, "cursor": page.next_cursor})
         first = params["cursor"] == "*"
@@ -191,8 +191,8 @@ class Walk:
         fetched_at = datetime.now(UTC)
         envelopes: list[RawEnvelope] = []
         new = 0
-        for i, (work, payload) in enumerate(zip(page.items, page.payloads, strict=True)):
-            doi = str(work.get("DOI") or "").strip().lower() if isinstance(work, dict) else ""
+        for i, (given, payload) in enumerate(zip(page.dois, page.payloads, strict=True)):
+            doi = given.strip().lower()
             if doi and doi not in seen:
                 seen.add(doi)
                 new += 1
@@ -210,7 +210,7 @@ class Walk:
                 )
             )
         distinct = (0 if first else prev.distinct) + new
-        fetched = (0 if first else prev.fetched) + len(page.items)
+        fetched = (0 if first else prev.fetched) + len(page.payloads)
         shortfall = prev.shortfall
         if last:
             shortfall = self._check_complete(label, distinct, total)

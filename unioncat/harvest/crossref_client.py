@@ -20,6 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 import requests
 
 from unioncat import __version__
@@ -72,10 +73,11 @@ class Pacer:
 
 @dataclass(slots=True)
 class WorksPage:
-    """One /works answer, read: each work parsed, and its JSON as Crossref sent it."""
+    """One /works answer, read: each work's DOI as written ("" when it has none), and
+    its JSON as Crossref sent it."""
 
     fetched: Fetched
-    items: list[Any]
+    dois: list[str]
     total: int | None
     next_cursor: str | None
     payloads: list[bytes]
@@ -180,84 +182,67 @@ class CrossrefClient:
         self.ahead = (nxt, self.prefetcher.submit(self.get, nxt))
 
 
-_ITEMS = re.compile(r'"items"\s*:\s*\[')
-_DECODER = json.JSONDecoder()
-_BETWEEN = re.compile(r"\s*(,|\])\s*")
-_SPACE = re.compile(r"\s*")
+class _Work(msgspec.Struct):
+    """The one field of a work the harvester reads: its key."""
+
+    DOI: Any = None
 
 
-def _cut_items(text: str) -> tuple[dict[str, Any], list[Any], list[bytes]] | None:
-    """The page without its works, the works, and each work's own JSON text: one pass
-    of the C decoder over each work, which says where the work ends, so the archive keeps
-    the bytes Crossref sent instead of a second serialisation.  None when the page is not
-    shaped so (the caller then parses it whole)."""
-    found = _ITEMS.search(text)
-    if found is None:
-        return None
-    items: list[Any] = []
-    payloads: list[bytes] = []
-    i = found.end()
+class _Message(
+    msgspec.Struct, rename={"total_results": "total-results", "next_cursor": "next-cursor"}
+):
+    items: list[msgspec.Raw] | None = None
+    total_results: Any = None
+    next_cursor: Any = None
+
+
+class _Page(msgspec.Struct):
+    status: Any = None
+    message: _Message | None = None
+
+
+# A page decoded with each work left as the bytes Crossref sent (msgspec.Raw): the
+# archive keeps them as they came, and the harvester, which reads only the DOI, never
+# builds a work's objects (the mapping parses it once, later).
+_PAGE = msgspec.json.Decoder(_Page)
+_WORK = msgspec.json.Decoder(_Work)
+
+
+def _doi_of(payload: msgspec.Raw) -> str:
     try:
-        i = _SPACE.match(text, i).end()  # type: ignore[union-attr]
-        if text.startswith("]", i):
-            end = i + 1
-        else:
-            while True:
-                work, stop = _DECODER.raw_decode(text, i)
-                items.append(work)
-                payloads.append(text[i:stop].encode("utf-8"))
-                sep = _BETWEEN.match(text, stop)
-                if sep is None:
-                    return None
-                i = sep.end()
-                if sep.group(1) == "]":
-                    end = i
-                    break
-        skeleton = json.loads(text[: found.start()] + '"items": []' + text[end:])
-    except ValueError:
-        return None
-    if not isinstance(skeleton, dict):
-        return None
-    return skeleton, items, payloads
+        found = _WORK.decode(payload).DOI
+    except msgspec.ValidationError:  # a work that is not an object: keyed by its digest
+        return ""
+    return found if isinstance(found, str) else ""
 
 
 def read_page(fetched: Fetched) -> WorksPage:
-    cut: tuple[dict[str, Any], list[Any], list[bytes]] | None = None
+    page: _Page | None = None
     if fetched.status == 200:
         try:
-            cut = _cut_items(fetched.body.decode("utf-8"))
-        except UnicodeDecodeError:
-            cut = None
-    doc: Any
-    payloads: list[bytes]
-    if cut is not None and isinstance(cut[0].get("message"), dict):
-        doc, works, payloads = cut
-        doc["message"]["items"] = works
-    else:
-        try:
-            doc = json.loads(fetched.body)
-        except ValueError as exc:
-            raise CrossrefError(fetched, f"HTTP {fetched.status}, not JSON ({exc})") from None
-        payloads = []
+            page = _PAGE.decode(fetched.body)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            page = None  # an error document, or no JSON: read whole below, to say why
+    if page is not None and page.message is not None and page.message.items is not None:
+        if page.status != "ok":
+            raise CrossrefError(fetched, f"HTTP {fetched.status}: status {page.status!r}")
+        message = page.message
+        items = message.items or []
+        return WorksPage(
+            fetched,
+            [_doi_of(w) for w in items],
+            message.total_results if isinstance(message.total_results, int) else None,
+            message.next_cursor if isinstance(message.next_cursor, str) and message.next_cursor
+            else None,
+            [bytes(w) for w in items],
+        )  # fmt: skip
+    try:
+        doc = json.loads(fetched.body)
+    except ValueError as exc:
+        raise CrossrefError(fetched, f"HTTP {fetched.status}, not JSON ({exc})") from None
     if fetched.status != 200 or not isinstance(doc, dict) or doc.get("status") != "ok":
         raise CrossrefError(fetched, f"HTTP {fetched.status}: {_words(doc)}")
-    message = doc.get("message")
-    items: Any = message.get("items") if isinstance(message, dict) else None
-    if not isinstance(message, dict) or not isinstance(items, list):
-        raise CrossrefError(fetched, "the answer holds no message.items: not a /works page")
-    total = message.get("total-results")
-    cursor = message.get("next-cursor")
-    if len(payloads) != len(items):
-        payloads = [
-            json.dumps(w, ensure_ascii=False, separators=(",", ":")).encode() for w in items
-        ]
-    return WorksPage(
-        fetched,
-        items,
-        total if isinstance(total, int) else None,
-        cursor if isinstance(cursor, str) and cursor else None,
-        payloads,
-    )
+    raise CrossrefError(fetched, "the answer holds no message.items: not a /works page")
 
 
 def _words(doc: Any) -> str:
