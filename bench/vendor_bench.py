@@ -172,7 +172,7 @@ def crossref_part(args: argparse.Namespace, tmp: Path) -> None:
     if theirs:
         print(f"  commonmeta-py      {theirs:9.0f} works/s  (one core, {args.sample} works)")
         print(f"  unioncat / commonmeta-py: {ours / theirs:.1f}x")
-    print(f"  floor / unioncat: {floor / ours:.1f}x")
+    print(f"  floor / unioncat: {floor / ours:.2f}x")
     print(
         f"  peak memory: {peak / 1024:.0f} MB in the main process, {kids / 1024:.0f} MB with "
         f"its mapping workers, for {args.works} works; {qpeak / 1024:.0f} MB and "
