@@ -33,7 +33,7 @@ def test_a_pmc_article_with_its_journal_ids_and_open_licence(shared_data: Path) 
     ]
     assert (rec.host.volume, rec.host.issue, rec.host.first_page) == ("116", "12", "1694")
     schemes = {(i.scheme, i.qualifier) for i in rec.identifiers}
-    assert {("doi", None), ("pmid", None), ("local", "pmcid")} <= schemes
+    assert {("doi", None), ("pmid", None), ("pmcid", None)} <= schemes
     assert rec.date == "2008-08-01" and rec.year == 2008
     assert rec.access and rec.access[0].url == "https://doi.org/10.1289/ehp.11570"
     assert rec.access[0].kind == "open"

@@ -5,8 +5,8 @@
   ``pub-type`` (``ppub``, ``epub``) or ``publication-format``, the publisher; volume,
   issue, ``fpage``/``lpage`` or the ``elocation-id`` come from ``article-meta``.
 - **Keys.** The DOI is the source id (PMC's own id, then the PMID, then the publisher's
-  id when there is no DOI); every ``article-id`` is kept: DOI, PMID, PMCID (a local id
-  qualified ``pmcid``), the publisher's.
+  id when there is no DOI); every ``article-id`` is kept: DOI, PMID, PMCID (scheme
+  ``pmcid``), the publisher's.
 - **Article.** Title and subtitle, contributors by ``contrib-type`` (author, editor)
   with their ORCID (``contrib-id``), the earliest publication date, keywords as
   subjects, the abstract as plain text, the licence (``open`` when Creative Commons, or
@@ -147,7 +147,7 @@ def _article_ids(meta: etree._Element) -> list[Identifier]:
             out.append(Identifier("pmid", value, raw=value))
         elif kind in ("pmc", "pmcid"):
             number = value.upper().removeprefix("PMC")
-            out.append(Identifier("local", f"PMC{number}", qualifier="pmcid", raw=value))
+            out.append(Identifier("pmcid", f"PMC{number}", raw=value))
         else:
             out.append(Identifier("local", value, qualifier=kind or None, raw=value))
     return out

@@ -3,7 +3,9 @@
 Minor versions only add fields or values (1.1 added ``title_nonfiling`` and
 ``Contributor.name_original_script``; 1.2 added the types of every kind of material a
 MARC leader/06 names, the media ``audio``, ``video`` and ``projected``, and ``places``;
-1.3 added ``holdings`` and the type ``holdings`` of a MARC holdings record);
+1.3 added ``holdings`` and the type ``holdings`` of a MARC holdings record; 1.4
+``Contributor.affiliations``; 1.5 the types ``newspaper_article``, ``patent`` and
+``standard`` and the identifier schemes ``pmcid``, ``pii``, ``cn`` and ``wos``);
 a major version would rename or remove, and would start a new
 ``export/records/v<major>/`` tree.
 
@@ -18,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-SCHEMA_VERSION = "1.4"
+SCHEMA_VERSION = "1.5"
 SCHEMA_MAJOR = SCHEMA_VERSION.split(".")[0]
 
 # What a record describes.  Text first, at every level; then each class of material that
@@ -35,6 +37,9 @@ RECORD_TYPES = (
     "proceedings_paper",
     "thesis",
     "report",
+    "newspaper_article",  # 1.5: the Chinese databases, RIS and E-Study index newspapers
+    "patent",  # 1.5
+    "standard",  # 1.5: a technical standard (GB, ISO, ...)
     "manuscript",  # manuscript language material (leader/06 t, and the obsolete b)
     "notated_music",  # leader/06 c: printed scores and parts
     "manuscript_notated_music",  # leader/06 d
@@ -73,6 +78,10 @@ IDENTIFIER_SCHEMES = (
     "ismn",
     "ean",
     "pmid",
+    "pmcid",  # 1.5: PubMed Central's PMC1234567 (a local id qualified pmcid before)
+    "pii",  # 1.5: a publisher item identifier (MEDLINE's AID [pii])
+    "cn",  # 1.5: China's unified serial number, CN 11-3553/R, a journal's
+    "wos",  # 1.5: a Web of Science accession number (UT WOS:000...)
     "orcid",
     "isni",
     "uri",
