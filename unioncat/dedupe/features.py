@@ -38,7 +38,9 @@ SERIAL_TYPES = frozenset({"journal"})
 SERIAL_ID_SCHEMES = (*WORK_ID_SCHEMES, "issn", "issn_l")
 LINK_RELATIONS = ("other_format", "reproduction_of")
 
-PART_TYPES = frozenset({"book_chapter", "journal_article", "proceedings_paper"})
+PART_TYPES = frozenset(
+    {"book_chapter", "journal_article", "proceedings_paper", "newspaper_article"}
+)
 WHOLE_TYPES = frozenset({"book", "book_set", "journal", "journal_issue", "proceedings"})
 
 # The kind of material each type is: two records of different kinds are never one work
@@ -48,6 +50,7 @@ KINDS: dict[str, str] = {
     **{t: "text" for t in (
         "book", "book_chapter", "book_set", "journal", "journal_issue", "journal_article",
         "proceedings", "proceedings_paper", "thesis", "report", "manuscript",
+        "newspaper_article", "patent", "standard",
     )},
     "notated_music": "score",
     "manuscript_notated_music": "score",

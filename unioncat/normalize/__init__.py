@@ -5,8 +5,10 @@ from unioncat.normalize import jats as _jats  # noqa: F401  (registers "jats")
 from unioncat.normalize import kbart as _kbart  # noqa: F401  (registers "kbart")
 from unioncat.normalize import kbart_check as _kbart_check  # noqa: F401  (checks "kbart")
 from unioncat.normalize import marc as _marc  # noqa: F401  (registers "marc")
+from unioncat.normalize import medline as _medline  # noqa: F401  (registers "medline")
 from unioncat.normalize import mods as _mods  # noqa: F401  (registers "mods")
 from unioncat.normalize import oai_dc as _oai_dc  # noqa: F401  (registers "oai_dc")
+from unioncat.normalize import wos as _wos  # noqa: F401  (registers "wos")
 from unioncat.normalize.base import CHECKERS, NORMALIZERS, Normalizer
 
 __all__ = ["CHECKERS", "NORMALIZERS", "Normalizer"]

@@ -38,6 +38,8 @@ _ORGANISATION = re.compile(
     r"|(?:协会|学会|委员会|研究院|研究所|大学|学院|医院|中心|小组|协作组|部|局|办公室|联盟|基金会)$",
     re.I,
 )
+# "et al." and its Chinese "等" stand for the names a list left out: not a name.
+_ET_AL = re.compile(r"^(?:et\.?\s*al\.?|and others|等|等人)$", re.I)
 _INITIALS = re.compile(r"^[A-Z]{1,3}$")
 _MONTHS = {
     m: i + 1
@@ -51,7 +53,10 @@ _MONTHS = {
     )
     for m in names
 }  # fmt: skip
-_SEASONS = {"spring": 3, "summer": 6, "fall": 9, "autumn": 9, "winter": 12}
+_SEASONS = {
+    "spring": 3, "summer": 6, "fall": 9, "autumn": 9, "winter": 12,
+    "spr": 3, "sum": 6, "fal": 9, "aut": 9, "win": 12,  # Web of Science's PD
+}  # fmt: skip
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 _NUMERIC_DATE = re.compile(
     r"(?<!\d)(1[5-9]\d\d|20\d\d)\s*[-/.年]\s*(\d{1,2})(?:\s*[-/.月]\s*(\d{1,2}))?"
@@ -92,7 +97,7 @@ def person(
     if not text:
         return None
     text = text.strip(" ;,")
-    if not text:
+    if not text or _ET_AL.match(text):
         return None
     affiliations = affiliations or []
     if _ORGANISATION.search(text):

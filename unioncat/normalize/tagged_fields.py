@@ -1,0 +1,53 @@
+"""The fields of one tagged-export record, in file order, continuation lines joined.
+
+MEDLINE and Web of Science write a record as lines that begin with a tag and lines
+that continue the value above them (indented six spaces in MEDLINE, three in Web of
+Science).  Whether a continuation extends the value or starts a new one depends on the
+tag: in Web of Science each continuation of ``AU`` is another author while one of ``TI``
+is the rest of the title.  So :func:`read_fields` keeps each value's lines apart and the
+format joins them (:func:`joined`) or takes them one by one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from unioncat.errors import RecordError
+
+
+@dataclass(slots=True)
+class TaggedField:
+    tag: str
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def value(self) -> str:
+        return joined(self.lines)
+
+
+def joined(lines: list[str]) -> str:
+    return " ".join(line.strip() for line in lines if line.strip())
+
+
+def read_fields(text: str, tag_line: re.Pattern[str], indent: int, what: str) -> list[TaggedField]:
+    """The fields of ``text``: a line ``tag_line`` matches (groups: tag, value) opens a
+    field; a line indented ``indent`` spaces continues it.  Any other non-blank line is
+    damage, reported with its line number."""
+    fields: list[TaggedField] = []
+    pad = " " * indent
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        m = tag_line.match(line)
+        if m:
+            fields.append(TaggedField(m.group(1), [m.group(2)]))
+        elif line.startswith(pad) and fields:
+            fields[-1].lines.append(line[indent:])
+        else:
+            shown = line if len(line) <= 60 else line[:57] + "..."
+            raise RecordError(
+                f"{what}: line {number} of the record is neither a tagged line nor the "
+                f"continuation of one: {shown!r}"
+            )
+    return fields
