@@ -7,6 +7,7 @@ from unioncat.normalize import kbart_check as _kbart_check  # noqa: F401  (check
 from unioncat.normalize import marc as _marc  # noqa: F401  (registers "marc")
 from unioncat.normalize import medline as _medline  # noqa: F401  (registers "medline")
 from unioncat.normalize import mods as _mods  # noqa: F401  (registers "mods")
+from unioncat.normalize import noteexpress as _noteexpress  # noqa: F401  (registers "noteexpress")
 from unioncat.normalize import oai_dc as _oai_dc  # noqa: F401  (registers "oai_dc")
 from unioncat.normalize import wos as _wos  # noqa: F401  (registers "wos")
 from unioncat.normalize.base import CHECKERS, NORMALIZERS, Normalizer

@@ -27,7 +27,9 @@ import unicodedata
 
 from unioncat.schemas.record import Contributor
 
-_SPACE = re.compile(r"\s+")
+# ASCII white space and the no-break space; the ideographic space (U+3000) is part of
+# how a Chinese title is written and is kept
+_SPACE = re.compile(r"[ \t\r\n\f\v\u00a0]+")
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 # Words that make a name an organisation's: in English and in Chinese (society,
 # committee, association, institute, university, hospital, group, centre, ministry...)
