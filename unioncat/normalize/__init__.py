@@ -1,6 +1,7 @@
 """Normalizers, one module per format; importing this package registers them all."""
 
 from unioncat.normalize import crossref as _crossref  # noqa: F401  (registers "crossref")
+from unioncat.normalize import estudy as _estudy  # noqa: F401  (registers "estudy")
 from unioncat.normalize import jats as _jats  # noqa: F401  (registers "jats")
 from unioncat.normalize import kbart as _kbart  # noqa: F401  (registers "kbart")
 from unioncat.normalize import kbart_check as _kbart_check  # noqa: F401  (checks "kbart")
