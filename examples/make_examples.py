@@ -4,7 +4,10 @@ The records are written for unioncat's examples (no one else's data): a print bo
 its e-book edition linked by 776, a serial and one of its articles linked by 773, a
 microfilm thesis, and a book with Chinese original-script fields; and, in
 ``examples/journal``, one journal as a library meets it: its print run (with a branch's
-holdings record), a KBART package, and articles from Crossref and JATS.  Run this script to
+holdings record), a KBART package, and articles from Crossref and JATS; and, in
+``examples/exports``, the files a library receives: a CNKI NoteExpress export, a PubMed
+MEDLINE export and its own MARC record of a journal, with one article in both exports.
+Run this script to
 regenerate the files after changing it:
 
     python examples/make_examples.py
@@ -440,6 +443,145 @@ JATS_ARTICLE = f"""<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
+# -- the exports example (examples/exports/pipelines.yaml) ----------------------------------
+# What a library receives as files: a CNKI NoteExpress export (GB18030, as CNKI writes it
+# for Windows users), a PubMed MEDLINE export, and its own MARC record of a journal it
+# takes in print.  One article is in both exports: unioncat clusters the two and files
+# them under the journal.
+EXPORTS = Path(__file__).resolve().parent / "exports"
+FUTURES_PRINT, FUTURES_ONLINE = "2750-4565", "2750-123X"
+
+
+def library_journal() -> Record:
+    return record(
+        "00000cas a2200000 i 4500",
+        {"001": "ex-j-0001", "008": "190110c20199999enkbx p       0   a0eng d"},
+        [
+            ("022", "0 ", sf("a", FUTURES_PRINT, "l", FUTURES_PRINT)),
+            ("245", "00", sf("a", "Journal of library futures.")),
+            ("264", " 1", sf("a", "Leeds :", "b", "Northgate Library Association,", "c", "2019-")),
+            ("310", "  ", sf("a", "Bimonthly")),
+            ("362", "1 ", sf("a", "Began with vol. 1, no. 1 (Jan. 2019).")),
+            ("650", " 0", sf("a", "Libraries", "v", "Periodicals.")),
+            (
+                "776",
+                "08",
+                sf("i", "Online version:", "t", "Journal of library futures", "x", FUTURES_ONLINE),
+            ),
+            ("852", "  ", sf("a", "XX-ExLib", "b", "Main", "h", "Z671 .J68")),
+            ("866", " 0", sf("8", "1", "a", "v.1(2019)-")),
+        ],
+    )
+
+
+FUTURES_ADDRESSES = (
+    "School of Information Management, Wuhan University, China",
+    "Faculty of Humanities, University of Warsaw, Poland",
+    "Information School, University of Sheffield, UK",
+)
+FUTURES_ABSTRACT = (
+    "We surveyed 48 university libraries on how readers used quiet study rooms after they "
+    "reopened."
+)
+NOTEEXPRESS_EXPORT = f"""{{Reference Type}}: Journal Article
+{{Title}}: Quiet study rooms after the pandemic: a survey of university libraries
+{{Author}}: Mei Lin;;Tomasz Nowak;;Aisha Rahman
+{{Author Address}}: {";;".join(FUTURES_ADDRESSES)}
+{{Journal}}: Journal of Library Futures
+{{Year}}: 2023
+{{Volume}}: 5
+{{Issue}}: 2
+{{Pages}}: 101-118
+{{Keywords}}: Study space;;Academic libraries;;Post-pandemic use
+{{Abstract}}: Abstract(#br){FUTURES_ABSTRACT}
+{{ISBN/ISSN}}: {FUTURES_PRINT}
+{{Database Provider}}: CNKI
+
+{{Reference Type}}: Journal Article
+{{Title}}: 高校图书馆联合目录建设的实践与思考
+{{Translated Title}}: Practice and reflections on building a union catalogue of university libraries
+{{Author}}: 王晓明;李华;
+{{Author Address}}: 武汉大学信息管理学院;
+{{Journal}}: 图书情报工作
+{{Year}}: 2022
+{{Issue}}: 08
+{{Pages}}: 45-52
+{{Keywords}}: 联合目录;元数据;高校图书馆
+{{Abstract}}: 以高校图书馆联合目录建设为例，讨论多来源元数据的整合与去重。
+{{ISBN/ISSN}}: 0252-3116
+{{Notes}}: 11-1541/G2
+{{Database Provider}}: CNKI
+
+{{Reference Type}}: Thesis
+{{Title}}: 多源书目数据去重方法研究
+{{Author}}: 陈静
+{{Tertiary Author}}: 王晓明
+{{Publisher}}: 武汉大学
+{{Type of Work}}: 硕士
+{{Year}}: 2021
+{{Keywords}}: 书目数据;;去重;;实体解析
+{{Database Provider}}: CNKI
+"""
+
+MEDLINE_EXPORT = f"""PMID- 90000001
+OWN - NLM
+STAT- Publisher
+IS  - {FUTURES_ONLINE} (Electronic)
+IS  - {FUTURES_PRINT} (Print)
+IS  - {FUTURES_PRINT} (Linking)
+VI  - 5
+IP  - 2
+DP  - 2023 Apr
+TI  - Quiet study rooms after the pandemic: a survey of university libraries.
+PG  - 101-18
+LID - 10.9999/jlf.2023.0502 [doi]
+AB  - We surveyed 48 university libraries on how readers used quiet study rooms after
+      they reopened.
+FAU - Lin, Mei
+AU  - Lin M
+AD  - School of Information Management, Wuhan University, Wuhan, China.
+FAU - Nowak, Tomasz
+AU  - Nowak T
+FAU - Rahman, Aisha
+AU  - Rahman A
+LA  - eng
+PT  - Journal Article
+PL  - England
+TA  - J Libr Futures
+JT  - Journal of library futures
+MH  - Libraries/*statistics & numerical data
+OT  - study space
+SO  - J Libr Futures. 2023 Apr;5(2):101-18. doi: 10.9999/jlf.2023.0502.
+
+PMID- 90000002
+OWN - NLM
+STAT- Publisher
+IS  - {FUTURES_ONLINE} (Electronic)
+IS  - {FUTURES_PRINT} (Linking)
+VI  - 5
+IP  - 3
+DP  - 2023 Jun
+TI  - Lending e-books across a consortium.
+PG  - 140-52
+FAU - Okafor, Adaeze
+AU  - Okafor A
+LA  - eng
+PT  - Journal Article
+TA  - J Libr Futures
+JT  - Journal of library futures
+SO  - J Libr Futures. 2023 Jun;5(3):140-52.
+"""
+
+
+def exports_example() -> None:
+    EXPORTS.mkdir(parents=True, exist_ok=True)
+    (EXPORTS / "library-journals.mrc").write_bytes(library_journal().as_marc())
+    (EXPORTS / "cnki-export.net").write_bytes(
+        NOTEEXPRESS_EXPORT.replace("\n", "\r\n").encode("gb18030")
+    )
+    (EXPORTS / "pubmed-export.nbib").write_text(MEDLINE_EXPORT, encoding="utf-8")
+
+
 def journal_example() -> None:
     JOURNAL.mkdir(parents=True, exist_ok=True)
     (JOURNAL / "print-serials.mrc").write_bytes(print_serial().as_marc())
@@ -453,6 +595,7 @@ def journal_example() -> None:
 
 def main() -> None:
     journal_example()
+    exports_example()
     HERE.mkdir(parents=True, exist_ok=True)
     with (HERE / "print-books.mrc").open("wb") as f:
         w = MARCWriter(f)

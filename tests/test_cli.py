@@ -36,11 +36,11 @@ def test_default_pipeline_runs_exports_and_is_idempotent(default_pipeline: Path,
     assert set(RECORD_ARROW_SCHEMA.names) <= set(table.schema.names)
     # examples/marc: 3 print books, 2 e-books, a serial and its article; examples/journal:
     # a print serial and a branch's holdings record, a KBART title, 4 Crossref works, a
-    # JATS article
-    assert table.num_rows == manifest["row_counts"]["records"] == 15
+    # JATS article; examples/exports: a print journal, 3 NoteExpress and 2 MEDLINE records
+    assert table.num_rows == manifest["row_counts"]["records"] == 21
     media = sorted(table.column("medium").to_pylist())
-    assert media == ["electronic"] * 9 + ["microform"] + ["print"] * 5
-    assert manifest["row_counts"]["holdings"] == 4
+    assert media == ["electronic"] * 9 + ["microform"] + ["print"] * 6 + ["unknown"] * 5
+    assert manifest["row_counts"]["holdings"] == 5
     with _db(folder / "catalog.duckdb") as con:
         before = con.execute("SELECT id, content_hash FROM records ORDER BY id").fetchall()
         changes = con.execute("SELECT count(*) FROM changes").fetchone()
@@ -271,7 +271,7 @@ def test_run_maps_what_an_earlier_harvest_archived(default_pipeline: Path, cli: 
     assert code == 0
     assert out.count("library-print:") == 1 and "3 new or changed" in out
     with _db(default_pipeline.parent / "catalog.duckdb") as con:
-        assert con.execute("SELECT count(*) FROM records").fetchone() == (15,)
+        assert con.execute("SELECT count(*) FROM records").fetchone() == (21,)
         assert con.execute("SELECT count(*) FROM raw WHERE status = 'pending'").fetchone() == (0,)
 
 
@@ -284,7 +284,8 @@ def test_log_is_json_lines_off_a_terminal(default_pipeline: Path) -> None:
     done = [e for e in events if e["event"] == "source.done"]
     assert {e["source"] for e in done} == {
         "library-print", "vendor-ebooks", "journals",
-        "print-serials", "tideway-kbart", "crossref-works", "jats",
+        "print-serials", "tideway-kbart", "crossref-works", "jats", "library-journals",
+        "cnki", "pubmed",
     }  # fmt: skip
 
 
@@ -433,6 +434,35 @@ def test_a_catalog_of_an_older_schema_is_remapped_from_the_raw_archive(
     assert code == 0, out + err
     assert "mapped again" in err
     with _db(db) as con:
-        assert con.execute("SELECT count(*) FROM records").fetchone() == (15,)
-        assert con.execute("SELECT count(*) FROM records_v0_9").fetchone() == (13,)
+        assert con.execute("SELECT count(*) FROM records").fetchone() == (21,)
+        assert con.execute("SELECT count(*) FROM records_v0_9").fetchone() == (19,)
         assert con.execute("SELECT value FROM catalog_meta").fetchone() is not None
+
+
+def test_the_default_pipeline_finds_one_article_in_two_exports(
+    default_pipeline: Path, cli: Cli
+) -> None:
+    """examples/exports: the CNKI NoteExpress export (GB18030, CRLF) and the PubMed export
+    both carry one article; it is one work, filed under the library's print journal."""
+    cfg = str(default_pipeline)
+    assert cli("--config", cfg, "run")[0] == 0
+    with _db(default_pipeline.parent / "catalog.duckdb") as con:
+        rows = con.execute(
+            "SELECT source, cluster_id, source_id FROM records WHERE source IN ('cnki', 'pubmed')"
+            " AND title LIKE 'Quiet study rooms%' ORDER BY source"
+        ).fetchall()
+        journal = con.execute(
+            "SELECT cluster_id FROM records WHERE source = 'library-journals'"
+        ).fetchone()
+        chinese = con.execute(
+            "SELECT title, contributors[1].name FROM records WHERE source = 'cnki'"
+            " AND type = 'journal_article' AND title NOT LIKE 'Quiet%'"
+        ).fetchone()
+    assert [r[0] for r in rows] == ["cnki", "pubmed"]
+    assert rows[0][1] == rows[1][1] is not None
+    assert journal is not None
+    for source, _cluster, key in rows:
+        code, out, _err = cli("--config", cfg, "show", f"{source}:{key}")
+        assert code == 0
+        assert json.loads(out)["access"]["host_clusters"] == [journal[0]]
+    assert chinese == ("高校图书馆联合目录建设的实践与思考", "王晓明")
