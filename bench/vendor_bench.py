@@ -8,7 +8,9 @@ Three measures, each with its anchors in the same run:
    Parquet on both cores, as a process of its own whose peak memory (its own and its
    mapping workers') is read from the kernel.  The floor is a plain ``json.loads`` loop
    over the same lines; commonmeta-py (``Metadata(work, via="crossref")``, the network
-   refused) reads a sample of ``--sample`` works, its rate carried over (it is some
+   refused, in an interpreter of its own: ``python3 -m venv bench/.commonmeta &&
+   bench/.commonmeta/bin/pip install commonmeta-py``) reads a sample of ``--sample``
+   works, its rate carried over (it is some
    hundred times slower: the whole file would take it most of an hour).  The run at a
    quarter of the works shows whether memory grows with the file.
 2. KBART to records: the shared 72,056-row list (or ``--kbart-rows`` generated rows),
@@ -30,13 +32,11 @@ import copy
 import gzip
 import json
 import resource
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -134,26 +134,41 @@ def floor_json(path: Path) -> float:
     return n / (time.perf_counter() - t)
 
 
-def anchor_commonmeta(path: Path, sample: int) -> float | None:
-    try:
-        from commonmeta import Metadata
-    except ImportError:
-        print("commonmeta-py is not installed (pip install -e '.[bench]'): its rate is left out")
+COMMONMETA = """
+import socket, sys, time
+from commonmeta import Metadata
+
+def refused(*_a, **_k):
+    raise OSError("the network is refused in the benchmark")
+
+socket.socket.connect = refused
+with open(sys.argv[1], encoding="utf-8") as f:
+    lines = [next(f) for _ in range(int(sys.argv[2]))]
+t = time.perf_counter()
+read = sum(1 for line in lines if Metadata(line, via="crossref").id)
+print(read / (time.perf_counter() - t))
+"""
+
+
+def anchor_commonmeta(path: Path, sample: int, python: Path) -> float | None:
+    """commonmeta-py's rate, read in an interpreter of its own: it pins bibtexparser 1,
+    which cannot live beside the bibtexparser 2 unioncat reads BibTeX with."""
+    if not python.is_file():
+        print(
+            f"commonmeta-py's interpreter {python} is missing: its rate is left out "
+            f"(python3 -m venv {python.parents[1]} && {python.parent}/pip install commonmeta-py)"
+        )
         return None
-
-    def refused(*_a: Any, **_k: Any) -> None:
-        raise OSError("the network is refused in the benchmark")
-
-    connect, socket.socket.connect = socket.socket.connect, refused  # type: ignore[method-assign]
-    try:
-        with path.open(encoding="utf-8") as f:
-            lines = [next(f) for _ in range(sample)]
-        t = time.perf_counter()
-        read = sum(1 for line in lines if Metadata(line, via="crossref").id)
-        rate = read / (time.perf_counter() - t)
-    finally:
-        socket.socket.connect = connect  # type: ignore[method-assign]
-    return rate
+    done = subprocess.run(
+        [str(python), "-c", COMMONMETA, str(path), str(sample)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        print(f"commonmeta-py failed: {done.stderr.strip().splitlines()[-1:]}")
+        return None
+    return float(done.stdout.strip())
 
 
 def crossref_part(args: argparse.Namespace, tmp: Path) -> None:
@@ -166,7 +181,7 @@ def crossref_part(args: argparse.Namespace, tmp: Path) -> None:
     ours = args.works / secs
     qsecs, qpeak, qkids = convert(quarter, "crossref", tmp / "quarter.parquet")
     floor = floor_json(works)
-    theirs = anchor_commonmeta(works, args.sample)
+    theirs = anchor_commonmeta(works, args.sample, args.commonmeta_python)
     print(f"  unioncat convert   {ours:9.0f} works/s  ({secs:.1f} s, both cores, whole process)")
     print(f"  json.loads floor   {floor:9.0f} works/s  (one core, parse only)")
     if theirs:
@@ -215,6 +230,125 @@ def kbart_part(args: argparse.Namespace, tmp: Path) -> None:
         f"  peak memory: {peak / 1024:.0f} MB in the main process, "
         f"{kids / 1024:.0f} MB with its mapping workers"
     )
+
+
+def _export_files(tmp: Path, copies: int) -> dict[str, Path]:
+    """One file a format, made of the shared samples (and the tests' own for the
+    formats with none) copied ``copies`` times, each BibTeX entry with its own key."""
+    import re as _re
+
+    data = ROOT.parent / "shared" / "data" / "vendor"
+    own = ROOT / "tests" / "support" / "exports"
+    ris = [p for p in sorted((data / "ris").glob("*.ris")) if "bug" not in p.name]
+    sources: dict[str, list[Path]] = {
+        "ris": ris + [data / "crossref" / "fixtures" / "crossref.ris"],
+        "bibtex": [
+            data / "crossref" / "fixtures" / "crossref.bib",
+            data / "crossref" / "fixtures" / "pure.bib",
+        ]
+        + sorted((data / "cnki" / "nameyear").glob("*.bib")),
+        "medline": [own / "pubmed.nbib"],
+        "wos": sorted((data / "wos").glob("*.txt")),
+        "noteexpress": sorted((data / "cnki").glob("*.net")),
+        "estudy": [own / "cnki.estudy.txt"],
+    }
+    out: dict[str, Path] = {}
+    for fmt, paths in sources.items():
+        texts = [
+            p.read_text(encoding="utf-8-sig").replace("\r\n", "\n") for p in paths if p.is_file()
+        ]
+        if fmt == "wos":  # one header, the records repeated, one end
+            body = "\n".join(t.split("VR 1.0\n", 1)[-1].rsplit("\nEF", 1)[0] for t in texts)
+            whole = (
+                "FN Clarivate Analytics Web of Science\nVR 1.0\n"
+                + "\n".join([body] * copies)
+                + "\nEF\n"
+            )
+        elif fmt == "bibtex":
+            whole = "\n".join(
+                _re.sub(
+                    r"(@\w+\s*\{)([^,\s]+),", lambda m, i=i: f"{m.group(1)}{m.group(2)}-{i},", t
+                )
+                for i in range(copies)
+                for t in texts
+            )
+        else:
+            whole = "\n\n".join(t.strip() + "\n" for _ in range(copies) for t in texts)
+        path = tmp / f"bench.{fmt}"
+        path.write_text(whole, encoding="utf-8")
+        out[fmt] = path
+    return out
+
+
+def _ours(fmt: str, blob: bytes) -> tuple[int, float]:
+    """Records mapped in this process, one core: framing and the format's full mapping."""
+    import io
+    from datetime import UTC, datetime
+
+    import unioncat.normalize  # noqa: F401  (registers the formats)
+    from unioncat.contracts import RawEnvelope
+    from unioncat.errors import RecordError
+    from unioncat.framing import frame_file
+    from unioncat.normalize import NORMALIZERS
+
+    normalize = NORMALIZERS[fmt]
+    now = datetime.now(UTC)
+    t = time.perf_counter()
+    wire, frames = frame_file(io.BytesIO(blob), fmt)
+    n = 0
+    for f in frames:
+        if f.error:
+            continue
+        try:
+            n += len(normalize(RawEnvelope(fmt, f"bench#{f.position}", wire, f.payload, now)))
+        except RecordError:
+            pass  # a sample's broken record: counted out, as the parser's failures are
+    return n, time.perf_counter() - t
+
+
+def _anchor(fmt: str, blob: bytes) -> tuple[str, int, float]:
+    text = blob.decode("utf-8")
+    t = time.perf_counter()
+    if fmt == "ris":
+        import rispy
+
+        n = len(rispy.loads(text))
+        return "rispy.loads", n, time.perf_counter() - t
+    if fmt == "bibtex":
+        import bibtexparser
+
+        n = len(bibtexparser.parse_string(text).entries)
+        return "bibtexparser.parse_string", n, time.perf_counter() - t
+    # no library reads these: the floor splits every line at its tag and counts the
+    # records by the tag that opens them
+    opener = {"medline": "PMID-", "wos": "PT ", "noteexpress": "{Reference Type}",
+              "estudy": "DataType"}[fmt]  # fmt: skip
+    n = 0
+    for line in text.splitlines():
+        tag, _, _value = line.partition(" ")
+        n += line.startswith(opener)
+    return "split lines at their tags", n, time.perf_counter() - t
+
+
+def exports_part(args: argparse.Namespace, tmp: Path) -> None:
+    files = _export_files(tmp, args.copies)
+    print(f"exports: each format's samples copied {args.copies} times, one core, in process")
+    for fmt, path in files.items():
+        blob = path.read_bytes()
+        best_ours = best_theirs = float("inf")
+        n = m = 0
+        label = ""
+        for _ in range(args.rounds):
+            n, secs = _ours(fmt, blob)
+            best_ours = min(best_ours, secs)
+            label, m, secs = _anchor(fmt, blob)
+            best_theirs = min(best_theirs, secs)
+        ours, theirs = n / best_ours, m / best_theirs
+        line = f"  {fmt:12s} unioncat {ours:9.0f} records/s ({n} records, {len(blob) / 1e6:.1f} MB)"
+        line += f"; {label} {theirs:9.0f} records/s"
+        if fmt in ("ris", "bibtex"):
+            line += f"; unioncat / {label.split('.')[0]}: {ours / theirs:.2f}x (target 0.7x)"
+        print(line, flush=True)
 
 
 SERVE = """
@@ -301,10 +435,17 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--works", type=int, default=200_000)
     ap.add_argument("--sample", type=int, default=2_000, help="works commonmeta-py reads")
+    ap.add_argument(
+        "--commonmeta-python",
+        type=Path,
+        default=ROOT / "bench" / ".commonmeta" / "bin" / "python",
+        help="an interpreter with commonmeta-py installed",
+    )
     ap.add_argument("--kbart-rows", type=int, default=0, help="generate rows (default: shared)")
     ap.add_argument("--harvest", type=int, default=50_000, help="works the server holds")
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--only", choices=("crossref", "kbart", "harvest"))
+    ap.add_argument("--copies", type=int, default=200, help="copies of each export sample")
+    ap.add_argument("--only", choices=("crossref", "kbart", "harvest", "exports"))
     args = ap.parse_args()
     print(
         f"cores: {len(__import__('os').sched_getaffinity(0))}; "
@@ -317,6 +458,8 @@ def main() -> None:
             kbart_part(args, Path(tmp))
         if args.only in (None, "harvest"):
             harvest_part(args, Path(tmp))
+        if args.only in (None, "exports"):
+            exports_part(args, Path(tmp))
 
 
 if __name__ == "__main__":

@@ -47,6 +47,31 @@ class TaggedBlocks:
         return _Framing(self, stream).frames()
 
 
+def literal_prefix(pattern: re.Pattern[bytes] | None) -> bytes:
+    """The bytes every match of ``pattern`` starts with (``PMID- `` of ``^PMID- ``): a
+    line that does not start so is passed over without running the expression, which
+    is most lines of a file."""
+    if pattern is None:
+        return b""
+    source = pattern.pattern.removeprefix(b"^")
+    out = bytearray()
+    i = 0
+    while i < len(source):
+        ch = source[i : i + 1]
+        if ch == b"\\" and i + 1 < len(source) and not source[i + 1 : i + 2].isalnum():
+            out += source[i + 1 : i + 2]
+            i += 2
+            continue
+        if ch in b".^$*+?{}[]\\|()":
+            break
+        out += ch
+        i += 1
+    # a quantifier after the last literal makes that literal optional
+    if i < len(source) and source[i : i + 1] in b"*?{" and out:
+        out = out[:-1]
+    return bytes(out)
+
+
 def sniff_opener(opener: re.Pattern[bytes]) -> Sniff:
     """A sniff that looks for ``opener`` at the start of a line of the head, in any of
     the encodings an export comes in."""
@@ -125,8 +150,9 @@ class _Framing:
         closed = False  # the record has had its end line
         skipped = 0  # lines after the end line that belong to no record
         stray: list[bytes] = []  # text before the first record that is not the header
+        opens, ends = literal_prefix(spec.opener), literal_prefix(spec.end)
         for number, line in enumerate(self._lines(), start=1):
-            if spec.opener.match(line):
+            if line.startswith(opens) and spec.opener.match(line):
                 if preamble and stray:
                     yield self._stray(stray, position)
                     position += 1
@@ -150,7 +176,7 @@ class _Framing:
                 continue  # the frame is refused as too long; its rest is not kept
             block.append(line)
             size += len(line) + 1
-            if spec.end is not None and spec.end.match(line):
+            if spec.end is not None and line.startswith(ends) and spec.end.match(line):
                 closed = True
         if self.fault is not None:
             yield Frame(b"\n".join(block), position, error=self.fault)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Callable, Mapping
 
 from unioncat.schemas.record import Contributor
 
@@ -72,10 +73,28 @@ _PAGES = re.compile(
 
 def clean(value: str | None) -> str | None:
     """A value with its spaces collapsed and its ends trimmed; ``None`` when empty."""
-    if value is None:
+    if not value:
         return None
-    text = _SPACE.sub(" ", value).strip()
+    if "\u3000" in value:
+        text = _SPACE.sub(" ", value).strip()
+    else:
+        text = " ".join(value.split())  # str.split is many times faster than a regex
     return text or None
+
+
+def first_values(fields: Mapping[str, list[str]]) -> Callable[[str], str | None]:
+    """``first(tag)``: the tag's first non-empty value, cleaned, worked out once a tag
+    (a record asks for some tags several times)."""
+    memo: dict[str, str | None] = {}
+
+    def first(tag: str) -> str | None:
+        if tag in memo:
+            return memo[tag]
+        found = next((v for v in (clean(x) for x in fields.get(tag, ())) if v), None)
+        memo[tag] = found
+        return found
+
+    return first
 
 
 def fold(text: str) -> str:

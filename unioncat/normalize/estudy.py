@@ -38,7 +38,13 @@ from unioncat.identifiers import doi, isbn, issn
 from unioncat.ids import mint_id
 from unioncat.normalize import cnki
 from unioncat.normalize.base import register
-from unioncat.normalize.citation import clean, content_key, date_of, page_range, person
+from unioncat.normalize.citation import (
+    content_key,
+    date_of,
+    first_values,
+    page_range,
+    person,
+)
 from unioncat.normalize.languages import language_codes
 from unioncat.schemas.record import Access, Contributor, Host, Identifier, Record, Subject
 
@@ -97,8 +103,7 @@ def normalize(envelope: RawEnvelope) -> list[Record]:
     """One E-Study record to one record."""
     fields = read_fields(envelope.payload.decode("utf-8"))
 
-    def first(key: str) -> str | None:
-        return next((v for v in (clean(x) for x in fields.get(key, ())) if v), None)
+    first = first_values(fields)
 
     database = first("srcdatabase")
     rtype = cnki.type_of_database(database) or "journal_article"

@@ -39,7 +39,7 @@ from unioncat.framing.tagged import TaggedBlocks, sniff_opener
 from unioncat.identifiers import doi, isbn, issn, orcid
 from unioncat.ids import mint_id
 from unioncat.normalize.base import register
-from unioncat.normalize.citation import clean, date_of, page_range, person
+from unioncat.normalize.citation import clean, date_of, first_values, page_range, person
 from unioncat.normalize.languages import language_codes
 from unioncat.normalize.tagged_fields import TaggedField, read_fields
 from unioncat.schemas.record import Contributor, Host, Identifier, Record, Series, Subject
@@ -68,8 +68,7 @@ def normalize(envelope: RawEnvelope) -> list[Record]:
     for f in fields:
         values.setdefault(f.tag, []).append(f.value)
 
-    def first(tag: str) -> str | None:
-        return next((v for v in (clean(x) for x in values.get(tag, ())) if v), None)
+    first = first_values(values)
 
     pmid = first("PMID")
     if not pmid or not pmid.isdigit():

@@ -44,7 +44,14 @@ from unioncat.identifiers import doi, isbn, issn
 from unioncat.ids import mint_id
 from unioncat.normalize import cnki
 from unioncat.normalize.base import register
-from unioncat.normalize.citation import clean, content_key, date_of, page_range, person
+from unioncat.normalize.citation import (
+    clean,
+    content_key,
+    date_of,
+    first_values,
+    page_range,
+    person,
+)
 from unioncat.normalize.languages import language_codes
 from unioncat.schemas.record import (
     Access,
@@ -108,8 +115,7 @@ def normalize(envelope: RawEnvelope) -> list[Record]:
     """One NoteExpress record to one record."""
     fields = read_fields(envelope.payload.decode("utf-8"))
 
-    def first(name: str) -> str | None:
-        return next((v for v in (clean(x) for x in fields.get(name, ())) if v), None)
+    first = first_values(fields)
 
     written = first("Reference Type") or ""
     database = first("SrcDatabase")

@@ -37,13 +37,14 @@ def read_fields(text: str, tag_line: re.Pattern[str], indent: int, what: str) ->
     fields: list[TaggedField] = []
     pad = " " * indent
     for number, line in enumerate(text.split("\n"), start=1):
+        if line.startswith(pad) and fields:  # first: most lines of a long record are
+            fields[-1].lines.append(line[indent:])  # continuations (cited references)
+            continue
         if not line.strip():
             continue
         m = tag_line.match(line)
         if m:
             fields.append(TaggedField(m.group(1), [m.group(2)]))
-        elif line.startswith(pad) and fields:
-            fields[-1].lines.append(line[indent:])
         else:
             shown = line if len(line) <= 60 else line[:57] + "..."
             raise RecordError(

@@ -42,7 +42,7 @@ from unioncat.framing.tagged import TaggedBlocks, sniff_opener
 from unioncat.identifiers import doi, isbn, issn, orcid
 from unioncat.ids import mint_id
 from unioncat.normalize.base import register
-from unioncat.normalize.citation import clean, date_of, fold, person, split_list
+from unioncat.normalize.citation import clean, date_of, first_values, fold, person, split_list
 from unioncat.normalize.languages import language_codes
 from unioncat.normalize.tagged_fields import TaggedField, joined, read_fields
 from unioncat.schemas.record import Contributor, Host, Identifier, Record, Series, Subject
@@ -74,8 +74,7 @@ def normalize(envelope: RawEnvelope) -> list[Record]:
     fields = read_fields(envelope.payload.decode("utf-8"), _TAG, 3, "a Web of Science record")
     values = _values(fields)
 
-    def first(tag: str) -> str | None:
-        return next((v for v in (clean(x) for x in values.get(tag, ())) if v), None)
+    first = first_values(values)
 
     accession = first("UT")
     found_doi = doi(first("DI") or "") if first("DI") else None
