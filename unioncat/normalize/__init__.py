@@ -10,6 +10,7 @@ from unioncat.normalize import medline as _medline  # noqa: F401  (registers "me
 from unioncat.normalize import mods as _mods  # noqa: F401  (registers "mods")
 from unioncat.normalize import noteexpress as _noteexpress  # noqa: F401  (registers "noteexpress")
 from unioncat.normalize import oai_dc as _oai_dc  # noqa: F401  (registers "oai_dc")
+from unioncat.normalize import onix as _onix  # noqa: F401  (registers "onix")
 from unioncat.normalize import wos as _wos  # noqa: F401  (registers "wos")
 from unioncat.normalize.base import CHECKERS, NORMALIZERS, Normalizer
 

@@ -4,8 +4,9 @@ Minor versions only add fields or values (1.1 added ``title_nonfiling`` and
 ``Contributor.name_original_script``; 1.2 added the types of every kind of material a
 MARC leader/06 names, the media ``audio``, ``video`` and ``projected``, and ``places``;
 1.3 added ``holdings`` and the type ``holdings`` of a MARC holdings record; 1.4
-``Contributor.affiliations``; 1.5 ``Contributor.name_variants``, the types ``newspaper_article``, ``patent`` and
-``standard`` and the identifier schemes ``pmcid``, ``pii``, ``cn`` and ``wos``);
+``Contributor.affiliations``; 1.5 ``Contributor.name_variants``, the types
+``newspaper_article``, ``patent`` and ``standard`` and the identifier schemes ``pmcid``,
+``pii``, ``cn`` and ``wos``);
 a major version would rename or remove, and would start a new
 ``export/records/v<major>/`` tree.
 
