@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
 
-from unioncat.framing.base import RECORD_LIMIT, Frame, Sniff
+from unioncat.framing.base import RECORD_LIMIT, Frame, Sniff, register_framer
 from unioncat.framing.encoding import Encoding, decode_record, detect
 from unioncat.framing.stream import CHUNK, HEAD_SIZE, read_some
 
@@ -45,6 +45,12 @@ class TaggedBlocks:
 
     def __call__(self, stream: IO[bytes]) -> Iterator[Frame]:
         return _Framing(self, stream).frames()
+
+    def register(self, name: str, description: str, sniff: Sniff | None = None) -> None:
+        """Register this framer as ``name``, recognised by its opening tag unless told."""
+        register_framer(name, sniff=sniff or sniff_opener(self.opener), description=description)(
+            self
+        )
 
 
 def literal_prefix(pattern: re.Pattern[bytes] | None) -> bytes:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 
 from unioncat.normalize.citation import clean, is_cjk
-from unioncat.schemas.record import Identifier
+from unioncat.schemas.record import Contributor, Identifier
 
 _CN = re.compile(r"^(?:CN\s*)?(\d{2}-\d{4}(?:/[A-Z0-9]{1,4})?)$", re.I)
 _INSTITUTION_CODE = re.compile(r"\|[A-Z]{1,3}\d+$")
@@ -69,6 +69,19 @@ def split_values(text: str | None) -> list[str]:
 def address(text: str) -> str:
     """An author's address without CNKI's institution code (``|JG001257``)."""
     return _INSTITUTION_CODE.sub("", text).strip()
+
+
+def pair_affiliations(people: list[Contributor], addresses: list[str]) -> None:
+    """Give each author the address written in the same place of its list; when one
+    address is written for several authors, it is each one's.  Lists of other lengths
+    are left unpaired: CNKI writes an institution once for the authors who share it,
+    so counting cannot tell whose each one is."""
+    if len(addresses) == len(people):
+        for who, where in zip(people, addresses, strict=True):
+            who.affiliations = [where]
+    elif len(addresses) == 1:
+        for who in people:
+            who.affiliations = list(addresses)
 
 
 def cn_number(text: str | None) -> Identifier | None:

@@ -32,8 +32,7 @@ from collections.abc import Callable
 
 from unioncat.contracts import RawEnvelope, raw_ref
 from unioncat.errors import RecordError
-from unioncat.framing import register_framer
-from unioncat.framing.tagged import TaggedBlocks, sniff_opener
+from unioncat.framing.tagged import TaggedBlocks
 from unioncat.identifiers import doi, isbn, issn
 from unioncat.ids import mint_id
 from unioncat.normalize import cnki
@@ -50,11 +49,7 @@ from unioncat.schemas.record import Access, Contributor, Host, Identifier, Recor
 
 _OPENER = re.compile(rb"^DataType\s*(?::|\xef\xbc\x9a)")
 ESTUDY_RECORDS = TaggedBlocks(_OPENER, "E-Study record (DataType: ...)")
-register_framer(
-    "estudy-tagged",
-    sniff=sniff_opener(_OPENER),
-    description="CNKI E-Study export (DataType: 1, Title-题名: ...)",
-)(ESTUDY_RECORDS)
+ESTUDY_RECORDS.register("estudy-tagged", "CNKI E-Study export (DataType: 1, Title-题名: ...)")
 
 _FIELD = re.compile(r"^([A-Za-z][A-Za-z ]*?)(?:-([^:：]*))?\s*[:：]\s*(.*)$")
 # The Chinese labels of the keys, for an export whose English key is missing or new.
@@ -179,16 +174,8 @@ def _contributors(fields: dict[str, list[str]], rtype: str) -> list[Contributor]
     organs = [cnki.address(a) for line in fields.get("organ", []) for a in cnki.split_values(line)]
     organs = [a for a in organs if a]
     role = "inventor" if rtype == "patent" else "author"
-    people: list[Contributor] = []
-    for i, name in enumerate(names):
-        made = person(name, role=role, given_first=True)
-        if made is None:
-            continue
-        if len(organs) == len(names):
-            made.affiliations = [organs[i]]
-        elif len(organs) == 1:
-            made.affiliations = list(organs)
-        people.append(made)
+    people = [c for c in (person(n, role=role, given_first=True) for n in names) if c]
+    cnki.pair_affiliations(people, organs)
     return people
 
 

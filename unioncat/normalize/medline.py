@@ -34,8 +34,7 @@ import re
 
 from unioncat.contracts import RawEnvelope, raw_ref
 from unioncat.errors import RecordError
-from unioncat.framing import register_framer
-from unioncat.framing.tagged import TaggedBlocks, sniff_opener
+from unioncat.framing.tagged import TaggedBlocks
 from unioncat.identifiers import doi, isbn, issn, orcid
 from unioncat.ids import mint_id
 from unioncat.normalize.base import register
@@ -50,11 +49,7 @@ _TYPED = re.compile(r"^(.*?)\s*\[([a-z-]+)\]\s*$")
 _ISSN_TYPE = re.compile(r"\((print|electronic|linking)\)", re.I)
 
 MEDLINE_RECORDS = TaggedBlocks(_OPENER, "MEDLINE citation (PMID- ...)")
-register_framer(
-    "medline-tagged",
-    sniff=sniff_opener(_OPENER),
-    description="PubMed MEDLINE display format (.nbib)",
-)(MEDLINE_RECORDS)
+MEDLINE_RECORDS.register("medline-tagged", "PubMed MEDLINE display format (.nbib)")
 
 # The tags after which an AD or AUID line belongs to the name above it.
 _NAME_TAGS = frozenset({"FAU", "AU", "FED", "ED", "CN"})

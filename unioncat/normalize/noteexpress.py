@@ -38,8 +38,7 @@ from collections.abc import Callable
 
 from unioncat.contracts import RawEnvelope, raw_ref
 from unioncat.errors import RecordError
-from unioncat.framing import register_framer
-from unioncat.framing.tagged import TaggedBlocks, sniff_opener
+from unioncat.framing.tagged import TaggedBlocks
 from unioncat.identifiers import doi, isbn, issn
 from unioncat.ids import mint_id
 from unioncat.normalize import cnki
@@ -65,11 +64,9 @@ from unioncat.schemas.record import (
 
 _OPENER = re.compile(rb"^\{Reference Type\}\s*(?::|\xef\xbc\x9a)")
 NOTEEXPRESS_RECORDS = TaggedBlocks(_OPENER, "NoteExpress record ({Reference Type}: ...)")
-register_framer(
-    "noteexpress-tagged",
-    sniff=sniff_opener(_OPENER),
-    description="NoteExpress export of CNKI, Wanfang, VIP (.net)",
-)(NOTEEXPRESS_RECORDS)
+NOTEEXPRESS_RECORDS.register(
+    "noteexpress-tagged", "NoteExpress export of CNKI, Wanfang, VIP (.net)"
+)
 
 _FIELD = re.compile(r"^\{([^}]*)\}\s*[:：]\s*(.*)$")
 REFERENCE_TYPES = {
@@ -184,18 +181,11 @@ def _contributors(fields: dict[str, list[str]], rtype: str) -> list[Contributor]
         for a in cnki.split_values(line)
         if cnki.address(a)
     ]
-    people: list[Contributor] = []
-    for i, name in enumerate(names):
-        made = person(name, given_first=True)
-        if made is None:
-            continue
-        if len(translated) == len(names):
-            made.name_variants = [translated[i]]
-        if len(addresses) == len(names):
-            made.affiliations = [addresses[i]]
-        elif len(addresses) == 1:
-            made.affiliations = list(addresses)
-        people.append(made)
+    people = [c for c in (person(n, given_first=True) for n in names) if c is not None]
+    if len(translated) == len(people):
+        for who, other in zip(people, translated, strict=True):
+            who.name_variants = [other]
+    cnki.pair_affiliations(people, addresses)
     for field, role in _ROLES.items():
         for line in fields.get(field, []):
             people += [

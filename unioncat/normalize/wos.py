@@ -37,7 +37,6 @@ import re
 
 from unioncat.contracts import RawEnvelope, raw_ref
 from unioncat.errors import RecordError
-from unioncat.framing import register_framer
 from unioncat.framing.tagged import TaggedBlocks, sniff_opener
 from unioncat.identifiers import doi, isbn, issn, orcid
 from unioncat.ids import mint_id
@@ -55,11 +54,11 @@ WOS_RECORDS = TaggedBlocks(
     header=re.compile(rb"^(?:FN|VR)(?: |$)"),
     trailer=re.compile(rb"^EF\s*$"),
 )
-register_framer(
+WOS_RECORDS.register(
     "wos-tagged",
+    "Web of Science plain text (FN/VR header, PT ... ER records)",
     sniff=sniff_opener(re.compile(rb"^(?:\xef\xbb\xbf)?(?:FN |PT )")),
-    description="Web of Science plain text (FN/VR header, PT ... ER records)",
-)(WOS_RECORDS)
+)
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9]) ?(.*)$")
 # Tags whose continuation lines are further values, not the rest of one.
