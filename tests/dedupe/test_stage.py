@@ -247,8 +247,8 @@ def test_run_dedupes_and_the_cli_explains_and_reviews(
         catalog.close()
     code, out, _ = cli("--config", str(default_pipeline), "status")
     # the print book and its e-book, the print journal and its KBART title, the article
-    # from Crossref and from JATS
-    assert code == 0 and "clusters: " in out and "(3 with more than one record)" in out
+    # from Crossref and from JATS, the article in the CNKI and the PubMed export
+    assert code == 0 and "clusters: " in out and "(4 with more than one record)" in out
     code, out, _ = cli("--config", str(default_pipeline), "show", work)
     assert code == 0
     shown = json.loads(out)
