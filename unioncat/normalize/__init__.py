@@ -1,8 +1,10 @@
 """Normalizers, one module per format; importing this package registers them all."""
 
+from unioncat.normalize import bibframe as _bibframe  # noqa: F401  (registers "bibframe")
 from unioncat.normalize import crossref as _crossref  # noqa: F401  (registers "crossref")
 from unioncat.normalize import estudy as _estudy  # noqa: F401  (registers "estudy")
 from unioncat.normalize import jats as _jats  # noqa: F401  (registers "jats")
+from unioncat.normalize import jsonld as _jsonld  # noqa: F401  (registers "jsonld")
 from unioncat.normalize import kbart as _kbart  # noqa: F401  (registers "kbart")
 from unioncat.normalize import kbart_check as _kbart_check  # noqa: F401  (checks "kbart")
 from unioncat.normalize import marc as _marc  # noqa: F401  (registers "marc")
