@@ -30,8 +30,6 @@ from unioncat.framing.base import RECORD_LIMIT, Frame, Sniff, register_framer
 from unioncat.framing.encoding import Encoding, decode_record, detect
 from unioncat.framing.stream import CHUNK, HEAD_SIZE, read_some
 
-_BLANK = re.compile(rb"^\s*$")
-
 
 @dataclass(frozen=True, slots=True)
 class TaggedBlocks:
@@ -53,31 +51,6 @@ class TaggedBlocks:
         )
 
 
-def literal_prefix(pattern: re.Pattern[bytes] | None) -> bytes:
-    """The bytes every match of ``pattern`` starts with (``PMID- `` of ``^PMID- ``): a
-    line that does not start so is passed over without running the expression, which
-    is most lines of a file."""
-    if pattern is None:
-        return b""
-    source = pattern.pattern.removeprefix(b"^")
-    out = bytearray()
-    i = 0
-    while i < len(source):
-        ch = source[i : i + 1]
-        if ch == b"\\" and i + 1 < len(source) and not source[i + 1 : i + 2].isalnum():
-            out += source[i + 1 : i + 2]
-            i += 2
-            continue
-        if ch in b".^$*+?{}[]\\|()":
-            break
-        out += ch
-        i += 1
-    # a quantifier after the last literal makes that literal optional
-    if i < len(source) and source[i : i + 1] in b"*?{" and out:
-        out = out[:-1]
-    return bytes(out)
-
-
 def sniff_opener(opener: re.Pattern[bytes]) -> Sniff:
     """A sniff that looks for ``opener`` at the start of a line of the head, in any of
     the encodings an export comes in."""
@@ -93,12 +66,26 @@ def sniff_opener(opener: re.Pattern[bytes]) -> Sniff:
     return sniff
 
 
+_NONBLANK = re.compile(rb"^[ \t]*\S", re.M)
+
+
+def _after_line_end(pattern: re.Pattern[bytes]) -> re.Pattern[bytes]:
+    """``^X`` as ``\\nX``: the same lines found (but the first), and many times faster,
+    for a multi-line ``^`` is tried at every byte while a literal LF is searched for."""
+    source = pattern.pattern
+    if source.startswith(b"^"):
+        return re.compile(b"\n" + source[1:], pattern.flags)
+    return re.compile(source, pattern.flags | re.M)
+
+
 class _Framing:
     def __init__(self, spec: TaggedBlocks, stream: IO[bytes]) -> None:
         self.spec = spec
         self.stream = stream
         self.fault: str | None = None
         self.encoding = Encoding("utf-8", "default")
+        self.end = _after_line_end(spec.end) if spec.end is not None else None
+        self.trailer = re.compile(spec.trailer.pattern, re.M) if spec.trailer else None
 
     def _chunks(self) -> Iterator[bytes]:
         """The file's bytes (UTF-16 already transcoded to UTF-8), BOM removed."""
@@ -131,86 +118,136 @@ class _Framing:
                 yield decoder.decode(b"", final=True).encode("utf-8", "surrogatepass")
                 return
 
-    def _lines(self) -> Iterator[bytes]:
+    def _text(self) -> Iterator[bytes]:
+        """The file's bytes with LF line ends only (CRLF and a lone CR made LF), in
+        pieces that end at a line end; a CR at a piece's end waits for the next piece,
+        which may begin with its LF."""
         rest = b""
         for chunk in self._chunks():
             data = rest + chunk
-            cut = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
-            if cut and data[cut - 1 : cut] == b"\r" and cut == len(data):
-                cut -= 1  # a CR that may be the first half of a CRLF in the next chunk
+            cut = data.rfind(b"\n") + 1
+            if cut == 0 and len(data) < CHUNK:
+                rest = data
+                continue
+            if cut == 0:  # a megabyte without an LF: lone CRs, or no line ends at all
+                cut = len(data) - 1 if data.endswith(b"\r") else len(data)
             rest = data[cut:]
-            yield from data[:cut].splitlines()
-            if len(rest) > RECORD_LIMIT:  # a "line" of 16 MiB: not a tagged file
-                yield rest
-                rest = b""
+            piece = data[:cut]
+            if b"\r" in piece:
+                piece = piece.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+            yield piece
         if rest:
-            yield from rest.splitlines()
+            yield rest.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
 
     def frames(self) -> Iterator[Frame]:
+        """Records cut where the opening tag starts a line: the expression runs over a
+        whole piece of the file at once (in C), not line by line in Python."""
         spec = self.spec
+        opener = _after_line_end(spec.opener)
         position = 0
-        block: list[bytes] = []
-        size = 0
-        start_line = 0
-        preamble = True
-        closed = False  # the record has had its end line
-        skipped = 0  # lines after the end line that belong to no record
-        stray: list[bytes] = []  # text before the first record that is not the header
-        opens, ends = literal_prefix(spec.opener), literal_prefix(spec.end)
-        for number, line in enumerate(self._lines(), start=1):
-            if line.startswith(opens) and spec.opener.match(line):
-                if preamble and stray:
-                    yield self._stray(stray, position)
+        line = 1  # the line of the file that ``pending`` starts on
+        dropped = 0  # lines of a long preamble not kept
+        pending = b""  # the record begun and not yet ended by the next one, or the preamble
+        started = False  # the first record has begun: ``pending`` starts with its opener
+        skipping = False  # the record passed RECORD_LIMIT: its rest is passed over
+        for piece in self._text():
+            if skipping:
+                if spec.opener.match(piece):
+                    at = 0
+                else:
+                    found = opener.search(piece)
+                    if found is None:
+                        line += piece.count(b"\n")
+                        continue
+                    at = found.start() + 1
+                line += piece.count(b"\n", 0, at)
+                piece, skipping = piece[at:], False
+            data = pending + piece
+            begin = 0
+            if not started and spec.opener.match(data):
+                started = True  # the file begins with a record
+            for m in opener.finditer(data):
+                at = m.start() + 1  # the line after the LF
+                block = data[begin:at]
+                if started:
+                    yield self._frame(block, position, line, len(block) > RECORD_LIMIT)
                     position += 1
-                elif block:
-                    yield self._frame(block, position, start_line, skipped)
-                    position += 1
-                block, size, start_line = [line], len(line), number
-                preamble = closed = False
-                skipped = 0
+                else:
+                    stray = self._stray_text(block)
+                    if stray:
+                        yield self._stray(stray, position)
+                        position += 1
+                    started = True
+                    line += dropped
+                line += block.count(b"\n")
+                begin = at
+            pending = data[begin:]
+            if len(pending) <= RECORD_LIMIT:
                 continue
-            if preamble:
-                if not _BLANK.match(line) and not (spec.header and spec.header.match(line)):
-                    if sum(len(s) for s in stray) < HEAD_SIZE:
-                        stray.append(line)
+            if not started:  # a file that is not of this kind is not held whole
+                keep = pending.rfind(b"\n", 0, HEAD_SIZE) + 1
+                dropped += pending.count(b"\n", keep)
+                pending = pending[:keep]
                 continue
-            if closed:
-                if not _BLANK.match(line) and not (spec.trailer and spec.trailer.match(line)):
-                    skipped += 1
-                continue
-            if size > RECORD_LIMIT:
-                continue  # the frame is refused as too long; its rest is not kept
-            block.append(line)
-            size += len(line) + 1
-            if spec.end is not None and line.startswith(ends) and spec.end.match(line):
-                closed = True
+            yield self._frame(pending[:RECORD_LIMIT], position, line, cut_short=True)
+            position += 1
+            line += pending.count(b"\n")
+            pending, skipping = b"", True
         if self.fault is not None:
-            yield Frame(b"\n".join(block), position, error=self.fault)
-        elif block:
-            yield self._frame(block, position, start_line, skipped)
-        elif stray:
-            yield Frame(
-                b"\n".join(stray)[:4096],
-                position,
-                error=f"no {spec.what} found: the file holds no record of this kind",
-            )
+            yield Frame(pending, position, error=self.fault)
+        elif skipping:
+            return
+        elif not started:
+            stray = self._stray_text(pending)
+            if stray:
+                yield Frame(
+                    stray[:4096],
+                    position,
+                    error=f"no {spec.what} found: the file holds no record of this kind",
+                )
+        elif pending.strip():
+            yield self._frame(pending, position, line)
 
-    def _stray(self, lines: list[bytes], position: int) -> Frame:
+    def _stray_text(self, block: bytes) -> bytes:
+        """The lines of the preamble that are neither blank nor the file's header."""
+        header = self.spec.header
+        kept = [
+            x
+            for x in block.split(b"\n")
+            if x.strip() and not (header is not None and header.match(x))
+        ]
+        return b"\n".join(kept)
+
+    def _stray(self, text: bytes, position: int) -> Frame:
         return Frame(
-            b"\n".join(lines),
+            text,
             position,
             error=f"text before the first {self.spec.what} is not part of any record",
         )
 
-    def _frame(self, lines: list[bytes], position: int, start: int, skipped: int) -> Frame:
-        while lines and _BLANK.match(lines[-1]):
-            lines.pop()
-        raw = b"\n".join(lines)
-        if len(raw) > RECORD_LIMIT:
+    def _frame(self, block: bytes, position: int, start: int, cut_short: bool = False) -> Frame:
+        """One record's frame: its text up to its end line (what follows that line
+        belongs to no record, and is counted in the note unless it is the trailer)."""
+        spec = self.spec
+        skipped = 0
+        if self.end is not None and not cut_short:
+            end = self.end.search(block)
+            if end is not None:
+                stop = block.find(b"\n", end.end())
+                stop = len(block) if stop < 0 else stop
+                after = block[stop:]
+                block = block[:stop]
+                if after.strip():  # counted by expressions over the whole text, in C
+                    skipped = len(_NONBLANK.findall(after))
+                    if self.trailer is not None:
+                        skipped -= len(self.trailer.findall(after))
+        raw = block.rstrip(b" \t\n")
+        if cut_short:
+            raw = raw[:RECORD_LIMIT]
             return Frame(
-                raw[:RECORD_LIMIT],
+                raw,
                 position,
-                error=f"the {self.spec.what} at line {start} is longer than "
+                error=f"the {spec.what} at line {start} is longer than "
                 f"{RECORD_LIMIT >> 20} MiB; its first {RECORD_LIMIT >> 20} MiB are kept",
             )
         encoding = self.encoding
@@ -218,7 +255,7 @@ class _Framing:
             encoding = Encoding("utf-8", f"transcoded from {encoding.name.upper()}")
         text, error = decode_record(raw, encoding)
         if text is None:
-            return Frame(raw, position, error=f"the {self.spec.what} at line {start}: {error}")
+            return Frame(raw, position, error=f"the {spec.what} at line {start}: {error}")
         note = (
             f"{skipped} line(s) after its end belong to no record and were skipped"
             if skipped
