@@ -147,6 +147,47 @@ class _Reader(rispy.RisParser):  # type: ignore[misc]
     def __init__(self) -> None:
         super().__init__(mapping={"TY": "TY"}, list_tags=[], delimiter_tags_mapping={})
 
+    def parse_lines(self, lines: Any) -> list[dict[str, Any]]:
+        """rispy's loop (records from ``TY`` to ``ER``, a line without a tag continuing
+        the tag above, ignored tags passed over) in one function: rispy's calls two
+        methods a line, which is most of the time a record costs; this does the same
+        work inline.  ``tests/normalize/test_ris.py`` holds it equal to rispy's own."""
+        result: list[dict[str, Any]] = []
+        record: dict[str, Any] | None = None
+        last: list[str] | None = None
+        start, end, ignore = self.START_TAG, self.END_TAG, self.ignore
+        for line in lines:
+            if record is None:
+                if line.startswith(start):
+                    record = {self.mapping[start]: self.parse_line(line)[1]}
+                    last = None
+                continue
+            if line[2:6] == "  - " and "A" <= line[0] <= "Z" and line[1] in _TAG_SECOND:
+                tag, content = line[:2], line[6:].strip()  # the usual line, read at once
+            else:
+                found, content = self.parse_line(line)
+                if found is None:
+                    if content:  # a blank line inside a record says nothing
+                        if not last:
+                            record.setdefault(_ORPHAN, []).append(content)
+                        else:
+                            last[-1] = f"{last[-1]}\n{content}" if last[-1] else content
+                    continue
+                tag = found
+            if tag in ignore:
+                continue
+            if tag == end:
+                result.append(record)
+                record = None
+                continue
+            values = record.get(tag)
+            if values is None:
+                values = record[tag] = [content]
+            else:
+                values.append(content)
+            last = values
+        return result
+
     def parse_line(self, line: str) -> tuple[str | None, str]:
         # rispy's test of a tag line (read by slicing: this runs for every line), and the
         # same tag with one space before its dash
@@ -176,6 +217,7 @@ class _Reader(rispy.RisParser):  # type: ignore[misc]
 
 
 _AFTER_DASH = frozenset({" ", "\t", ""})
+_TAG_SECOND = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 _TAG_NAME = re.compile(r"[A-Z][A-Z0-9]")
 _READER = _Reader()
 
