@@ -10,10 +10,10 @@ the file ends inside is an error frame, and so is a file with no object at all.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO
 
-from unioncat.framing.base import Frame
+from unioncat.framing.base import RECORD_LIMIT, Frame
 from unioncat.framing.stream import CHUNK, read_some
 
 _BLANK = b" \t\r\n"
@@ -25,6 +25,48 @@ _IN_STRING = re.compile(rb'["\\]')  # inside a string: its end, or an escape
 
 def looks_like_json(head: bytes) -> bool:
     return head.lstrip(_BLANK + b"\xef\xbb\xbf")[:1] in (b"{", b"[")
+
+
+def iter_json_lines(
+    stream: IO[bytes],
+    what: str,
+    expand: Callable[[bytes, int], list[Frame] | None] | None = None,
+) -> Iterator[Frame]:
+    """Each non-blank line of a JSON Lines file one frame, not parsed (the normalizer
+    parses it, once); ``expand`` may cut a line into several frames (a saved response
+    page of many works), or return ``None`` to keep it whole.  A line past the record
+    limit ends the file with an error frame naming ``what`` it should have held."""
+    position = 0
+    carry = b""
+    first = True
+    while True:
+        chunk, fault = read_some(stream, CHUNK)
+        if first:
+            chunk, first = chunk.removeprefix(b"\xef\xbb\xbf"), False
+        lines = (carry + chunk).split(b"\n")
+        carry = lines.pop() if chunk and fault is None else b""
+        if len(carry) > RECORD_LIMIT:
+            reason = (
+                f"{what} {position} is longer than {RECORD_LIMIT >> 20} MiB without a line "
+                "end: the rest of the file cannot be read as JSON Lines"
+            )
+            yield Frame(carry[:4096], position, error=reason)
+            return
+        for line in lines:
+            if not line.strip():
+                continue
+            frames = expand(line, position) if expand is not None else None
+            if frames is None:
+                yield Frame(line, position)
+                position += 1
+            else:
+                yield from frames
+                position += len(frames)
+        if fault is not None:
+            yield Frame(b"", position, error=fault)
+            return
+        if not chunk:
+            return
 
 
 def iter_json_objects(stream: IO[bytes]) -> Iterator[Frame]:

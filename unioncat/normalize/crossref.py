@@ -40,9 +40,8 @@ import msgspec
 from unioncat.contracts import RawEnvelope, raw_ref
 from unioncat.errors import RecordError
 from unioncat.framing import register_framer
-from unioncat.framing.base import RECORD_LIMIT, Frame
-from unioncat.framing.json import iter_json_objects, looks_like_json
-from unioncat.framing.stream import CHUNK, read_some
+from unioncat.framing.base import Frame
+from unioncat.framing.json import iter_json_lines, iter_json_objects, looks_like_json
 from unioncat.identifiers import doi, isbn, issn, orcid
 from unioncat.ids import mint_id
 from unioncat.normalize.base import register
@@ -164,39 +163,15 @@ def _json_lines(head: bytes) -> bool:
 
 
 def _iter_lines(stream: IO[bytes]) -> Iterator[Frame]:
-    position = 0
-    carry = b""
-    first = True
-    while True:
-        chunk, fault = read_some(stream, CHUNK)
-        if first:
-            chunk, first = chunk.removeprefix(b"\xef\xbb\xbf"), False
-        lines = (carry + chunk).split(b"\n")
-        carry = lines.pop() if chunk and fault is None else b""
-        if len(carry) > RECORD_LIMIT:
-            yield Frame(
-                carry[:4096],
-                position,
-                error=f"Crossref work {position} is longer than "
-                f"{RECORD_LIMIT >> 20} MiB without a line end",
-            )
-            return
-        for line in lines:
-            if not line.strip():
-                continue
-            if _WRAPPED not in line:
-                # a work: the normalizer parses it (once), and quarantines it if it does not
-                yield Frame(line, position)
-                position += 1
-                continue
-            frames = _frames_of(line, *_loads(line), position)
-            yield from frames
-            position += len(frames)
-        if fault is not None:
-            yield Frame(b"", position, error=fault)
-            return
-        if not chunk:
-            return
+    return iter_json_lines(stream, "Crossref work", _unwrap)
+
+
+def _unwrap(line: bytes, position: int) -> list[Frame] | None:
+    """A saved /works page cut into its works; a work is left to the normalizer, which
+    parses it once and quarantines it if it does not parse."""
+    if _WRAPPED not in line:
+        return None
+    return _frames_of(line, *_loads(line), position)
 
 
 # Only a line that may wrap works (a saved /works response) is parsed while framing: a

@@ -89,8 +89,7 @@ from unioncat.contracts import RawEnvelope, raw_ref
 from unioncat.errors import RecordError
 from unioncat.framing import register_framer
 from unioncat.framing.base import RECORD_LIMIT, Frame
-from unioncat.framing.json import iter_json_objects, looks_like_json
-from unioncat.framing.stream import CHUNK, read_some
+from unioncat.framing.json import iter_json_lines, iter_json_objects, looks_like_json
 from unioncat.identifiers import doi, isbn, issn, orcid
 from unioncat.ids import mint_id
 from unioncat.normalize import citation
@@ -277,31 +276,7 @@ def _json_lines(head: bytes) -> bool:
 
 
 def _iter_lines(stream: IO[bytes]) -> Iterator[Frame]:
-    position = 0
-    carry = b""
-    first = True
-    while True:
-        chunk, fault = read_some(stream, CHUNK)
-        if first:
-            chunk, first = chunk.removeprefix(b"\xef\xbb\xbf"), False
-        lines = (carry + chunk).split(b"\n")
-        carry = lines.pop() if chunk and fault is None else b""
-        if len(carry) > RECORD_LIMIT:
-            reason = (
-                f"JSON-LD document {position} is longer than {RECORD_LIMIT >> 20} MiB "
-                "without a line end: the rest of the file cannot be read as JSON Lines"
-            )
-            yield Frame(carry[:4096], position, error=reason)
-            return
-        for line in lines:
-            if line.strip():
-                yield Frame(line.strip(), position)
-                position += 1
-        if fault is not None:
-            yield Frame(b"", position, error=fault)
-            return
-        if not chunk:
-            return
+    return iter_json_lines(stream, "JSON-LD document")
 
 
 def _sniff(head: bytes) -> bool:
