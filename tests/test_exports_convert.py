@@ -69,3 +69,23 @@ def test_a_broken_export_lands_its_good_records_and_exits_1(cli: Cli, tmp_path: 
     assert "not valid UTF-8" in reasons and "line 16" in reasons and "without a title" in reasons
     assert [q["position"] for q in quarantined] == [1, 2]
     assert all(q["raw_hex"] and q["input"] == str(path) for q in quarantined)
+
+
+def test_many_quarantined_records_are_summed_up_on_stderr(cli: Cli, tmp_path: Path) -> None:
+    from unioncat.cli import CONVERT_QUARANTINE_SHOWN
+
+    bad = "DataType: 1\nAuthor-作者: 无名;\n\n" * (CONVERT_QUARANTINE_SHOWN + 7)
+    good = (OWN / "cnki.estudy.txt").read_text(encoding="utf-8")
+    path = tmp_path / "many.txt"
+    path.write_text(good + "\n" + bad, encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    code, _stdout, err = cli("convert", str(path), "--format", "estudy", "-o", str(out))
+    assert code == 1
+    events = [json.loads(x) for x in err.splitlines() if x.startswith("{")]
+    shown = [e for e in events if e["event"] == "convert.quarantined"]
+    assert len(shown) == CONVERT_QUARANTINE_SHOWN
+    assert all("without a title" in e["reason"] for e in shown)
+    (more,) = [e for e in events if e["event"] == "convert.quarantined_more"]
+    assert more["more"] == 7 and "... and 7 more quarantined record(s)" in more["msg"]
+    lines = (tmp_path / "out.jsonl.quarantine.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == CONVERT_QUARANTINE_SHOWN + 7

@@ -419,6 +419,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_PARTIAL if errors else EXIT_OK
 
 
+CONVERT_QUARANTINE_SHOWN = 50
+
+
 def cmd_convert(args: argparse.Namespace, config: PipelineConfig | None) -> int:
     if args.check:
         return cmd_check(args)
@@ -437,13 +440,25 @@ def cmd_convert(args: argparse.Namespace, config: PipelineConfig | None) -> int:
             if resource is None:
                 raise
             raise resource from exc
-    for q in result.quarantined:
+    # the first ones on stderr, where a cataloger reads them; every one, with its bytes,
+    # in the quarantine file (5,000 lines of warnings would hide the summary and cost
+    # a second of formatting)
+    for q in result.quarantined[:CONVERT_QUARANTINE_SHOWN]:
         say(
             f"quarantined {q.envelope.envelope_id}: {q.reason}",
             "convert.quarantined",
             logging.WARNING,
             envelope=q.envelope.envelope_id,
             reason=q.reason,
+        )
+    more = len(result.quarantined) - CONVERT_QUARANTINE_SHOWN
+    if more > 0:
+        say(
+            f"... and {more} more quarantined record(s): every one is in "
+            f"{result.quarantine_path}",
+            "convert.quarantined_more",
+            logging.WARNING,
+            more=more,
         )
     print(
         f"{result.records} records from {result.envelopes} input records written to "
