@@ -81,10 +81,10 @@ from unioncat.identifiers import doi, issn
 from unioncat.ids import mint_id
 from unioncat.normalize.base import register
 from unioncat.normalize.citation import CJK, content_key, page_range
+from unioncat.normalize.cnki import cn_number, type_of_database
 from unioncat.normalize.languages import language_codes
 from unioncat.normalize.reference_types import (
     BIBTEX_TYPES,
-    CNKI_DATABASES,
     PARTS,
     date_in,
     isbn_of,
@@ -324,7 +324,6 @@ _ENTRY_NAME = re.compile(r"\s*@\s*(\w+)\s*[{(]\s*([^,\s]*)")
 _BRACES = str.maketrans("", "", "{}")
 _LIST = re.compile(r"\s*[,;，；]+\s*")
 _SEPARATOR = re.compile(r"[,;，；]")
-_CN = re.compile(r"^\d{2}-\d{4}(?:/[A-Z0-9]{1,4})?$")
 _CNKI_MARKS = ("<正>", "Abstract(#br)")  # what CNKI puts before an abstract
 _WEB = re.compile(r"^(?:https?|ftp)://\S+$", re.I)
 _MONTHS = re.compile(r"^\d{1,2}$")
@@ -407,9 +406,9 @@ def _map(envelope: RawEnvelope, entry: Entry) -> Record:
     page_count: int | None = None
     publisher = get("publisher")
     if rtype in PARTS:
-        cn = get("notes") if cnki else None
-        if cn and _CN.match(cn):
-            numbers.append(Identifier("cn", cn, raw=cn))
+        serial = cn_number(get("notes")) if cnki else None
+        if serial is not None:
+            numbers.append(serial)
         host = Host(
             title=get("journal", "journaltitle", "booktitle", "secondarytitle"),
             identifiers=numbers,
@@ -490,10 +489,9 @@ def _type(kind: str, get: _Fields, cnki: bool) -> tuple[str, str]:
         if subtype == "newspaper":
             rtype = "newspaper_article"
     elif kind == "misc" and cnki:
-        database = get("srcdatabase") or ""
-        for word, found in CNKI_DATABASES:
-            if word in database:
-                return found, medium
+        found = type_of_database(get("srcdatabase"))
+        if found is not None:
+            return found, medium
         if get("secondarytitle"):
             rtype = "newspaper_article"  # CNKI's @Misc that names its newspaper
     return rtype, medium

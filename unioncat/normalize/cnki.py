@@ -1,5 +1,5 @@
-"""What the Chinese databases' exports share: CNKI, Wanfang and VIP write NoteExpress
-and E-Study files with the same habits, read here once for both formats.
+"""What the Chinese databases' exports share: CNKI, Wanfang and VIP write NoteExpress,
+E-Study and BibTeX files with the same habits, read here once for the three formats.
 
 - **Lists.** Authors, addresses and keywords on one line, separated by ``;;`` (CNKI's
   newer exports), ``;`` or ``；``, and in older exports by a comma between Chinese

@@ -25,7 +25,8 @@ not obvious:
 - ``PCOMM`` (a letter) and ``UNPB``/``MANSCPT`` are manuscripts.
 
 BibTeX's and biblatex's entry types map the same way; ``@misc`` is ``other``, unless the
-export says more (:data:`CNKI_DATABASES`).
+export says more (CNKI's source database, read as
+:func:`unioncat.normalize.cnki.type_of_database` reads it for every Chinese export).
 """
 
 from __future__ import annotations
@@ -223,21 +224,6 @@ BIBTEX_TYPES: dict[str, tuple[str, str]] = {
     "map": ("cartographic_material", "unknown"),
     "misc": ("other", "unknown"),
 }
-
-# CNKI's BibTeX writes every newspaper article, patent, standard and yearbook table as
-# @Misc; the database it came from (``srcdatabase``) says which.  Matched as substrings:
-# (word, type), the first that the database's name holds.
-CNKI_DATABASES: tuple[tuple[str, str], ...] = (
-    ("专利", "patent"),  # patents
-    ("标准", "standard"),  # national and industry standards
-    ("报纸", "newspaper_article"),  # newspapers
-    ("博士", "thesis"),
-    ("硕士", "thesis"),
-    ("会议", "proceedings_paper"),  # conference papers
-    ("期刊", "journal_article"),  # journals
-    ("年鉴", "other"),  # yearbooks: their tables are neither books nor articles
-)
-
 
 # -- readings both formats repeat ------------------------------------------------------------
 #
