@@ -45,6 +45,7 @@ from unioncat.normalize.citation import (
     person,
 )
 from unioncat.normalize.languages import language_codes
+from unioncat.normalize.tagged_fields import keyed_fields
 from unioncat.schemas.record import Access, Contributor, Host, Identifier, Record, Subject
 
 _OPENER = re.compile(rb"^DataType\s*(?::|\xef\xbc\x9a)")
@@ -77,20 +78,14 @@ _KNOWN = frozenset(
 def read_fields(text: str) -> dict[str, list[str]]:
     """Each key's values, by the English key in lower case; a line without a key
     continues the value above."""
-    out: dict[str, list[str]] = {}
-    last: list[str] | None = None
-    for line in text.split("\n"):
-        m = _FIELD.match(line)
-        if m:
-            key = m.group(1).strip().lower()
-            label = (m.group(2) or "").strip()
-            if key not in _KNOWN and label in _LABELS:
-                key = _LABELS[label]
-            last = out.setdefault(key, [])
-            last.append(m.group(3))
-        elif line.strip() and last is not None:
-            last[-1] += " " + line.strip()
-    return out
+    return keyed_fields(text, _FIELD, _key)
+
+
+def _key(m: re.Match[str]) -> str:
+    """The English key, or the one its Chinese label names when the key is not known."""
+    key = m.group(1).strip().lower()
+    label = (m.group(2) or "").strip()
+    return _LABELS[label] if key not in _KNOWN and label in _LABELS else key
 
 
 @register("estudy", framers=("estudy-tagged",))

@@ -52,6 +52,7 @@ from unioncat.normalize.citation import (
     person,
 )
 from unioncat.normalize.languages import language_codes
+from unioncat.normalize.tagged_fields import keyed_fields
 from unioncat.schemas.record import (
     Access,
     Contributor,
@@ -93,18 +94,7 @@ _ROLES = {
 
 def read_fields(text: str) -> dict[str, list[str]]:
     """Each field's values in file order; continuation lines joined to the value above."""
-    out: dict[str, list[str]] = {}
-    last: list[str] | None = None
-    for line in text.split("\n"):
-        m = _FIELD.match(line)
-        if m:
-            name = m.group(1).strip(" ,;:")
-            values = out.setdefault(name, [])
-            values.append(m.group(2))
-            last = values
-        elif line.strip() and last is not None:
-            last[-1] += " " + line.strip()
-    return out
+    return keyed_fields(text, _FIELD, lambda m: m.group(1).strip(" ,;:"))
 
 
 @register("noteexpress", framers=("noteexpress-tagged",))

@@ -6,11 +6,16 @@ Science).  Whether a continuation extends the value or starts a new one depends 
 tag: in Web of Science each continuation of ``AU`` is another author while one of ``TI``
 is the rest of the title.  So :func:`read_fields` keeps each value's lines apart and the
 format joins them (:func:`joined`) or takes them one by one.
+
+The Chinese databases' exports (NoteExpress's ``{Field}: value``, E-Study's ``Key-名:
+value``) do not indent a continuation: any line that opens no field continues the one
+above, and :func:`keyed_fields` reads them.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from unioncat.errors import RecordError
@@ -52,3 +57,21 @@ def read_fields(text: str, tag_line: re.Pattern[str], indent: int, what: str) ->
                 f"continuation of one: {shown!r}"
             )
     return fields
+
+
+def keyed_fields(
+    text: str, field_line: re.Pattern[str], key: Callable[[re.Match[str]], str]
+) -> dict[str, list[str]]:
+    """Each field's values in file order, by ``key(match)`` of the line that opens it
+    (its value is the expression's last group); a non-blank line that opens no field
+    is joined, after a space, to the value above."""
+    out: dict[str, list[str]] = {}
+    last: list[str] | None = None
+    for line in text.split("\n"):
+        m = field_line.match(line)
+        if m:
+            last = out.setdefault(key(m), [])
+            last.append(m.group(m.re.groups))
+        elif line.strip() and last is not None:
+            last[-1] += " " + line.strip()
+    return out
