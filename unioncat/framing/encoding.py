@@ -99,18 +99,11 @@ def _valid_utf8(head: bytes) -> bool:
 
 
 def _utf8_counts(head: bytes) -> tuple[int, int]:
-    """Non-ASCII characters that decode as UTF-8, and the places where bytes do not."""
-    bad = 0
-
-    def count(exc: UnicodeError) -> tuple[str, int]:
-        nonlocal bad
-        assert isinstance(exc, UnicodeDecodeError)
-        bad += 1
-        return "", exc.end
-
-    codecs.register_error("unioncat-count", count)
-    text = codecs.getincrementaldecoder("utf-8")("unioncat-count").decode(head, final=False)
-    return sum(1 for ch in text if ord(ch) > 127), bad
+    """Non-ASCII characters that decode as UTF-8, and the places where bytes do not
+    (each a U+FFFD of the replacing decoder, less the ones the text itself holds)."""
+    text = codecs.getincrementaldecoder("utf-8")("replace").decode(head, final=False)
+    bad = text.count("\ufffd") - head.count("\ufffd".encode())
+    return sum(1 for ch in text if ord(ch) > 127) - bad, bad
 
 
 def _decodes(data: bytes, name: str) -> bool:

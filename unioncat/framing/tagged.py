@@ -261,4 +261,6 @@ class _Framing:
             if skipped
             else None
         )
-        return Frame(text.encode("utf-8", "surrogatepass") + b"\n", position, note=note)
+        # UTF-8 bytes, once checked, are handed on as they are, not encoded again
+        payload = raw if encoding.name == "utf-8" else text.encode("utf-8")
+        return Frame(payload + b"\n", position, note=note)
