@@ -232,7 +232,7 @@ def normalize(envelope: RawEnvelope) -> list[Record]:
             f"a RIS record that is not UTF-8 (byte {exc.start}); the framer hands on UTF-8, "
             "so this payload did not come through it"
         ) from exc
-    parsed = _READER.parse(text)
+    parsed = _READER.parse_lines(text.split("\n"))
     if not parsed:
         raise RecordError(
             "a RIS record without its end line (ER  -): the file was cut short, or the "
@@ -251,18 +251,23 @@ def _tidy(value: str) -> str | None:
     return value or None
 
 
-def _first(values: dict[str, list[str]], tags: tuple[str, ...]) -> str | None:
+def _firsts(values: dict[str, list[str]]) -> dict[str, str]:
+    """Each tag's first value that is not empty, tidied: worked out once a record, for
+    the mapping asks for a tag's value many times and most tags are written once."""
+    out: dict[str, str] = {}
+    for tag, written in values.items():
+        for value in written:  # _tidy, inline: this runs for every value of every record
+            if "  " in value or not value.isprintable():
+                value = " ".join(value.split())
+            if value:
+                out[tag] = value
+                break
+    return out
+
+
+def _first(first: dict[str, str], tags: tuple[str, ...]) -> str | None:
     for tag in tags:
-        for value in values.get(tag, ()):
-            text = _tidy(value)
-            if text:
-                return text
-    return None
-
-
-def _one(values: dict[str, list[str]], tag: str) -> str | None:
-    for value in values.get(tag, ()):
-        text = _tidy(value)
+        text = first.get(tag)
         if text:
             return text
     return None
@@ -293,24 +298,25 @@ def _map(envelope: RawEnvelope, values: dict[str, Any]) -> Record:
     if code not in RIS_TYPES:
         code = RIS_NAMES.get(written_type.lower(), code)
     rtype, medium = RIS_TYPES.get(code, ("other", "unknown"))
-    sp = _one(values, "SP")
-    if rtype == "proceedings" and sp and _first(values, _PAPER_HOST_TAGS[:3]):
+    first = _firsts(values)
+    sp = first.get("SP")
+    if rtype == "proceedings" and sp and _first(first, _PAPER_HOST_TAGS[:3]):
         rtype = "proceedings_paper"  # a paper written as CONF, as Zotero and EndNote do
-    elif code in ("DICT", "ENCYC") and _first(values, ("T2", "BT")):
+    elif code in ("DICT", "ENCYC") and _first(first, ("T2", "BT")):
         rtype = "book_chapter"  # an entry of the dictionary or encyclopedia it names
     part_of_host = rtype in PARTS
-    short = _one(values, "ST")
-    title = _first(values, _TITLE_TAGS) or (None if part_of_host else _one(values, "BT")) or short
+    short = first.get("ST")
+    title = _first(first, _TITLE_TAGS) or (None if part_of_host else first.get("BT")) or short
     if not title:
-        where = _first(values, ("ID", "AN", "DO"))
+        where = _first(first, ("ID", "AN", "DO"))
         raise RecordError(
             f"RIS record (TY {written_type or '(none)'}"
             + (f", {where}" if where else "")
             + ") without a title (TI, T1, CT, BT or ST): nothing to catalog"
         )
-    date, year = _date(values)
+    date, year = _date(first)
     contributors = _names(values)
-    own_doi = _doi(values)
+    own_doi = _doi(first)
     numbers = _serial_numbers(values, rtype)
     ids: list[Identifier] = [own_doi] if own_doi else []
     host: Host | None = None
@@ -319,29 +325,29 @@ def _map(envelope: RawEnvelope, values: dict[str, Any]) -> Record:
     series = [Series(title=t) for t in _listed(values.get("T3", []))]
     page_count: int | None = None
     first_page, last_page = page_range(sp) if sp else (None, None)
-    last_page = _one(values, "EP") or last_page
-    volume = _one(values, "VL") or _one(values, "VO")
+    last_page = first.get("EP") or last_page
+    volume = first.get("VL") or first.get("VO")
     if part_of_host:
         host = Host(
-            title=_first(values, _PAPER_HOST_TAGS if rtype == "proceedings_paper" else _HOST_TAGS),
+            title=_first(first, _PAPER_HOST_TAGS if rtype == "proceedings_paper" else _HOST_TAGS),
             identifiers=numbers,
             volume=volume,
-            issue=_one(values, "IS"),
+            issue=first.get("IS"),
             first_page=first_page,
             last_page=last_page,
         )
     else:
         ids += numbers
         part = Part(number=volume) if volume else None
-        second = _one(values, "T2")
+        second = first.get("T2")
         if second and rtype == "thesis":
             subtitle = second
         elif second and rtype in _SERIES_T2:
             series.insert(0, Series(title=second))
         if first_page and first_page.isdigit() and not last_page:
             page_count = int(first_page)
-    accession = _one(values, "AN")
-    local = _one(values, "ID")
+    accession = first.get("AN")
+    local = first.get("ID")
     if accession:
         scheme = "wos" if accession[:4].upper() == "WOS:" else "local"
         qualifier = None if scheme == "wos" else "accession number"
@@ -359,8 +365,8 @@ def _map(envelope: RawEnvelope, values: dict[str, Any]) -> Record:
             title, year, [c.name for c in contributors[:1]], host.title if host else None,
             first_page,
         )  # fmt: skip
-    place = _one(values, "CY") or _one(values, "PP")
-    translated = _one(values, "TT")
+    place = first.get("CY") or first.get("PP")
+    translated = first.get("TT")
     variants = [v for v in (short, translated) if v and v != title]
     return Record(
         id=mint_id(envelope.source, source_id),
@@ -377,17 +383,17 @@ def _map(envelope: RawEnvelope, values: dict[str, Any]) -> Record:
         if len(variants) < 2 or variants[0] != variants[1]
         else variants[:1],
         contributors=contributors,
-        publisher=_one(values, "PB"),
+        publisher=first.get("PB"),
         place=place,
         places=[place] if place else [],
         date=date,
         year=year,
-        edition=_one(values, "ET"),
+        edition=first.get("ET"),
         language=language_codes(values["LA"]) if "LA" in values else [],
         identifiers=ids,
         host=host,
         subjects=[Subject(term=t.lstrip("*")) for t in _listed(values.get("KW", []))],
-        abstract=_one(values, "AB") or _one(values, "N2"),
+        abstract=first.get("AB") or first.get("N2"),
         page_count=page_count,
         series=series,
         access=_access(values, own_doi),
@@ -396,11 +402,11 @@ def _map(envelope: RawEnvelope, values: dict[str, Any]) -> Record:
     )
 
 
-def _date(values: dict[str, list[str]]) -> tuple[str | None, int | None]:
+def _date(first: dict[str, str]) -> tuple[str | None, int | None]:
     """The most precise of DA, PY and Y1 (DA is often the full date, PY the year)."""
     best: tuple[str | None, int | None] = (None, None)
     for tag in ("DA", "PY", "Y1"):
-        written = _one(values, tag)
+        written = first.get(tag)
         if written:
             found = date_in(written)
             if found[0] and len(found[0]) > len(best[0] or ""):
@@ -419,12 +425,12 @@ def _names(values: dict[str, list[str]]) -> list[Contributor]:
     return out
 
 
-def _doi(values: dict[str, list[str]]) -> Identifier | None:
-    written = _one(values, "DO")
+def _doi(first: dict[str, str]) -> Identifier | None:
+    written = first.get("DO")
     if written:
         found = doi(written)
         return found or Identifier("doi", written, status="invalid", raw=written)
-    other = _one(values, "M3")  # where some exports (and Zotero's reading) put the DOI
+    other = first.get("M3")  # where some exports (and Zotero's reading) put the DOI
     if other and other.lower().startswith(("10.", "doi", "https://doi", "http://dx.doi")):
         return doi(other)
     return None
