@@ -247,13 +247,17 @@ def _interpolated(value: str, strings: dict[str, str], depth: int) -> str:
     return "".join(out)
 
 
+_STRUCTURE = re.compile(r'[{}"#]')
+
+
 def _concatenated(value: str) -> list[str]:
     """The parts of ``a # "b" # {c}``, split at the ``#`` outside braces and quotes."""
     parts: list[str] = []
     depth = 0
     quoted = False
     start = 0
-    for n, ch in enumerate(value):
+    for m in _STRUCTURE.finditer(value):  # only these characters: values can be long
+        n, ch = m.start(), m.group()
         if ch == "{":
             depth += 1
         elif ch == "}":
@@ -371,14 +375,20 @@ def _text(value: Any) -> str | None:
 class _Fields:
     """An entry's fields by their (lower-case) names, as text when asked."""
 
-    __slots__ = ("values",)
+    __slots__ = ("texts", "values")
 
     def __init__(self, entry: Entry) -> None:
         self.values: dict[str, Any] = {f.key: f.value for f in entry.fields}
+        self.texts: dict[str, str | None] = {}  # worked out once a field: asked many times
 
     def __call__(self, *keys: str) -> str | None:
+        texts = self.texts
         for key in keys:
-            text = _text(self.values.get(key))
+            if key in texts:
+                text = texts[key]
+            else:
+                value = self.values.get(key)
+                text = texts[key] = None if value is None else _text(value)
             if text:
                 return text
         return None
