@@ -2,6 +2,8 @@
 
 (a) DBLP-ACM (both versions in ../shared/data/dedupe): unioncat's matcher and Splink 5
     (unsupervised, DuckDB; see splink_anchor.py) in the same run; F1 and seconds of both.
+(a2) CDDB (one table of CDs with duplicates inside it), unioncat and a Splink 5
+    ``dedupe_only`` model on the same table.
 (b) A synthetic union catalog with known truth (synthetic_catalog.py) at each size asked
     for, each in its own process so that peak memory is that size's own: seconds, peak
     memory, precision, recall, F1, blocking recall; then the time ratio between sizes.
@@ -100,6 +102,30 @@ def dblp_acm(skip_splink: bool) -> None:
             print(f"{name:18} unioncat is {splink.seconds / ours.seconds:.1f}x faster, "
                   f"F1 {ours.f1 - _prf(splink.one_to_one, gold)[2]:+.4f} against one-to-one "
                   "Splink")  # fmt: skip
+
+
+def cddb(skip_splink: bool) -> None:
+    """One table of CDs with duplicates inside it: artist as the names, the track list as
+    the contents (``eval dedupe --map artist=authors,tracks=contents``)."""
+    table, gold_path = DATA / "cddb" / "cddb.csv", DATA / "cddb" / "gt.csv"
+    if not table.is_file():
+        print("(a2) CDDB: skipped, ../shared/data/dedupe/cddb is absent")
+        return
+    print("(a2) CDDB, one table, duplicates within it")
+    print(f"{'tool':22} {'P':>6} {'R':>6} {'F1':>6} {'blocking':>8} {'seconds':>8}")
+    ours = evaluate(table, None, gold_path,
+                    column_map={"artist": "authors", "tracks": "contents"})  # fmt: skip
+    print(f"{'unioncat':22} {ours.precision:6.3f} {ours.recall:6.3f} {ours.f1:6.4f} "
+          f"{ours.blocking_recall:8.3f} {ours.seconds:8.2f}")  # fmt: skip
+    if skip_splink:
+        return
+    from bench.splink_anchor import run_splink_cddb
+
+    gold = {(min(a, b), max(a, b)) for a, b in read_gold(gold_path)}
+    splink = run_splink_cddb(table)
+    p, r, f1 = _prf(splink.pairs, gold)
+    print(f"{'splink p>=0.9':22} {p:6.3f} {r:6.3f} {f1:6.4f} {'':>8} {splink.seconds:8.2f}")
+    print(f"unioncat is {splink.seconds / ours.seconds:.1f}x faster, F1 {ours.f1 - f1:+.4f}")
 
 
 def _pair_codes(groups: list[list[int]], n: int) -> np.ndarray:
@@ -261,6 +287,7 @@ def main() -> None:
     if not args.skip_dblp:
         if DATA.is_dir():
             dblp_acm(args.skip_splink)
+            cddb(args.skip_splink)
         else:
             print(f"(a) skipped: no DBLP-ACM data in {DATA}")
     if args.sizes:

@@ -227,7 +227,9 @@ def cmd_run(args: argparse.Namespace, config: PipelineConfig) -> int:
 
             interrupts.check("before matching", outcomes=outcomes)
             try:
-                extra["dedupe"] = dedupe_catalog(catalog, run_id, config.dedupe).as_dict()
+                extra["dedupe"] = dedupe_catalog(
+                    catalog, run_id, config.dedupe, within=config.dedupe_within
+                ).as_dict()
             except Interrupted as stop:
                 stop.context.setdefault("outcomes", outcomes)
                 raise
@@ -297,7 +299,9 @@ def cmd_dedupe(args: argparse.Namespace, config: PipelineConfig) -> int:
     ) -> tuple[int, list[SourceOutcome], dict[str, Any]]:
         from unioncat.dedupe.stage import dedupe_catalog
 
-        counts = dedupe_catalog(catalog, run_id, config.dedupe, full=args.full)
+        counts = dedupe_catalog(
+            catalog, run_id, config.dedupe, full=args.full, within=config.dedupe_within
+        )
         return EXIT_OK, [], {"dedupe": counts.as_dict()}
 
     return _with_writer(config, "dedupe", work)
@@ -318,7 +322,7 @@ def cmd_review(args: argparse.Namespace, config: PipelineConfig) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, config: PipelineConfig | None) -> int:
-    from unioncat.dedupe.evaluate import evaluate
+    from unioncat.dedupe.evaluate import evaluate, parse_column_map
 
     settings = config.dedupe if config is not None else MatchSettings()
     result = evaluate(
@@ -326,8 +330,11 @@ def cmd_eval(args: argparse.Namespace, config: PipelineConfig | None) -> int:
         Path(args.right) if args.right else None,
         [Path(g) for g in args.gold],
         settings,
+        parse_column_map(args.map or []),
     )
-    print(json.dumps(result.as_dict()))
+    print(json.dumps(result.as_dict()), flush=True)
+    if not args.quiet:
+        print(result.summary(), file=sys.stderr)
     return EXIT_OK
 
 
@@ -454,8 +461,7 @@ def cmd_convert(args: argparse.Namespace, config: PipelineConfig | None) -> int:
     more = len(result.quarantined) - CONVERT_QUARANTINE_SHOWN
     if more > 0:
         say(
-            f"... and {more} more quarantined record(s): every one is in "
-            f"{result.quarantine_path}",
+            f"... and {more} more quarantined record(s): every one is in {result.quarantine_path}",
             "convert.quarantined_more",
             logging.WARNING,
             more=more,
@@ -542,6 +548,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--gold", required=True, action="append", metavar="GOLD.csv",
         help="CSV of left_id,right_id gold pairs (or ltable_id,rtable_id,label); repeat it "
         "to use several files together",
+    )  # fmt: skip
+    evd.add_argument(
+        "--map", action="append", metavar="COLUMN=FIELD,...",
+        help="read a table's column as one of the matcher's fields (e.g. "
+        "artist=authors,tracks=contents); an unknown field is refused with the list",
+    )  # fmt: skip
+    evd.add_argument(
+        "--quiet", action="store_true",
+        help="only the JSON line: no summary of the strongest false matches and the "
+        "weakest missed pairs on stderr",
     )  # fmt: skip
     evd.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     evd.set_defaults(func=cmd_eval, needs_config=False)

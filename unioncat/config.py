@@ -31,7 +31,10 @@ from unioncat.redact import is_secret_name, register, register_values
 
 DEFAULT_CONFIG = "pipelines.yaml"
 _ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
-_SOURCE_KEYS = ("name", "kind", "format", "enabled", "allow_empty", "holder", "format_options")
+_SOURCE_KEYS = (
+    "name", "kind", "format", "enabled", "allow_empty", "holder", "format_options",
+    "dedupe_within",
+)  # fmt: skip
 _TOP_KEYS = (
     "catalog", "export", "workers", "parallel_sources", "memory_limit", "dedupe", "sources",
 )  # fmt: skip
@@ -52,6 +55,10 @@ class SourceConfig:
     holder: str | None = None
     # how the format's records are written at this source (``format_options:``)
     format_settings: FormatSettings | None = None
+    # whether two of the source's own records may be one item (``dedupe_within``): off
+    # unless said, for a catalog keeps apart what it catalogs twice on purpose (two
+    # copies, two printings) far more often than it loads one record twice
+    dedupe_within: bool = False
 
     @property
     def spec(self) -> SourceSpec:
@@ -73,6 +80,11 @@ class PipelineConfig:
     memory_limit: str | None = None  # DuckDB's memory limit for the catalog, e.g. "4GB"
     # sources whose deletions are let through for this run (``--allow-deletions``)
     allow_deletions: frozenset[str] = frozenset()
+
+    @property
+    def dedupe_within(self) -> frozenset[str]:
+        """The sources whose own records may join one cluster."""
+        return frozenset(s.name for s in self.sources if s.dedupe_within)
 
     def deletion_guard(self, name: str) -> DeletionGuard | None:
         """The guard on a source's deletions; None when they are let through."""
@@ -205,6 +217,13 @@ def _source(raw: Any, index: int, base_dir: Path, config_file: Path) -> SourceCo
     allow_empty = raw.get("allow_empty", False)
     if not isinstance(allow_empty, bool):
         raise ConfigError(f"{where}.allow_empty must be true or false", stage="config")
+    dedupe_within = raw.get("dedupe_within", False)
+    if not isinstance(dedupe_within, bool):
+        raise ConfigError(
+            f"{where}.dedupe_within must be true or false (whether the source's own "
+            "records may be duplicates of each other)",
+            stage="config",
+        )
     holder = raw.get("holder")
     if holder is not None and (not isinstance(holder, str) or not holder.strip()):
         raise ConfigError(
@@ -225,7 +244,7 @@ def _source(raw: Any, index: int, base_dir: Path, config_file: Path) -> SourceCo
     return SourceConfig(
         name=name, kind=kind, format=fmt, options=options, enabled=enabled,
         allow_empty=allow_empty, config_file=str(config_file),
-        holder=holder.strip() if holder else None,
+        holder=holder.strip() if holder else None, dedupe_within=dedupe_within,
         format_settings=_format_settings(fmt, raw.get("format_options"), where),
     )  # fmt: skip
 

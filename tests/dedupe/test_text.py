@@ -117,3 +117,38 @@ def test_csv_rows_keep_entities_inside_names() -> None:
     assert record.identifiers == [("isbn", "9780198812340")]
     paired = from_csv_row({"id": "8", "authors": "Smith, J., Jones, B."}, "left")
     assert paired.authors == ["Smith, J.", "Jones, B."]
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        ("dÃ³nde jugarÃ¡n", "dónde jugarán"),  # UTF-8 read as Latin-1
+        ("dã³nde", "dónde"),  # ... and then lower-cased
+        ("donâ€™t", "don’t"),  # a Windows-1252 reading of a three-byte character
+        ("Ã\u009cber", "Über"),
+        ("Ä\u008dapek", "čapek"),
+    ],
+)
+def test_text_whose_utf8_was_read_as_latin1_is_read_back(written: str, meant: str) -> None:
+    from unioncat.dedupe.text import unmangle
+
+    assert unmangle(written) == meant
+
+
+@pytest.mark.parametrize(
+    "text", ["irmã e mãe", "São Paulo", "café»", "Ærø", "naïve résumé", "Straße", "à la carte"]
+)
+def test_text_that_was_written_right_is_left_alone(text: str) -> None:
+    from unioncat.dedupe.text import unmangle
+
+    assert unmangle(text) == text
+
+
+def test_what_is_left_of_lost_characters_makes_no_title_alike() -> None:
+    from unioncat.dedupe.features import is_generic_title
+    from unioncat.dedupe.text import fold
+
+    # a title in a script whose bytes an export dropped: "ã ã ã" is not a title
+    assert fold("ã ã ã ã") == ""
+    assert is_generic_title(fold("ã ã ã a"))
+    assert not is_generic_title(fold("Irmã"))

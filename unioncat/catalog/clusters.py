@@ -21,6 +21,8 @@ from unioncat.catalog.db import Db
 from unioncat.catalog.tables import CLUSTER_MEMBERS, CLUSTERS, MATCH_KEYS
 
 WATERMARK_KEY = "dedupe_changes_seq"
+# The pseudo-column of :meth:`ClusterStore.live_rows` listing a record's contents.
+CONTENTS = "contents"
 _CLUSTER_BOOKKEEPING = frozenset({"updated_at", "run_id"})
 # the record types a chapter's host can be, when the chapter names it by ISBN
 _BOOK_TYPES = "'book', 'book_set', 'proceedings'"
@@ -130,11 +132,26 @@ class ClusterStore:
     def live_rows(self, ids: Iterable[str], columns: Sequence[str]) -> list[dict[str, Any]]:
         """The live records among ``ids``, as dicts of ``columns``, by id.  A MARC
         holdings record is no work: its holdings belong to the record it names."""
-        cols = ", ".join(f'"{c}"' for c in columns)
+        cols = ", ".join(
+            f'r."{c}"' if c != CONTENTS else f"coalesce(k.items, []) AS {CONTENTS}" for c in columns
+        )
+        listed = ""
+        if CONTENTS in columns:
+            # what a record lists: the titles of the parts mapped from its own envelope
+            # (a 505's chapters or tracks), in their order
+            listed = (
+                "LEFT JOIN (SELECT struct_extract(p.host, 'id') AS host_id, p.source, "
+                "p.envelope_id, list(p.title ORDER BY length(p.source_id), p.source_id) "
+                "AS items FROM records p WHERE NOT p.deleted AND p.host IS NOT NULL "
+                "AND struct_extract(p.host, 'id') IN (SELECT id FROM {chosen}) "
+                "GROUP BY ALL) k ON k.host_id = r.id AND k.source = r.source "
+                "AND k.envelope_id IS NOT DISTINCT FROM r.envelope_id "
+            )
         with self.db.id_table(ids) as chosen:
             rows: list[dict[str, Any]] = self.db.arrow(
-                f"SELECT {cols} FROM records WHERE NOT deleted AND type <> 'holdings' "
-                f"AND id IN (SELECT id FROM {chosen}) ORDER BY id"
+                f"SELECT {cols} FROM records r {listed.format(chosen=chosen)}"
+                "WHERE NOT r.deleted AND r.type <> 'holdings' "
+                f"AND r.id IN (SELECT id FROM {chosen}) ORDER BY r.id"
             ).to_pylist()
         return rows
 

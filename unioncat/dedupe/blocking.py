@@ -1,9 +1,10 @@
 """Candidate pairs without comparing everything with everything.
 
 Every record posts keys: its title words, its identifiers (and those of its other
-formats, so a print record meets its e-book through 776), and family name plus year.
-Blocks are built from them in SQL: pairs of each record's rarest title words, its
-rarest single words while they stay rare, identifiers, and name plus year.  Rare words
+formats, so a print record meets its e-book through 776), family name plus year, and
+the words of its contents.  Blocks are built from them in SQL: pairs of each record's
+rarest title words and of its rarest contents words, its rarest single words while
+they stay rare, identifiers, and name plus year.  Rare words
 are what two spellings of one title keep in common; a bounded number of blocks per
 record, each of bounded size, keeps the work close to linear in the number of records.
 
@@ -31,6 +32,10 @@ STOPWORDS = frozenset(
     les of on or the to und une un with zu zur""".split()
 )
 
+# Words of a record's contents posted as keys: the first ones, which is enough for
+# two copies of one track list to share their rarest, and bounds a box set's postings.
+CONTENTS_KEYS = 48
+
 KEYS_SCHEMA = pa.schema([("rid", pa.int64()), ("key", pa.string()), ("kind", pa.string())])
 
 
@@ -48,6 +53,16 @@ def record_keys(features: Features, index: int) -> Iterator[tuple[str, str]]:
     if year:
         for family in features.authors[index].split()[:3]:
             yield f"{family}|{year}", "a"
+    listed = features.contents[index]
+    if listed:
+        words: set[str] = set()
+        for token in tokens(listed):
+            if token in STOPWORDS or token in words or (len(token) < 2 and token.isascii()):
+                continue
+            words.add(token)
+            yield token, "c"
+            if len(words) >= CONTENTS_KEYS:
+                break
 
 
 def keys_table(features: Features, offset: int = 0) -> pa.Table:
@@ -71,7 +86,8 @@ def candidate_sql(
     ``postings`` holds every record's keys, ``probes`` the keys of the records being
     matched now (the same relation on a first run).  Three kinds of blocks:
 
-    * pairs of a record's few rarest title words ("estuary sediment"): tolerant of a
+    * pairs of a record's few rarest title words ("estuary sediment"), and of its
+      contents' (the tracks of a recording, the chapters a 505 lists): tolerant of a
       typo in any one word, and small even in a catalog of millions;
     * a record's rarest single words, while few records hold them;
     * identifiers, and family name plus year (for a title changed beyond recognition).
@@ -95,17 +111,18 @@ ranked AS (
   WHERE df.n > 1
 ),
 rare AS (
-  SELECT rid, key FROM ranked WHERE kind = 't' AND r <= {top}
+  SELECT rid, key, kind FROM ranked WHERE kind IN ('t', 'c') AND r <= {top}
 ),
 word_pairs AS (
-  SELECT x.rid, x.key || ' ' || y.key AS key
-  FROM rare x JOIN rare y ON x.rid = y.rid AND x.key < y.key
+  SELECT x.rid, x.kind, x.key || ' ' || y.key AS key
+  FROM rare x JOIN rare y ON x.rid = y.rid AND x.kind = y.kind AND x.key < y.key
 ),
 pair_df AS (
-  SELECT key, count(*) AS n FROM word_pairs GROUP BY key
+  SELECT kind, key, count(*) AS n FROM word_pairs GROUP BY kind, key
 ),
 blocks AS (
-  SELECT w.rid, 'w:' || w.key AS key FROM word_pairs w JOIN pair_df d ON w.key = d.key
+  SELECT w.rid, (CASE w.kind WHEN 't' THEN 'w:' ELSE 'c:' END) || w.key AS key
+  FROM word_pairs w JOIN pair_df d ON w.key = d.key AND w.kind = d.kind
   WHERE d.n BETWEEN 2 AND {int(settings.max_block)}
   UNION ALL
   SELECT rid, 't:' || key FROM ranked

@@ -4,8 +4,11 @@ A cluster holds one work across media, so its slots are (source, medium): a cata
 may give a print and an electronic record of the same book, but two print records from
 one source that only look alike are two copies of a title the source itself keeps
 apart, or two editions.  Only an identifier the two records share lets a cluster take
-a second member in a slot it has filled.  Transitive chains are checked too: clusters
-never join when any two of their members were vetoed by a guard.
+a second member in a slot it has filled, unless the source is one whose records repeat
+(``dedupe_within``: a catalog loaded twice, a list of citations): there a pair of its
+records joins on a weight of at least :attr:`Within.weight`, stronger evidence than
+across sources asks, since a source seldom holds one item twice.  Transitive chains are
+checked too: clusters never join when any two of their members were vetoed by a guard.
 """
 
 from __future__ import annotations
@@ -25,11 +28,26 @@ class Edge:
     by_identifier: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class Within:
+    """The sources whose own records may join one cluster, and the weight it takes."""
+
+    sources: frozenset[str] = frozenset()
+    weight: float = float("inf")
+
+    def allows(self, shared: set[tuple[str, str]], edge: Edge) -> bool:
+        return edge.weight >= self.weight and all(s in self.sources for s, _ in shared)
+
+
+NO_WITHIN = Within()
+
+
 @dataclass(slots=True)
 class Clustering:
     """Union-find over record positions, with each root's members and slots."""
 
     slots_of: Sequence[tuple[str, str]]
+    within: Within = NO_WITHIN
     parent: list[int] = field(default_factory=list)
     members: dict[int, list[int]] = field(default_factory=dict)
     slots: dict[int, set[tuple[str, str]]] = field(default_factory=dict)
@@ -69,7 +87,8 @@ class Clustering:
         ra, rb = self.find(edge.a), self.find(edge.b)
         if ra == rb:
             return False
-        if not edge.by_identifier and self.slots[ra] & self.slots[rb]:
+        shared = self.slots[ra] & self.slots[rb]
+        if shared and not edge.by_identifier and not self.within.allows(shared, edge):
             return False
         small, large = sorted((self.members[ra], self.members[rb]), key=len)
         # Pairs never compared (their titles share no rare word) are checked now, unless
@@ -97,6 +116,7 @@ def cluster(
     forced: Iterable[tuple[int, int]] = (),
     start: Iterable[Sequence[int]] = (),
     forbids: Callable[[int, int], bool] | None = None,
+    within: Within = NO_WITHIN,
 ) -> Clustering:
     """Greedy best-first clustering.
 
@@ -105,7 +125,7 @@ def cluster(
     weight where slots and vetoes allow.  ``forbids(a, b)`` (a < b) runs the guards on a
     pair that was never scored, so a chain cannot join what a guard keeps apart.
     """
-    clustering = Clustering(slots_of)
+    clustering = Clustering(slots_of, within)
     for group in start:
         for other in group[1:]:
             clustering.join(group[0], other)

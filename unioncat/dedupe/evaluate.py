@@ -11,11 +11,12 @@ import itertools
 import resource
 import sys
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from unioncat.dedupe.features import MatchRecord, build_features, from_csv_row
+from unioncat.dedupe.confusion import Explainer, PairNote
+from unioncat.dedupe.features import CSV_COLUMNS, MatchRecord, build_features, from_csv_row
 from unioncat.dedupe.matcher import MatchResult, match
 from unioncat.dedupe.settings import MatchSettings
 from unioncat.errors import ConfigError
@@ -35,6 +36,9 @@ class Evaluation:
     true_positives: int
     predicted: int
     gold: int
+    # the strongest false matches and the weakest missed pairs, with their reasons
+    false_positives: list[PairNote] = field(default_factory=list)
+    missed: list[PairNote] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, float | int]:
         return {
@@ -46,6 +50,21 @@ class Evaluation:
             "seconds": round(self.seconds, 3),
             "peak_mb": round(self.peak_mb, 1),
         }
+
+    def summary(self) -> str:
+        """The confusion summary people read (the JSON line is for scripts)."""
+        lines = [
+            f"{self.true_positives} of {self.gold} gold pairs found, "
+            f"{self.predicted - self.true_positives} false matches among {self.predicted} "
+            f"predicted; blocking kept {self.blocking_recall:.1%} of the gold pairs",
+        ]
+        if self.false_positives:
+            lines.append(f"the {len(self.false_positives)} strongest false matches:")
+            lines += [n.as_text() for n in self.false_positives]
+        if self.missed:
+            lines.append(f"the {len(self.missed)} weakest missed pairs:")
+            lines += [n.as_text() for n in self.missed]
+        return "\n".join(lines)
 
 
 def _sniff(path: Path) -> csv.Dialect | type[csv.Dialect]:
@@ -62,19 +81,70 @@ def _sniff(path: Path) -> csv.Dialect | type[csv.Dialect]:
     return csv.excel
 
 
-def read_table(path: Path, source: str) -> list[MatchRecord]:
-    """Rows of an evaluation file; the delimiter is the one its header uses."""
+def parse_column_map(specs: Sequence[str]) -> dict[str, str]:
+    """``artist=authors,tracks=contents`` (repeatable): a table's column for each of the
+    matcher's; every name checked, so a typing slip is an error rather than a column
+    silently left out."""
+    known = ("id", *CSV_COLUMNS)
+    out: dict[str, str] = {}
+    for spec in specs:
+        for item in spec.split(","):
+            if not item.strip():
+                continue
+            column, sep, target = (x.strip() for x in item.partition("="))
+            if not sep or not column or not target:
+                raise ConfigError(
+                    f"eval dedupe: --map {item!r} is not COLUMN=FIELD",
+                    hint="e.g. --map artist=authors,tracks=contents",
+                )
+            if target not in known:
+                raise ConfigError(
+                    f"eval dedupe: --map {item!r}: the matcher has no field {target!r}",
+                    hint=f"fields: {', '.join(known)}",
+                )
+            if target in out.values():
+                raise ConfigError(f"eval dedupe: --map gives {target!r} two columns")
+            out[column] = target
+    return out
+
+
+def read_table(
+    path: Path, source: str, column_map: Mapping[str, str] | None = None
+) -> list[MatchRecord]:
+    """Rows of an evaluation file; the delimiter is the one its header uses, and
+    ``column_map`` renames its columns to the matcher's fields."""
     if not path.is_file():
         raise ConfigError(f"eval dedupe: {path} does not exist", hint="check the path")
     dialect = _sniff(path)
+    renames = dict(column_map or {})
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle, dialect=dialect)
-        if not reader.fieldnames or "id" not in reader.fieldnames:
+        header = reader.fieldnames or []
+        absent = [c for c in renames if c not in header]
+        if absent:
+            raise ConfigError(
+                f"eval dedupe: {path} has no column {', '.join(map(repr, absent))} to map",
+                hint=f"its columns: {', '.join(header)}",
+            )
+        if "id" not in header and "id" not in renames.values():
             raise ConfigError(
                 f"eval dedupe: {path} has no 'id' column in its header",
-                hint="the first line must name the columns: id,title,authors,...",
+                hint="the first line must name the columns: id,title,authors,... "
+                "(or map one: --map key=id)",
             )
-        return [from_csv_row(row, source) for row in reader]
+        if not renames:
+            return [from_csv_row(row, source) for row in reader]
+        mapped = set(renames.values())
+        return [
+            from_csv_row(
+                {
+                    **{k: v for k, v in row.items() if k not in mapped and k not in renames},
+                    **{renames[k]: v for k, v in row.items() if k in renames},
+                },
+                source,
+            )
+            for row in reader
+        ]
 
 
 def read_gold(path: Path) -> set[tuple[str, str]]:
@@ -147,26 +217,31 @@ def evaluate(
     right: Path | None,
     gold_path: Path | Sequence[Path],
     settings: MatchSettings | None = None,
+    column_map: Mapping[str, str] | None = None,
 ) -> Evaluation:
+    """Match the table(s) and count against the gold pairs.  One table is one source
+    whose records repeat (``dedupe_within``), matched as the catalog matches such a
+    source; two tables are two sources, and only pairs across them count."""
     settings = settings or MatchSettings()
     started = time.perf_counter()
-    records = read_table(left, LEFT)
+    records = read_table(left, LEFT, column_map)
     left_ids = {rec.id for rec in records}
     right_ids = left_ids
     for rec in records:
         rec.id = f"L:{rec.id}"
-        if right is None:
-            # One table says nothing about sources: each row is its own, so the
-            # one-member-per-source rule has nothing to hold apart.
-            rec.source = rec.id
     if right is not None:
-        rights = read_table(right, RIGHT)
+        rights = read_table(right, RIGHT, column_map)
         right_ids = {rec.id for rec in rights}
         for rec in rights:
             rec.id = f"R:{rec.id}"
         records.extend(rights)
     features = build_features(records)
-    result = match(features, settings, cross_sources_only=right is not None)
+    result = match(
+        features,
+        settings,
+        cross_sources_only=right is not None,
+        within=frozenset() if right is not None else frozenset({LEFT}),
+    )
     ids = features.ids
     groups = [[ids[i] for i in g] for g in result.clustering.groups()]
     predicted = predicted_pairs(groups, right is not None)
@@ -185,9 +260,14 @@ def evaluate(
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if sys.platform == "darwin":
         peak /= 1024
+    explainer = Explainer(result, settings, right is not None)
+    known = left_ids | right_ids
+    missed = {p for p in gold - predicted if p[0] in known and p[1] in known}
     return Evaluation(
         precision, recall, f1, result.candidate_count, blocking_recall, seconds, peak,
         found, len(predicted), len(gold),
+        false_positives=explainer.strongest(predicted - gold),
+        missed=explainer.weakest(missed),
     )  # fmt: skip
 
 

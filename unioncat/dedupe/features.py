@@ -8,6 +8,7 @@ results column by column, because scoring works on millions of pairs at a time.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -111,7 +112,10 @@ def is_generic_title(folded_title: str) -> bool:
     if folded_title in GENERIC_TITLES or not folded_title:
         return True
     words = [w for w in folded_title.split() if w not in _GENERIC_DRESSING and not w.isdigit()]
-    return " ".join(words) in GENERIC_TITLES or not words
+    # single letters only ("a a a", what is left of a title in a script an export
+    # mangled) tell nothing either
+    telling = [w for w in words if len(w) > 1 or not w.isascii()]
+    return " ".join(words) in GENERIC_TITLES or not telling
 
 
 @dataclass(slots=True)
@@ -144,6 +148,9 @@ class MatchRecord:
     type: str = "other"
     language: list[str] = field(default_factory=list)
     series: list[tuple[str, str]] = field(default_factory=list)
+    # what the item lists: the titles of its tracks, chapters or pieces (505, a CD's
+    # track list), in order
+    contents: list[str] = field(default_factory=list)
 
 
 def from_record(record: Record) -> MatchRecord:
@@ -153,8 +160,11 @@ def from_record(record: Record) -> MatchRecord:
 
 CSV_COLUMNS = (
     "title", "authors", "venue", "year", "publisher", "isbn", "issn", "doi",
-    "pages", "volume", "edition", "medium",
+    "pages", "volume", "edition", "medium", "contents",
 )  # fmt: skip
+# A contents cell lists its items split by " -- " (as a 505 does), ";" or "|"; a cell
+# with none of them is one run of words (CDDB's track lists), compared as such.
+_CONTENTS_SPLIT = re.compile(r"\s+--\s+|\s*[;|]\s*")
 
 
 def _split_authors(value: str) -> list[str]:
@@ -221,6 +231,7 @@ def from_csv_row(row: Mapping[str, str | None], source: str) -> MatchRecord:
         volume=get("volume"),
         edition=get("edition"),
         medium=get("medium") or "unknown",
+        contents=[c for c in _CONTENTS_SPLIT.split(get("contents") or "") if c.strip()],
     )
 
 
@@ -272,6 +283,10 @@ class Features:
     host_key: list[str]
     host_isbns: list[frozenset[str]]
     generic: list[bool]
+    # the folded words of what the item lists (its tracks or chapters), in order, and
+    # how many; "" and 0 when it lists nothing
+    contents: list[str]
+    contents_words: list[int]
     # arrays derived from the lists above, built on first use by the scorer
     cache: dict[str, Any] = field(default_factory=dict)
 
@@ -280,10 +295,14 @@ class Features:
 
 
 _NO_ISBNS: frozenset[str] = frozenset()
+# Contents are compared on their first characters only: a box set's hundreds of tracks
+# would make every comparison slow, and their beginning tells as much.
+CONTENTS_CHARS = 1500
 
 
 def _authors_string(keys: Iterable[tuple[str, str]]) -> str:
-    return " ".join(sorted(family for family, _ in keys if family))
+    # a family name of one letter is what is left of a mangled name, not a name
+    return " ".join(sorted(f for f, _ in keys if len(f) > 1 or (f and not f.isascii())))
 
 
 def build_features(records: Iterable[MatchRecord]) -> Features:
@@ -354,6 +373,10 @@ def _build_features(records: Iterable[MatchRecord]) -> Features:
         named = f"isbn:{min(isbns)}" if isbns else ""
         cols["host_key"].append(rec.host_key or rec.host_id or named)
         cols["generic"].append(is_generic_title(full))
+        listed = fold(" ".join(rec.contents))[:CONTENTS_CHARS] if rec.contents else ""
+        cols["contents"].append(listed)
+        # words of two letters or more: single letters say nothing of which item it is
+        cols["contents_words"].append(sum(1 for w in listed.split() if len(w) > 1))
     return Features(**cols)  # type: ignore[arg-type]
 
 
@@ -361,7 +384,7 @@ def _build_features(records: Iterable[MatchRecord]) -> Features:
 ROW_COLUMNS = (
     "id", "source", "title", "subtitle", "title_nonfiling", "part", "contributors", "year",
     "publisher", "host", "identifiers", "relations", "page_count", "edition", "medium",
-    "type", "language", "series",
+    "type", "language", "series", "contents",
 )  # fmt: skip
 
 
@@ -407,6 +430,7 @@ def from_row(row: Mapping[str, Any]) -> MatchRecord:
         type=row.get("type") or "other",
         language=list(row.get("language") or []),
         series=[(s["title"], s.get("number") or "") for s in row.get("series") or []],
+        contents=[t for t in row.get("contents") or [] if t],
     )
 
 

@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from unioncat.dedupe.blocking import candidate_pairs
-from unioncat.dedupe.cluster import Clustering, Edge, cluster
+from unioncat.dedupe.cluster import Clustering, Edge, Within, cluster
 from unioncat.dedupe.features import Features
 from unioncat.dedupe.scoring import ChainGuard, ScoredPairs, score_pairs
 from unioncat.dedupe.settings import MatchSettings
@@ -52,6 +52,10 @@ def edges_of(scored: ScoredPairs, settings: MatchSettings) -> list[Edge]:
     ]
 
 
+def within_rule(settings: MatchSettings, sources: frozenset[str]) -> Within:
+    return Within(sources, settings.match_weight + settings.within_margin)
+
+
 def vetoed_pairs(scored: ScoredPairs) -> set[tuple[int, int]]:
     hit = scored.guards != 0
     return set(zip(scored.a[hit].tolist(), scored.b[hit].tolist(), strict=True))
@@ -66,7 +70,10 @@ def match(
     rejected: Iterable[tuple[int, int]] = (),
     start: Sequence[Sequence[int]] = (),
     con: duckdb.DuckDBPyConnection | None = None,
+    within: frozenset[str] = frozenset(),
 ) -> MatchResult:
+    """Match ``features``; ``within`` names the sources whose own records may join one
+    cluster (``dedupe_within``)."""
     timings: dict[str, float] = {}
     with gc_paused():
         started = time.perf_counter()
@@ -81,7 +88,7 @@ def match(
         edges = [e for e in edges_of(scored, settings) if (e.a, e.b) not in veto]
         clustering = cluster(
             slots(features), edges, vetoed=veto, forced=forced, start=start,
-            forbids=ChainGuard(features, settings),
+            forbids=ChainGuard(features, settings), within=within_rule(settings, within),
         )  # fmt: skip
         timings["clustering"] = time.perf_counter() - started - sum(timings.values())
     return MatchResult(features, (a, b), scored, clustering, timings)

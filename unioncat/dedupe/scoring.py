@@ -89,6 +89,7 @@ class ScoredPairs:
     guards: NDArray[np.int32]
     # the family names agree but the given names (initials) of each shared one differ
     given_differ: NDArray[np.bool_] | None = None
+    contents: NDArray[np.float64] | None = None  # -1 when either side lists too little
 
     def __len__(self) -> int:
         return len(self.a)
@@ -134,6 +135,8 @@ def _columns(features: Features) -> dict[str, NDArray[Any]]:
             "words": np.array([t.count(" ") + 1 for t in f.title], dtype=np.int32),
             "companion": np.array([_is_companion(t) for t in f.title], dtype=bool),
             "year": np.asarray(f.year, dtype=np.int64),
+            "contents": np.array(f.contents, dtype=object),
+            "contents_words": np.asarray(f.contents_words, dtype=np.int64),
         }
         features.cache["columns"] = cached
     return cached
@@ -169,6 +172,24 @@ def title_similarity(
                                  workers=-1)  # fmt: skip
         best[check] = np.where(set_sim >= 99.5, CONTAINED_SIMILARITY, best[check])
     return best
+
+
+def contents_similarity(
+    features: Features, a: NDArray[np.int64], b: NDArray[np.int64], min_words: int
+) -> NDArray[np.float64]:
+    """How alike two items' contents are (0-100), -1 where either lists fewer than
+    ``min_words`` words: in order (a track list is in order, and a run of short titles
+    compared as a bag would find common words everywhere) or sorted, whichever is
+    better, so a list with its items reordered still counts."""
+    cols = _columns(features)
+    out = np.full(len(a), -1.0, dtype=np.float64)
+    both = (cols["contents_words"][a] >= min_words) & (cols["contents_words"][b] >= min_words)
+    if both.any():
+        left, right = cols["contents"][a[both]], cols["contents"][b[both]]
+        in_order = process.cpdist(left, right, scorer=fuzz.ratio, workers=-1)
+        by_word = process.cpdist(left, right, scorer=fuzz.token_sort_ratio, workers=-1)
+        out[both] = np.maximum(in_order, by_word)
+    return out
 
 
 def _is_companion(title: str) -> bool:
@@ -349,10 +370,12 @@ def score_pairs(
     for n in np.flatnonzero(hint).tolist():
         ids[n] = _id_evidence(features, int(pa_[n]), int(pb_[n]))
     floor = settings.title_levels[-1][0]
-    keep = (title >= floor) | (ids > 0)
+    contents = contents_similarity(features, pa_, pb_, settings.contents_min_words)
+    keep = (title >= floor) | (ids > 0) | (contents >= settings.contents_levels[-1][0])
     ka, kb = pa_[keep], pb_[keep]
     title = title[keep]
     ids = ids[keep]
+    contents = contents[keep]
     la, lb = ka.tolist(), kb.tolist()
 
     cols = _columns(features)
@@ -387,6 +410,9 @@ def score_pairs(
     weight += np.where(
         ids == 2, settings.shared_work_id, np.where(ids == 1, settings.linked_work_id, 0.0)
     )
+    contents_w = _levels(contents, settings.contents_levels, settings.contents_else)
+    contents_w[contents < 0] = 0.0
+    weight += contents_w
 
     guards = np.zeros(len(ka), dtype=np.int32)
     for n, (i, j) in enumerate(zip(la, lb, strict=True)):
@@ -401,7 +427,7 @@ def score_pairs(
             weight[n] += settings.same_host_and_pages
         if g & Guard.DOI:
             weight[n] += settings.conflicting_doi
-    return ScoredPairs(ka, kb, weight, title, authors, ids, guards, differ)
+    return ScoredPairs(ka, kb, weight, title, authors, ids, guards, differ, contents)
 
 
 def given_names_differ(features: Features, a: int, b: int) -> str | None:
@@ -446,6 +472,10 @@ def pair_reasons(
         else:
             weight = settings.year_next if gap == 1 else settings.year_far
             out.append(f"years {f.year[a]} and {f.year[b]} ({weight:+.1f})")
+    listed = float(scored.contents[n]) if scored.contents is not None else -1.0
+    if listed >= 0:
+        weight = _level(listed, settings.contents_levels, settings.contents_else)
+        out.append(f"contents {listed:.0f}% alike ({weight:+.1f})")
     shared = sorted(f.work_ids[a] & f.work_ids[b])
     if shared:
         out.append(f"same {', '.join(shared)} ({settings.shared_work_id:+.1f})")

@@ -54,6 +54,17 @@ class MatchSettings:
     )
     author_else: float = bounded(-4.0, -MAX_WEIGHT, MAX_WEIGHT, unit="bits")
 
+    # Contents (the tracks of a recording, the chapters of a book, in order): the better
+    # of in-order and token-sorted similarity, when both list at least
+    # ``contents_min_words`` words.  Two lists that share little are two items.
+    contents_levels: tuple[tuple[float, float], ...] = (
+        (90.0, 14.0),  # nearly an identifier: a title entered otherwise is forgiven
+        (75.0, 7.0),
+        (55.0, 3.0),
+    )
+    contents_else: float = bounded(-6.0, -MAX_WEIGHT, MAX_WEIGHT, unit="bits")
+    contents_min_words: int = bounded(10, 1, 10_000, unit="words")
+
     year_same: float = bounded(3.0, -MAX_WEIGHT, MAX_WEIGHT, unit="bits")
     year_next: float = bounded(-1.0, -MAX_WEIGHT, MAX_WEIGHT, unit="bits")
     year_far: float = bounded(-6.0, -MAX_WEIGHT, MAX_WEIGHT, unit="bits")
@@ -64,6 +75,11 @@ class MatchSettings:
     linked_work_id: float = bounded(15.0, -MAX_WEIGHT, MAX_WEIGHT, unit="bits")
     conflicting_doi: float = bounded(-12.0, -MAX_WEIGHT, MAX_WEIGHT, unit="bits")
     same_host_and_pages: float = bounded(6.0, -MAX_WEIGHT, MAX_WEIGHT, unit="bits")
+
+    # Two records of one source (a source set to ``dedupe_within``) join at this many
+    # bits above ``match_weight``: a source seldom holds one item twice, so a pair
+    # inside it needs stronger evidence than a pair across sources.
+    within_margin: float = bounded(2.0, 0, MAX_WEIGHT, unit="bits")
 
     # Guards: values beyond which two records are never the same manifestation.
     max_year_gap: int = bounded(1, 0, 100, unit="years")

@@ -31,7 +31,7 @@ from unioncat.dedupe.features import (
     is_component,
     take_features,
 )
-from unioncat.dedupe.matcher import edges_of, slots, vetoed_pairs
+from unioncat.dedupe.matcher import edges_of, slots, vetoed_pairs, within_rule
 from unioncat.dedupe.plan import (
     MERGE_COLUMNS,
     RoundInputs,
@@ -63,6 +63,8 @@ class _Run:
     features: Features | None = None
     position: dict[str, int] = field(default_factory=dict)
     edited: frozenset[str] = frozenset()
+    # sources whose own records may join one cluster (``dedupe_within``)
+    within: frozenset[str] = frozenset()
 
     def add_features(self, extra: Features) -> None:
         self.features = extra if self.features is None else concat_features(self.features, extra)
@@ -70,10 +72,16 @@ class _Run:
 
 
 def dedupe_catalog(
-    catalog: Catalog, run_id: str, settings: MatchSettings, *, full: bool = False
+    catalog: Catalog,
+    run_id: str,
+    settings: MatchSettings,
+    *,
+    full: bool = False,
+    within: frozenset[str] = frozenset(),
 ) -> DedupeCounts:
-    """Bring clusters up to date with the records; returns what changed."""
-    run = _Run(catalog.clusters, run_id, settings, datetime.now(UTC))
+    """Bring clusters up to date with the records; returns what changed.  ``within``
+    names the sources set to ``dedupe_within``."""
+    run = _Run(catalog.clusters, run_id, settings, datetime.now(UTC), within=within)
     with run.store.transaction(), gc_paused():
         _dedupe(run, full)
     c = run.counts
@@ -215,7 +223,7 @@ def _round(run: _Run, round_ids: Sequence[str], skip: set[str]) -> None:
             start.setdefault(cid, []).append(pos[rid])
     clustering = cluster(
         slots(features), edges, vetoed=veto, forced=forced, start=list(start.values()),
-        forbids=ChainGuard(features, settings),
+        forbids=ChainGuard(features, settings), within=within_rule(settings, run.within),
     )  # fmt: skip
     groups = clustering.groups()
     old = universe.old_cluster

@@ -64,11 +64,62 @@ def _strip_marks(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+# UTF-8 read as Latin-1 or Windows-1252 ("dÃ³nde" for "dónde"): a lead byte written as
+# Â-ß or â-ï, then its continuation bytes written as the characters of 0x80-0xBF.  Case
+# folding on the way may have made the lead lower case ("dã³nde").
+_CONTINUATION = (
+    "\u0080-\u00bf"  # Latin-1's reading of 0x80-0xBF, and Windows-1252's of 0x80-0x9F:
+    "\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u017d"
+    "\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u017e\u0178"
+)
+_MOJIBAKE = re.compile(
+    f"[\u00e0-\u00ef][{_CONTINUATION}]{{2}}|[\u00c2-\u00df\u00e2\u00e3][{_CONTINUATION}]"
+)
+# What is left of a character whose continuation bytes an export dropped ("ã ã ã"):
+# nothing can be read back, and a lone "ã" is no word in any language.
+_MOJIBAKE_RESIDUE = re.compile(r"(?<!\w)[\u00e3\u00e2\u00c3\u00c2](?!\w)")
+
+
+def _bytes_back(chars: str) -> bytes | None:
+    out = bytearray()
+    for n, char in enumerate(chars):
+        code = ord(char)
+        if n == 0 and len(chars) == 2 and code in (0xE2, 0xE3):
+            code -= 0x20  # Â or Ã, the commonest leads, made lower case by case folding
+        if code < 0x100:
+            out.append(code)
+        else:
+            try:
+                out += char.encode("cp1252")
+            except UnicodeEncodeError:
+                return None
+    return bytes(out)
+
+
+def _read_back(match: re.Match[str]) -> str:
+    raw = _bytes_back(match.group())
+    if raw is None:
+        return match.group()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return match.group()
+
+
+def unmangle(text: str) -> str:
+    """Text whose UTF-8 was read as Latin-1 or Windows-1252, read back as it was meant;
+    the residue of characters whose bytes were lost removed, since it would make every
+    such title look like every other ("ã ã ã")."""
+    if not any("\u00c0" <= c <= "\u00ff" for c in text):
+        return text
+    return _MOJIBAKE_RESIDUE.sub("", _MOJIBAKE.sub(_read_back, text))
+
+
 def fold(text: str | None) -> str:
     """Lower case, no diacritics, no punctuation, single spaces: the comparison form."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFKC", unescape(text)).casefold()
+    text = unicodedata.normalize("NFKC", unmangle(unescape(text))).casefold()
     if not text.isascii():
         text = _strip_marks(text)
         text = text.replace("ß", "ss").replace("æ", "ae").replace("œ", "oe").replace("ø", "o")
