@@ -75,6 +75,7 @@ _CONTINUATION = (
 _MOJIBAKE = re.compile(
     f"[\u00e0-\u00ef][{_CONTINUATION}]{{2}}|[\u00c2-\u00df\u00e2\u00e3][{_CONTINUATION}]"
 )
+_MOJIBAKE_LEAD = re.compile("[\u00c0-\u00ff]")
 # What is left of a character whose continuation bytes an export dropped ("ã ã ã"):
 # nothing can be read back, and a lone "ã" is no word in any language.
 _MOJIBAKE_RESIDUE = re.compile(r"(?<!\w)[\u00e3\u00e2\u00c3\u00c2](?!\w)")
@@ -110,7 +111,7 @@ def unmangle(text: str) -> str:
     """Text whose UTF-8 was read as Latin-1 or Windows-1252, read back as it was meant;
     the residue of characters whose bytes were lost removed, since it would make every
     such title look like every other ("ã ã ã")."""
-    if not any("\u00c0" <= c <= "\u00ff" for c in text):
+    if text.isascii() or _MOJIBAKE_LEAD.search(text) is None:
         return text
     return _MOJIBAKE_RESIDUE.sub("", _MOJIBAKE.sub(_read_back, text))
 
