@@ -4,6 +4,8 @@
     (unsupervised, DuckDB; see splink_anchor.py) in the same run; F1 and seconds of both.
 (a2) CDDB (one table of CDs with duplicates inside it), unioncat and a Splink 5
     ``dedupe_only`` model on the same table.
+(a3) Noisy citations generated from DBLP (bench/noisy_citations.py), two tables and one
+    table with long clusters; Splink on the two-table set.
 (b) A synthetic union catalog with known truth (synthetic_catalog.py) at each size asked
     for, each in its own process so that peak memory is that size's own: seconds, peak
     memory, precision, recall, F1, blocking recall; then the time ratio between sizes.
@@ -126,6 +128,41 @@ def cddb(skip_splink: bool) -> None:
     p, r, f1 = _prf(splink.pairs, gold)
     print(f"{'splink p>=0.9':22} {p:6.3f} {r:6.3f} {f1:6.4f} {'':>8} {splink.seconds:8.2f}")
     print(f"unioncat is {splink.seconds / ours.seconds:.1f}x faster, F1 {ours.f1 - f1:+.4f}")
+
+
+def noisy(skip_splink: bool) -> None:
+    """Noisy citations generated from DBLP (bench/noisy_citations.py): truncated and
+    run-on titles, abbreviated venues, initials, et al., missing and wrong years."""
+    from bench.noisy_citations import DBLP, one_table, two_tables
+
+    if not DBLP.is_file():
+        print("(a3) noisy citations: skipped, ../shared/data/dedupe/dblp_acm is absent")
+        return
+    print("(a3) noisy citations made from DBLP, seeded")
+    print(f"{'set':34} {'tool':16} {'P':>6} {'R':>6} {'F1':>6} {'blocking':>8} {'seconds':>8}")
+    with tempfile.TemporaryDirectory() as tmp:
+        left, right, gold_path = two_tables(Path(tmp))
+        table, gold_one = one_table(Path(tmp))
+        runs = [
+            ("two tables", left, right, gold_path, None),
+            ("two tables, --within right", left, right, gold_path, ["right"]),
+            ("one table, long clusters", table, None, gold_one, None),
+        ]
+        for name, a, b, g, within in runs:
+            ours = evaluate(a, b, g, within=within)
+            print(f"{name:34} {'unioncat':16} {ours.precision:6.3f} {ours.recall:6.3f} "
+                  f"{ours.f1:6.4f} {ours.blocking_recall:8.3f} {ours.seconds:8.2f}")  # fmt: skip
+        if skip_splink:
+            return
+        from bench.splink_anchor import run_splink
+
+        gold = read_gold(gold_path)
+        splink = run_splink(left, right)
+        for label, pairs in (("splink p>=0.9", splink.pairs),
+                             ("splink 1-to-1", splink.one_to_one)):  # fmt: skip
+            p, r, f1 = _prf(pairs, gold)
+            print(f"{'two tables':34} {label:16} {p:6.3f} {r:6.3f} {f1:6.4f} {'':>8} "
+                  f"{splink.seconds:8.2f}")  # fmt: skip
 
 
 def _pair_codes(groups: list[list[int]], n: int) -> np.ndarray:
@@ -288,6 +325,7 @@ def main() -> None:
         if DATA.is_dir():
             dblp_acm(args.skip_splink)
             cddb(args.skip_splink)
+            noisy(args.skip_splink)
         else:
             print(f"(a) skipped: no DBLP-ACM data in {DATA}")
     if args.sizes:

@@ -331,6 +331,7 @@ def cmd_eval(args: argparse.Namespace, config: PipelineConfig | None) -> int:
         [Path(g) for g in args.gold],
         settings,
         parse_column_map(args.map or []),
+        [t.strip() for t in args.within.split(",") if t.strip()] if args.within else None,
     )
     print(json.dumps(result.as_dict()), flush=True)
     if not args.quiet:
@@ -553,6 +554,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--map", action="append", metavar="COLUMN=FIELD,...",
         help="read a table's column as one of the matcher's fields (e.g. "
         "artist=authors,tracks=contents); an unknown field is refused with the list",
+    )  # fmt: skip
+    evd.add_argument(
+        "--within", metavar="left|right|left,right",
+        help="the tables whose own records may be duplicates of each other (default: the "
+        "one table; neither of two), matched as a source set to dedupe_within",
     )  # fmt: skip
     evd.add_argument(
         "--quiet", action="store_true",

@@ -152,3 +152,52 @@ def test_what_is_left_of_lost_characters_makes_no_title_alike() -> None:
     assert fold("ã ã ã ã") == ""
     assert is_generic_title(fold("ã ã ã a"))
     assert not is_generic_title(fold("Irmã"))
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("Smith JA", ("smith", "j")),  # MEDLINE's and reference lists' form
+        ("Van der Berg JA", ("vanderberg", "j")),
+        ("J. A. Smith", ("smith", "j")),
+        ("Smith, J. A.", ("smith", "j")),
+        ("Li Wei", ("wei", "l")),  # no capitals after it: given name first, as written
+    ],
+)
+def test_a_cited_name_gives_its_family_name_whatever_the_form(
+    name: str, key: tuple[str, str]
+) -> None:
+    from unioncat.dedupe.text import name_key
+
+    assert name_key(name) == key
+
+
+def test_a_title_carries_its_part_number_in_roman_numerals_and_words_too() -> None:
+    from unioncat.dedupe.text import title_numbers
+
+    assert title_numbers("database tuning part ii") == {"2"}
+    assert title_numbers("database tuning part i") == {"1"}
+    assert title_numbers("book two of the saga") == {"2"}
+    assert title_numbers("a tale of v cities") == frozenset()  # no label: a word
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "alike"),
+    [
+        ("VLDB", "Very Large Data Bases", True),
+        (
+            "Proc. VLDB",
+            "Proceedings of the International Conference on Very Large Data Bases",
+            True,
+        ),
+        ("SIGMOD Record", "ACM SIGMOD Rec.", True),
+        ("J. Biol. Chem.", "Journal of Biological Chemistry", True),
+        ("ACM Trans. Database Syst.", "ACM Transactions on Database Systems", True),
+        ("SIGMOD Record", "VLDB", False),
+        ("Nature", "Science", False),
+    ],
+)
+def test_a_venue_is_one_venue_however_abbreviated(a: str, b: str, alike: bool) -> None:
+    from unioncat.dedupe.text import fold, venue_words, venues_alike
+
+    assert venues_alike(venue_words(fold(a)), venue_words(fold(b))) is alike

@@ -218,10 +218,22 @@ def evaluate(
     gold_path: Path | Sequence[Path],
     settings: MatchSettings | None = None,
     column_map: Mapping[str, str] | None = None,
+    within: Sequence[str] | None = None,
 ) -> Evaluation:
     """Match the table(s) and count against the gold pairs.  One table is one source
     whose records repeat (``dedupe_within``), matched as the catalog matches such a
-    source; two tables are two sources, and only pairs across them count."""
+    source; two tables are two sources, and only pairs across them count.  ``within``
+    names the tables (``left``, ``right``) whose own records may be duplicates; by
+    default the one table, and neither of two (each holds a work once, as a curated
+    bibliography or a catalog does)."""
+    if within is None:
+        within = () if right is not None else (LEFT,)
+    unknown = sorted(set(within) - {LEFT, RIGHT})
+    if unknown or (right is None and RIGHT in within):
+        raise ConfigError(
+            f"eval dedupe: --within names {', '.join(unknown) or RIGHT}, which is no table",
+            hint="--within left, right or left,right (right only with --right)",
+        )
     settings = settings or MatchSettings()
     started = time.perf_counter()
     records = read_table(left, LEFT, column_map)
@@ -240,7 +252,7 @@ def evaluate(
         features,
         settings,
         cross_sources_only=right is not None,
-        within=frozenset() if right is not None else frozenset({LEFT}),
+        within=frozenset(within),
     )
     ids = features.ids
     groups = [[ids[i] for i in g] for g in result.clustering.groups()]

@@ -15,6 +15,7 @@ from typing import Any
 
 from unioncat import identifiers as ids
 from unioncat.dedupe.text import (
+    ET_AL,
     compact,
     edition_number,
     fold,
@@ -24,7 +25,9 @@ from unioncat.dedupe.text import (
     number_of,
     page_range,
     title_key,
+    title_numbers,
     unescape,
+    venue_words,
 )
 from unioncat.schemas.generate import record_to_row
 from unioncat.schemas.record import Record
@@ -258,6 +261,7 @@ class Features:
     authors: list[str]  # family names, sorted, space separated
     year: list[int]  # 0 when unknown
     venue: list[str]
+    venue_words: list[tuple[str, ...]]  # the words that name the venue (text.venue_words)
     publisher: list[str]
     work_ids: list[frozenset[str]]  # "isbn:978…" of the record itself
     linked_ids: list[frozenset[str]]  # identifiers of its other formats (776, 533)
@@ -326,7 +330,8 @@ def _build_features(records: Iterable[MatchRecord]) -> Features:
         )
         if has_cjk(full):
             main, full = compact(main), compact(full)
-        keys = frozenset(k for k in (name_key(a) for a in rec.authors[:12]) if k[0])
+        people = [a for a in rec.authors[:12] if not ET_AL.match(a)]
+        keys = frozenset(k for k in (name_key(a) for a in people) if k[0])
         schemes = SERIAL_ID_SCHEMES if rec.type in SERIAL_TYPES else WORK_ID_SCHEMES
         work = frozenset(_id_key(s, v) for s, v in rec.identifiers if s in schemes)
         linked = frozenset(_id_key(s, v) for s, v in rec.linked_identifiers if s in schemes)
@@ -337,7 +342,9 @@ def _build_features(records: Iterable[MatchRecord]) -> Features:
         cols["title_main"].append(main)
         cols["authors"].append(_authors_string(keys))
         cols["year"].append(rec.year or 0)
-        cols["venue"].append(fold(rec.venue))
+        venue = fold(rec.venue)
+        cols["venue"].append(venue)
+        cols["venue_words"].append(venue_words(venue))
         cols["publisher"].append(fold(rec.publisher))
         cols["work_ids"].append(work)
         cols["linked_ids"].append(linked)
@@ -356,12 +363,10 @@ def _build_features(records: Iterable[MatchRecord]) -> Features:
         numbered = {fold(title): number_of(number) for title, number in rec.series if number}
         cols["series"].append(numbered or None)
         cols["kind"].append(kind_of(rec.type, rec.medium))
-        cols["title_numbers"].append(
-            frozenset(w.lstrip("0") or "0" for w in full.split() if w.isdigit()) or None
-        )
+        cols["title_numbers"].append(title_numbers(full) or None)
         cols["component"].append(is_component(rec.type, rec.host_id, rec.venue))
         given: dict[str, set[str]] = {}
-        for author in rec.authors[:12]:
+        for author in people:
             initials = given_initials(author)
             if initials:
                 given.setdefault(name_key(author)[0], set()).update(initials)

@@ -18,6 +18,7 @@ from rapidfuzz import fuzz, process
 
 from unioncat.dedupe.features import WHOLE_TYPES, Features
 from unioncat.dedupe.settings import MatchSettings
+from unioncat.dedupe.text import venues_alike
 
 # A title wholly contained in the other counts as this similar, if it has enough words.
 CONTAINED_SIMILARITY = 86.0
@@ -29,6 +30,13 @@ COMPANION_WORDS = frozenset(
     reader exercises instructor instructors teacher teachers handbook atlas index
     leitfaden arbeitsbuch losungen begleitbuch corrige""".split()
 )
+# A title cut short matches the beginning of the whole one when it has this many words
+# and is spelt this alike (a typo or two in thirty letters).
+TRUNCATED_MIN_WORDS = 4
+TRUNCATED_SIMILARITY = 90.0
+# ... and one that begins the other word for word, the rest cut off or run on into the
+# venue, is as good as a title spelt a little otherwise.
+PREFIX_SIMILARITY = 93.0
 # A title proper compared without its subtitle must be at least this long (and two words).
 MAIN_TITLE_MIN_CHARS = 8
 
@@ -171,7 +179,30 @@ def title_similarity(
         set_sim = process.cpdist(full_a[check], full_b[check], scorer=fuzz.token_set_ratio,
                                  workers=-1)  # fmt: skip
         best[check] = np.where(set_sim >= 99.5, CONTAINED_SIMILARITY, best[check])
+    # A title cut short ("Zoo: a desktop expeirment ...") or run on into its venue, with
+    # a typo besides: the shorter, spelt nearly as the longer one begins.
+    cut = same_kind & (best < PREFIX_SIMILARITY)
+    cut &= np.minimum(cols["words"][a], cols["words"][b]) >= TRUNCATED_MIN_WORDS
+    if cut.any():
+        best[cut] = np.maximum(best[cut], _prefix_similarity(full_a[cut], full_b[cut]))
     return best
+
+
+def _prefix_similarity(left: NDArray[Any], right: NDArray[Any]) -> NDArray[np.float64]:
+    """PREFIX_SIMILARITY where the shorter title is, word for word, how the longer one
+    begins; CONTAINED_SIMILARITY where it is spelt within TRUNCATED_SIMILARITY of that
+    beginning (a typo besides); else 0."""
+    shorter, start = [], []
+    exact = np.zeros(len(left), dtype=bool)
+    for n, (x, y) in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
+        short, long = (x, y) if len(x) <= len(y) else (y, x)
+        shorter.append(short)
+        start.append(long[: len(short)])
+        exact[n] = long.startswith(short + " ")
+    sim = process.cpdist(shorter, start, scorer=fuzz.ratio, workers=-1)
+    out = np.where(sim >= TRUNCATED_SIMILARITY, CONTAINED_SIMILARITY, 0.0)
+    out[exact] = PREFIX_SIMILARITY
+    return out
 
 
 def contents_similarity(
@@ -224,6 +255,12 @@ def _title_similarity_of(f: Features, a: int, b: int) -> float:
         and fuzz.token_set_ratio(f.title[a], f.title[b]) >= 99.5
     ):
         best = max(best, CONTAINED_SIMILARITY)
+    if same_kind and shorter >= TRUNCATED_MIN_WORDS and best < PREFIX_SIMILARITY:
+        short, long = sorted((f.title[a], f.title[b]), key=len)
+        if long.startswith(short + " "):
+            best = PREFIX_SIMILARITY
+        elif fuzz.ratio(short, long[: len(short)]) >= TRUNCATED_SIMILARITY:
+            best = max(best, CONTAINED_SIMILARITY)
     return best
 
 
@@ -255,7 +292,15 @@ def pair_guards(
         # Vendors often leave the edition statement out, so only two statements that
         # name different editions count; "1st ed." and none are both blank here.
         guards |= Guard.EDITION
-    if f.year[a] and f.year[b] and abs(f.year[a] - f.year[b]) > settings.max_year_gap:
+    if (
+        f.year[a]
+        and f.year[b]
+        and abs(f.year[a] - f.year[b]) > settings.max_year_gap
+        and (_manifestation(f, a) or _manifestation(f, b))
+    ):
+        # An edition is its year: a book of 1998 and one of 2003 are two printings at
+        # least.  An article, a chapter or a bare citation is one work whatever year a
+        # list gives it, so there a year far off only weighs against (year_far).
         guards |= Guard.YEAR
     if f.part[a] != f.part[b]:
         # A volume against a record without one is a volume against its set.
@@ -331,6 +376,24 @@ class ChainGuard:
             hit = bool(found)
             self.cache[key] = hit
         return hit
+
+
+def _manifestation(f: Features, a: int) -> bool:
+    """Whether a record describes a published item whose year is part of what it is (a
+    book, a recording, a map, a thesis), not a part of one or a citation of no type."""
+    return not f.component[a] and f.type[a] != "other"
+
+
+def _venue_evidence(f: Features, a: int, b: int) -> int:
+    """1 one venue (however abbreviated), -1 two venues, 0 when one is not named."""
+    if not f.venue[a] or not f.venue[b]:
+        return 0
+    if f.venue[a] == f.venue[b]:
+        return 1
+    x, y = f.venue_words[a], f.venue_words[b]
+    if not x or not y:
+        return 0  # a name of generic words only ("Proceedings"): it tells nothing
+    return 1 if venues_alike(x, y) else -1
 
 
 def _same_host(f: Features, a: int, b: int) -> bool:
@@ -419,8 +482,9 @@ def score_pairs(
         g = pair_guards(features, i, j, float(title[n]), int(ids[n]), settings)
         if g:
             guards[n] = int(g)
-        if features.venue[i] and features.venue[i] == features.venue[j]:
-            weight[n] += settings.venue_similar
+        venue = _venue_evidence(features, i, j)
+        if venue:
+            weight[n] += settings.venue_similar if venue > 0 else settings.venue_differ
         if features.publisher[i] and features.publisher[i] == features.publisher[j]:
             weight[n] += settings.same_publisher
         if _same_place(features, i, j):
@@ -482,8 +546,11 @@ def pair_reasons(
     elif scored.ids[n] == 1:
         linked = sorted((f.linked_ids[a] & f.work_ids[b]) | (f.linked_ids[b] & f.work_ids[a]))
         out.append(f"other format linked by {', '.join(linked)} ({settings.linked_work_id:+.1f})")
-    if f.venue[a] and f.venue[a] == f.venue[b]:
+    venue = _venue_evidence(f, a, b)
+    if venue > 0:
         out.append(f"same venue ({settings.venue_similar:+.1f})")
+    elif venue < 0:
+        out.append(f"venues {f.venue[a]!r} and {f.venue[b]!r} ({settings.venue_differ:+.1f})")
     if f.publisher[a] and f.publisher[a] == f.publisher[b]:
         out.append(f"same publisher ({settings.same_publisher:+.1f})")
     if _same_place(f, a, b):

@@ -69,7 +69,10 @@ class MatchSettings:
     year_next: float = bounded(-1.0, -MAX_WEIGHT, MAX_WEIGHT, unit="bits")
     year_far: float = bounded(-6.0, -MAX_WEIGHT, MAX_WEIGHT, unit="bits")
 
+    # the journal or proceedings: one venue however abbreviated ("Proc. VLDB", "Very
+    # Large Data Bases"), or two that cannot be one
     venue_similar: float = bounded(1.0, -MAX_WEIGHT, MAX_WEIGHT, unit="bits")
+    venue_differ: float = bounded(0.0, -MAX_WEIGHT, MAX_WEIGHT, unit="bits")
     same_publisher: float = bounded(1.0, -MAX_WEIGHT, MAX_WEIGHT, unit="bits")
     shared_work_id: float = bounded(16.0, -MAX_WEIGHT, MAX_WEIGHT, unit="bits")
     linked_work_id: float = bounded(15.0, -MAX_WEIGHT, MAX_WEIGHT, unit="bits")

@@ -201,12 +201,19 @@ _NICKNAMES = {
 }  # fmt: skip
 
 
+_CITED_INITIALS = re.compile(r"^[A-Z]{1,3}$")
+# What stands for the names a list left out: no name of its own.
+ET_AL = re.compile(r"^\s*(?:et\.?\s*al\.?|and others|u\.\s*a\.|et autres|等|等人)\s*$", re.I)
+
+
 def given_initials(name: str | None) -> frozenset[str]:
     """The initials a personal name's given name may stand for: its own, and the formal
     name's for a short form ("Bob" gives b and r).  None for a body's name."""
     family, initial = name_key(name)
     if not initial or not name or _BODY_WORDS & set(fold(name).split()):
         return frozenset()
+    if initial and name.split()[-1].isupper() and _CITED_INITIALS.match(name.split()[-1]):
+        return frozenset({initial})  # "Smith JA": J, and no nickname to look up
     first = fold(name.partition(",")[2] if "," in name else name).split()
     nickname = _NICKNAMES.get(first[0]) if first else None
     return frozenset({initial, nickname}) if nickname else frozenset({initial})
@@ -230,6 +237,16 @@ def name_key(name: str | None) -> tuple[str, str]:
         given = fold(given_raw).split()
         given = [g for g in given if g not in _NAME_SUFFIXES and not g.isdigit()]
         return (family.replace(" ", ""), given[0][0] if given else "")
+    written = name.split()
+    if (
+        len(written) >= 2
+        and _CITED_INITIALS.match(written[-1])
+        and not written[0].isupper()
+        and not any(_CITED_INITIALS.match(w) for w in written[:-1])
+    ):
+        # "Smith JA", as MEDLINE, Web of Science and reference lists cite a person:
+        # family name first, the initials after it in capitals without points
+        return (fold(" ".join(written[:-1])).replace(" ", ""), written[-1][0].lower())
     words = [w for w in fold(name).split() if w not in _NAME_SUFFIXES]
     if not words:
         return ("", "")
@@ -299,6 +316,22 @@ _NUMBER_WORDS = {
 }  # fmt: skip
 
 
+def title_numbers(folded_title: str) -> frozenset[str]:
+    """The numbers a title carries: its digits, and a roman numeral or a number word
+    after a label ("part ii", "vol. iv", "book two"), so that "part i" and "part ii"
+    are two works however alike the rest of their titles is."""
+    words = folded_title.split()
+    out: set[str] = set()
+    for n, word in enumerate(words):
+        if word.isdigit():
+            out.add(word.lstrip("0") or "0")
+        elif n and words[n - 1] in _NUMBER_LABELS:
+            value = _NUMBER_WORDS.get(word) or roman_to_int(word)
+            if value:
+                out.add(str(value))
+    return frozenset(out)
+
+
 def number_of(text: str | None) -> str:
     """The numbers a volume, part or series statement carries, as one key:
     "v. IV", "Bd. 4" and "Part four" give "4"; "Bd. 2, Teil 1" gives "2.1".
@@ -362,3 +395,48 @@ def page_range(text: str | None) -> tuple[str, str]:
     if first.isdigit() and last.isdigit() and len(last) < len(first):
         last = first[: len(first) - len(last)] + last
     return (first, last)
+
+
+# Words every venue's name has in some form: they tell one venue from another no more
+# than "The" does.  A word that begins one of the long ones ("proc", "int", "conf")
+# is its abbreviation.
+_VENUE_GENERIC = frozenset(
+    """proceedings international conference journal symposium transactions annual
+    workshop acm ieee the of on in and for a an th st nd rd intl letters""".split()
+)
+_VENUE_LONG = ("proceedings", "international", "conference", "journal", "symposium",
+               "transactions", "annual", "workshop")  # fmt: skip
+
+
+def _generic_venue_word(word: str) -> bool:
+    if word in _VENUE_GENERIC or word.isdigit() or (len(word) == 1 and word != "j"):
+        return True
+    return len(word) >= 1 and any(long.startswith(word) for long in _VENUE_LONG)
+
+
+def venue_words(folded_venue: str) -> tuple[str, ...]:
+    """The words that name a venue, in order: "proc int conf very large data bases" and
+    "vldb" keep "very large data bases" and "vldb"."""
+    return tuple(w for w in folded_venue.split() if not _generic_venue_word(w))
+
+
+def venues_alike(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Whether two venues' names (:func:`venue_words`) can be one venue: a word in
+    common (or one the abbreviation of the other: "syst" and "systems"), or one the
+    acronym of the other ("vldb" and "very large data bases", "tods" and "on database
+    systems")."""
+    if not a or not b:
+        return False
+    for x in a:
+        for y in b:
+            short, long = (x, y) if len(x) <= len(y) else (y, x)
+            if short == long or (len(short) >= 3 and long.startswith(short)):
+                return True
+    return _acronym_of(a, b) or _acronym_of(b, a)
+
+
+def _acronym_of(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
+    if len(long) < 2:
+        return False
+    letters = "".join(w[0] for w in long)
+    return any(w == letters or (len(w) >= 3 and w in letters) for w in short)
