@@ -23,6 +23,8 @@ class DedupeCounts:
     clusters_merged: int = 0
     clusters_deleted: int = 0
     review_open: int = 0
+    # clusters parted at a link that alone held them together (dedupe.cohesion)
+    weak_links_split: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {name: getattr(self, name) for name in self.__slots__}
@@ -36,4 +38,5 @@ def describe_counts(c: DedupeCounts) -> str:
         f"{c.clusters_changed} changed, {c.clusters_merged} merged away, "
         f"{c.clusters_deleted} deleted, {c.clusters_multi} with more than one record; "
         f"{c.review_open} pair(s) open for review"
+        + (f"; {c.weak_links_split} cluster(s) parted at a weak link" if c.weak_links_split else "")
     )

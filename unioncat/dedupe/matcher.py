@@ -1,6 +1,7 @@
 """One matcher for the catalog, the evaluation command and the benchmarks.
 
-features -> candidate pairs (blocking) -> weights and guards (scoring) -> clusters.
+features -> candidate pairs (blocking) -> weights and guards (scoring) -> clusters,
+with clusters held by one weak link split there (cohesion).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from numpy.typing import NDArray
 
 from unioncat.dedupe.blocking import candidate_pairs
 from unioncat.dedupe.cluster import Clustering, Edge, Within, cluster
+from unioncat.dedupe.cohesion import split_weak_links
 from unioncat.dedupe.features import Features
 from unioncat.dedupe.scoring import ChainGuard, ScoredPairs, score_pairs
 from unioncat.dedupe.settings import MatchSettings
@@ -90,5 +92,8 @@ def match(
             slots(features), edges, vetoed=veto, forced=forced, start=start,
             forbids=ChainGuard(features, settings), within=within_rule(settings, within),
         )  # fmt: skip
+        clustering, _splits = split_weak_links(
+            clustering, edges, features, settings, keep=[*start, *(list(p) for p in forced)]
+        )
         timings["clustering"] = time.perf_counter() - started - sum(timings.values())
     return MatchResult(features, (a, b), scored, clustering, timings)

@@ -21,6 +21,7 @@ from unioncat import interrupts
 from unioncat.catalog import Catalog, ClusterStore
 from unioncat.dedupe.blocking import candidate_sql, keys_table
 from unioncat.dedupe.cluster import cluster
+from unioncat.dedupe.cohesion import split_weak_links
 from unioncat.dedupe.counts import DedupeCounts, describe_counts
 from unioncat.dedupe.features import (
     ROW_COLUMNS,
@@ -225,6 +226,11 @@ def _round(run: _Run, round_ids: Sequence[str], skip: set[str]) -> None:
         slots(features), edges, vetoed=veto, forced=forced, start=list(start.values()),
         forbids=ChainGuard(features, settings), within=within_rule(settings, run.within),
     )  # fmt: skip
+    clustering, splits = split_weak_links(
+        clustering, edges, features, settings,
+        keep=[*start.values(), *(list(p) for p in forced)],
+    )  # fmt: skip
+    run.counts.weak_links_split += splits
     groups = clustering.groups()
     old = universe.old_cluster
     inputs = RoundInputs(

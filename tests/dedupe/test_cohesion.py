@@ -1,0 +1,57 @@
+"""A cluster held together by one weak link is parted there; a cohesive one is not."""
+
+from __future__ import annotations
+
+from unioncat.dedupe.cluster import Edge, cluster
+from unioncat.dedupe.cohesion import split_weak_links
+from unioncat.dedupe.features import MatchRecord, build_features
+from unioncat.dedupe.matcher import slots
+from unioncat.dedupe.settings import MatchSettings
+
+SETTINGS = MatchSettings()
+
+
+def _features(*titles: str, authors: tuple[str, ...] = ("Okafor, Ada",)):
+    return build_features(
+        MatchRecord(id=f"r{n}", source=f"s{n}", title=t, authors=list(authors), year=2001)
+        for n, t in enumerate(titles)
+    )
+
+
+def test_a_chain_whose_ends_are_unalike_is_parted_at_its_weakest_link() -> None:
+    # each link a match by the chain's own evidence, the two ends two different works
+    features = _features(
+        "Sediment transport in West African estuaries",
+        "Sediment transport in West African estuaries and deltas",
+        "Mangrove loss along the Guinea coast",
+        "Mangrove loss along the Guinea coast since 1950",
+    )
+    edges = [Edge(0, 1, 12.0), Edge(2, 3, 11.0), Edge(1, 2, 3.5)]
+    joined = cluster(slots(features), edges)
+    assert len(joined.groups()) == 1
+    parted, splits = split_weak_links(joined, edges, features, SETTINGS)
+    assert splits == 1 and sorted(parted.groups()) == [[0, 1], [2, 3]]
+
+
+def test_a_cluster_whose_members_are_alike_stays_whole() -> None:
+    features = _features(
+        "Sediment transport in West African estuaries",
+        "Sediment transport in West-African estuaries",
+        "Sediment transport in west african estuaries ...",
+    )
+    edges = [Edge(0, 1, 12.0), Edge(1, 2, 3.5)]
+    joined = cluster(slots(features), edges)
+    kept, splits = split_weak_links(joined, edges, features, SETTINGS)
+    assert splits == 0 and kept.groups() == [[0, 1, 2]]
+
+
+def test_an_existing_cluster_and_an_accepted_pair_are_never_parted() -> None:
+    features = _features(
+        "Sediment transport in West African estuaries",
+        "Sediment transport in West African estuaries and deltas",
+        "Mangrove loss along the Guinea coast",
+    )
+    edges = [Edge(0, 1, 12.0), Edge(1, 2, 3.5)]
+    joined = cluster(slots(features), edges)
+    kept, splits = split_weak_links(joined, edges, features, SETTINGS, keep=[[1, 2]])
+    assert splits == 0 and kept.groups() == [[0, 1, 2]]
