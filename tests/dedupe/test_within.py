@@ -296,3 +296,22 @@ def test_generated_noisy_citations_in_one_table(shared_data: Path, tmp_path: Pat
     # 0.785 F1 on a held-out set of this kind before truncation, initials, et al. and
     # noisy years were read as such
     assert figures["f1"] >= 0.9 and figures["precision"] >= 0.95
+
+
+def test_a_title_with_its_artist_before_it_is_compared_without_the_name(
+    tmp_path: Path, cli
+) -> None:
+    rows = [
+        {"cd": "1", "artist": "james taylor", "name": "greatest hits", "tracks": TRACKS},
+        {"cd": "2", "artist": "james taylor", "name": "james taylor greatest hits",
+         "tracks": TRACKS.replace("ferry", "fery")},
+        {"cd": "3", "artist": "okafor quartet", "name": "greatest hits", "tracks": TRACKS[:20]},
+    ]  # fmt: skip
+    table = _table(tmp_path / "cds.csv", rows)
+    gold = tmp_path / "gold.csv"
+    gold.write_text("id1,id2\n1,2\n", encoding="utf-8")
+    code, out, err = cli("eval", "dedupe", "--left", str(table), "--gold", str(gold), "--quiet",
+                         "--map", "cd=id,artist=authors,name=title,tracks=contents")  # fmt: skip
+    assert code == 0, err
+    figures = json.loads(out)
+    assert figures["recall"] == 1.0 and figures["precision"] == 1.0

@@ -258,6 +258,9 @@ class Features:
     sources: list[str]
     title: list[str]  # folded title, subtitle and part: compared with token order free
     title_main: list[str]  # folded title proper, without article
+    # the title without the name of its first author or artist before it ("james taylor
+    # greatest hits"), "" when it has none
+    title_bare: list[str]
     authors: list[str]  # family names, sorted, space separated
     year: list[int]  # 0 when unknown
     venue: list[str]
@@ -309,6 +312,16 @@ def _authors_string(keys: Iterable[tuple[str, str]]) -> str:
     return " ".join(sorted(f for f, _ in keys if len(f) > 1 or (f and not f.isascii())))
 
 
+def _without_name(folded_title: str, name: str) -> str:
+    """The title with the name leading it taken off (in either order of the name's
+    words), when a title is left; "" otherwise."""
+    words = fold(name).split()
+    title = folded_title.split()
+    if not words or len(title) <= len(words) or set(title[: len(words)]) != set(words):
+        return ""
+    return " ".join(title[len(words) :])
+
+
 def build_features(records: Iterable[MatchRecord]) -> Features:
     """Fold every record once.  ``records`` may be a generator: only the folded forms
     are kept, so a million records need not all be held twice."""
@@ -340,6 +353,7 @@ def _build_features(records: Iterable[MatchRecord]) -> Features:
         cols["sources"].append(rec.source)
         cols["title"].append(full)
         cols["title_main"].append(main)
+        cols["title_bare"].append(_without_name(full, rec.authors[0]) if rec.authors else "")
         cols["authors"].append(_authors_string(keys))
         cols["year"].append(rec.year or 0)
         venue = fold(rec.venue)

@@ -132,6 +132,8 @@ def _columns(features: Features) -> dict[str, NDArray[Any]]:
         cached = {
             "title": np.array(f.title, dtype=object),
             "title_main": np.array(f.title_main, dtype=object),
+            "title_bare": np.array(f.title_bare, dtype=object),
+            "has_bare": np.array([bool(t) for t in f.title_bare], dtype=bool),
             "authors": np.array(f.authors, dtype=object),
             "has_authors": np.array([bool(x) for x in f.authors], dtype=bool),
             "no_subtitle": np.array(
@@ -179,6 +181,17 @@ def title_similarity(
         set_sim = process.cpdist(full_a[check], full_b[check], scorer=fuzz.token_set_ratio,
                                  workers=-1)  # fmt: skip
         best[check] = np.where(set_sim >= 99.5, CONTAINED_SIMILARITY, best[check])
+    # A title with its artist's or author's name before it ("james taylor greatest hits"
+    # by James Taylor), compared without it
+    bare = (cols["has_bare"][a] | cols["has_bare"][b]) & (best < 98)
+    if bare.any():
+        left = np.where(cols["has_bare"][a[bare]], cols["title_bare"][a[bare]], full_a[bare])
+        right = np.where(cols["has_bare"][b[bare]], cols["title_bare"][b[bare]], full_b[bare])
+        bare_sim = np.maximum(
+            process.cpdist(left, right, scorer=fuzz.ratio, workers=-1),
+            process.cpdist(left, right, scorer=fuzz.token_sort_ratio, workers=-1),
+        )
+        best[bare] = np.maximum(best[bare], bare_sim)
     # A title cut short ("Zoo: a desktop expeirment ...") or run on into its venue, with
     # a typo besides: the shorter, spelt nearly as the longer one begins.
     cut = same_kind & (best < PREFIX_SIMILARITY)
@@ -247,6 +260,9 @@ def _title_similarity_of(f: Features, a: int, b: int) -> float:
     x, y = f.title_main[a], f.title_main[b]
     if _main_titles_tell(x, y, f.title[a], f.title[b]):
         best = max(best, float(fuzz.ratio(x, y)))
+    if f.title_bare[a] or f.title_bare[b]:
+        u, v = f.title_bare[a] or f.title[a], f.title_bare[b] or f.title[b]
+        best = max(best, float(max(fuzz.ratio(u, v), fuzz.token_sort_ratio(u, v))))
     shorter = min(f.title[a].count(" "), f.title[b].count(" ")) + 1
     same_kind = _is_companion(f.title[a]) == _is_companion(f.title[b])
     if (
