@@ -32,6 +32,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -97,9 +98,7 @@ def dblp_acm(skip_splink: bool) -> None:
 
             gold = read_gold(gold_path)
             splink = run_splink(left, right)
-            for label, pairs in (("splink p>=0.9", splink.pairs),
-                                 ("splink + one-to-one", splink.one_to_one)):  # fmt: skip
-                p, r, f1 = _prf(pairs, gold)
+            for label, p, r, f1 in _splink_rows(splink, gold):
                 print(f"{name:18} {label:22} {p:6.3f} {r:6.3f} {f1:6.4f} {splink.seconds:8.2f}")
             print(f"{name:18} unioncat is {splink.seconds / ours.seconds:.1f}x faster, "
                   f"F1 {ours.f1 - _prf(splink.one_to_one, gold)[2]:+.4f} against one-to-one "
@@ -158,11 +157,22 @@ def noisy(skip_splink: bool) -> None:
 
         gold = read_gold(gold_path)
         splink = run_splink(left, right)
-        for label, pairs in (("splink p>=0.9", splink.pairs),
-                             ("splink 1-to-1", splink.one_to_one)):  # fmt: skip
-            p, r, f1 = _prf(pairs, gold)
+        for label, p, r, f1 in _splink_rows(splink, gold):
             print(f"{'two tables':34} {label:16} {p:6.3f} {r:6.3f} {f1:6.4f} {'':>8} "
                   f"{splink.seconds:8.2f}")  # fmt: skip
+
+
+def _splink_rows(splink: Any, gold: set[tuple[str, str]]) -> list[tuple[str, float, float, float]]:
+    """(label, precision, recall, F1) of Splink's predictions and of their one-to-one
+    reduction."""
+    rows = []
+    for label, pairs in (
+        ("splink p>=0.9", splink.pairs),
+        ("splink + one-to-one", splink.one_to_one),
+    ):
+        p, r, f1 = _prf(pairs, gold)
+        rows.append((label, p, r, f1))
+    return rows
 
 
 def _pair_codes(groups: list[list[int]], n: int) -> np.ndarray:

@@ -137,6 +137,17 @@ def _oriented(record: dict[str, Any]) -> tuple[str, str, float]:
     return str(record["unique_id_r"]), str(record["unique_id_l"]), prob
 
 
+def _train(linker: Linker, deterministic: tuple[str, ...], *em_blocks: str) -> None:
+    """Splink's unsupervised training, the same for every anchor: the match share from a
+    deterministic rule, u by random sampling (seeded), m by EM on each blocking rule."""
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on(*deterministic)], recall=0.8
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e7, seed=1)
+    for rule in em_blocks:
+        linker.training.estimate_parameters_using_expectation_maximisation(block_on(rule))
+
+
 def run_splink(left_csv: Path, right_csv: Path, threshold: float = 0.9) -> SplinkResult:
     """Train an unsupervised Splink model on the two files and predict links."""
     start = time.perf_counter()
@@ -144,16 +155,7 @@ def run_splink(left_csv: Path, right_csv: Path, threshold: float = 0.9) -> Splin
     left = db_api.register(load_table(Path(left_csv)), dataset_display_name=LEFT_NAME)
     right = db_api.register(load_table(Path(right_csv)), dataset_display_name=RIGHT_NAME)
     linker = Linker([left, right], _settings(), log_level=logging.ERROR)
-
-    linker.training.estimate_probability_two_random_records_match(
-        [block_on("title", "year")], recall=0.8
-    )
-    linker.training.estimate_u_using_random_sampling(max_pairs=1e7, seed=1)
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("year"))
-    linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("substr(title, 1, 10)")
-    )
-
+    _train(linker, ("title", "year"), "year", "substr(title, 1, 10)")
     predictions = linker.inference.predict(threshold_match_probability=threshold)
     scored = [_oriented(record) for record in predictions.as_record_list()]
     seconds = time.perf_counter() - start
@@ -198,14 +200,7 @@ def run_splink_cddb(path: Path, threshold: float = 0.9) -> SplinkResult:
         retain_matching_columns=False,
     )
     linker = Linker(table, settings, log_level=logging.ERROR)
-    linker.training.estimate_probability_two_random_records_match(
-        [block_on("title", "artist")], recall=0.8
-    )
-    linker.training.estimate_u_using_random_sampling(max_pairs=1e7, seed=1)
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("artist"))
-    linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("substr(title, 1, 8)")
-    )
+    _train(linker, ("title", "artist"), "artist", "substr(title, 1, 8)")
     predictions = linker.inference.predict(threshold_match_probability=threshold)
     pairs = set()
     for record in predictions.as_record_list():

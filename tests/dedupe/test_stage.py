@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,13 +18,6 @@ from unioncat.dedupe.stage import dedupe_catalog
 from unioncat.schemas.record import Host, Identifier, Record
 
 SETTINGS = MatchSettings()
-
-
-@pytest.fixture
-def catalog(tmp_path: Path) -> Iterator[Catalog]:
-    c = Catalog(tmp_path / "c.duckdb")
-    yield c
-    c.close()
 
 
 def write(catalog: Catalog, run: str, *records: Record) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,13 +23,6 @@ from unioncat.errors import ConfigError
 from unioncat.schemas.record import Host, Record
 
 SETTINGS = MatchSettings()
-
-
-@pytest.fixture
-def catalog(tmp_path: Path) -> Iterator[Catalog]:
-    c = Catalog(tmp_path / "c.duckdb")
-    yield c
-    c.close()
 
 
 def clusters(catalog: Catalog, *records: Record) -> set[str]:
