@@ -36,3 +36,24 @@ def test_a_pair_within_the_older_records_budget_is_found_by_the_newcomer() -> No
     }
     assert ("N", "O") in full
     assert {p for p in full if "N" in p} == nightly
+
+
+def test_a_title_cut_short_meets_the_whole_one_through_its_opening_words() -> None:
+    from unioncat.dedupe.blocking import candidate_pairs
+    from unioncat.dedupe.features import MatchRecord, build_features
+
+    whole = "Rate based query optimization for streaming information sources"
+    # more records than a block may hold share every word of the cut title, in another
+    # order: no word and no pair of words blocks, only how the two titles begin
+    others = [
+        MatchRecord(id=f"o{n}", source="s", title=f"Query optimization for rate based x{n}")
+        for n in range(110)
+    ]
+    records = [
+        MatchRecord(id="whole", source="a", title=whole),
+        MatchRecord(id="cut", source="b", title="Rate based query optimization for ..."),
+        *others,
+    ]
+    features = build_features(records)
+    a, b, _ = candidate_pairs(features, MatchSettings())
+    assert (0, 1) in set(zip(a.tolist(), b.tolist(), strict=True))

@@ -1,10 +1,11 @@
 """Candidate pairs without comparing everything with everything.
 
 Every record posts keys: its title words, its identifiers (and those of its other
-formats, so a print record meets its e-book through 776), family name plus year, and
-the words of its contents.  Blocks are built from them in SQL: pairs of each record's
-rarest title words and of its rarest contents words, its rarest single words while
-they stay rare, identifiers, and name plus year.  Rare words
+formats, so a print record meets its e-book through 776), family name plus year, the
+words of its contents, and how its title begins.  Blocks are built from them in SQL:
+pairs of each record's rarest title words and of its rarest contents words, its title's
+opening words, its rarest single words while they stay rare, identifiers, and name plus
+year.  Rare words
 are what two spellings of one title keep in common; a bounded number of blocks per
 record, each of bounded size, keeps the work close to linear in the number of records.
 
@@ -32,6 +33,8 @@ STOPWORDS = frozenset(
     les of on or the to und une un with zu zur""".split()
 )
 
+# The first significant words of a title, posted together as one key.
+OPENING_WORDS = 3
 # Words of a record's contents posted as keys: the first ones, which is enough for
 # two copies of one track list to share their rarest, and bounds a box set's postings.
 CONTENTS_KEYS = 48
@@ -42,11 +45,20 @@ KEYS_SCHEMA = pa.schema([("rid", pa.int64()), ("key", pa.string()), ("kind", pa.
 def record_keys(features: Features, index: int) -> Iterator[tuple[str, str]]:
     """(key, kind) postings of one record: ``t`` title word, ``i`` identifier, ``a`` name."""
     seen: set[str] = set()
+    opening: list[str] = []
     for token in tokens(features.title[index]):
-        if token in STOPWORDS or token in seen or (len(token) < 2 and token.isascii()):
+        if token in STOPWORDS or (len(token) < 2 and token.isascii()):
+            continue
+        if len(opening) < OPENING_WORDS:
+            opening.append(token)
+        if token in seen:
             continue
         seen.add(token)
         yield token, "t"
+    if len(opening) == OPENING_WORDS:
+        # how the title begins: what a title cut short keeps when its rarest words are
+        # in the part cut off
+        yield " ".join(opening), "p"
     for key in features.work_ids[index] | features.linked_ids[index]:
         yield key, "i"
     year = features.year[index]
@@ -127,6 +139,9 @@ blocks AS (
   UNION ALL
   SELECT rid, 't:' || key FROM ranked
   WHERE kind = 't' AND r <= 2 AND n BETWEEN 2 AND {int(settings.max_word_block)}
+  UNION ALL
+  SELECT rid, 'p:' || key FROM ranked
+  WHERE kind = 'p' AND n BETWEEN 2 AND {int(settings.max_block)}
   UNION ALL
   SELECT rid, 'i:' || key FROM ranked
   WHERE kind = 'i' AND n BETWEEN 2 AND {int(settings.max_id_block)}
