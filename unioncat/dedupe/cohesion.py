@@ -18,8 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-import numpy as np
-
 from unioncat.dedupe.cluster import Clustering, Edge
 from unioncat.dedupe.features import Features
 from unioncat.dedupe.scoring import score_pairs
@@ -46,11 +44,27 @@ def split_weak_links(
             by_root.setdefault(root, []).append(edge)
     groups: list[list[int]] = []
     splits = 0
+    # the first cut of every cluster is weighed in one vectorised call: most clusters are
+    # small and whole, and one call each would cost more than the matching did
+    cuts: list[tuple[list[int], list[int], list[int], list[Edge]]] = []
     for group in clustering.groups():
         if len(group) < 3 or any(i in held for i in group):
             groups.append(group)
             continue
-        parts = _split(group, by_root.get(clustering.find(group[0]), []), features, settings)
+        own = by_root.get(clustering.find(group[0]), [])
+        cut = _cut(group, own)
+        if cut is None:
+            groups.append(group)
+        else:
+            cuts.append((group, *cut, own))
+    weak = _held_by_one_link_many([(left, right) for _g, left, right, _e in cuts], features,
+                                  settings)  # fmt: skip
+    for (group, left, right, own), parted in zip(cuts, weak, strict=True):
+        if not parted:
+            groups.append(group)
+            continue
+        parts = _split_part(left, own, features, settings)
+        parts += _split_part(right, own, features, settings)
         splits += len(parts) - 1
         groups.extend(parts)
     if not splits:
@@ -98,22 +112,29 @@ def _sides(group: list[int], tree: list[Edge], cut: Edge) -> tuple[list[int], li
     return sorted(seen), sorted(i for i in group if i not in seen)
 
 
-def _split(
-    group: list[int], edges: list[Edge], features: Features, settings: MatchSettings
-) -> list[list[int]]:
+def _cut(group: list[int], edges: list[Edge]) -> tuple[list[int], list[int]] | None:
+    """The two sides of the group's weakest spanning link, when it has one to weigh."""
     tree = _spanning_tree(group, edges)
     if tree is None:
-        return [group]
+        return None
     weakest = min(
         (e for e in tree if not e.by_identifier), key=lambda e: (e.weight, e.a, e.b), default=None
     )
     if weakest is None:
-        return [group]
+        return None
     left, right = _sides(group, tree, weakest)
     if len(left) * len(right) > MAX_CROSS_PAIRS or len(left) * len(right) < 2:
+        return None
+    return left, right
+
+
+def _split(
+    group: list[int], edges: list[Edge], features: Features, settings: MatchSettings
+) -> list[list[int]]:
+    cut = _cut(group, edges)
+    if cut is None or not _held_by_one_link_many([cut], features, settings)[0]:
         return [group]
-    if not _held_by_one_link(left, right, features, settings):
-        return [group]
+    left, right = cut
     return _split_part(left, edges, features, settings) + _split_part(
         right, edges, features, settings
     )
@@ -129,13 +150,23 @@ def _split_part(
                   settings)  # fmt: skip
 
 
-def _held_by_one_link(
-    left: list[int], right: list[int], features: Features, settings: MatchSettings
-) -> bool:
-    """Whether most pairs across the link would not even go to review."""
-    a = [min(x, y) for x in left for y in right]
-    b = [max(x, y) for x in left for y in right]
+def _held_by_one_link_many(
+    cuts: list[tuple[list[int], list[int]]], features: Features, settings: MatchSettings
+) -> list[bool]:
+    """For each cut, whether most pairs across it would not even go to review."""
+    if not cuts:
+        return []
+    a: list[int] = []
+    b: list[int] = []
+    for left, right in cuts:
+        a += [min(x, y) for x in left for y in right]
+        b += [max(x, y) for x in left for y in right]
     scored = score_pairs(features, a, b, settings)
     # pairs the scorer dropped (titles too far apart to weigh) are weak by definition
-    strong = int(np.count_nonzero((scored.weight >= settings.review_weight) & (scored.guards == 0)))
-    return strong * 2 < len(a)
+    hit = (scored.weight >= settings.review_weight) & (scored.guards == 0)
+    strong = set(zip(scored.a[hit].tolist(), scored.b[hit].tolist(), strict=True))
+    out = []
+    for left, right in cuts:
+        pairs = [(min(x, y), max(x, y)) for x in left for y in right]
+        out.append(sum(1 for p in pairs if p in strong) * 2 < len(pairs))
+    return out
