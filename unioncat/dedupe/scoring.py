@@ -37,6 +37,7 @@ TRUNCATED_SIMILARITY = 90.0
 # ... and one that begins the other word for word, the rest cut off or run on into the
 # venue, is as good as a title spelt a little otherwise.
 PREFIX_SIMILARITY = 93.0
+TRUNCATED_FLOOR = 60.0
 # A title proper compared without its subtitle must be at least this long (and two words).
 MAIN_TITLE_MIN_CHARS = 8
 
@@ -194,7 +195,9 @@ def title_similarity(
         best[bare] = np.maximum(best[bare], bare_sim)
     # A title cut short ("Zoo: a desktop expeirment ...") or run on into its venue, with
     # a typo besides: the shorter, spelt nearly as the longer one begins.
-    cut = same_kind & (best < PREFIX_SIMILARITY)
+    # (a title at least half as long as the other that begins it is already at least
+    # 66% alike: below that, nothing to look for, and most candidates are below it)
+    cut = same_kind & (best < PREFIX_SIMILARITY) & (best >= TRUNCATED_FLOOR)
     cut &= np.minimum(cols["words"][a], cols["words"][b]) >= TRUNCATED_MIN_WORDS
     if cut.any():
         best[cut] = np.maximum(best[cut], _prefix_similarity(full_a[cut], full_b[cut]))
@@ -271,7 +274,7 @@ def _title_similarity_of(f: Features, a: int, b: int) -> float:
         and fuzz.token_set_ratio(f.title[a], f.title[b]) >= 99.5
     ):
         best = max(best, CONTAINED_SIMILARITY)
-    if same_kind and shorter >= TRUNCATED_MIN_WORDS and best < PREFIX_SIMILARITY:
+    if same_kind and shorter >= TRUNCATED_MIN_WORDS and TRUNCATED_FLOOR <= best < PREFIX_SIMILARITY:
         short, long = sorted((f.title[a], f.title[b]), key=len)
         if long.startswith(short + " "):
             best = PREFIX_SIMILARITY
