@@ -307,3 +307,21 @@ def test_a_title_with_its_artist_before_it_is_compared_without_the_name(
     assert code == 0, err
     figures = json.loads(out)
     assert figures["recall"] == 1.0 and figures["precision"] == 1.0
+
+
+def test_a_gold_pair_naming_an_id_the_tables_lack_is_counted_missed_not_explained(
+    tmp_path: Path, cli
+) -> None:
+    paper = {"title": "Tidal estuaries of West Africa", "authors": "Okafor, Ada",
+             "year": "2019"}  # fmt: skip
+    left = _table(tmp_path / "l.csv", [{"id": "a1", **paper}])
+    right = _table(tmp_path / "r.csv", [{"id": "b1", **paper},
+                                        {"id": "b2", **paper, "title": "Salt roads"}])  # fmt: skip
+    gold = tmp_path / "gold.csv"
+    # b2 is no left id: the pair can never be found, and has no left record to show
+    gold.write_text("left_id,right_id\na1,b1\nb2,a1\n", encoding="utf-8")
+    code, out, err = cli("eval", "dedupe", "--left", str(left), "--right", str(right),
+                         "--gold", str(gold))  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out.splitlines()[0])["recall"] == 0.5
+    assert "1 of 2 gold pairs found" in err and "b2 / a1" not in err
