@@ -55,3 +55,38 @@ def test_an_existing_cluster_and_an_accepted_pair_are_never_parted() -> None:
     joined = cluster(slots(features), edges)
     kept, splits = split_weak_links(joined, edges, features, SETTINGS, keep=[[1, 2]])
     assert splits == 0 and kept.groups() == [[0, 1, 2]]
+
+
+def test_the_one_pair_title_similarity_agrees_with_the_vectorised_one() -> None:
+    """The chain guard and the evaluation summary weigh one pair at a time with their
+    own copy of the title rules; it must give what the scorer gives."""
+    import numpy as np
+
+    from unioncat.dedupe.scoring import _title_similarity_of, title_similarity
+
+    titles = [
+        "Zoo: a desktop experiment management environment",
+        "Zoo: a desktop expeirment ...",
+        "Zoo: a desktop experiment management environment. In: Proc. VLDB",
+        "Greatest hits",
+        "Okafor quartet greatest hits",
+        "Database tuning, part I",
+        "Database tuning, part II",
+        "The river archives: a history",
+        "River archives",
+        "River archives: solutions manual",
+    ]
+    features = build_features(
+        MatchRecord(id=f"r{n}", source=f"s{n}", title=t, authors=["Okafor quartet"])
+        for n, t in enumerate(titles)
+    )
+    pairs = [(i, j) for i in range(len(titles)) for j in range(i + 1, len(titles))]
+    a = np.array([i for i, _ in pairs], dtype=np.int64)
+    b = np.array([j for _, j in pairs], dtype=np.int64)
+    vectorised = title_similarity(features, a, b)
+    one_by_one = [_title_similarity_of(features, i, j) for i, j in pairs]
+    assert np.allclose(vectorised, one_by_one), [
+        (titles[i], titles[j], v, o)
+        for (i, j), v, o in zip(pairs, vectorised, one_by_one, strict=True)
+        if abs(v - o) > 1e-6
+    ]

@@ -135,21 +135,21 @@ class ClusterStore:
         cols = ", ".join(
             f'r."{c}"' if c != CONTENTS else f"coalesce(k.items, []) AS {CONTENTS}" for c in columns
         )
-        listed = ""
-        if CONTENTS in columns:
+        with self.db.id_table(ids) as chosen:
             # what a record lists: the titles of the parts mapped from its own envelope
             # (a 505's chapters or tracks), in their order
             listed = (
                 "LEFT JOIN (SELECT struct_extract(p.host, 'id') AS host_id, p.source, "
                 "p.envelope_id, list(p.title ORDER BY length(p.source_id), p.source_id) "
                 "AS items FROM records p WHERE NOT p.deleted AND p.host IS NOT NULL "
-                "AND struct_extract(p.host, 'id') IN (SELECT id FROM {chosen}) "
+                f"AND struct_extract(p.host, 'id') IN (SELECT id FROM {chosen}) "
                 "GROUP BY ALL) k ON k.host_id = r.id AND k.source = r.source "
                 "AND k.envelope_id IS NOT DISTINCT FROM r.envelope_id "
+                if CONTENTS in columns
+                else ""
             )
-        with self.db.id_table(ids) as chosen:
             rows: list[dict[str, Any]] = self.db.arrow(
-                f"SELECT {cols} FROM records r {listed.format(chosen=chosen)}"
+                f"SELECT {cols} FROM records r {listed}"
                 "WHERE NOT r.deleted AND r.type <> 'holdings' "
                 f"AND r.id IN (SELECT id FROM {chosen}) ORDER BY r.id"
             ).to_pylist()

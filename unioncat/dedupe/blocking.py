@@ -42,19 +42,25 @@ CONTENTS_KEYS = 48
 KEYS_SCHEMA = pa.schema([("rid", pa.int64()), ("key", pa.string()), ("kind", pa.string())])
 
 
+def _telling(folded: str) -> Iterator[str]:
+    """The words of a folded text that can tell one record from another: no stop word,
+    no single Latin letter."""
+    for token in tokens(folded):
+        if token not in STOPWORDS and (len(token) > 1 or not token.isascii()):
+            yield token
+
+
 def record_keys(features: Features, index: int) -> Iterator[tuple[str, str]]:
-    """(key, kind) postings of one record: ``t`` title word, ``i`` identifier, ``a`` name."""
+    """(key, kind) postings of one record: ``t`` title word, ``p`` the title's opening
+    words, ``i`` identifier, ``a`` name and year, ``c`` contents word."""
     seen: set[str] = set()
     opening: list[str] = []
-    for token in tokens(features.title[index]):
-        if token in STOPWORDS or (len(token) < 2 and token.isascii()):
-            continue
+    for token in _telling(features.title[index]):
         if len(opening) < OPENING_WORDS:
             opening.append(token)
-        if token in seen:
-            continue
-        seen.add(token)
-        yield token, "t"
+        if token not in seen:
+            seen.add(token)
+            yield token, "t"
     if len(opening) == OPENING_WORDS:
         # how the title begins: what a title cut short keeps when its rarest words are
         # in the part cut off
@@ -65,12 +71,9 @@ def record_keys(features: Features, index: int) -> Iterator[tuple[str, str]]:
     if year:
         for family in features.authors[index].split()[:3]:
             yield f"{family}|{year}", "a"
-    listed = features.contents[index]
-    if listed:
-        words: set[str] = set()
-        for token in tokens(listed):
-            if token in STOPWORDS or token in words or (len(token) < 2 and token.isascii()):
-                continue
+    words: set[str] = set()
+    for token in _telling(features.contents[index]):
+        if token not in words:
             words.add(token)
             yield token, "c"
             if len(words) >= CONTENTS_KEYS:

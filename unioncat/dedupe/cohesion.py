@@ -156,17 +156,11 @@ def _held_by_one_link_many(
     """For each cut, whether most pairs across it would not even go to review."""
     if not cuts:
         return []
-    a: list[int] = []
-    b: list[int] = []
-    for left, right in cuts:
-        a += [min(x, y) for x in left for y in right]
-        b += [max(x, y) for x in left for y in right]
+    across = [[(min(x, y), max(x, y)) for x in left for y in right] for left, right in cuts]
+    a = [x for pairs in across for x, _ in pairs]
+    b = [y for pairs in across for _, y in pairs]
     scored = score_pairs(features, a, b, settings)
     # pairs the scorer dropped (titles too far apart to weigh) are weak by definition
     hit = (scored.weight >= settings.review_weight) & (scored.guards == 0)
     strong = set(zip(scored.a[hit].tolist(), scored.b[hit].tolist(), strict=True))
-    out = []
-    for left, right in cuts:
-        pairs = [(min(x, y), max(x, y)) for x in left for y in right]
-        out.append(sum(1 for p in pairs if p in strong) * 2 < len(pairs))
-    return out
+    return [sum(1 for p in pairs if p in strong) * 2 < len(pairs) for pairs in across]

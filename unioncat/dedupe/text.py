@@ -206,13 +206,26 @@ _CITED_INITIALS = re.compile(r"^[A-Z]{1,3}$")
 ET_AL = re.compile(r"^\s*(?:et\.?\s*al\.?|and others|u\.\s*a\.|et autres|等|等人)\s*$", re.I)
 
 
+def _is_cited(written: list[str]) -> bool:
+    """Whether a name is written "Smith JA", as MEDLINE, Web of Science and reference
+    lists cite a person: family name first, the initials after it in capitals without
+    points (and the family name not itself in capitals, which would make "WANG L" either
+    way round)."""
+    return (
+        len(written) >= 2
+        and _CITED_INITIALS.match(written[-1]) is not None
+        and not written[0].isupper()
+        and not any(_CITED_INITIALS.match(w) for w in written[:-1])
+    )
+
+
 def given_initials(name: str | None) -> frozenset[str]:
     """The initials a personal name's given name may stand for: its own, and the formal
     name's for a short form ("Bob" gives b and r).  None for a body's name."""
     family, initial = name_key(name)
     if not initial or not name or _BODY_WORDS & set(fold(name).split()):
         return frozenset()
-    if initial and name.split()[-1].isupper() and _CITED_INITIALS.match(name.split()[-1]):
+    if _is_cited(name.split()):
         return frozenset({initial})  # "Smith JA": J, and no nickname to look up
     first = fold(name.partition(",")[2] if "," in name else name).split()
     nickname = _NICKNAMES.get(first[0]) if first else None
@@ -238,14 +251,7 @@ def name_key(name: str | None) -> tuple[str, str]:
         given = [g for g in given if g not in _NAME_SUFFIXES and not g.isdigit()]
         return (family.replace(" ", ""), given[0][0] if given else "")
     written = name.split()
-    if (
-        len(written) >= 2
-        and _CITED_INITIALS.match(written[-1])
-        and not written[0].isupper()
-        and not any(_CITED_INITIALS.match(w) for w in written[:-1])
-    ):
-        # "Smith JA", as MEDLINE, Web of Science and reference lists cite a person:
-        # family name first, the initials after it in capitals without points
+    if _is_cited(written):
         return (fold(" ".join(written[:-1])).replace(" ", ""), written[-1][0].lower())
     words = [w for w in fold(name).split() if w not in _NAME_SUFFIXES]
     if not words:
@@ -411,7 +417,7 @@ _VENUE_LONG = ("proceedings", "international", "conference", "journal", "symposi
 def _generic_venue_word(word: str) -> bool:
     if word in _VENUE_GENERIC or word.isdigit() or (len(word) == 1 and word != "j"):
         return True
-    return len(word) >= 1 and any(long.startswith(word) for long in _VENUE_LONG)
+    return any(long.startswith(word) for long in _VENUE_LONG)
 
 
 def venue_words(folded_venue: str) -> tuple[str, ...]:
