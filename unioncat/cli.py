@@ -15,6 +15,7 @@ import os
 import secrets
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,8 @@ from unioncat.reads import READS, Answer
 from unioncat.redact import scrub
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_LOCKED, EXIT_STANDING = 0, 1, 2, 3, 4
+# a command that reads the pipeline file only when --config names one (eval dedupe)
+OPTIONAL = "optional"
 
 
 def new_run_id() -> str:
@@ -325,6 +328,8 @@ def cmd_eval(args: argparse.Namespace, config: PipelineConfig | None) -> int:
     from unioncat.dedupe.evaluate import evaluate, parse_column_map
 
     settings = config.dedupe if config is not None else MatchSettings()
+    if args.learn:
+        settings = replace(settings, learn_weights=True)
     result = evaluate(
         Path(args.left),
         Path(args.right) if args.right else None,
@@ -561,12 +566,20 @@ def build_parser() -> argparse.ArgumentParser:
         "one table; neither of two), matched as a source set to dedupe_within",
     )  # fmt: skip
     evd.add_argument(
+        "--learn", action="store_true",
+        help="learn the level weights from the tables' own candidate pairs first (as "
+        "dedupe.learn_weights: true does in a catalog); the summary lists what moved",
+    )  # fmt: skip
+    evd.add_argument(
         "--quiet", action="store_true",
         help="only the JSON line: no summary of the strongest false matches and the "
         "weakest missed pairs on stderr",
     )  # fmt: skip
-    evd.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    evd.set_defaults(func=cmd_eval, needs_config=False)
+    evd.add_argument(
+        "--config", default=argparse.SUPPRESS,
+        help="a pipeline file whose dedupe: settings to match with (default: the set weights)",
+    )  # fmt: skip
+    evd.set_defaults(func=cmd_eval, needs_config=OPTIONAL)
     s = sub.add_parser("show", help="one record, or one cluster with its members and reasons")
     s.add_argument("id", help="record id, SOURCE:SOURCE_ID, or cluster id")
     s.add_argument("--text", action="store_true", help="labelled fields for people instead of JSON")
@@ -623,7 +636,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(verbose=args.verbose)
     config: PipelineConfig | None = None
     try:
-        config = None if getattr(args, "needs_config", True) is False else load_config(args.config)
+        needs = getattr(args, "needs_config", True)
+        # "optional": the pipeline file is read only when --config names one
+        if needs is False or (needs == OPTIONAL and args.config == DEFAULT_CONFIG):
+            config = None
+        else:
+            config = load_config(args.config)
         if config is not None and getattr(args, "allow_deletions", None):
             for name in args.allow_deletions:
                 config.source(name)  # an unknown name is a typo: refuse it

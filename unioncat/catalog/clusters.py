@@ -18,7 +18,7 @@ from typing import Any
 import pyarrow as pa
 
 from unioncat.catalog.db import Db
-from unioncat.catalog.tables import CLUSTER_MEMBERS, CLUSTERS, MATCH_KEYS
+from unioncat.catalog.tables import CLUSTER_MEMBERS, CLUSTERS, MATCH_KEYS, MATCH_WEIGHTS
 
 WATERMARK_KEY = "dedupe_changes_seq"
 # The pseudo-column of :meth:`ClusterStore.live_rows` listing a record's contents.
@@ -464,6 +464,24 @@ class ClusterStore:
             "decided_at = excluded.decided_at, applied = false",
             [record_a, record_b, status, note, now, now],
         )
+
+    # -- learned weights ---------------------------------------------------------------------
+
+    def learned_weights(self) -> list[dict[str, Any]]:
+        """The rows of ``match_weights``, by comparison and level."""
+        names = MATCH_WEIGHTS.names
+        cols = ", ".join(f'"{n}"' for n in names)
+        rows = self.db.rows(f"SELECT {cols} FROM match_weights ORDER BY comparison, level")
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def save_learned_weights(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Replace the learned weights with ``rows`` (none: the set weights apply)."""
+        self.db.execute("DELETE FROM match_weights")
+        if rows:
+            table = pa.Table.from_pylist(list(rows), schema=MATCH_WEIGHTS.schema)
+            cols = ", ".join(f'"{n}"' for n in MATCH_WEIGHTS.names)
+            with self.db.registered(table, "weights") as weights:
+                self.db.execute(f"INSERT INTO match_weights ({cols}) SELECT {cols} FROM {weights}")
 
     # -- reading, for people -----------------------------------------------------------------
 

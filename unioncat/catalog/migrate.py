@@ -58,6 +58,7 @@ STEPS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
         "sources name their holder; holdings are read through the holdings view",
         ("ALTER TABLE sources ADD COLUMN IF NOT EXISTS holder VARCHAR",),
     ),
+    (7, "the matcher's weights learned from the catalog are kept (match_weights)", ()),
 )
 CATALOG_VERSION = STEPS[-1][0]
 

@@ -232,6 +232,30 @@ MATCH_REVIEW = Table(
     ),
     ("record_a", "record_b"),
 )
+# The matcher's level weights as learned from this catalog's candidate pairs (one row
+# per level of each comparison learned; see unioncat.dedupe.learn), beside the settings
+# they were learned from (``priors_key``): what the next dedupe runs weigh pairs with.
+MATCH_WEIGHTS = Table(
+    "match_weights",
+    (
+        ("comparison", _TEXT),
+        ("level", pa.int32()),
+        ("name", _TEXT),
+        ("prior", pa.float64()),
+        ("weight", pa.float64()),
+        ("m", pa.float64()),
+        ("u", pa.float64()),
+        ("pairs", pa.int64()),
+        ("learned_from", pa.int64()),
+        ("match_share", pa.float64()),
+        ("rounds", pa.int32()),
+        ("converged", pa.bool_()),
+        ("priors_key", _TEXT),
+        ("run_id", _TEXT),
+        ("learned_at", _WHEN),
+    ),
+    ("comparison", "level"),
+)
 
 # The records table: the record schema's columns, then the catalog's bookkeeping.
 # ``envelope_id`` names the archived envelope the record was mapped from (provenance as
@@ -247,6 +271,7 @@ RECORDS_DDL = duckdb_ddl("records", RECORD_BOOKKEEPING)
 TABLES = (
     CATALOG_META, SOURCES, RUNS, HARVEST_STATE, RAW, ENVELOPE_RECORDS, CHANGES, QUARANTINE,
     CLUSTERS, CLUSTER_MEMBERS, MERGED_IDS, MATCH_KEYS, MATCH_REVIEW, FIND_KEYS, CONFLICTS,
+    MATCH_WEIGHTS,
 )  # fmt: skip
 # Indexes, made once a table exists (find_keys is kept sorted instead: see catalog/find.py).
 INDEXES: tuple[str, ...] = ()

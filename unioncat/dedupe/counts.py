@@ -25,6 +25,8 @@ class DedupeCounts:
     review_open: int = 0
     # clusters parted at a link that alone held them together (dedupe.cohesion)
     weak_links_split: int = 0
+    # levels whose weight this run learned away from the set one (dedupe.learn)
+    weights_learned: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {name: getattr(self, name) for name in self.__slots__}
@@ -39,4 +41,5 @@ def describe_counts(c: DedupeCounts) -> str:
         f"{c.clusters_deleted} deleted, {c.clusters_multi} with more than one record; "
         f"{c.review_open} pair(s) open for review"
         + (f"; {c.weak_links_split} cluster(s) parted at a weak link" if c.weak_links_split else "")
+        + (f"; {c.weights_learned} weight(s) learned" if c.weights_learned else "")
     )

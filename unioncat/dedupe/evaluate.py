@@ -17,6 +17,7 @@ from pathlib import Path
 
 from unioncat.dedupe.confusion import Explainer, PairNote
 from unioncat.dedupe.features import CSV_COLUMNS, MatchRecord, build_features, from_csv_row
+from unioncat.dedupe.learn import LearnedWeights, describe_learned
 from unioncat.dedupe.matcher import MatchResult, match
 from unioncat.dedupe.settings import MatchSettings
 from unioncat.errors import ConfigError
@@ -39,6 +40,7 @@ class Evaluation:
     # the strongest false matches and the weakest missed pairs, with their reasons
     false_positives: list[PairNote] = field(default_factory=list)
     missed: list[PairNote] = field(default_factory=list)
+    learned: LearnedWeights | None = None
 
     def as_dict(self) -> dict[str, float | int]:
         return {
@@ -58,6 +60,8 @@ class Evaluation:
             f"{self.predicted - self.true_positives} false matches among {self.predicted} "
             f"predicted; blocking kept {self.blocking_recall:.1%} of the gold pairs",
         ]
+        if self.learned is not None:
+            lines += describe_learned(self.learned)
         if self.false_positives:
             lines.append(f"the {len(self.false_positives)} strongest false matches:")
             lines += [n.as_text() for n in self.false_positives]
@@ -272,7 +276,7 @@ def evaluate(
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if sys.platform == "darwin":
         peak /= 1024
-    explainer = Explainer(result, settings, right is not None)
+    explainer = Explainer(result, result.settings or settings, right is not None)
     # a gold pair naming an id the tables lack is missed, but has no records to explain
     missed = {p for p in gold - predicted if p[0] in left_ids and p[1] in right_ids}
     return Evaluation(
@@ -280,6 +284,7 @@ def evaluate(
         found, len(predicted), len(gold),
         false_positives=explainer.strongest(predicted - gold),
         missed=explainer.weakest(missed),
+        learned=result.learned,
     )  # fmt: skip
 
 

@@ -18,7 +18,8 @@ from unioncat.dedupe.blocking import candidate_pairs
 from unioncat.dedupe.cluster import Clustering, Edge, Within, cluster
 from unioncat.dedupe.cohesion import split_weak_links
 from unioncat.dedupe.features import Features
-from unioncat.dedupe.scoring import ChainGuard, ScoredPairs, score_pairs
+from unioncat.dedupe.learn import LearnedWeights, learn_weights
+from unioncat.dedupe.scoring import ChainGuard, ScoredPairs, reweigh, score_pairs
 from unioncat.dedupe.settings import MatchSettings
 from unioncat.gc_pause import gc_paused
 
@@ -30,6 +31,8 @@ class MatchResult:
     scored: ScoredPairs
     clustering: Clustering
     timings: dict[str, float]  # seconds per step: blocking, scoring, clustering
+    learned: LearnedWeights | None = None
+    settings: MatchSettings | None = None  # the settings matched with (learned weights in)
 
     @property
     def candidate_count(self) -> int:
@@ -84,6 +87,10 @@ def match(
         )
         timings["blocking"] = time.perf_counter() - started
         scored = score_pairs(features, a, b, settings, by_id)
+        learned = learn_weights(scored, settings)
+        if learned.levels:
+            settings = learned.apply(settings)
+            scored = reweigh(scored, settings)
         timings["scoring"] = time.perf_counter() - started - timings["blocking"]
         veto = vetoed_pairs(scored)
         veto.update((min(x, y), max(x, y)) for x, y in rejected)
@@ -96,4 +103,4 @@ def match(
             clustering, edges, features, settings, keep=[*start, *(list(p) for p in forced)]
         )
         timings["clustering"] = time.perf_counter() - started - sum(timings.values())
-    return MatchResult(features, (a, b), scored, clustering, timings)
+    return MatchResult(features, (a, b), scored, clustering, timings, learned, settings)

@@ -8,7 +8,7 @@ identifiers) leave a chance of a match, which is a small fraction of the candida
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from enum import IntFlag
 from typing import Any
 
@@ -99,6 +99,12 @@ class ScoredPairs:
     # the family names agree but the given names (initials) of each shared one differ
     given_differ: NDArray[np.bool_] | None = None
     contents: NDArray[np.float64] | None = None  # -1 when either side lists too little
+    # Each pair's level in every weighed comparison (see :data:`COMPARISONS`; -1 where a
+    # side lacks the value), and the weight of the evidence no level table holds
+    # (identifiers, publisher, host and pages): what :func:`weigh` adds up again when
+    # the weights change.
+    levels: dict[str, NDArray[np.int8]] = field(default_factory=dict)
+    fixed: NDArray[np.float64] | None = None
 
     def __len__(self) -> int:
         return len(self.a)
@@ -116,12 +122,88 @@ class ScoredPairs:
         return hit
 
 
-def _levels(
-    sim: NDArray[np.float64], levels: tuple[tuple[float, float], ...], other: float
+# The comparisons whose levels each carry a weight of their own, best level first: what
+# a pair's weight is the sum of, and what the catalog can learn weights for.
+COMPARISONS = ("title", "authors", "year", "contents", "venue")
+# comparisons with similarity levels, by the prefix of their settings
+_LEVELLED = {"title": "title", "authors": "author", "contents": "contents"}
+_NAMED_LEVELS = {
+    "year": ("year_same", "year_next", "year_far"),
+    "venue": ("venue_similar", "venue_differ"),
+}
+
+
+def _similarity_levels(settings: MatchSettings, comparison: str) -> tuple[tuple[float, float], ...]:
+    levels: tuple[tuple[float, float], ...] = getattr(settings, f"{_LEVELLED[comparison]}_levels")
+    return levels
+
+
+def level_weights(settings: MatchSettings, comparison: str) -> list[float]:
+    """The weight of each level of ``comparison``, best first."""
+    if comparison in _LEVELLED:
+        levels = _similarity_levels(settings, comparison)
+        return [w for _, w in levels] + [float(getattr(settings, f"{_LEVELLED[comparison]}_else"))]
+    return [float(getattr(settings, name)) for name in _NAMED_LEVELS[comparison]]
+
+
+def level_names(settings: MatchSettings, comparison: str) -> list[str]:
+    """How each level reads to a cataloger ("at least 93% alike", "same year")."""
+    if comparison in _LEVELLED:
+        levels = _similarity_levels(settings, comparison)
+        return [f"at least {at:g}% alike" for at, _ in levels] + ["less alike"]
+    return {
+        "year": ["same year", "a year apart", "further apart"],
+        "venue": ["one venue", "two venues"],
+    }[comparison]
+
+
+def with_level_weights(settings: MatchSettings, weights: dict[str, list[float]]) -> MatchSettings:
+    """``settings`` with the level weights of some comparisons replaced."""
+    values: dict[str, Any] = {}
+    for comparison, new in weights.items():
+        if comparison in _LEVELLED:
+            levels = _similarity_levels(settings, comparison)
+            if len(new) != len(levels) + 1:
+                raise ValueError(f"{comparison}: {len(new)} weights for {len(levels) + 1} levels")
+            values[f"{_LEVELLED[comparison]}_levels"] = tuple(
+                (at, float(w)) for (at, _), w in zip(levels, new, strict=False)
+            )
+            values[f"{_LEVELLED[comparison]}_else"] = float(new[-1])
+        else:
+            names = _NAMED_LEVELS[comparison]
+            if len(new) != len(names):
+                raise ValueError(f"{comparison}: {len(new)} weights for {len(names)} levels")
+            values.update({name: float(w) for name, w in zip(names, new, strict=True)})
+    return replace(settings, **values)
+
+
+def weigh(
+    levels: dict[str, NDArray[np.int8]], fixed: NDArray[np.float64], settings: MatchSettings
 ) -> NDArray[np.float64]:
-    out = np.full(sim.shape, other, dtype=np.float64)
-    for threshold, weight in reversed(levels):
-        out[sim >= threshold] = weight
+    """Prior plus the weight of each pair's level in every comparison plus the rest."""
+    weight = fixed + settings.prior
+    for comparison in COMPARISONS:
+        level = levels[comparison]
+        table = np.array([*level_weights(settings, comparison), 0.0], dtype=np.float64)
+        weight = weight + table[level]  # level -1 takes the trailing 0.0: no evidence
+    out: NDArray[np.float64] = weight
+    return out
+
+
+def reweigh(scored: ScoredPairs, settings: MatchSettings) -> ScoredPairs:
+    """The same pairs weighed with other weights (learned ones)."""
+    assert scored.fixed is not None, "pairs scored without their levels"
+    weight = weigh(scored.levels, scored.fixed, settings)
+    return replace(scored, weight=weight)
+
+
+def _level_index(
+    sim: NDArray[np.float64], levels: tuple[tuple[float, float], ...]
+) -> NDArray[np.int8]:
+    """The first level whose threshold ``sim`` reaches (len(levels) when none: "else")."""
+    out = np.full(sim.shape, len(levels), dtype=np.int8)
+    for n in range(len(levels) - 1, -1, -1):
+        out[sim >= levels[n][0]] = n
     return out
 
 
@@ -471,30 +553,25 @@ def score_pairs(
     known = (ya > 0) & (yb > 0)
     gap = np.abs(ya - yb)
 
-    weight = np.full(len(ka), settings.prior, dtype=np.float64)
-    weight += _levels(title, settings.title_levels, settings.title_else)
-    author_w = _levels(authors, settings.author_levels, settings.author_else)
-    author_w[authors < 0] = 0.0
+    levels: dict[str, NDArray[np.int8]] = {"title": _level_index(title, settings.title_levels)}
+    author_level = _level_index(authors, settings.author_levels)
+    author_level[authors < 0] = -1
     # "Chambers, Jack" is not "Chambers, Paul": family names alike, given names apart
     differ = np.zeros(len(ka), dtype=bool)
-    for n in np.flatnonzero(author_w > 0).tolist():
+    alike = np.flatnonzero((author_level >= 0) & (author_level < len(settings.author_levels)))
+    for n in alike.tolist():
         if given_names_differ(features, la[n], lb[n]):
             differ[n] = True
-            author_w[n] = settings.author_else
-    weight += author_w
-    weight += np.where(
-        known,
-        np.where(
-            gap == 0, settings.year_same, np.where(gap == 1, settings.year_next, settings.year_far)
-        ),
-        0.0,
-    )
-    weight += np.where(
+            author_level[n] = len(settings.author_levels)  # the "else" level
+    levels["authors"] = author_level
+    levels["year"] = np.where(known, np.minimum(gap, 2), -1).astype(np.int8)
+    contents_level = _level_index(contents, settings.contents_levels)
+    contents_level[contents < 0] = -1
+    levels["contents"] = contents_level
+    fixed = np.where(
         ids == 2, settings.shared_work_id, np.where(ids == 1, settings.linked_work_id, 0.0)
     )
-    contents_w = _levels(contents, settings.contents_levels, settings.contents_else)
-    contents_w[contents < 0] = 0.0
-    weight += contents_w
+    venue_level = np.full(len(ka), -1, dtype=np.int8)
 
     guards = np.zeros(len(ka), dtype=np.int32)
     for n, (i, j) in enumerate(zip(la, lb, strict=True)):
@@ -503,14 +580,16 @@ def score_pairs(
             guards[n] = int(g)
         venue = _venue_evidence(features, i, j)
         if venue:
-            weight[n] += settings.venue_similar if venue > 0 else settings.venue_differ
+            venue_level[n] = 0 if venue > 0 else 1
         if features.publisher[i] and features.publisher[i] == features.publisher[j]:
-            weight[n] += settings.same_publisher
+            fixed[n] += settings.same_publisher
         if _same_place(features, i, j):
-            weight[n] += settings.same_host_and_pages
+            fixed[n] += settings.same_host_and_pages
         if g & Guard.DOI:
-            weight[n] += settings.conflicting_doi
-    return ScoredPairs(ka, kb, weight, title, authors, ids, guards, differ, contents)
+            fixed[n] += settings.conflicting_doi
+    levels["venue"] = venue_level
+    weight = weigh(levels, fixed, settings)
+    return ScoredPairs(ka, kb, weight, title, authors, ids, guards, differ, contents, levels, fixed)
 
 
 def given_names_differ(features: Features, a: int, b: int) -> str | None:
@@ -530,35 +609,51 @@ def given_names_differ(features: Features, a: int, b: int) -> str | None:
 def pair_reasons(
     features: Features, scored: ScoredPairs, n: int, settings: MatchSettings
 ) -> list[str]:
-    """Why pair ``n`` weighs what it weighs, in words a cataloger can check."""
+    """Why pair ``n`` weighs what it weighs, in words a cataloger can check.  A weight
+    learned from the catalog says so, with the weight the settings give."""
     f = features
     a, b = int(scored.a[n]), int(scored.b[n])
+
+    def weight_of(comparison: str, fallback: float) -> str:
+        level = int(scored.levels[comparison][n]) if scored.levels else -1
+        if level < 0:
+            return f"{fallback:+.1f}"
+        weight = level_weights(settings, comparison)[level]
+        if settings.priors is not None:
+            prior = level_weights(settings.priors, comparison)[level]
+            if prior != weight:
+                return f"{weight:+.1f} learned, set {prior:+.1f}"
+        return f"{weight:+.1f}"
+
     title = float(scored.title[n])
     title_weight = _level(title, settings.title_levels, settings.title_else)
-    out = [f"prior ({settings.prior:+.1f})", f"title {title:.0f}% alike ({title_weight:+.1f})"]
+    out = [
+        f"prior ({settings.prior:+.1f})",
+        f"title {title:.0f}% alike ({weight_of('title', title_weight)})",
+    ]
     authors = float(scored.authors[n])
     differ = scored.given_differ is not None and bool(scored.given_differ[n])
     if authors >= 0 and differ:
         out.append(
             f"family names alike, given names differ ({given_names_differ(f, a, b)}) "
-            f"({settings.author_else:+.1f})"
+            f"({weight_of('authors', settings.author_else)})"
         )
     elif authors >= 0:
         weight = _level(authors, settings.author_levels, settings.author_else)
-        out.append(f"names {authors:.0f}% alike ({weight:+.1f})")
+        out.append(f"names {authors:.0f}% alike ({weight_of('authors', weight)})")
     else:
         out.append("names missing on one side (+0.0)")
     if f.year[a] and f.year[b]:
         gap = abs(f.year[a] - f.year[b])
         if gap == 0:
-            out.append(f"same year {f.year[a]} ({settings.year_same:+.1f})")
+            out.append(f"same year {f.year[a]} ({weight_of('year', settings.year_same)})")
         else:
             weight = settings.year_next if gap == 1 else settings.year_far
-            out.append(f"years {f.year[a]} and {f.year[b]} ({weight:+.1f})")
+            out.append(f"years {f.year[a]} and {f.year[b]} ({weight_of('year', weight)})")
     listed = float(scored.contents[n]) if scored.contents is not None else -1.0
     if listed >= 0:
         weight = _level(listed, settings.contents_levels, settings.contents_else)
-        out.append(f"contents {listed:.0f}% alike ({weight:+.1f})")
+        out.append(f"contents {listed:.0f}% alike ({weight_of('contents', weight)})")
     shared = sorted(f.work_ids[a] & f.work_ids[b])
     if shared:
         out.append(f"same {', '.join(shared)} ({settings.shared_work_id:+.1f})")
@@ -567,9 +662,12 @@ def pair_reasons(
         out.append(f"other format linked by {', '.join(linked)} ({settings.linked_work_id:+.1f})")
     venue = _venue_evidence(f, a, b)
     if venue > 0:
-        out.append(f"same venue ({settings.venue_similar:+.1f})")
+        out.append(f"same venue ({weight_of('venue', settings.venue_similar)})")
     elif venue < 0:
-        out.append(f"venues {f.venue[a]!r} and {f.venue[b]!r} ({settings.venue_differ:+.1f})")
+        out.append(
+            f"venues {f.venue[a]!r} and {f.venue[b]!r} "
+            f"({weight_of('venue', settings.venue_differ)})"
+        )
     if f.publisher[a] and f.publisher[a] == f.publisher[b]:
         out.append(f"same publisher ({settings.same_publisher:+.1f})")
     if _same_place(f, a, b):

@@ -11,7 +11,7 @@ match at ``match_weight`` or above and goes to the review list between
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from unioncat.bounds import bounded, check_bounds
@@ -20,6 +20,7 @@ from unioncat.errors import ConfigError
 # No single comparison is worth more than this many bits either way; beyond it a weight
 # is a typing slip, and one level would overrule every other.
 MAX_WEIGHT = 100.0
+INTERNAL = "unioncat.internal"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,16 +85,31 @@ class MatchSettings:
     # inside it needs stronger evidence than a pair across sources.
     within_margin: float = bounded(2.0, 0, MAX_WEIGHT, unit="bits")
 
+    # Weights learned from the catalog's own candidate pairs (see learn.py): each level's
+    # weight may move at most ``learn_bound`` bits from the one set here, and only when
+    # at least ``learn_min_pairs`` unguarded candidate pairs show the comparison.
+    # ``learn_prior_pairs`` is how many pairs' worth of belief the set weights carry
+    # against what the catalog shows.
+    learn_weights: bool = False
+    learn_bound: float = bounded(2.0, 0, 20, unit="bits")
+    learn_min_pairs: int = bounded(500, 10, 1_000_000_000, unit="pairs")
+    learn_iterations: int = bounded(25, 1, 1000, unit="rounds")
+    learn_prior_pairs: float = bounded(200.0, 0, 1_000_000_000, unit="pairs")
+
     # Guards: values beyond which two records are never the same manifestation.
     max_year_gap: int = bounded(1, 0, 100, unit="years")
     page_count_ratio: float = bounded(1.5, 1, 100)
     page_count_slack: int = bounded(20, 0, 100_000, unit="pages")
 
+    # Not settings: when the level weights were learned, the settings they were learned
+    # from (to show both in a pair's reasons).
+    priors: MatchSettings | None = field(default=None, compare=False, metadata={INTERNAL: True})
+
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any] | None) -> MatchSettings:
         if not data:
             return cls()
-        known = {f.name: f for f in fields(cls)}
+        known = {f.name: f for f in fields(cls) if not f.metadata.get(INTERNAL)}
         unknown = sorted(set(data) - set(known))
         if unknown:
             raise ConfigError(
@@ -103,6 +119,10 @@ class MatchSettings:
         for name, value in data.items():
             if name.endswith("_levels"):
                 values[name] = _levels(name, value)
+            elif isinstance(known[name].default, bool):
+                if not isinstance(value, bool):
+                    raise ConfigError(f"dedupe: {name} must be true or false, not {value!r}")
+                values[name] = value
             else:
                 values[name] = _number(name, value, type(getattr(cls(), name)))
         settings = replace(cls(), **values)

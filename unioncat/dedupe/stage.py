@@ -32,6 +32,7 @@ from unioncat.dedupe.features import (
     is_component,
     take_features,
 )
+from unioncat.dedupe.learn import LearnedWeights, learn_weights, priors_key
 from unioncat.dedupe.matcher import edges_of, slots, vetoed_pairs, within_rule
 from unioncat.dedupe.plan import (
     MERGE_COLUMNS,
@@ -43,7 +44,7 @@ from unioncat.dedupe.plan import (
     plan_round,
     review_rows,
 )
-from unioncat.dedupe.scoring import ChainGuard, score_pairs
+from unioncat.dedupe.scoring import ChainGuard, ScoredPairs, reweigh, score_pairs
 from unioncat.dedupe.settings import MatchSettings
 from unioncat.gc_pause import gc_paused
 from unioncat.log import event
@@ -66,6 +67,8 @@ class _Run:
     edited: frozenset[str] = frozenset()
     # sources whose own records may join one cluster (``dedupe_within``)
     within: frozenset[str] = frozenset()
+    # whether this run learns the level weights (from its first round's pairs)
+    learn: bool = False
 
     def add_features(self, extra: Features) -> None:
         self.features = extra if self.features is None else concat_features(self.features, extra)
@@ -95,8 +98,43 @@ def dedupe_catalog(
     return run.counts
 
 
+def _weights(run: _Run, full: bool) -> None:
+    """Weigh with the weights the catalog learned, or learn them in this run: on a full
+    run, and whenever none were learned under the present settings.  A nightly run
+    keeps the weights it finds, so that it decides as the full run before it did."""
+    if not run.settings.learn_weights:
+        return
+    stored = LearnedWeights.from_rows(run.store.learned_weights())
+    if full or stored is None or stored.priors_key != priors_key(run.settings):
+        run.learn = True
+        return
+    run.settings = stored.apply(run.settings)
+
+
+def _learn(run: _Run, scored: ScoredPairs) -> ScoredPairs:
+    """Learn the weights from this round's pairs and keep them; the pairs weighed anew."""
+    run.learn = False
+    learned = learn_weights(scored, run.settings)
+    run.store.save_learned_weights(learned.as_rows(run.run_id, run.now))
+    if not learned.levels:
+        event("dedupe.weights", f"dedupe: weights as set ({learned.note})", run_id=run.run_id)
+        return scored
+    run.settings = learned.apply(run.settings)
+    moved = sum(1 for fit in learned.levels if fit.weight != fit.prior)
+    run.counts.weights_learned = moved
+    event(
+        "dedupe.weights",
+        f"dedupe: weights learned from {learned.pairs} candidate pairs "
+        f"({learned.match_share:.1%} taken for matches); {moved} level(s) moved from the set "
+        "weights (see match_weights)",
+        run_id=run.run_id,
+    )
+    return reweigh(scored, run.settings)
+
+
 def _dedupe(run: _Run, full: bool) -> None:
     store = run.store
+    _weights(run, full)
     dirty = store.changed_records(0 if full else store.watermark())
     run.edited = frozenset(dirty)
     # The other members of a cluster that a changed record is in are matched again with
@@ -203,6 +241,9 @@ def _round(run: _Run, round_ids: Sequence[str], skip: set[str]) -> None:
         settings,
         np.array([i for _, _, i in known], dtype=bool),
     )
+    if run.learn:
+        scored = _learn(run, scored)
+        settings = run.settings
     veto = vetoed_pairs(scored)
     decisions = store.decisions(round_set | set(others), among=True)
     forced: list[tuple[int, int]] = []
