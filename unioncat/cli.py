@@ -381,6 +381,46 @@ def cmd_status(args: argparse.Namespace, config: PipelineConfig) -> int:
     return _read(config, "status", {})
 
 
+def cmd_serve_oai(args: argparse.Namespace, config: PipelineConfig) -> int:
+    import signal
+    import threading
+
+    from unioncat.provider.server import OAI_PATH, make_server
+
+    settings = config.oai_provider
+    if args.base_url:
+        settings = replace(settings, base_url=args.base_url.rstrip("/"))
+        settings.check()
+    if not config.catalog.exists():
+        raise ConfigError(
+            f"no catalog at {config.catalog} to serve", hint="run `unioncat run` first"
+        )
+    try:
+        server = make_server(config, settings, args.host, args.port)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
+            hint="choose another --port, or stop what listens there",
+        ) from exc
+    host, port = str(server.server_address[0]), int(server.server_address[1])
+    base = settings.base_url or f"http://{host}:{port}{OAI_PATH}"
+    event(
+        "oai.serving",
+        f"serve-oai: OAI-PMH on http://{host}:{port}{OAI_PATH} (base URL {base}); "
+        "Ctrl-C or SIGTERM stops it",
+        host=host,
+        port=port,
+    )
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass  # Ctrl-C: the server stops below, as SIGTERM stops it
+    finally:
+        server.server_close()
+    return EXIT_OK
+
+
 def cmd_show(args: argparse.Namespace, config: PipelineConfig) -> int:
     return _read(config, "show", {"id": args.id, "text": args.text})
 
@@ -598,6 +638,20 @@ def build_parser() -> argparse.ArgumentParser:
     table.add_argument("--json", dest="table", action="store_false",
                        help="JSON lines even on a terminal")  # fmt: skip
     f.set_defaults(func=cmd_find)
+    so = sub.add_parser(
+        "serve-oai", help="serve the catalog's records and clusters over OAI-PMH 2.0 at /oai"
+    )
+    so.add_argument("--port", type=int, default=8080, help="port (default %(default)s; 0: any)")
+    so.add_argument(
+        "--host", default="127.0.0.1",
+        help="address to bind (default %(default)s: this machine only; 0.0.0.0 opens it "
+        "to the network)",
+    )  # fmt: skip
+    so.add_argument(
+        "--base-url", help="the URL harvesters reach it at, behind a reverse proxy (default: "
+        "oai_provider.base_url, or this server's own address)",
+    )  # fmt: skip
+    so.set_defaults(func=cmd_serve_oai)
     q = sub.add_parser("quarantine", help="list quarantined records and why")
     q.add_argument("--source", help="only this source")
     q.add_argument("--dump", metavar="DIR", help="also write each quarantined record's raw bytes")

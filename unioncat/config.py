@@ -27,6 +27,7 @@ from unioncat.errors import ConfigError
 from unioncat.harvest import HARVESTERS
 from unioncat.normalize import NORMALIZERS
 from unioncat.normalize.base import FORMAT_SETTINGS, FormatSettings
+from unioncat.provider.settings import ProviderSettings
 from unioncat.redact import is_secret_name, register, register_values
 
 DEFAULT_CONFIG = "pipelines.yaml"
@@ -37,6 +38,7 @@ _SOURCE_KEYS = (
 )  # fmt: skip
 _TOP_KEYS = (
     "catalog", "export", "workers", "parallel_sources", "memory_limit", "dedupe", "sources",
+    "oai_provider",
 )  # fmt: skip
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
@@ -80,6 +82,8 @@ class PipelineConfig:
     memory_limit: str | None = None  # DuckDB's memory limit for the catalog, e.g. "4GB"
     # sources whose deletions are let through for this run (``--allow-deletions``)
     allow_deletions: frozenset[str] = frozenset()
+    # what ``serve-oai`` says of the repository (unioncat.provider.settings)
+    oai_provider: ProviderSettings = field(default_factory=ProviderSettings)
 
     @property
     def dedupe_within(self) -> frozenset[str]:
@@ -350,8 +354,16 @@ def parse_config(raw: Any, path: Path) -> PipelineConfig:
         raise ConfigError(f"{path}: dedupe: {exc}", stage="config") from exc
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc.message}", stage="config") from exc
+    provider_raw = raw.get("oai_provider") or {}
+    if not isinstance(provider_raw, dict):
+        raise ConfigError(f"{path}: 'oai_provider' must be a mapping of settings", stage="config")
+    try:
+        provider = ProviderSettings.from_mapping(provider_raw)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc.message}", stage="config", hint=exc.hint) from exc
     return PipelineConfig(
         path=path,
+        oai_provider=provider,
         parallel_sources=parallel,
         dedupe=dedupe,
         dedupe_enabled=bool(enabled),

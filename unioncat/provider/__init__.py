@@ -1,0 +1,1 @@
+"""Serving the catalog to the systems that harvest it (OAI-PMH)."""

@@ -1,0 +1,40 @@
+"""The metadata formats the provider disseminates: one entry each, every item in all.
+
+A format renders a record and a cluster (the catalog's rows, as ``items`` reads them)
+to the XML that goes inside ``<metadata>``.  A new format is one module and one line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from unioncat.provider import dc, native
+
+Render = Callable[[Mapping[str, Any]], str]
+
+
+@dataclass(frozen=True, slots=True)
+class MetadataFormat:
+    prefix: str
+    namespace: str
+    # the XSD's URL; "{base}" stands for the provider's base URL (a schema it serves)
+    schema: str
+    record: Render
+    cluster: Render
+
+    def schema_url(self, base_url: str) -> str:
+        return self.schema.replace("{base}", base_url)
+
+
+FORMATS: dict[str, MetadataFormat] = {
+    "oai_dc": MetadataFormat("oai_dc", dc.OAI_DC_NS, dc.OAI_DC_SCHEMA, dc.record_dc, dc.cluster_dc),
+    "unioncat": MetadataFormat(
+        "unioncat",
+        native.NATIVE_NS,
+        "{base}/" + native.XSD_NAME,
+        native.record_native,
+        native.cluster_native,
+    ),  # fmt: skip
+}

@@ -1,0 +1,190 @@
+"""``unioncat serve-oai``: the OAI-PMH provider over HTTP, beside the nightly runs.
+
+DuckDB lets one process write a catalog file or several read it, never both, so the
+provider never keeps the catalog open.  Each request opens it read-only under the
+readers' shared lock, answers, and closes it; while a run holds the catalog, the
+request is answered by that run (through its read service, on a cursor of its own
+connection, which sees the last committed page).  A run that starts waits a few seconds
+for readers; so that a busy harvest never keeps it out, the provider leaves the
+catalog alone for a moment after each second of continuous reading.  Either way an
+answer reflects one committed state, and resumption tokens, which are keys, carry a
+harvest across the change.
+
+Binds to 127.0.0.1 unless told otherwise: what is open to the world is a decision.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from unioncat.catalog import Catalog
+from unioncat.catalog.lock import ReaderLock
+from unioncat.config import PipelineConfig
+from unioncat.errors import LockHeld, UnioncatError
+from unioncat.log import event
+from unioncat.provider import native
+from unioncat.provider.items import Items
+from unioncat.provider.protocol import Context, respond
+from unioncat.provider.settings import ProviderSettings
+
+OAI_PATH = "/oai"
+# after this long reading without a pause, the catalog is left alone for PAUSE seconds
+# (a run that waits for readers polls every 50 ms)
+BUSY_SECONDS = 1.0
+PAUSE_SECONDS = 0.15
+_MAX_BODY = 1 << 16
+Arguments = Mapping[str, Sequence[str]]
+
+
+def answer(
+    catalog: Catalog, settings: ProviderSettings, arguments: Mapping[str, Sequence[str]],
+    base_url: str,
+) -> tuple[str, str | None]:  # fmt: skip
+    context = Context(Items(catalog), settings, base_url, datetime.now(UTC))
+    return respond(arguments, context)
+
+
+class CatalogAccess:
+    """Opens the catalog read-only for one request at a time, and makes way for runs."""
+
+    def __init__(self, config: PipelineConfig, settings: ProviderSettings) -> None:
+        self.config = config
+        self.settings = settings
+        self._mutex = threading.Lock()
+        self._busy_since: float | None = None
+        self._last_end = 0.0
+
+    def __call__(
+        self, arguments: Mapping[str, Sequence[str]], base_url: str
+    ) -> tuple[str, str | None]:
+        with self._mutex:
+            started = time.monotonic()
+            if started - self._last_end > PAUSE_SECONDS:
+                self._busy_since = started
+            elif self._busy_since is not None and started - self._busy_since > BUSY_SECONDS:
+                time.sleep(PAUSE_SECONDS)  # a run waiting for the catalog gets in now
+                self._busy_since = time.monotonic()
+            try:
+                return self._read(arguments, base_url)
+            finally:
+                self._last_end = time.monotonic()
+
+    def _read(
+        self, arguments: Mapping[str, Sequence[str]], base_url: str
+    ) -> tuple[str, str | None]:
+        try:
+            with ReaderLock(self.config.catalog):
+                catalog = Catalog(
+                    self.config.catalog, read_only=True, memory_limit=self.config.memory_limit
+                )
+                try:
+                    return answer(catalog, self.settings, arguments, base_url)
+                finally:
+                    catalog.close()
+        except LockHeld:
+            from unioncat.read_service import ask_writer
+
+            served = ask_writer(
+                self.config.catalog, "oai",
+                {"arguments": {k: list(v) for k, v in arguments.items()}, "base_url": base_url},
+            )  # fmt: skip
+            if served is None:
+                raise
+            return served.out, served.err or None
+
+
+def make_server(
+    config: PipelineConfig, settings: ProviderSettings, host: str, port: int
+) -> ThreadingHTTPServer:
+    access = CatalogAccess(config, settings)
+
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "unioncat-oai"
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return  # each request is logged once, as an event, in _serve
+
+        def do_GET(self) -> None:
+            url = urlsplit(self.path)
+            self._serve(url.path, url.query)
+
+        def do_POST(self) -> None:
+            url = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > _MAX_BODY:
+                self._send(413, "text/plain", b"request body too large\n")
+                return
+            body = self.rfile.read(length).decode("utf-8", "replace")
+            kind = (self.headers.get("Content-Type") or "").split(";")[0].strip()
+            if kind != "application/x-www-form-urlencoded":
+                why = b"OAI-PMH POST requests are application/x-www-form-urlencoded\n"
+                self._send(415, "text/plain", why)
+                return
+            self._serve(url.path, body)
+
+        def _base_url(self) -> str:
+            if settings.base_url:
+                return settings.base_url.rstrip("/")
+            host_header = self.headers.get("Host") or f"{host}:{port}"
+            return f"http://{host_header}{OAI_PATH}"
+
+        def _serve(self, path: str, query: str) -> None:
+            started = time.perf_counter()
+            if path == f"{OAI_PATH}/{native.XSD_NAME}":
+                self._send(200, "text/xml; charset=utf-8", native.XSD.encode())
+                return
+            if path.rstrip("/") != OAI_PATH:
+                self._send(
+                    404, "text/plain", f"nothing at {path}; OAI-PMH is at {OAI_PATH}\n".encode()
+                )
+                return
+            arguments = parse_qs(query, keep_blank_values=True)
+            try:
+                document, error = access(arguments, self._base_url())
+            except LockHeld as exc:
+                self._send(503, "text/plain", f"{exc}\n".encode(), retry_after=True)
+                return
+            except UnioncatError as exc:  # the catalog cannot be read: say why, to both
+                event("oai.failed", f"oai: {exc}", level=logging.ERROR)
+                self._send(503, "text/plain", f"{exc}\n".encode(), retry_after=True)
+                return
+            except Exception as exc:  # noqa: BLE001  (a fault of ours: logged with its trace, a 500)
+                event(
+                    "oai.crash", f"oai: unexpected error: {type(exc).__name__}: {exc}",
+                    level=logging.ERROR, traceback=traceback.format_exc(),
+                    request=query[:500],
+                )  # fmt: skip
+                self._send(500, "text/plain", b"internal error; the server log has its trace\n")
+                return
+            self._send(200, "text/xml; charset=utf-8", document.encode("utf-8"))
+            event(
+                "oai.request",
+                f"oai: {arguments.get('verb', ['?'])[0]} "
+                + (f"error {error}" if error else "ok")
+                + f" in {(time.perf_counter() - started) * 1000:.0f} ms",
+                level=logging.DEBUG,
+                verb=arguments.get("verb", ["?"])[0],
+                error=error,
+            )
+
+        def _send(self, status: int, kind: str, body: bytes, retry_after: bool = False) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            if retry_after:
+                self.send_header("Retry-After", "30")
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer((host, port), Handler)
+    server.daemon_threads = True
+    return server
