@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,11 @@ from unioncat.schemas.record import (  # noqa: E402
 )
 
 DATA = HERE.parent.parent / "shared" / "data" / "dedupe"
+
+
+# The same matcher with its level weights learned from each set's own candidate pairs
+# (dedupe.learn_weights: true; eval dedupe --learn).
+LEARNED = replace(MatchSettings(), learn_weights=True)
 
 
 def _peak_mb() -> float:
@@ -92,6 +98,9 @@ def dblp_acm(skip_splink: bool) -> None:
             ours = evaluate(left, right, gold_path)
             print(f"{name:18} {'unioncat':22} {ours.precision:6.3f} {ours.recall:6.3f} "
                   f"{ours.f1:6.4f} {ours.seconds:8.2f}")  # fmt: skip
+            learned = evaluate(left, right, gold_path, LEARNED)
+            print(f"{name:18} {'unioncat, learned':22} {learned.precision:6.3f} "
+                  f"{learned.recall:6.3f} {learned.f1:6.4f} {learned.seconds:8.2f}")  # fmt: skip
             if skip_splink:
                 continue
             from bench.splink_anchor import run_splink
@@ -114,10 +123,13 @@ def cddb(skip_splink: bool) -> None:
         return
     print("(a2) CDDB, one table, duplicates within it")
     print(f"{'tool':22} {'P':>6} {'R':>6} {'F1':>6} {'blocking':>8} {'seconds':>8}")
-    ours = evaluate(table, None, gold_path,
-                    column_map={"artist": "authors", "tracks": "contents"})  # fmt: skip
+    columns = {"artist": "authors", "tracks": "contents"}
+    ours = evaluate(table, None, gold_path, column_map=columns)
     print(f"{'unioncat':22} {ours.precision:6.3f} {ours.recall:6.3f} {ours.f1:6.4f} "
           f"{ours.blocking_recall:8.3f} {ours.seconds:8.2f}")  # fmt: skip
+    learned = evaluate(table, None, gold_path, LEARNED, column_map=columns)
+    print(f"{'unioncat, learned':22} {learned.precision:6.3f} {learned.recall:6.3f} "
+          f"{learned.f1:6.4f} {learned.blocking_recall:8.3f} {learned.seconds:8.2f}")  # fmt: skip
     if skip_splink:
         return
     from bench.splink_anchor import run_splink_cddb
@@ -138,7 +150,7 @@ def noisy(skip_splink: bool) -> None:
         print("(a3) noisy citations: skipped, ../shared/data/dedupe/dblp_acm is absent")
         return
     print("(a3) noisy citations made from DBLP, seeded")
-    print(f"{'set':34} {'tool':16} {'P':>6} {'R':>6} {'F1':>6} {'blocking':>8} {'seconds':>8}")
+    print(f"{'set':34} {'tool':18} {'P':>6} {'R':>6} {'F1':>6} {'blocking':>8} {'seconds':>8}")
     with tempfile.TemporaryDirectory() as tmp:
         left, right, gold_path = two_tables(Path(tmp))
         table, gold_one = one_table(Path(tmp))
@@ -148,9 +160,11 @@ def noisy(skip_splink: bool) -> None:
             ("one table, long clusters", table, None, gold_one, None),
         ]
         for name, a, b, g, within in runs:
-            ours = evaluate(a, b, g, within=within)
-            print(f"{name:34} {'unioncat':16} {ours.precision:6.3f} {ours.recall:6.3f} "
-                  f"{ours.f1:6.4f} {ours.blocking_recall:8.3f} {ours.seconds:8.2f}")  # fmt: skip
+            for tool, settings in (("unioncat", None), ("unioncat, learned", LEARNED)):
+                ours = evaluate(a, b, g, settings, within=within)
+                print(f"{name:34} {tool:18} {ours.precision:6.3f} {ours.recall:6.3f} "
+                      f"{ours.f1:6.4f} {ours.blocking_recall:8.3f} "
+                      f"{ours.seconds:8.2f}")  # fmt: skip
         if skip_splink:
             return
         from bench.splink_anchor import run_splink
@@ -158,7 +172,7 @@ def noisy(skip_splink: bool) -> None:
         gold = read_gold(gold_path)
         splink = run_splink(left, right)
         for label, p, r, f1 in _splink_rows(splink, gold):
-            print(f"{'two tables':34} {label:16} {p:6.3f} {r:6.3f} {f1:6.4f} {'':>8} "
+            print(f"{'two tables':34} {label:18} {p:6.3f} {r:6.3f} {f1:6.4f} {'':>8} "
                   f"{splink.seconds:8.2f}")  # fmt: skip
 
 
@@ -186,7 +200,7 @@ def _pair_codes(groups: list[list[int]], n: int) -> np.ndarray:
     return np.unique(np.asarray(codes, dtype=np.int64))
 
 
-def synthetic_one(size: int) -> dict[str, float]:
+def synthetic_one(size: int, learn: bool = False) -> dict[str, float]:
     """One size, measured in this process (the parent runs each size in a child)."""
     stream, truth = stream_synthetic(size)
     spent = [0.0]
@@ -206,7 +220,7 @@ def synthetic_one(size: int) -> dict[str, float]:
     started = time.perf_counter()
     features = build_features(timed(stream))
     features_seconds = time.perf_counter() - started - spent[0]
-    result = match(features, MatchSettings())
+    result = match(features, LEARNED if learn else MatchSettings())
     seconds = time.perf_counter() - started - spent[0]
     n = len(features)
     by_truth: dict[int, list[int]] = {}
@@ -297,16 +311,21 @@ def synthetic(sizes: list[int]) -> None:
     print(f"{'records':>9} {'seconds':>8} {'peak MB':>8} {'cand/rec':>8} {'P':>6} {'R':>6} "
           f"{'F1':>6} {'block R':>7}")  # fmt: skip
     results = []
-    for size in sizes:
+    # the smallest size once more with weights learned from its candidate pairs
+    runs = [(size, False) for size in sizes] + [(min(sizes), True)]
+    for size, learn in runs:
         out = subprocess.run(
-            [sys.executable, __file__, "--synthetic-one", str(size)],
+            [sys.executable, __file__, "--synthetic-one", str(size)]
+            + (["--learn"] if learn else []),
             check=True, capture_output=True, text=True,
         )  # fmt: skip
         r = json.loads(out.stdout.strip().splitlines()[-1])
-        results.append(r)
+        if not learn:
+            results.append(r)
         print(f"{r['records']:>9} {r['seconds']:>8} {r['peak_mb']:>8} "
               f"{r['candidate_pairs'] / r['records']:>8.1f} {r['precision']:>6} "
-              f"{r['recall']:>6} {r['f1']:>6} {r['blocking_recall']:>7}  {r['steps']}")  # fmt: skip
+              f"{r['recall']:>6} {r['f1']:>6} {r['blocking_recall']:>7}  {r['steps']}"
+              + ("  (weights learned)" if learn else ""))  # fmt: skip
     for small, large in zip(results, results[1:], strict=False):
         ratio = large["seconds"] / small["seconds"]
         growth = large["records"] / small["records"]
@@ -324,9 +343,10 @@ def main() -> None:
     )
     parser.add_argument("--synthetic-one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--catalog-one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--learn", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.synthetic_one:
-        print(json.dumps(synthetic_one(args.synthetic_one)))
+        print(json.dumps(synthetic_one(args.synthetic_one, args.learn)))
         return
     if args.catalog_one:
         print(json.dumps(catalog_one(args.catalog_one)))
