@@ -8,6 +8,7 @@ import json
 import threading
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlencode
@@ -18,6 +19,7 @@ from lxml import etree
 from tests.support.builders import write_pipeline
 from tests.support.dedupe_records import rec
 from unioncat.catalog import Catalog, PageWrite
+from unioncat.catalog.lock import CatalogLock
 from unioncat.config import PipelineConfig
 from unioncat.dedupe.plan import CLUSTER_PREFIX
 from unioncat.dedupe.settings import MatchSettings
@@ -41,17 +43,6 @@ OTHERS = [
 ]  # fmt: skip
 HOSTILE = rec("x1", "A <script>alert('&')</script> title\x07 with a bell")
 GONE = rec("g1", "A withdrawn pamphlet", type="book")
-
-
-def build_catalog(path: Path) -> None:
-    catalog = Catalog(path)
-    try:
-        catalog.write(PageWrite("r1", records=[PRINT, EBOOK, *OTHERS, HOSTILE, GONE]))
-        dedupe_catalog(catalog, "r1", MatchSettings())
-        catalog.write(PageWrite("r2", records=[replace(GONE, deleted=True)]))
-        dedupe_catalog(catalog, "r2", MatchSettings())
-    finally:
-        catalog.close()
 
 
 @dataclass
@@ -110,6 +101,26 @@ def schema(provider: Provider, tmp_path: Path) -> etree.XMLSchema:
 def valid(schema: etree.XMLSchema, doc: etree._Element) -> etree._Element:
     assert schema.validate(doc), "\n".join(str(e) for e in schema.error_log)
     return doc
+
+
+@contextmanager
+def writing(path: Path, run_id: str) -> Iterator[Catalog]:
+    """The catalog as a run opens it: the writer's lock first, which waits for readers
+    (the provider lets go of the catalog between requests)."""
+    with CatalogLock(path, "run", run_id):
+        catalog = Catalog(path)
+        try:
+            yield catalog
+        finally:
+            catalog.close()
+
+
+def build_catalog(path: Path) -> None:
+    with writing(path, "r1") as catalog:
+        catalog.write(PageWrite("r1", records=[PRINT, EBOOK, *OTHERS, HOSTILE, GONE]))
+        dedupe_catalog(catalog, "r1", MatchSettings())
+        catalog.write(PageWrite("r2", records=[replace(GONE, deleted=True)]))
+        dedupe_catalog(catalog, "r2", MatchSettings())
 
 
 def live_items(path: Path) -> tuple[set[str], set[str]]:
@@ -287,8 +298,7 @@ def test_a_harvest_resumed_while_the_catalog_changes_misses_nothing(provider: Pr
     # between two requests a run changes a record already served and one not yet
     # served, and adds one
     served_id = seen[0].removeprefix(prefix)
-    catalog = Catalog(provider.catalog)
-    try:
+    with writing(provider.catalog, "r3") as catalog:
         rows = catalog.query(
             "SELECT id FROM records WHERE NOT deleted ORDER BY updated_at DESC, id DESC"
         )
@@ -297,8 +307,6 @@ def test_a_harvest_resumed_while_the_catalog_changes_misses_nothing(provider: Pr
         new = rec("n1", "A book catalogued during the harvest")
         catalog.write(PageWrite("r3", records=[replace(r, edition=f"{r.id} revised")
                                                for r in changed] + [new]))  # fmt: skip
-    finally:
-        catalog.close()
     pages = [first]
     while token:
         page = provider.get(verb="ListIdentifiers", resumptionToken=token)
@@ -330,12 +338,9 @@ def test_unioncat_harvests_itself_incrementally(
         got.close()
     assert count == len(records_live)
     # a record changes and one is deleted at the provider: the next harvest gets those
-    catalog = Catalog(provider.catalog)
-    try:
+    with writing(provider.catalog, "r3") as catalog:
         catalog.write(PageWrite("r3", records=[replace(OTHERS[0], title="Salt roads, revised"),
                                                replace(OTHERS[1], deleted=True)]))  # fmt: skip
-    finally:
-        catalog.close()
     code, out, err = cli("--config", cfg, "run")
     assert code == 0, out + err
     assert "1 new or changed, 1 deleted" in out, out
@@ -371,15 +376,11 @@ def test_oaipmh_scythe_harvests_every_record(provider: Provider) -> None:
 
 
 def test_served_while_a_run_holds_the_catalog(provider: Provider) -> None:
-    from unioncat.catalog.lock import CatalogLock
     from unioncat.read_service import ReadService
 
-    catalog = Catalog(provider.catalog)
-    try:
-        with CatalogLock(provider.catalog, "run", "r9"), ReadService(catalog, provider.config):
-            doc = provider.get(verb="ListIdentifiers", metadataPrefix="oai_dc")
-    finally:
-        catalog.close()
+    provider.get(verb="Identify")  # the provider has the catalog open: the run waits
+    with writing(provider.catalog, "r9") as catalog, ReadService(catalog, provider.config):
+        doc = provider.get(verb="ListIdentifiers", metadataPrefix="oai_dc")
     assert doc.find(f"{OAI}ListIdentifiers") is not None
     assert identifiers([doc])
 

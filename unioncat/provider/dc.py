@@ -23,6 +23,11 @@ _OPEN = (
     f'xsi:schemaLocation="{OAI_DC_NS} {OAI_DC_SCHEMA}">'
 )
 
+# what record_dc reads of a record
+COLUMNS = (
+    "title", "subtitle", "contributors", "subjects", "abstract", "publisher", "date", "year",
+    "type", "medium", "extent", "identifiers", "access", "host", "language", "series",
+)  # fmt: skip
 _CREATOR_ROLES = frozenset({None, "", "author", "creator", "aut", "cre", "composer", "artist"})
 _DCMI_TYPE = {
     "dataset": "Dataset",

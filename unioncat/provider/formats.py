@@ -23,13 +23,17 @@ class MetadataFormat:
     schema: str
     record: Render
     cluster: Render
+    # the record columns ``record`` reads (None: all of them)
+    columns: tuple[str, ...] | None = None
 
     def schema_url(self, base_url: str) -> str:
         return self.schema.replace("{base}", base_url)
 
 
 FORMATS: dict[str, MetadataFormat] = {
-    "oai_dc": MetadataFormat("oai_dc", dc.OAI_DC_NS, dc.OAI_DC_SCHEMA, dc.record_dc, dc.cluster_dc),
+    "oai_dc": MetadataFormat(
+        "oai_dc", dc.OAI_DC_NS, dc.OAI_DC_SCHEMA, dc.record_dc, dc.cluster_dc, dc.COLUMNS
+    ),
     "unioncat": MetadataFormat(
         "unioncat",
         native.NATIVE_NS,

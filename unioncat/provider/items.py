@@ -10,9 +10,11 @@ new state.  Every statement is read-only.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from unioncat.catalog import RECORD_COLUMNS, Catalog
@@ -23,14 +25,15 @@ SET_KINDS = ("source", "type", "medium")
 
 _ITEMS = """
 SELECT 'r' AS family, id, updated_at AS stamp, coalesce(deleted, false) AS deleted, source,
-       type, CASE WHEN medium IS NULL THEN []::VARCHAR[] ELSE [medium] END AS media
+       type, CASE WHEN medium IS NULL THEN []::VARCHAR[] ELSE [medium] END AS media,
+       rowid AS rid
 FROM records
 UNION ALL
 SELECT 'c', cluster_id, updated_at, coalesce(deleted, false), NULL, type,
-       coalesce(media, []::VARCHAR[])
+       coalesce(media, []::VARCHAR[]), rowid
 FROM clusters
 UNION ALL
-SELECT 'c', m.retired_id, m."at", true, NULL, NULL, []::VARCHAR[]
+SELECT 'c', m.retired_id, m."at", true, NULL, NULL, []::VARCHAR[], NULL
 FROM merged_ids m
 WHERE NOT EXISTS (SELECT 1 FROM clusters c WHERE c.cluster_id = m.retired_id)
 """
@@ -43,6 +46,7 @@ class Header:
     at: datetime  # the item's updated_at, to the microsecond (the key); served in seconds
     deleted: bool
     sets: tuple[str, ...]
+    row: int | None = None  # where the catalog keeps it, for this reading only
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +59,13 @@ class Selection:
     end: datetime | None = None
 
 
+# what a setSpec may be (the protocol's setSpecType); a value outside it names no set
+SET_SPEC = re.compile(r"^[A-Za-z0-9\-_.!~*'()]+(:[A-Za-z0-9\-_.!~*'()]+)*$")
+
+
+@lru_cache(maxsize=4096)
 def set_specs(
-    family: str, source: str | None, type_: str | None, media: Sequence[str]
+    family: str, source: str | None, type_: str | None, media: tuple[str, ...]
 ) -> tuple[str, ...]:
     specs = [RECORDS if family == "r" else CLUSTERS]
     if source:
@@ -64,7 +73,7 @@ def set_specs(
     if type_:
         specs.append(f"type:{type_}")
     specs.extend(f"medium:{m}" for m in media if m)
-    return tuple(specs)
+    return tuple(s for s in specs if SET_SPEC.match(s))
 
 
 def _where(selection: Selection) -> tuple[str, list[Any]]:
@@ -111,10 +120,11 @@ class Items:
         """Up to ``limit`` headers after the key ``after``, in key order."""
         where, params = _where(selection)
         if after is not None:
-            where += " AND (stamp > ? OR (stamp = ? AND id > ?))"
+            # the first conjunct is what the scans can skip row groups by
+            where += " AND stamp >= ? AND (stamp > ? OR id > ?)"
             params += [after[0], after[0], after[1]]
         rows = self.catalog.query(
-            f"SELECT family, id, stamp, deleted, source, type, media FROM ({_ITEMS}) "
+            f"SELECT family, id, stamp, deleted, source, type, media, rid FROM ({_ITEMS}) "
             f"WHERE {where} ORDER BY stamp, id LIMIT ?",
             [*params, limit],
         )
@@ -127,31 +137,38 @@ class Items:
 
     def header(self, item_id: str) -> Header | None:
         rows = self.catalog.query(
-            f"SELECT family, id, stamp, deleted, source, type, media FROM ({_ITEMS}) WHERE id = ?",
+            f"SELECT family, id, stamp, deleted, source, type, media, rid FROM ({_ITEMS}) "
+            "WHERE id = ?",
             [item_id],
         )
         return _header(rows[0]) if rows else None
 
-    def records(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """The records of ``ids`` as the catalog holds them, field by field."""
-        if not ids:
+    def records(
+        self, headers: Sequence[Header], columns: Sequence[str] | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """The records of ``headers`` as the catalog holds them, field by field, or only
+        ``columns`` of them (fetched by the row a page found them at: no scan)."""
+        rows_of = [h.row for h in headers if h.row is not None]
+        if not rows_of:
             return {}
-        cols = ", ".join(f'"{c}"' for c in RECORD_COLUMNS)
+        names = ["id", *(c for c in (columns or RECORD_COLUMNS) if c != "id")]
+        cols = ", ".join(f'"{c}"' for c in names)
         rows = self.catalog.query(
-            f"SELECT {cols} FROM records WHERE list_contains(?, id)", [list(ids)]
+            f"SELECT {cols} FROM records WHERE rowid IN (SELECT unnest(?::BIGINT[]))", [rows_of]
         )
-        return {str(row[0]): dict(zip(RECORD_COLUMNS, row, strict=True)) for row in rows}
+        return {str(row[0]): dict(zip(names, row, strict=True)) for row in rows}
 
-    def clusters(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """The merged records of ``ids``, each with its members (id, source, medium)."""
-        if not ids:
+    def clusters(self, headers: Sequence[Header]) -> dict[str, dict[str, Any]]:
+        """The merged records of ``headers``, each with its members (id, source, medium)."""
+        rows_of = [h.row for h in headers if h.row is not None]
+        if not rows_of:
             return {}
         rows = self.catalog.query(
             "SELECT c.*, (SELECT list({'id': m.record_id, 'source': m.source, "
             "'medium': m.medium} ORDER BY m.record_id) FROM cluster_members m "
             "WHERE m.cluster_id = c.cluster_id) AS member_rows "
-            "FROM clusters c WHERE list_contains(?, c.cluster_id)",
-            [list(ids)],
+            "FROM clusters c WHERE c.rowid IN (SELECT unnest(?::BIGINT[]))",
+            [rows_of],
         )
         names = self._cluster_columns()
         return {str(row[0]): dict(zip(names, row, strict=True)) for row in rows}
@@ -185,11 +202,12 @@ class Items:
 
 
 def _header(row: Sequence[Any]) -> Header:
-    family, item_id, at, deleted, source, type_, media = row
+    family, item_id, at, deleted, source, type_, media, where = row
     return Header(
         id=str(item_id),
         family=RECORDS if family == "r" else CLUSTERS,
         at=at,
         deleted=bool(deleted),
-        sets=set_specs(str(family), source, type_, list(media or [])),
+        sets=set_specs(str(family), source, type_, tuple(media or ())),
+        row=None if where is None else int(where),
     )

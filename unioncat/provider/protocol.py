@@ -13,9 +13,18 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from unioncat.provider.formats import FORMATS, MetadataFormat
-from unioncat.provider.items import CLUSTERS, RECORDS, SET_KINDS, Header, Items, Selection
+from unioncat.provider.items import (
+    CLUSTERS,
+    RECORDS,
+    SET_KINDS,
+    SET_SPEC,
+    Header,
+    Items,
+    Selection,
+)
 from unioncat.provider.settings import ProviderSettings
 from unioncat.provider.tokens import BadToken, Token
 from unioncat.provider.xmltext import attr, element, text
@@ -30,7 +39,6 @@ _HEAD = (
 )
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SECOND = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
-_SET_SPEC = re.compile(r"^[A-Za-z0-9\-_.!~*'()]+(:[A-Za-z0-9\-_.!~*'()]+)*$")
 
 # the arguments each verb takes: (required, optional, exclusive)
 _ARGUMENTS: dict[str, tuple[frozenset[str], frozenset[str], str | None]] = {
@@ -66,8 +74,10 @@ class Context:
         return f"oai:{self.settings.repository_identifier}:"
 
 
+@lru_cache(maxsize=4096)
 def stamp(at: datetime) -> str:
-    """A datestamp at the repository's granularity (seconds, UTC)."""
+    """A datestamp at the repository's granularity (seconds, UTC); a page's items share
+    few of them."""
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -201,7 +211,7 @@ def _list_sets(args: Mapping[str, str], c: Context) -> str:
     for kind, values in c.items.set_values().items():
         for value in values:
             spec = f"{kind}:{value}"
-            if _SET_SPEC.match(spec):
+            if SET_SPEC.match(spec):
                 sets.append((spec, f"{_SET_NAMES[kind]} {value}"))
     body = "".join(
         f"<set>{element('setSpec', spec)}{element('setName', name)}</set>" for spec, name in sets
@@ -211,7 +221,7 @@ def _list_sets(args: Mapping[str, str], c: Context) -> str:
 
 def _header_xml(h: Header, c: Context) -> str:
     status = ' status="deleted"' if h.deleted else ""
-    specs = "".join(f"<setSpec>{text(s)}</setSpec>" for s in h.sets)
+    specs = "".join(f"<setSpec>{s}</setSpec>" for s in h.sets)  # set specs need no escape
     return (
         f"<header{status}><identifier>{text(c.prefix + h.id)}</identifier>"
         f"<datestamp>{stamp(h.at)}</datestamp>{specs}</header>"
@@ -220,8 +230,8 @@ def _header_xml(h: Header, c: Context) -> str:
 
 def _records_xml(headers: Sequence[Header], fmt: MetadataFormat, c: Context) -> list[str]:
     live = [h for h in headers if not h.deleted]
-    records = c.items.records([h.id for h in live if h.family == RECORDS])
-    clusters = c.items.clusters([h.id for h in live if h.family == CLUSTERS])
+    records = c.items.records([h for h in live if h.family == RECORDS], fmt.columns)
+    clusters = c.items.clusters([h for h in live if h.family == CLUSTERS])
     out: list[str] = []
     for h in headers:
         head = _header_xml(h, c)

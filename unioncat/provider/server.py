@@ -53,52 +53,84 @@ def answer(
 
 
 class CatalogAccess:
-    """Opens the catalog read-only for one request at a time, and makes way for runs."""
+    """The catalog, read-only, for one request at a time; kept open while requests
+    follow each other, and let go for a moment after each second of it, or when no
+    request came for a moment, so that a run waiting for the catalog gets in."""
 
     def __init__(self, config: PipelineConfig, settings: ProviderSettings) -> None:
         self.config = config
         self.settings = settings
         self._mutex = threading.Lock()
-        self._busy_since: float | None = None
-        self._last_end = 0.0
+        self._lock: ReaderLock | None = None
+        self._catalog: Catalog | None = None
+        self._opened = 0.0
+        self._last = 0.0
+        self._closer = threading.Thread(target=self._close_when_idle, daemon=True)
+        self._stopped = threading.Event()
+        self._closer.start()
 
-    def __call__(
-        self, arguments: Mapping[str, Sequence[str]], base_url: str
-    ) -> tuple[str, str | None]:
+    def __call__(self, arguments: Arguments, base_url: str) -> tuple[str, str | None]:
         with self._mutex:
-            started = time.monotonic()
-            if started - self._last_end > PAUSE_SECONDS:
-                self._busy_since = started
-            elif self._busy_since is not None and started - self._busy_since > BUSY_SECONDS:
-                time.sleep(PAUSE_SECONDS)  # a run waiting for the catalog gets in now
-                self._busy_since = time.monotonic()
             try:
-                return self._read(arguments, base_url)
+                if self._catalog is not None and time.monotonic() - self._opened > BUSY_SECONDS:
+                    self._close()
+                    time.sleep(PAUSE_SECONDS)  # a run waiting for the catalog gets in now
+                catalog = self._open()
+            except LockHeld:
+                return self._ask_writer(arguments, base_url)
+            try:
+                return answer(catalog, self.settings, arguments, base_url)
             finally:
-                self._last_end = time.monotonic()
+                self._last = time.monotonic()
 
-    def _read(
-        self, arguments: Mapping[str, Sequence[str]], base_url: str
-    ) -> tuple[str, str | None]:
-        try:
-            with ReaderLock(self.config.catalog):
-                catalog = Catalog(
+    def close(self) -> None:
+        self._stopped.set()
+        with self._mutex:
+            self._close()
+
+    def _open(self) -> Catalog:
+        if self._catalog is None:
+            lock = ReaderLock(self.config.catalog)
+            lock.__enter__()  # raises LockHeld while a run writes
+            try:
+                self._catalog = Catalog(
                     self.config.catalog, read_only=True, memory_limit=self.config.memory_limit
                 )
-                try:
-                    return answer(catalog, self.settings, arguments, base_url)
-                finally:
-                    catalog.close()
-        except LockHeld:
-            from unioncat.read_service import ask_writer
-
-            served = ask_writer(
-                self.config.catalog, "oai",
-                {"arguments": {k: list(v) for k, v in arguments.items()}, "base_url": base_url},
-            )  # fmt: skip
-            if served is None:
+            except BaseException:
+                lock.__exit__(None, None, None)
                 raise
-            return served.out, served.err or None
+            self._lock = lock
+            self._opened = time.monotonic()
+        return self._catalog
+
+    def _close(self) -> None:
+        if self._catalog is not None:
+            self._catalog.close()
+            self._catalog = None
+        if self._lock is not None:
+            self._lock.__exit__(None, None, None)
+            self._lock = None
+
+    def _close_when_idle(self) -> None:
+        while not self._stopped.wait(PAUSE_SECONDS / 3):
+            with self._mutex:
+                if self._catalog is not None and time.monotonic() - self._last > PAUSE_SECONDS:
+                    self._close()
+
+    def _ask_writer(self, arguments: Arguments, base_url: str) -> tuple[str, str | None]:
+        from unioncat.read_service import ask_writer
+
+        served = ask_writer(
+            self.config.catalog, "oai",
+            {"arguments": {k: list(v) for k, v in arguments.items()}, "base_url": base_url},
+        )  # fmt: skip
+        if served is None:
+            raise LockHeld(
+                f"catalog {self.config.catalog} is being written and its run does not answer",
+                stage="oai",
+                hint="try again when the run has finished",
+            )
+        return served.out, served.err or None
 
 
 def make_server(
@@ -185,6 +217,11 @@ def make_server(
             self.end_headers()
             self.wfile.write(body)
 
-    server = ThreadingHTTPServer((host, port), Handler)
-    server.daemon_threads = True
-    return server
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+
+        def server_close(self) -> None:
+            super().server_close()
+            access.close()
+
+    return Server((host, port), Handler)

@@ -12,23 +12,26 @@ from __future__ import annotations
 import re
 
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# anything text() must change; most values hold none of it, and one search says so
+_TEXT_NEEDS = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_ATTR_NEEDS = re.compile('[&<>"\t\n\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]')
 _TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _ATTR = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
                        "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})  # fmt: skip
 
 
 def text(value: object) -> str:
-    s = str(value)
-    if _ILLEGAL.search(s):
-        s = _ILLEGAL.sub("", s)
-    return s.translate(_TEXT)
+    s = value if isinstance(value, str) else str(value)
+    if not _TEXT_NEEDS.search(s):
+        return s
+    return _ILLEGAL.sub("", s).translate(_TEXT)
 
 
 def attr(value: object) -> str:
-    s = str(value)
-    if _ILLEGAL.search(s):
-        s = _ILLEGAL.sub("", s)
-    return s.translate(_ATTR)
+    s = value if isinstance(value, str) else str(value)
+    if not _ATTR_NEEDS.search(s):
+        return s
+    return _ILLEGAL.sub("", s).translate(_ATTR)
 
 
 def element(name: str, value: object) -> str:
