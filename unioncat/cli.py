@@ -385,7 +385,7 @@ def cmd_serve_oai(args: argparse.Namespace, config: PipelineConfig) -> int:
     import signal
     import threading
 
-    from unioncat.provider.server import OAI_PATH, make_server
+    from unioncat.oai_server import OAI_PATH, make_server
 
     settings = config.oai_provider
     if args.base_url:

@@ -182,7 +182,7 @@ def review(catalog: Catalog, config: PipelineConfig, args: Mapping[str, Any]) ->
 
 def oai(catalog: Catalog, config: PipelineConfig, args: Mapping[str, Any]) -> Answer:
     """An OAI-PMH request of ``serve-oai``, answered by the run that holds the catalog."""
-    from unioncat.provider.server import answer
+    from unioncat.provider.request import answer
 
     document, error = answer(catalog, config.oai_provider, args["arguments"], args["base_url"])
     return Answer(out=document, err=error or "")

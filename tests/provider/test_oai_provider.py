@@ -24,8 +24,8 @@ from unioncat.config import PipelineConfig
 from unioncat.dedupe.plan import CLUSTER_PREFIX
 from unioncat.dedupe.settings import MatchSettings
 from unioncat.dedupe.stage import dedupe_catalog
+from unioncat.oai_server import make_server
 from unioncat.provider import native
-from unioncat.provider.server import make_server
 from unioncat.provider.settings import ProviderSettings
 from unioncat.xmlsafe import secure_xml_parser
 

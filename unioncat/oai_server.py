@@ -20,7 +20,6 @@ import threading
 import time
 import traceback
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -31,8 +30,7 @@ from unioncat.config import PipelineConfig
 from unioncat.errors import LockHeld, UnioncatError
 from unioncat.log import event
 from unioncat.provider import native
-from unioncat.provider.items import Items
-from unioncat.provider.protocol import Context, respond
+from unioncat.provider.request import answer
 from unioncat.provider.settings import ProviderSettings
 
 OAI_PATH = "/oai"
@@ -42,14 +40,6 @@ BUSY_SECONDS = 1.0
 PAUSE_SECONDS = 0.15
 _MAX_BODY = 1 << 16
 Arguments = Mapping[str, Sequence[str]]
-
-
-def answer(
-    catalog: Catalog, settings: ProviderSettings, arguments: Mapping[str, Sequence[str]],
-    base_url: str,
-) -> tuple[str, str | None]:  # fmt: skip
-    context = Context(Items(catalog), settings, base_url, datetime.now(UTC))
-    return respond(arguments, context)
 
 
 class CatalogAccess:
