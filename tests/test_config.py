@@ -40,7 +40,8 @@ def test_batch_size_is_still_read_as_page_size(tmp_path: Path) -> None:
         (
             _source(),
             {"catalogue": "x"},
-            ["'catalogue'", "catalog, dedupe, export, memory_limit, parallel_sources"],
+            ["'catalogue'", "catalog, dedupe, export, memory_limit, oai_provider, "
+             "parallel_sources"],
         ),
     ],
 )

@@ -24,10 +24,10 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "unioncat"
 GROUND = {
     "errors", "log", "ids", "schemas", "contracts", "xmlsafe", "identifiers", "gc_pause",
-    "bounds", "interrupts", "redact", "embargo",
+    "bounds", "interrupts", "redact", "embargo", "xmltext",
     "__version__",  # the package's own version, from unioncat/__init__.py
 }  # fmt: skip
-STAGES = {"framing", "harvest", "normalize", "catalog", "dedupe", "provider"}
+STAGES = {"framing", "harvest", "normalize", "catalog", "dedupe", "provider", "outputs"}
 APP = {"cli", "config", "pipeline", "mapping", "parallel", "convert", "report", "progress",
        "reads", "read_service", "access", "oai_server", "__init__", "__main__"}  # fmt: skip
 ALLOWED: dict[str, set[str]] = {
@@ -37,7 +37,8 @@ ALLOWED: dict[str, set[str]] = {
     "normalize": GROUND | {"framing", "normalize"},
     "catalog": GROUND | {"catalog"},
     "dedupe": GROUND | {"catalog", "dedupe"},
-    "provider": GROUND | {"catalog", "provider"},
+    "provider": GROUND | {"catalog", "provider", "outputs"},
+    "outputs": GROUND | {"outputs"},
 }
 
 

@@ -10,7 +10,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from unioncat.outputs.marc import cluster_marc_record, marc_record, marcxml
 from unioncat.provider import dc, native
+from unioncat.xmlsafe import MARCXML_NS
+
+MARC21_SCHEMA = "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd"
 
 Render = Callable[[Mapping[str, Any]], str]
 
@@ -30,6 +34,14 @@ class MetadataFormat:
         return self.schema.replace("{base}", base_url)
 
 
+def _record_marc(row: Mapping[str, Any]) -> str:
+    return marcxml(marc_record(row))
+
+
+def _cluster_marc(row: Mapping[str, Any]) -> str:
+    return marcxml(cluster_marc_record(row))
+
+
 FORMATS: dict[str, MetadataFormat] = {
     "oai_dc": MetadataFormat(
         "oai_dc", dc.OAI_DC_NS, dc.OAI_DC_SCHEMA, dc.record_dc, dc.cluster_dc, dc.COLUMNS
@@ -41,4 +53,5 @@ FORMATS: dict[str, MetadataFormat] = {
         native.record_native,
         native.cluster_native,
     ),  # fmt: skip
+    "marc21": MetadataFormat("marc21", MARCXML_NS, MARC21_SCHEMA, _record_marc, _cluster_marc),
 }

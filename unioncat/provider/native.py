@@ -23,8 +23,8 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from unioncat.provider.xmltext import attr, text
 from unioncat.schemas.record import SCHEMA_VERSION
+from unioncat.xmltext import attr, text
 
 NATIVE_NS = "urn:unioncat:record:1"
 XSD_NAME = "unioncat-record.xsd"

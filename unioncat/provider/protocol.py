@@ -27,7 +27,7 @@ from unioncat.provider.items import (
 )
 from unioncat.provider.settings import ProviderSettings
 from unioncat.provider.tokens import BadToken, Token
-from unioncat.provider.xmltext import attr, element, text
+from unioncat.xmltext import attr, element, text
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 OAI_SCHEMA = "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"

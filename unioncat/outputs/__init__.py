@@ -1,0 +1,1 @@
+"""Writing the unified record in the formats others load (MARC 21)."""
