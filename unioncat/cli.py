@@ -284,12 +284,37 @@ def cmd_renormalize(args: argparse.Namespace, config: PipelineConfig) -> int:
     return _cmd_normalize(config, False, args.source)
 
 
+def _since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ConfigError(
+            f"--since {value!r} is not a date or time", hint="e.g. 2026-12-01 or 2026-12-01T02:00Z"
+        ) from exc
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
 def cmd_export(args: argparse.Namespace, config: PipelineConfig) -> int:
     out = Path(args.out) if args.out else config.export
+    since = _since(args.since)
 
     def work(
         catalog: Catalog, run_id: str, pool: MapPool
     ) -> tuple[int, list[SourceOutcome], dict[str, Any]]:
+        if args.format != "parquet":
+            from unioncat.marc_export import ENTITIES, export_marc
+
+            entities = ENTITIES if args.what == "both" else (args.what,)
+            marc = export_marc(
+                catalog, out, binary=args.format == "marc21", entities=entities, since=since,
+                full=args.full,
+            )  # fmt: skip
+            return EXIT_OK, [], {
+                "export": str(marc.folder), "written": marc.written, "deleted": marc.deleted,
+                "too_long_for_iso2709": marc.too_long,
+            }  # fmt: skip
         result = export_records(catalog, out, run_id)
         return EXIT_OK, [], {"export": str(out), "exported_rows": result.rows}
 
@@ -566,8 +591,25 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     r.add_argument("--source", help="only this source")
     r.set_defaults(func=cmd_renormalize)
-    e = sub.add_parser("export", help="write the Parquet export and its manifest")
+    e = sub.add_parser(
+        "export", help="write the Parquet export and its manifest, or MARC for loaders"
+    )
     e.add_argument("--out", help="export folder (default: export: in the pipeline file)")
+    e.add_argument(
+        "--format", choices=("parquet", "marcxml", "marc21"), default="parquet",
+        help="parquet (default: the full export), or MARC: what changed since the last MARC "
+        "export, with .delete files of the ids gone",
+    )  # fmt: skip
+    e.add_argument(
+        "--what", choices=("records", "clusters", "both"), default="both",
+        help="MARC: records, clusters (one merged record per work) or both (default)",
+    )  # fmt: skip
+    e.add_argument(
+        "--since", metavar="DATE",
+        help="MARC: changes since this date or time (ISO 8601, UTC) instead of since the last "
+        "export; the time of the last export is left as it was",
+    )  # fmt: skip
+    e.add_argument("--full", action="store_true", help="MARC: every record, not the changes")
     e.set_defaults(func=cmd_export)
     sub.add_parser("status", help="what the last runs did, per source").set_defaults(
         func=cmd_status

@@ -53,7 +53,13 @@ def run_summary(
         lines.append(f"  STOPPED: {extra['stopped']}")
     if "dedupe" in extra:
         lines.append(f"  dedupe: {describe_counts(DedupeCounts(**extra['dedupe']))}")
-    if "export" in extra:
+    if "export" in extra and "written" in extra:
+        done = ", ".join(
+            f"{n} {entity} written, {extra['deleted'].get(entity, 0)} deleted"
+            for entity, n in extra["written"].items()
+        )
+        lines.append(f"  export: MARC in {extra['export']}: {done}")
+    elif "export" in extra:
         lines.append(f"  export: {extra.get('exported_rows')} records in {extra['export']}")
     return "\n".join(lines)
 

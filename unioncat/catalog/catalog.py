@@ -206,3 +206,25 @@ class Catalog:
 
     def query_arrow(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
         return self.db.arrow(sql, params)
+
+    def stream(
+        self, sql: str, params: Sequence[Any] = (), chunk: int = 1000
+    ) -> Iterator[list[dict[str, Any]]]:
+        """The rows of a query as dicts, ``chunk`` at a time, on a cursor of their own:
+        an export of millions of records never holds them all."""
+        cur = self.db.cursor()
+        try:
+            cur.execute(sql, list(params))
+            names = [d[0] for d in cur.description or []]
+            while rows := cur.fetchmany(chunk):
+                yield [dict(zip(names, row, strict=True)) for row in rows]
+        finally:
+            cur.close()
+
+    def meta(self, key: str) -> str | None:
+        """A value of ``catalog_meta`` (what a stage keeps about itself)."""
+        rows = self.db.rows("SELECT value FROM catalog_meta WHERE key = ?", [key])
+        return str(rows[0][0]) if rows and rows[0][0] is not None else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO catalog_meta VALUES (?, ?)", [key, value])

@@ -280,13 +280,16 @@ def marc_record(row: Mapping[str, Any]) -> MarcRecord:
     """The MARC record of a unified record (as the catalog holds it, field by field)."""
     leader = _leader(row)
     rtype = leader[6]
+    # 001 is the catalog's id: one union catalog, many sources, whose own numbers collide;
+    # the source's own number goes to a 035 prefixed with the source's name
     fields: list[Field] = [
-        Field("001", data=str(row.get("source_id") or row.get("id"))),
+        Field("001", data=str(row.get("id") or row.get("source_id"))),
         Field("003", data="unioncat"),
         Field("008", data=_008(row, rtype)),
     ]
     fields += _identifier_fields(_items(row.get("identifiers")))
-    fields.append(Field("035").add("a", f"(unioncat){row.get('id')}"))
+    if row.get("source") and row.get("source_id"):
+        fields.append(Field("035").add("a", f"({row['source']}){row['source_id']}"))
     languages = list(row.get("language") or [])
     if len(languages) > 1:
         fields.append(Field("041", "0").add("a", "".join(languages)))

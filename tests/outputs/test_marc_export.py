@@ -1,0 +1,115 @@
+"""``unioncat export --format marcxml|marc21`` on a real DuckDB catalog: full, then the
+changes with a delete file, as VuFind and EDS load them."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import pymarc
+import pytest
+
+from tests.support.builders import write_pipeline
+from tests.support.dedupe_records import rec
+from unioncat.catalog import Catalog, PageWrite
+from unioncat.catalog.lock import CatalogLock
+from unioncat.dedupe.settings import MatchSettings
+from unioncat.dedupe.stage import dedupe_catalog
+
+Cli = Callable[..., tuple[int, str, str]]
+PRINT = rec("p1", "Tidal estuaries of West Africa", isbn=["9780198812357"])
+EBOOK = rec("e1", "Tidal estuaries of West Africa", source="vendor", medium="electronic",
+            other_format_isbn=["9780198812357"])  # fmt: skip
+OTHER = rec("o1", "Salt roads", authors=["Moreau, Ines"], year=1987)
+GONE = rec("g1", "A withdrawn pamphlet")
+
+
+def _write(folder: Path, run: str, *records: object) -> None:
+    path = folder / "catalog.duckdb"
+    with CatalogLock(path, "run", run):
+        catalog = Catalog(path)
+        try:
+            catalog.write(PageWrite(run, records=list(records)))  # type: ignore[arg-type]
+            dedupe_catalog(catalog, run, MatchSettings())
+        finally:
+            catalog.close()
+
+
+def _latest(folder: Path) -> Path:
+    return sorted((folder / "export" / "marc").iterdir())[-1]
+
+
+def _ids(path: Path) -> set[str]:
+    return {r["001"].data for r in pymarc.parse_xml_to_array(io.BytesIO(path.read_bytes()))}
+
+
+@pytest.fixture
+def pipeline(tmp_path: Path) -> str:
+    _write(tmp_path, "r1", PRINT, EBOOK, OTHER, GONE)
+    return str(write_pipeline(tmp_path, []))
+
+
+def test_a_full_export_then_only_the_changes_and_a_delete_file(
+    pipeline: str, tmp_path: Path, cli: Cli
+) -> None:
+    code, out, err = cli("--config", pipeline, "export", "--format", "marcxml")
+    assert code == 0, out + err
+    first = _latest(tmp_path)
+    assert _ids(first / "records.xml") == {PRINT.id, EBOOK.id, OTHER.id, GONE.id}
+    clusters = _ids(first / "clusters.xml")
+    assert len(clusters) == 3  # the print book and its e-book are one work
+    assert (first / "records.delete").read_text() == ""
+    joined = next(
+        r
+        for r in pymarc.parse_xml_to_array(io.BytesIO((first / "clusters.xml").read_bytes()))
+        if len(r.get_fields("776")) == 2
+    )
+    members = {f["w"] for f in joined.get_fields("776")}
+    assert members == {PRINT.id, EBOOK.id}
+    assert {f["a"] for f in joined.get_fields("035")} >= {f"(unioncat){PRINT.id}"}
+
+    # a record changes and one is deleted: the next export has those, and nothing else
+    _write(tmp_path, "r2", replace(OTHER, title="Salt roads, revised"), replace(GONE, deleted=True))
+    code, out, err = cli("--config", pipeline, "export", "--format", "marcxml")
+    assert code == 0, out + err
+    second = _latest(tmp_path)
+    assert second != first
+    assert _ids(second / "records.xml") == {OTHER.id}
+    assert (second / "records.delete").read_text().split() == [GONE.id]
+    gone_cluster = (second / "clusters.delete").read_text().split()
+    assert len(gone_cluster) == 1  # the pamphlet's cluster is a tombstone now
+    assert "1 records written, 1 deleted" in out
+
+    # nothing new: empty files, and --since reaches back without moving the mark
+    cli("--config", pipeline, "export", "--format", "marcxml")
+    assert _ids(_latest(tmp_path) / "records.xml") == set()
+    code, out, _ = cli("--config", pipeline, "export", "--format", "marcxml", "--what",
+                       "records", "--since", "2000-01-01")  # fmt: skip
+    assert code == 0
+    assert _ids(_latest(tmp_path) / "records.xml") == {PRINT.id, EBOOK.id, OTHER.id}
+    assert not (_latest(tmp_path) / "clusters.xml").exists()
+    cli("--config", pipeline, "export", "--format", "marcxml")
+    assert _ids(_latest(tmp_path) / "records.xml") == set()
+
+
+def test_binary_marc_is_read_by_pymarc_and_a_record_too_long_for_it_is_said(
+    tmp_path: Path, cli: Cli
+) -> None:
+    long = replace(rec("l1", "A very long abstract"), abstract="word " * 30_000)
+    _write(tmp_path, "r1", PRINT, long)
+    pipeline = str(write_pipeline(tmp_path, []))
+    code, out, err = cli("--config", pipeline, "export", "--format", "marc21", "--what",
+                         "records")  # fmt: skip
+    assert code == 0, out + err
+    with (_latest(tmp_path) / "records.mrc").open("rb") as handle:
+        records = list(pymarc.MARCReader(handle, to_unicode=True, force_utf8=True))
+    assert [r["001"].data for r in records] == [PRINT.id]
+    assert records[0]["245"]["a"] == PRINT.title
+    assert "1 too long for ISO 2709" in err, err
+
+
+def test_since_must_be_a_date(pipeline: str, cli: Cli) -> None:
+    code, _, err = cli("--config", pipeline, "export", "--format", "marcxml", "--since", "soon")
+    assert code == 2 and "not a date" in err
