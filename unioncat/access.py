@@ -44,6 +44,8 @@ class Verdict:
     holder: str | None
     why: str
     url: str | None = None
+    # not yet: a moving wall (KBART R) will let it through; a P embargo never will
+    later: bool = False
 
 
 def _day(text: str | None, *, end: bool) -> date | None:
@@ -102,7 +104,11 @@ def judge(article: dict[str, Any], holding: dict[str, Any], today: date) -> Verd
         except EmbargoError as exc:
             return Verdict(False, form, holder, f"its embargo cannot be read: {exc}")
         if embargo is not None and not embargo.reachable(published_to, today):
-            return Verdict(False, form, holder, f"embargo {embargo_text}: {embargo.describe()}")
+            walls = [s for s in embargo.statements if not s.lets_through(published_to, today)]
+            later = all(s.kind == "R" for s in walls)
+            return Verdict(
+                False, form, holder, f"embargo {embargo_text}: {embargo.describe()}", later=later
+            )
     where = holding.get("package") or holding.get("location") or holding.get("source")
     return Verdict(True, form, holder, f"covered by {statement}" + (f", {where}" if where else ""),
                    holding.get("url"))  # fmt: skip
@@ -163,9 +169,7 @@ def access_answer(catalog: Catalog, record: dict[str, Any], today: date) -> dict
         summary = f"yes, online through {online[0].holder or 'the library'}: {online[0].why}"
     elif shelf:
         summary = f"in print only, at {shelf[0].holder or 'the library'}: {shelf[0].why}"
-    elif embargoed := [
-        v for v in verdicts if v.form == "electronic" and v.why.startswith("embargo")
-    ]:
+    elif embargoed := [v for v in verdicts if v.form == "electronic" and v.later]:
         who = embargoed[0].holder or "the library"
         summary = f"not yet: online at {who} after the {embargoed[0].why}"
     elif not hosts:

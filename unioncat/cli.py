@@ -16,7 +16,7 @@ import secrets
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -446,6 +446,15 @@ def cmd_serve_oai(args: argparse.Namespace, config: PipelineConfig) -> int:
     return EXIT_OK
 
 
+def cmd_resolve(args: argparse.Namespace, config: PipelineConfig) -> int:
+    if args.date:
+        try:
+            date.fromisoformat(args.date)
+        except ValueError as exc:
+            raise ConfigError(f"--date {args.date!r} is not a date", hint="YYYY-MM-DD") from exc
+    return _read(config, "resolve", {"kev": args.kev, "date": args.date, "html": args.html})
+
+
 def cmd_show(args: argparse.Namespace, config: PipelineConfig) -> int:
     return _read(config, "show", {"id": args.id, "text": args.text})
 
@@ -680,6 +689,16 @@ def build_parser() -> argparse.ArgumentParser:
     table.add_argument("--json", dest="table", action="store_false",
                        help="JSON lines even on a terminal")  # fmt: skip
     f.set_defaults(func=cmd_find)
+    rs = sub.add_parser(
+        "resolve", help="can a reader get this article? an OpenURL answered from the catalog"
+    )
+    rs.add_argument(
+        "kev", help="the OpenURL's key/encoded-value string, e.g. "
+        "'rft.issn=1476-4687&rft.volume=12&rft.spage=45&rft.date=2004'",
+    )  # fmt: skip
+    rs.add_argument("--date", help="answer as of this day (YYYY-MM-DD; embargoes move)")
+    rs.add_argument("--html", action="store_true", help="the page a reader sees, not JSON")
+    rs.set_defaults(func=cmd_resolve)
     so = sub.add_parser(
         "serve-oai", help="serve the catalog's records and clusters over OAI-PMH 2.0 at /oai"
     )

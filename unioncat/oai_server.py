@@ -15,11 +15,13 @@ Binds to 127.0.0.1 unless told otherwise: what is open to the world is a decisio
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -34,6 +36,8 @@ from unioncat.provider.request import answer
 from unioncat.provider.settings import ProviderSettings
 
 OAI_PATH = "/oai"
+RESOLVE_PATH = "/resolve"
+_NO_SCRIPT = "default-src 'none'; style-src 'unsafe-inline'"
 # after this long reading without a pause, the catalog is left alone for PAUSE seconds
 # (a run that waits for readers polls every 50 ms)
 BUSY_SECONDS = 1.0
@@ -60,6 +64,16 @@ class CatalogAccess:
         self._closer.start()
 
     def __call__(self, arguments: Arguments, base_url: str) -> tuple[str, str | None]:
+        """An OAI-PMH request: the document and its error code."""
+        args = {"arguments": {k: list(v) for k, v in arguments.items()}, "base_url": base_url}
+        return self.read(lambda c: answer(c, self.settings, arguments, base_url), "oai", args)
+
+    def read(
+        self, local: Callable[[Catalog], tuple[str, str | None]], command: str,
+        args: Mapping[str, Any],
+    ) -> tuple[str, str | None]:  # fmt: skip
+        """``local`` on the open catalog, or, while a run holds it, the run's answer to
+        the read command ``command`` with ``args`` (the same code in the run)."""
         with self._mutex:
             try:
                 if self._catalog is not None and time.monotonic() - self._opened > BUSY_SECONDS:
@@ -67,9 +81,9 @@ class CatalogAccess:
                     time.sleep(PAUSE_SECONDS)  # a run waiting for the catalog gets in now
                 catalog = self._open()
             except LockHeld:
-                return self._ask_writer(arguments, base_url)
+                return self._ask_writer(command, args)
             try:
-                return answer(catalog, self.settings, arguments, base_url)
+                return local(catalog)
             finally:
                 self._last = time.monotonic()
 
@@ -107,13 +121,10 @@ class CatalogAccess:
                 if self._catalog is not None and time.monotonic() - self._last > PAUSE_SECONDS:
                     self._close()
 
-    def _ask_writer(self, arguments: Arguments, base_url: str) -> tuple[str, str | None]:
+    def _ask_writer(self, command: str, args: Mapping[str, Any]) -> tuple[str, str | None]:
         from unioncat.read_service import ask_writer
 
-        served = ask_writer(
-            self.config.catalog, "oai",
-            {"arguments": {k: list(v) for k, v in arguments.items()}, "base_url": base_url},
-        )  # fmt: skip
+        served = ask_writer(self.config.catalog, command, args)
         if served is None:
             raise LockHeld(
                 f"catalog {self.config.catalog} is being written and its run does not answer",
@@ -164,6 +175,9 @@ def make_server(
             if path == f"{OAI_PATH}/{native.XSD_NAME}":
                 self._send(200, "text/xml; charset=utf-8", native.XSD.encode())
                 return
+            if path.rstrip("/") == RESOLVE_PATH:
+                self._resolve(query)
+                return
             if path.rstrip("/") != OAI_PATH:
                 self._send(
                     404, "text/plain", f"nothing at {path}; OAI-PMH is at {OAI_PATH}\n".encode()
@@ -198,12 +212,42 @@ def make_server(
                 error=error,
             )
 
-        def _send(self, status: int, kind: str, body: bytes, retry_after: bool = False) -> None:
+        def _resolve(self, query: str) -> None:
+            from unioncat import openurl
+
+            wants_json = "application/json" in (self.headers.get("Accept") or "")
+            wants_json |= "format=json" in query.split("&")
+            today = datetime.now(UTC).date()
+
+            def local(catalog: Catalog) -> tuple[str, str | None]:
+                result = openurl.resolve(catalog, query, today)
+                body = (
+                    json.dumps(result, ensure_ascii=False) if wants_json else openurl.page(result)
+                )
+                return body, None
+
+            args = {"kev": query, "date": today.isoformat(), "html": not wants_json}
+            try:
+                body, _ = access.read(local, "resolve", args)
+            except (LockHeld, UnioncatError) as exc:
+                self._send(503, "text/plain", f"{exc}\n".encode(), retry_after=True)
+                return
+            kind = "application/json" if wants_json else "text/html; charset=utf-8"
+            self._send(200, kind, body.encode("utf-8"), no_script=not wants_json)
+
+        def _send(
+            self, status: int, kind: str, body: bytes, retry_after: bool = False,
+            no_script: bool = False,
+        ) -> None:  # fmt: skip
             self.send_response(status)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(body)))
             if retry_after:
                 self.send_header("Retry-After", "30")
+            if no_script:  # the page runs nothing, whatever a record held
+                self.send_header(
+                    "Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"
+                )
             self.end_headers()
             self.wfile.write(body)
 

@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from unioncat import access, report
@@ -180,6 +180,17 @@ def review(catalog: Catalog, config: PipelineConfig, args: Mapping[str, Any]) ->
     )
 
 
+def resolve(catalog: Catalog, config: PipelineConfig, args: Mapping[str, Any]) -> Answer:
+    """An OpenURL answered from the catalog (``unioncat resolve``, the server's /resolve)."""
+    from unioncat import openurl
+
+    today = date.fromisoformat(args["date"]) if args.get("date") else datetime.now(UTC).date()
+    result = openurl.resolve(catalog, str(args["kev"]), today)
+    if args.get("html"):
+        return Answer(out=openurl.page(result))
+    return Answer(out=json.dumps(result, ensure_ascii=False, indent=2))
+
+
 def oai(catalog: Catalog, config: PipelineConfig, args: Mapping[str, Any]) -> Answer:
     """An OAI-PMH request of ``serve-oai``, answered by the run that holds the catalog."""
     from unioncat.provider.request import answer
@@ -190,6 +201,7 @@ def oai(catalog: Catalog, config: PipelineConfig, args: Mapping[str, Any]) -> An
 
 READS: dict[str, Read] = {
     "oai": oai,
+    "resolve": resolve,
     "review": review,
     "status": status,
     "show": show,
