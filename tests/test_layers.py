@@ -29,7 +29,8 @@ GROUND = {
 }  # fmt: skip
 STAGES = {"framing", "harvest", "normalize", "catalog", "dedupe", "provider", "outputs"}
 APP = {"cli", "config", "pipeline", "mapping", "parallel", "convert", "report", "progress",
-       "reads", "read_service", "access", "oai_server", "marc_export", "__init__",
+       "reads", "read_service", "access", "oai_server", "marc_export", "linked_export",
+       "openurl", "__init__",
        "__main__"}  # fmt: skip
 ALLOWED: dict[str, set[str]] = {
     "ground": GROUND,

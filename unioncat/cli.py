@@ -303,6 +303,13 @@ def cmd_export(args: argparse.Namespace, config: PipelineConfig) -> int:
     def work(
         catalog: Catalog, run_id: str, pool: MapPool
     ) -> tuple[int, list[SourceOutcome], dict[str, Any]]:
+        if args.format in ("jsonld", "bibframe"):
+            from unioncat.linked_export import export_linked
+
+            linked = export_linked(catalog, out, args.format, args.base)
+            return EXIT_OK, [], {
+                "export": str(linked.path), "exported_rows": linked.records, "works": linked.works,
+            }  # fmt: skip
         if args.format != "parquet":
             from unioncat.marc_export import ENTITIES, export_marc
 
@@ -605,9 +612,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     e.add_argument("--out", help="export folder (default: export: in the pipeline file)")
     e.add_argument(
-        "--format", choices=("parquet", "marcxml", "marc21"), default="parquet",
-        help="parquet (default: the full export), or MARC: what changed since the last MARC "
-        "export, with .delete files of the ids gone",
+        "--format", choices=("parquet", "marcxml", "marc21", "jsonld", "bibframe"),
+        default="parquet",
+        help="parquet (default: the full export); MARC: what changed since the last MARC "
+        "export, with .delete files of the ids gone; jsonld (schema.org) or bibframe: every "
+        "work with its members",
+    )  # fmt: skip
+    e.add_argument(
+        "--base", default="urn:unioncat",
+        help="jsonld, bibframe: the IRI nodes are named under (<base>/work/<cluster id>, "
+        "<base>/record/<record id>; default %(default)s)",
     )  # fmt: skip
     e.add_argument(
         "--what", choices=("records", "clusters", "both"), default="both",

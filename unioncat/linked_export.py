@@ -1,0 +1,118 @@
+"""``unioncat export --format jsonld|bibframe``: the catalog as linked data, work by work.
+
+Records stream out of the catalog in cluster order, so each work is written as soon as
+its members are read and memory stays flat: ``works.jsonld`` holds one schema.org
+JSON-LD document per line (the work and its workExamples, with ``@vocab`` schema.org so
+no context is fetched), ``works.rdf`` one RDF/XML document of BIBFRAME 2 descriptions
+(each work with its instances and items).  Both are written under a temporary name and
+renamed when whole, in ``<out>/linked/<UTC time>/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from unioncat.catalog import RECORD_COLUMNS, Catalog
+from unioncat.log import event
+from unioncat.outputs.linked import BF, DEFAULT_BASE, bibframe_graph, schema_graph
+from unioncat.xmlsafe import secure_xml_parser
+
+RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+_CONTEXT = {"@vocab": "http://schema.org/"}
+
+
+@dataclass(slots=True)
+class LinkedExport:
+    path: Path
+    works: int = 0
+    records: int = 0
+
+
+def _works(catalog: Catalog) -> Iterator[tuple[dict[str, Any] | None, list[dict[str, Any]]]]:
+    clusters = {
+        str(row[0]): {
+            "cluster_id": row[0],
+            "type": row[1],
+            "title": row[2],
+            "subtitle": row[3],
+            "contributors": row[4],
+        }  # fmt: skip
+        for row in catalog.query(
+            "SELECT cluster_id, type, title, subtitle, contributors FROM clusters WHERE NOT deleted"
+        )
+    }
+    cols = ", ".join(f'"{c}"' for c in RECORD_COLUMNS)
+    current: str | None = None
+    members: list[dict[str, Any]] = []
+    for rows in catalog.stream(
+        f"SELECT {cols} FROM records WHERE NOT coalesce(deleted, false) AND type <> 'holdings' "
+        "ORDER BY cluster_id NULLS LAST, id"
+    ):
+        for row in rows:
+            cid = row.get("cluster_id")
+            if cid is None:
+                if members:
+                    yield clusters.get(str(current)), members
+                    members, current = [], None
+                yield None, [row]
+                continue
+            if cid != current and members:
+                yield clusters.get(str(current)), members
+                members = []
+            current = cid
+            members.append(row)
+    if members:
+        yield clusters.get(str(current)), members
+
+
+def _write(path: Path, chunks: Iterator[bytes]) -> None:
+    tmp = path.with_name(f".{path.name}.partial")
+    with tmp.open("wb") as out:
+        for chunk in chunks:
+            out.write(chunk)
+        out.flush()
+        os.fsync(out.fileno())
+    tmp.replace(path)
+
+
+def export_linked(
+    catalog: Catalog, out_dir: Path, fmt: str, base: str = DEFAULT_BASE
+) -> LinkedExport:
+    folder = out_dir / "linked" / datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    folder.mkdir(parents=True, exist_ok=True)
+    result = LinkedExport(folder / ("works.jsonld" if fmt == "jsonld" else "works.rdf"))
+
+    def jsonld() -> Iterator[bytes]:
+        for cluster, members in _works(catalog):
+            graph = schema_graph(cluster, members, base)
+            doc = json.loads(graph.serialize(format="json-ld", context=_CONTEXT))
+            result.works += 1
+            result.records += len(members)
+            yield (json.dumps(doc, ensure_ascii=False, sort_keys=True) + "\n").encode()
+
+    def rdfxml() -> Iterator[bytes]:
+        yield (f'<?xml version="1.0" encoding="UTF-8"?>\n<rdf:RDF xmlns:rdf="{RDF_NS}" '
+               f'xmlns:bf="{BF}">\n').encode()  # fmt: skip
+        for cluster, members in _works(catalog):
+            graph = bibframe_graph(cluster, members, base)
+            doc = etree.fromstring(graph.serialize(format="xml").encode(), secure_xml_parser())
+            result.works += 1
+            result.records += len(members)
+            yield b"".join(etree.tostring(child) + b"\n" for child in doc)
+        yield b"</rdf:RDF>\n"
+
+    _write(result.path, jsonld() if fmt == "jsonld" else rdfxml())
+    event(
+        "export.linked",
+        f"export: {fmt} in {result.path}: {result.works} works, {result.records} records",
+        path=str(result.path),
+    )
+    return result
