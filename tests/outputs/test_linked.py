@@ -69,7 +69,9 @@ def test_schema_org_works_have_their_formats_as_work_examples(folder: Path, cli:
     work = next(book.subjects(SDO.workExample, None))
     assert work == URIRef(f"https://catalog.example.org/work/{_cluster(folder, PRINT.id)}")
     examples = set(book.objects(work, SDO.workExample))
-    assert examples == {URIRef(f"https://catalog.example.org/record/{r.id}") for r in (PRINT, EBOOK)}
+    assert examples == {
+        URIRef(f"https://catalog.example.org/record/{r.id}") for r in (PRINT, EBOOK)
+    }
     formats = {book.value(e, SDO.bookFormat) for e in examples}
     assert formats == {SDO.EBook, SDO.Paperback}
     isbns = {str(book.value(pv, SDO.value)) for pv in book.objects(None, SDO.identifier)
