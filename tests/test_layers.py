@@ -30,7 +30,7 @@ GROUND = {
 STAGES = {"framing", "harvest", "normalize", "catalog", "dedupe", "provider", "outputs"}
 APP = {"cli", "config", "pipeline", "mapping", "parallel", "convert", "report", "progress",
        "reads", "read_service", "access", "oai_server", "marc_export", "linked_export",
-       "openurl", "__init__",
+       "openurl", "reader_links", "__init__",
        "__main__"}  # fmt: skip
 ALLOWED: dict[str, set[str]] = {
     "ground": GROUND,

@@ -184,3 +184,50 @@ def test_the_http_endpoint_answers_json_and_a_page_with_nothing_executable(serve
         assert "default-src 'none'" in reply.headers["Content-Security-Policy"]
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert 'href="https://tideway.example/cmr"' in page
+
+
+def test_the_link_goes_through_the_librarys_proxy_where_it_must(folder: Path, cli: Cli) -> None:
+    write_pipeline(folder, [], access={
+        "proxy": "https://login.ezproxy.lib.example.edu/login?qurl={url}",
+        "packages": ["Tideway"],
+    })  # fmt: skip
+    licensed = resolve(cli, folder, f"rft.issn={ISSN}&rft.date=2019-03")
+    assert licensed["link"] == (
+        "https://login.ezproxy.lib.example.edu/login?qurl=https%3A%2F%2Ftideway.example%2Fcmr"
+    )
+    assert licensed["authentication"] == "proxy"
+    # a package the proxy is not told of is reached directly (inside the network)
+    direct = resolve(cli, folder, "rft.issn=0317-8471&rft.volume=7")
+    assert direct["link"] == "https://letters.example/" and direct["authentication"] == "direct"
+    # an open copy never goes through the proxy
+    opened = resolve(cli, folder, "rft_id=info:doi/10.1234/open.2026")
+    assert opened["authentication"] == "open"
+    assert opened["link"] == "https://repository.example/open-estuaries"
+
+
+def test_reader_links_and_their_settings() -> None:
+    from unioncat.errors import ConfigError
+    from unioncat.reader_links import AccessSettings, reader_link
+
+    athens = AccessSettings.from_mapping(
+        {"proxy": "https://go.openathens.net/redirector/lib.example.edu?url={url}",
+         "hosts": ["*.sagepub.com"]}
+    )  # fmt: skip
+    assert reader_link("https://journals.sagepub.com/doi/10.1/x", athens) == (
+        "https://go.openathens.net/redirector/lib.example.edu?url="
+        "https%3A%2F%2Fjournals.sagepub.com%2Fdoi%2F10.1%2Fx", "proxy",
+    )  # fmt: skip
+    assert reader_link("https://other.example/x", athens) == ("https://other.example/x", "direct")
+    assert reader_link("javascript:alert(1)", athens) == (None, "direct")
+    wayf = AccessSettings.from_mapping({
+        "proxy": "https://{host}/wayf?entityID={entity_id}&target={url}",
+        "entity_id": "https://idp.lib.example.edu/idp/shibboleth",
+    })  # fmt: skip
+    link, how = reader_link("https://tideway.example/cmr", wayf)
+    assert how == "proxy" and link is not None
+    assert link.startswith("https://tideway.example/wayf?entityID=https%3A%2F%2Fidp.lib")
+    for bad in ({"proxy": "https://proxy.example/login"}, {"proxy": "ftp://x/{url}"},
+                {"colour": "red"}, {"proxy": "https://x/{url}{entity_id}"},
+                {"hosts": "tideway.example"}):  # fmt: skip
+        with pytest.raises(ConfigError):
+            AccessSettings.from_mapping(bad)

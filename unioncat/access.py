@@ -46,6 +46,7 @@ class Verdict:
     url: str | None = None
     # not yet: a moving wall (KBART R) will let it through; a P embargo never will
     later: bool = False
+    package: str | None = None
 
 
 def _day(text: str | None, *, end: bool) -> date | None:
@@ -111,7 +112,7 @@ def judge(article: dict[str, Any], holding: dict[str, Any], today: date) -> Verd
             )
     where = holding.get("package") or holding.get("location") or holding.get("source")
     return Verdict(True, form, holder, f"covered by {statement}" + (f", {where}" if where else ""),
-                   holding.get("url"))  # fmt: skip
+                   holding.get("url"), package=holding.get("package"))  # fmt: skip
 
 
 # -- reading the catalog ---------------------------------------------------------------------
@@ -186,6 +187,7 @@ def access_answer(catalog: Catalog, record: dict[str, Any], today: date) -> dict
                 "holder": v.holder,
                 "why": v.why,
                 "url": v.url,
+                "package": v.package,
             }  # fmt: skip
             for v in verdicts
         ],

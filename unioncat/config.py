@@ -28,6 +28,7 @@ from unioncat.harvest import HARVESTERS
 from unioncat.normalize import NORMALIZERS
 from unioncat.normalize.base import FORMAT_SETTINGS, FormatSettings
 from unioncat.provider.settings import ProviderSettings
+from unioncat.reader_links import AccessSettings
 from unioncat.redact import is_secret_name, register, register_values
 
 DEFAULT_CONFIG = "pipelines.yaml"
@@ -38,7 +39,7 @@ _SOURCE_KEYS = (
 )  # fmt: skip
 _TOP_KEYS = (
     "catalog", "export", "workers", "parallel_sources", "memory_limit", "dedupe", "sources",
-    "oai_provider",
+    "oai_provider", "access",
 )  # fmt: skip
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
@@ -84,6 +85,8 @@ class PipelineConfig:
     allow_deletions: frozenset[str] = frozenset()
     # what ``serve-oai`` says of the repository (unioncat.provider.settings)
     oai_provider: ProviderSettings = field(default_factory=ProviderSettings)
+    # how this library's readers reach licensed links (unioncat.reader_links)
+    access: AccessSettings = field(default_factory=AccessSettings)
 
     @property
     def dedupe_within(self) -> frozenset[str]:
@@ -361,9 +364,17 @@ def parse_config(raw: Any, path: Path) -> PipelineConfig:
         provider = ProviderSettings.from_mapping(provider_raw)
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc.message}", stage="config", hint=exc.hint) from exc
+    access_raw = raw.get("access") or {}
+    if not isinstance(access_raw, dict):
+        raise ConfigError(f"{path}: 'access' must be a mapping of settings", stage="config")
+    try:
+        access = AccessSettings.from_mapping(access_raw)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc.message}", stage="config", hint=exc.hint) from exc
     return PipelineConfig(
         path=path,
         oai_provider=provider,
+        access=access,
         parallel_sources=parallel,
         dedupe=dedupe,
         dedupe_enabled=bool(enabled),

@@ -220,7 +220,7 @@ def make_server(
             today = datetime.now(UTC).date()
 
             def local(catalog: Catalog) -> tuple[str, str | None]:
-                result = openurl.resolve(catalog, query, today)
+                result = openurl.resolve(catalog, query, today, config.access)
                 body = (
                     json.dumps(result, ensure_ascii=False) if wants_json else openurl.page(result)
                 )

@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, quote
 
 from unioncat import access, identifiers
 from unioncat.catalog import RECORD_COLUMNS, Catalog
+from unioncat.reader_links import DIRECT, AccessSettings, reader_link
 from unioncat.xmltext import attr, text
 
 # OpenURL 0.1 keys and their 1.0 names
@@ -96,8 +97,12 @@ def _by_doi(catalog: Catalog, doi: str) -> dict[str, Any] | None:
     return dict(zip(RECORD_COLUMNS, rows[0], strict=True)) if rows else None
 
 
-def resolve(catalog: Catalog, kev: str, today: date) -> dict[str, Any]:
-    """The answer to one OpenURL: JSON-able, the same on the command line and the web."""
+def resolve(
+    catalog: Catalog, kev: str, today: date, links: AccessSettings | None = None
+) -> dict[str, Any]:
+    """The answer to one OpenURL: JSON-able, the same on the command line and the web;
+    the link made for this library's readers (``links``: the ``access:`` settings)."""
+    links = links or AccessSettings()
     citation = parse_kev(kev)
     doi = _doi(citation)
     record = _by_doi(catalog, doi) if doi else None
@@ -117,9 +122,12 @@ def resolve(catalog: Catalog, kev: str, today: date) -> dict[str, Any]:
     reachable = [h for h in answer["holdings"] if h["reachable"]]
     opened = [a["url"] for a in article.get("access") or [] if a.get("kind") == "open"]
     online = [h for h in reachable if h["form"] == "electronic"]
-    link = opened[0] if opened else (online[0]["url"] if online and online[0]["url"] else None)
-    if link is None and online and doi:
-        link = f"https://doi.org/{quote(doi, safe='/')}"
+    link, how = None, DIRECT
+    if opened:
+        link, how = reader_link(opened[0], links, open_access=True)
+    elif online:
+        target = online[0]["url"] or (f"https://doi.org/{quote(doi, safe='/')}" if doi else None)
+        link, how = reader_link(target, links, package=online[0].get("package"))
     return {
         "citation": {k: v if len(v) > 1 else v[0] for k, v in citation.items()},
         "doi": doi,
@@ -128,6 +136,7 @@ def resolve(catalog: Catalog, kev: str, today: date) -> dict[str, Any]:
         "online": bool(opened or online),
         "answer": answer["summary"],
         "link": link,
+        "authentication": how if link else None,
         "host_clusters": answer["host_clusters"],
         "holdings": answer["holdings"],
         "as_of": today.isoformat(),

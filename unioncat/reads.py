@@ -185,7 +185,7 @@ def resolve(catalog: Catalog, config: PipelineConfig, args: Mapping[str, Any]) -
     from unioncat import openurl
 
     today = date.fromisoformat(args["date"]) if args.get("date") else datetime.now(UTC).date()
-    result = openurl.resolve(catalog, str(args["kev"]), today)
+    result = openurl.resolve(catalog, str(args["kev"]), today, config.access)
     if args.get("html"):
         return Answer(out=openurl.page(result))
     return Answer(out=json.dumps(result, ensure_ascii=False, indent=2))
