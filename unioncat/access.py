@@ -153,14 +153,63 @@ def host_clusters(catalog: Catalog, record: dict[str, Any]) -> list[str]:
     return [r[0] for r in rows]
 
 
-def access_answer(catalog: Catalog, record: dict[str, Any], today: date) -> dict[str, Any] | None:
-    """Can a reader get this article or chapter, and how: None for a record with no host."""
+class HostIndex:
+    """The host clusters of every journal and book by ISSN, ISSN-L and ISBN, and their
+    holdings, read once: what a resolver asks again and again, kept in memory.  Valid
+    while the catalog is as it was read (``version``: the last change's number)."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.version = catalog_version(catalog)
+        types = ", ".join(f"'{t}'" for t in HOST_TYPES)
+        self.by_key: dict[str, set[str]] = {}
+        for cluster, keys in catalog.query(
+            f"SELECT cluster_id, {_KEYS.format(col='identifiers')} FROM records "
+            f"WHERE NOT deleted AND cluster_id IS NOT NULL AND type IN ({types})"
+        ):
+            for key in keys or []:
+                self.by_key.setdefault(str(key), set()).add(str(cluster))
+        self.holdings: dict[str, list[dict[str, Any]]] = {}
+        if catalog.has_table("holdings"):
+            cols = ", ".join(HOLDING_COLUMNS)
+            for row in catalog.query(
+                f"SELECT {cols} FROM holdings WHERE cluster_id IS NOT NULL "
+                "ORDER BY form, holder NULLS LAST, start_date NULLS FIRST, from_record"
+            ):
+                held = dict(zip(HOLDING_COLUMNS, row, strict=True))
+                self.holdings.setdefault(str(held["cluster_id"]), []).append(held)
+
+    def host_clusters(self, catalog: Catalog, record: dict[str, Any]) -> list[str]:
+        host = record.get("host") or {}
+        if host.get("id"):
+            return host_clusters(catalog, record)  # a host named by its record: ask the catalog
+        found: set[str] = set()
+        for ident in host.get("identifiers") or []:
+            if ident.get("scheme") in HOST_SCHEMES:
+                found |= self.by_key.get(str(ident.get("value")), set())
+        return sorted(found)
+
+
+def catalog_version(catalog: Catalog) -> int:
+    """The number of the catalog's last change: it moves whenever a record or a cluster
+    does."""
+    rows = catalog.query("SELECT coalesce(max(seq), 0) FROM changes")
+    return int(rows[0][0]) if rows else 0
+
+
+def access_answer(
+    catalog: Catalog, record: dict[str, Any], today: date, index: HostIndex | None = None
+) -> dict[str, Any] | None:
+    """Can a reader get this article or chapter, and how: None for a record with no host.
+    With ``index`` the hosts and their holdings come from memory."""
     if not record.get("host"):
         return None
-    hosts = host_clusters(catalog, record)
-    verdicts = [
-        judge(record, h, today) for cluster in hosts for h in holdings(catalog, cluster_id=cluster)
-    ]
+    if index is not None:
+        hosts = index.host_clusters(catalog, record)
+        held = [h for cluster in hosts for h in index.holdings.get(cluster, [])]
+    else:
+        hosts = host_clusters(catalog, record)
+        held = [h for cluster in hosts for h in holdings(catalog, cluster_id=cluster)]
+    verdicts = [judge(record, h, today) for h in held]
     opened = [a["url"] for a in record.get("access") or [] if a.get("kind") == "open"]
     online = [v for v in verdicts if v.reachable and v.form == "electronic"]
     shelf = [v for v in verdicts if v.reachable and v.form != "electronic"]

@@ -12,6 +12,7 @@ answer says whether, in which form, by which holding, and the link to follow.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -97,6 +98,22 @@ def _by_doi(catalog: Catalog, doi: str) -> dict[str, Any] | None:
     return dict(zip(RECORD_COLUMNS, rows[0], strict=True)) if rows else None
 
 
+# the host index of the catalogs this process answers for, by path, with the version
+# it was read at (a resolver asks thousands of times between two runs)
+_INDEXES: dict[str, access.HostIndex] = {}
+_INDEX_LOCK = threading.Lock()
+
+
+def _index(catalog: Catalog) -> access.HostIndex:
+    key = str(catalog.path)
+    version = access.catalog_version(catalog)
+    with _INDEX_LOCK:
+        index = _INDEXES.get(key)
+        if index is None or index.version != version:
+            index = _INDEXES[key] = access.HostIndex(catalog)
+        return index
+
+
 def resolve(
     catalog: Catalog, kev: str, today: date, links: AccessSettings | None = None
 ) -> dict[str, Any]:
@@ -115,7 +132,7 @@ def resolve(
             if value and not host.get(key):
                 host[key] = value
         article = {**record, "host": host}
-    answer = access.access_answer(catalog, article, today) or {
+    answer = access.access_answer(catalog, article, today, _index(catalog)) or {
         "summary": "unknown: the citation names no journal or book", "host_clusters": [],
         "holdings": [],
     }  # fmt: skip
