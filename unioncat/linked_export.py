@@ -73,6 +73,40 @@ def _works(catalog: Catalog) -> Iterator[tuple[dict[str, Any] | None, list[dict[
         yield clusters.get(str(current)), members
 
 
+def _sorted(value: Any) -> Any:
+    """A JSON-LD document in one order: RDF has none, and rdflib's follows the hash
+    seed of the process, so nodes and the values of each property are sorted."""
+    if isinstance(value, dict):
+        return {k: _sorted(v) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        items = [_sorted(v) for v in value]
+        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
+    return value
+
+
+def _ordered(doc: etree._Element) -> list[etree._Element]:
+    """The descriptions of an RDF/XML document, each with its properties, in one order
+    (see :func:`_sorted`)."""
+
+    def key(el: etree._Element) -> bytes:
+        found: bytes = etree.tostring(el, method="c14n")
+        return found
+
+    out = []
+    for description in doc:
+        description.text = description.tail = None  # the indentation moves with the order
+        for child in description:
+            child.tail = None
+        children = sorted(description, key=key)
+        for child in children:
+            description.remove(child)
+        description.extend(children)
+        out.append(description)
+    about = f"{{{RDF_NS}}}about"
+    node = f"{{{RDF_NS}}}nodeID"
+    return sorted(out, key=lambda d: (d.get(about) or "", d.get(node) or "", key(d)))
+
+
 def _write(path: Path, chunks: Iterator[bytes]) -> None:
     tmp = path.with_name(f".{path.name}.partial")
     with tmp.open("wb") as out:
@@ -93,7 +127,7 @@ def export_linked(
     def jsonld() -> Iterator[bytes]:
         for cluster, members in _works(catalog):
             graph = schema_graph(cluster, members, base)
-            doc = json.loads(graph.serialize(format="json-ld", context=_CONTEXT))
+            doc = _sorted(json.loads(graph.serialize(format="json-ld", context=_CONTEXT)))
             result.works += 1
             result.records += len(members)
             yield (json.dumps(doc, ensure_ascii=False, sort_keys=True) + "\n").encode()
@@ -106,7 +140,7 @@ def export_linked(
             doc = etree.fromstring(graph.serialize(format="xml").encode(), secure_xml_parser())
             result.works += 1
             result.records += len(members)
-            yield b"".join(etree.tostring(child) + b"\n" for child in doc)
+            yield b"".join(etree.tostring(child) + b"\n" for child in _ordered(doc))
         yield b"</rdf:RDF>\n"
 
     _write(result.path, jsonld() if fmt == "jsonld" else rdfxml())
