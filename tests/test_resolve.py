@@ -4,7 +4,6 @@ print runs and embargoes, on a real DuckDB catalog and a real HTTP server."""
 from __future__ import annotations
 
 import json
-import threading
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -13,13 +12,9 @@ from pathlib import Path
 import pytest
 
 from tests.support.builders import write_pipeline
+from tests.support.catalogs import serving, write_run
 from tests.support.dedupe_records import rec
-from unioncat.catalog import Catalog, PageWrite
-from unioncat.catalog.lock import CatalogLock
 from unioncat.config import load_config
-from unioncat.dedupe.settings import MatchSettings
-from unioncat.dedupe.stage import dedupe_catalog
-from unioncat.oai_server import make_server
 from unioncat.openurl import parse_kev
 from unioncat.provider.settings import ProviderSettings
 from unioncat.schemas.record import Access, Holding, Host, Identifier
@@ -75,15 +70,8 @@ TODAY = "2026-12-03"
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    path = tmp_path / "catalog.duckdb"
-    with CatalogLock(path, "run", "r1"):
-        catalog = Catalog(path)
-        try:
-            catalog.write(PageWrite("r1", records=[PRINT_RUN, PACKAGE, RECENT_ONLY, BY_VOLUME,
-                                                   ARTICLE, OPEN]))  # fmt: skip
-            dedupe_catalog(catalog, "r1", MatchSettings())
-        finally:
-            catalog.close()
+    write_run(tmp_path / "catalog.duckdb", "r1",
+              PRINT_RUN, PACKAGE, RECENT_ONLY, BY_VOLUME, ARTICLE, OPEN)  # fmt: skip
     write_pipeline(tmp_path, [])
     return tmp_path
 
@@ -157,16 +145,8 @@ def test_kev_of_openurl_0_1_and_1_0() -> None:
 @pytest.fixture
 def server(folder: Path) -> Iterator[str]:
     config = load_config(str(folder / "pipelines.yaml"))
-    httpd = make_server(config, ProviderSettings(), "127.0.0.1", 0)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        host, port = httpd.server_address[:2]
-        yield f"http://{host}:{port}/resolve"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join()
+    with serving(config, ProviderSettings(), "/resolve") as url:
+        yield url
 
 
 def test_the_http_endpoint_answers_json_and_a_page_with_nothing_executable(server: str) -> None:

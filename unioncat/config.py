@@ -13,9 +13,10 @@ import dataclasses
 import os
 import re
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -32,6 +33,7 @@ from unioncat.reader_links import AccessSettings
 from unioncat.redact import is_secret_name, register, register_values
 
 DEFAULT_CONFIG = "pipelines.yaml"
+T = TypeVar("T")
 _ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 _SOURCE_KEYS = (
     "name", "kind", "format", "enabled", "allow_empty", "holder", "format_options",
@@ -324,6 +326,17 @@ def _whole(raw: dict[str, Any], key: str, default: int, bound: Range, path: Path
     return int(value)
 
 
+def _section(raw: dict[str, Any], name: str, parse: Callable[[Any], T], path: Path) -> T:
+    """A mapping of settings under ``name``, read by ``parse``; its errors name the file."""
+    value = raw.get(name) or {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: {name!r} must be a mapping of settings", stage="config")
+    try:
+        return parse(value)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc.message}", stage="config", hint=exc.hint) from exc
+
+
 def parse_config(raw: Any, path: Path) -> PipelineConfig:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: the top level must be a mapping", stage="config")
@@ -357,24 +370,10 @@ def parse_config(raw: Any, path: Path) -> PipelineConfig:
         raise ConfigError(f"{path}: dedupe: {exc}", stage="config") from exc
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc.message}", stage="config") from exc
-    provider_raw = raw.get("oai_provider") or {}
-    if not isinstance(provider_raw, dict):
-        raise ConfigError(f"{path}: 'oai_provider' must be a mapping of settings", stage="config")
-    try:
-        provider = ProviderSettings.from_mapping(provider_raw)
-    except ConfigError as exc:
-        raise ConfigError(f"{path}: {exc.message}", stage="config", hint=exc.hint) from exc
-    access_raw = raw.get("access") or {}
-    if not isinstance(access_raw, dict):
-        raise ConfigError(f"{path}: 'access' must be a mapping of settings", stage="config")
-    try:
-        access = AccessSettings.from_mapping(access_raw)
-    except ConfigError as exc:
-        raise ConfigError(f"{path}: {exc.message}", stage="config", hint=exc.hint) from exc
     return PipelineConfig(
         path=path,
-        oai_provider=provider,
-        access=access,
+        oai_provider=_section(raw, "oai_provider", ProviderSettings.from_mapping, path),
+        access=_section(raw, "access", AccessSettings.from_mapping, path),
         parallel_sources=parallel,
         dedupe=dedupe,
         dedupe_enabled=bool(enabled),

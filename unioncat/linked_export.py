@@ -11,7 +11,6 @@ renamed when whole, in ``<out>/linked/<UTC time>/``.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from lxml import etree
 
 from unioncat.catalog import RECORD_COLUMNS, Catalog
 from unioncat.log import event
+from unioncat.outputs.files import write_whole
 from unioncat.outputs.linked import BF, DEFAULT_BASE, bibframe_graph, schema_graph
 from unioncat.xmlsafe import secure_xml_parser
 
@@ -107,16 +107,6 @@ def _ordered(doc: etree._Element) -> list[etree._Element]:
     return sorted(out, key=lambda d: (d.get(about) or "", d.get(node) or "", key(d)))
 
 
-def _write(path: Path, chunks: Iterator[bytes]) -> None:
-    tmp = path.with_name(f".{path.name}.partial")
-    with tmp.open("wb") as out:
-        for chunk in chunks:
-            out.write(chunk)
-        out.flush()
-        os.fsync(out.fileno())
-    tmp.replace(path)
-
-
 def export_linked(
     catalog: Catalog, out_dir: Path, fmt: str, base: str = DEFAULT_BASE
 ) -> LinkedExport:
@@ -143,7 +133,7 @@ def export_linked(
             yield b"".join(etree.tostring(child) + b"\n" for child in _ordered(doc))
         yield b"</rdf:RDF>\n"
 
-    _write(result.path, jsonld() if fmt == "jsonld" else rdfxml())
+    write_whole(result.path, jsonld() if fmt == "jsonld" else rdfxml())
     event(
         "export.linked",
         f"export: {fmt} in {result.path}: {result.works} works, {result.records} records",

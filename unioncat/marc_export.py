@@ -15,7 +15,6 @@ file of it is in place, so an export that fails is done again whole by the next 
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,6 +23,7 @@ from typing import Any
 
 from unioncat.catalog import RECORD_COLUMNS, Catalog
 from unioncat.log import event
+from unioncat.outputs.files import write_whole
 from unioncat.outputs.marc import MarcRecord, cluster_marc_record, marc_record, marcxml
 from unioncat.xmlsafe import MARCXML_NS
 
@@ -126,16 +126,6 @@ def _records_file(
         yield b"</collection>\n"
 
 
-def _write(path: Path, chunks: Iterator[bytes]) -> None:
-    tmp = path.with_name(f".{path.name}.partial")
-    with tmp.open("wb") as out:
-        for chunk in chunks:
-            out.write(chunk)
-        out.flush()
-        os.fsync(out.fileno())
-    tmp.replace(path)
-
-
 def export_marc(
     catalog: Catalog,
     out_dir: Path,
@@ -154,11 +144,11 @@ def export_marc(
     result = MarcExport(folder, start)
     suffix = ".mrc" if binary else ".xml"
     for entity in entities:
-        _write(
+        write_whole(
             folder / f"{entity}{suffix}", _records_file(catalog, entity, start, now, binary, result)
         )
         gone = _gone(catalog, entity, start, now)
-        _write(folder / f"{entity}.delete", iter(["".join(f"{i}\n" for i in gone).encode()]))
+        write_whole(folder / f"{entity}.delete", iter(["".join(f"{i}\n" for i in gone).encode()]))
         result.deleted[entity] = len(gone)
     if since is None:
         catalog.set_meta(LAST_EXPORT_KEY, now.isoformat())

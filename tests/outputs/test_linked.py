@@ -12,11 +12,9 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF
 
 from tests.support.builders import read_as, write_pipeline
+from tests.support.catalogs import write_run
 from tests.support.dedupe_records import rec
-from unioncat.catalog import Catalog, PageWrite
-from unioncat.catalog.lock import CatalogLock
-from unioncat.dedupe.settings import MatchSettings
-from unioncat.dedupe.stage import dedupe_catalog
+from unioncat.catalog import Catalog
 from unioncat.schemas.record import Holding, Host, Identifier
 
 Cli = Callable[..., tuple[int, str, str]]
@@ -39,14 +37,7 @@ ARTICLE = replace(
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    path = tmp_path / "catalog.duckdb"
-    with CatalogLock(path, "run", "r1"):
-        catalog = Catalog(path)
-        try:
-            catalog.write(PageWrite("r1", records=[PRINT, EBOOK, ARTICLE]))
-            dedupe_catalog(catalog, "r1", MatchSettings())
-        finally:
-            catalog.close()
+    write_run(tmp_path / "catalog.duckdb", "r1", PRINT, EBOOK, ARTICLE)
     write_pipeline(tmp_path, [])
     return tmp_path
 

@@ -12,11 +12,9 @@ import pymarc
 import pytest
 
 from tests.support.builders import write_pipeline
+from tests.support.catalogs import write_run
 from tests.support.dedupe_records import rec
-from unioncat.catalog import Catalog, PageWrite
-from unioncat.catalog.lock import CatalogLock
-from unioncat.dedupe.settings import MatchSettings
-from unioncat.dedupe.stage import dedupe_catalog
+from unioncat.schemas.record import Record
 
 Cli = Callable[..., tuple[int, str, str]]
 PRINT = rec("p1", "Tidal estuaries of West Africa", isbn=["9780198812357"])
@@ -26,15 +24,8 @@ OTHER = rec("o1", "Salt roads", authors=["Moreau, Ines"], year=1987)
 GONE = rec("g1", "A withdrawn pamphlet")
 
 
-def _write(folder: Path, run: str, *records: object) -> None:
-    path = folder / "catalog.duckdb"
-    with CatalogLock(path, "run", run):
-        catalog = Catalog(path)
-        try:
-            catalog.write(PageWrite(run, records=list(records)))  # type: ignore[arg-type]
-            dedupe_catalog(catalog, run, MatchSettings())
-        finally:
-            catalog.close()
+def _write(folder: Path, run: str, *records: Record) -> None:
+    write_run(folder / "catalog.duckdb", run, *records)
 
 
 def _latest(folder: Path) -> Path:

@@ -5,10 +5,8 @@ oaipmh-scythe and unioncat's own harvester."""
 from __future__ import annotations
 
 import json
-import threading
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlencode
@@ -17,14 +15,13 @@ import pytest
 from lxml import etree
 
 from tests.support.builders import write_pipeline
+from tests.support.catalogs import serving, writing
 from tests.support.dedupe_records import rec
 from unioncat.catalog import Catalog, PageWrite
-from unioncat.catalog.lock import CatalogLock
 from unioncat.config import PipelineConfig
 from unioncat.dedupe.plan import CLUSTER_PREFIX
 from unioncat.dedupe.settings import MatchSettings
 from unioncat.dedupe.stage import dedupe_catalog
-from unioncat.oai_server import make_server
 from unioncat.provider import native
 from unioncat.provider.settings import ProviderSettings
 from unioncat.xmlsafe import secure_xml_parser
@@ -63,26 +60,13 @@ class Provider:
             return data
 
 
-def serve(config: PipelineConfig, settings: ProviderSettings) -> Iterator[str]:
-    server = make_server(config, settings, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        host, port = server.server_address[:2]
-        yield f"http://{host}:{port}/oai"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
 @pytest.fixture
 def provider(tmp_path: Path) -> Iterator[Provider]:
     path = tmp_path / "catalog.duckdb"
     build_catalog(path)
     config = PipelineConfig(path=tmp_path / "p.yaml", catalog=path, export=tmp_path / "export")
     settings = ProviderSettings(page_size=PAGE)
-    for url in serve(config, settings):
+    with serving(config, settings, "/oai") as url:
         yield Provider(url, path, config)
 
 
@@ -101,18 +85,6 @@ def schema(provider: Provider, tmp_path: Path) -> etree.XMLSchema:
 def valid(schema: etree.XMLSchema, doc: etree._Element) -> etree._Element:
     assert schema.validate(doc), "\n".join(str(e) for e in schema.error_log)
     return doc
-
-
-@contextmanager
-def writing(path: Path, run_id: str) -> Iterator[Catalog]:
-    """The catalog as a run opens it: the writer's lock first, which waits for readers
-    (the provider lets go of the catalog between requests)."""
-    with CatalogLock(path, "run", run_id):
-        catalog = Catalog(path)
-        try:
-            yield catalog
-        finally:
-            catalog.close()
 
 
 def build_catalog(path: Path) -> None:
