@@ -290,17 +290,25 @@ def test_a_harvest_resumed_while_the_catalog_changes_misses_nothing(provider: Pr
     assert repeated <= {served_id}, "only the item changed after it was served comes again"
 
 
-def test_unioncat_harvests_itself_incrementally(
-    provider: Provider, tmp_path: Path, cli: Callable[..., tuple[int, str, str]]
-) -> None:
-    mirror = tmp_path / "mirror"
+def harvested(
+    provider: Provider, mirror: Path, cli: Callable[..., tuple[int, str, str]], prefix: str
+) -> tuple[Path, str]:
+    """A second catalog that harvested the provider's records in ``prefix`` with
+    unioncat's own oai-pmh source: its folder and pipeline file."""
     mirror.mkdir()
     cfg = str(write_pipeline(mirror, [{
-        "name": "union", "kind": "oai-pmh", "url": provider.url, "metadata_prefix": "oai_dc",
+        "name": "union", "kind": "oai-pmh", "url": provider.url, "metadata_prefix": prefix,
         "sets": ["records"], "backoff": 0.01,
     }], dedupe={"enabled": False}))  # fmt: skip
     code, out, err = cli("--config", cfg, "run")
     assert code == 0, out + err
+    return mirror, cfg
+
+
+def test_unioncat_harvests_itself_incrementally(
+    provider: Provider, tmp_path: Path, cli: Callable[..., tuple[int, str, str]]
+) -> None:
+    mirror, cfg = harvested(provider, tmp_path / "mirror", cli, "oai_dc")
     live, deleted = live_items(provider.catalog)
     records_live = {i for i in live if not i.startswith(CLUSTER_PREFIX)}
     got = Catalog(mirror / "catalog.duckdb", read_only=True)
@@ -327,14 +335,7 @@ def test_unioncat_harvests_itself_incrementally(
 def test_marc21_harvested_by_unioncat_gives_the_same_records(
     provider: Provider, tmp_path: Path, cli: Callable[..., tuple[int, str, str]]
 ) -> None:
-    mirror = tmp_path / "marc-mirror"
-    mirror.mkdir()
-    cfg = str(write_pipeline(mirror, [{
-        "name": "union", "kind": "oai-pmh", "url": provider.url, "metadata_prefix": "marc21",
-        "sets": ["records"], "backoff": 0.01,
-    }], dedupe={"enabled": False}))  # fmt: skip
-    code, out, err = cli("--config", cfg, "run")
-    assert code == 0, out + err
+    mirror, _ = harvested(provider, tmp_path / "marc-mirror", cli, "marc21")
     # (a control character in a title cannot travel in XML at all: the provider drops it)
     query = (
         "SELECT regexp_replace(title, '[\\x00-\\x1f]', '', 'g') AS t, subtitle, year, type, "
