@@ -306,7 +306,7 @@ def cmd_export(args: argparse.Namespace, config: PipelineConfig) -> int:
         if args.format in ("jsonld", "bibframe"):
             from unioncat.linked_export import export_linked
 
-            linked = export_linked(catalog, out, args.format, args.base)
+            linked = export_linked(catalog, out, args.format, args.base, config.access)
             return EXIT_OK, [], {
                 "export": str(linked.path), "exported_rows": linked.records, "works": linked.works,
             }  # fmt: skip
@@ -316,7 +316,7 @@ def cmd_export(args: argparse.Namespace, config: PipelineConfig) -> int:
             entities = ENTITIES if args.what == "both" else (args.what,)
             marc = export_marc(
                 catalog, out, binary=args.format == "marc21", entities=entities, since=since,
-                full=args.full,
+                full=args.full, links=config.access,
             )  # fmt: skip
             return EXIT_OK, [], {
                 "export": str(marc.folder), "written": marc.written, "deleted": marc.deleted,

@@ -23,6 +23,7 @@ from unioncat.catalog import RECORD_COLUMNS, Catalog
 from unioncat.log import event
 from unioncat.outputs.files import write_whole
 from unioncat.outputs.linked import BF, DEFAULT_BASE, bibframe_graph, schema_graph
+from unioncat.reader_links import AccessSettings, with_reader_links
 from unioncat.xmlsafe import secure_xml_parser
 
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -108,14 +109,18 @@ def _ordered(doc: etree._Element) -> list[etree._Element]:
 
 
 def export_linked(
-    catalog: Catalog, out_dir: Path, fmt: str, base: str = DEFAULT_BASE
-) -> LinkedExport:
+    catalog: Catalog, out_dir: Path, fmt: str, base: str = DEFAULT_BASE,
+    links: AccessSettings | None = None,
+) -> LinkedExport:  # fmt: skip
+    """Write every work; ``links`` make the access links the library's readers follow."""
+    how = links or AccessSettings()
     folder = out_dir / "linked" / datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     folder.mkdir(parents=True, exist_ok=True)
     result = LinkedExport(folder / ("works.jsonld" if fmt == "jsonld" else "works.rdf"))
 
     def jsonld() -> Iterator[bytes]:
         for cluster, members in _works(catalog):
+            members = [dict(with_reader_links(m, how)) for m in members]
             graph = schema_graph(cluster, members, base)
             doc = _sorted(json.loads(graph.serialize(format="json-ld", context=_CONTEXT)))
             result.works += 1
@@ -126,6 +131,7 @@ def export_linked(
         yield (f'<?xml version="1.0" encoding="UTF-8"?>\n<rdf:RDF xmlns:rdf="{RDF_NS}" '
                f'xmlns:bf="{BF}">\n').encode()  # fmt: skip
         for cluster, members in _works(catalog):
+            members = [dict(with_reader_links(m, how)) for m in members]
             graph = bibframe_graph(cluster, members, base)
             doc = etree.fromstring(graph.serialize(format="xml").encode(), secure_xml_parser())
             result.works += 1

@@ -25,6 +25,7 @@ from unioncat.catalog import RECORD_COLUMNS, Catalog
 from unioncat.log import event
 from unioncat.outputs.files import write_whole
 from unioncat.outputs.marc import MarcRecord, cluster_marc_record, marc_record, marcxml
+from unioncat.reader_links import AccessSettings, with_reader_links
 from unioncat.xmlsafe import MARCXML_NS
 
 LAST_EXPORT_KEY = "marc_exported_at"
@@ -101,9 +102,15 @@ def _records_file(
     now: datetime,
     binary: bool,
     result: MarcExport,
+    links: AccessSettings,
 ) -> Iterator[bytes]:
     """The bytes of one entity's file, a chunk of records at a time; counts in result."""
-    render = marc_record if entity == "records" else cluster_marc_record
+
+    def render(row: dict[str, Any]) -> MarcRecord:
+        if entity == "records":
+            return marc_record(with_reader_links(row, links))
+        return cluster_marc_record(row)
+
     result.written[entity] = 0
     if not binary:
         yield _HEAD.encode()
@@ -134,6 +141,7 @@ def export_marc(
     entities: tuple[str, ...] = ENTITIES,
     since: datetime | None = None,
     full: bool = False,
+    links: AccessSettings | None = None,
 ) -> MarcExport:
     """Write the MARC export; ``since`` (or the last export, unless ``full``) bounds it."""
     now = datetime.now(UTC)
@@ -143,10 +151,10 @@ def export_marc(
     folder.mkdir(parents=True, exist_ok=True)
     result = MarcExport(folder, start)
     suffix = ".mrc" if binary else ".xml"
+    how = links or AccessSettings()
     for entity in entities:
-        write_whole(
-            folder / f"{entity}{suffix}", _records_file(catalog, entity, start, now, binary, result)
-        )
+        chunks = _records_file(catalog, entity, start, now, binary, result, how)
+        write_whole(folder / f"{entity}{suffix}", chunks)
         gone = _gone(catalog, entity, start, now)
         write_whole(folder / f"{entity}.delete", iter(["".join(f"{i}\n" for i in gone).encode()]))
         result.deleted[entity] = len(gone)

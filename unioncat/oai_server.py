@@ -66,7 +66,10 @@ class CatalogAccess:
     def __call__(self, arguments: Arguments, base_url: str) -> tuple[str, str | None]:
         """An OAI-PMH request: the document and its error code."""
         args = {"arguments": {k: list(v) for k, v in arguments.items()}, "base_url": base_url}
-        return self.read(lambda c: answer(c, self.settings, arguments, base_url), "oai", args)
+        links = self.config.access
+        return self.read(
+            lambda c: answer(c, self.settings, arguments, base_url, links), "oai", args
+        )
 
     def read(
         self, local: Callable[[Catalog], tuple[str, str | None]], command: str,

@@ -101,3 +101,27 @@ def reader_link(
         )
         return link, PROXY
     return url, DIRECT
+
+
+def with_reader_links(row: Mapping[str, Any], settings: AccessSettings) -> Mapping[str, Any]:
+    """A record (as the catalog holds it) whose access links are the ones this library's
+    readers follow: for the exports and the OAI-PMH provider, made as they are written."""
+    if not settings.proxy or not row.get("access"):
+        return row
+    # a KBART title's package is on its holdings: that is what `packages` names
+    package = next(
+        (h.get("package") for h in row.get("holdings") or []
+         if isinstance(h, Mapping) and h.get("package")),
+        None,
+    )  # fmt: skip
+    links = []
+    for access in row["access"] or []:
+        if not isinstance(access, Mapping):
+            links.append(access)
+            continue
+        link, how = reader_link(
+            access.get("url"), settings, open_access=access.get("kind") == "open",
+            package=package or access.get("provider"),
+        )  # fmt: skip
+        links.append({**access, "url": link or access.get("url")})
+    return {**row, "access": links}

@@ -195,7 +195,9 @@ def oai(catalog: Catalog, config: PipelineConfig, args: Mapping[str, Any]) -> An
     """An OAI-PMH request of ``serve-oai``, answered by the run that holds the catalog."""
     from unioncat.provider.request import answer
 
-    document, error = answer(catalog, config.oai_provider, args["arguments"], args["base_url"])
+    document, error = answer(
+        catalog, config.oai_provider, args["arguments"], args["base_url"], config.access
+    )
     return Answer(out=document, err=error or "")
 
 

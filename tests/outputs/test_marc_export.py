@@ -14,6 +14,7 @@ import pytest
 from tests.support.builders import write_pipeline
 from tests.support.catalogs import write_run
 from tests.support.dedupe_records import rec
+from unioncat.catalog import Catalog
 from unioncat.schemas.record import Record
 
 Cli = Callable[..., tuple[int, str, str]]
@@ -104,3 +105,32 @@ def test_binary_marc_is_read_by_pymarc_and_a_record_too_long_for_it_is_said(
 def test_since_must_be_a_date(pipeline: str, cli: Cli) -> None:
     code, _, err = cli("--config", pipeline, "export", "--format", "marcxml", "--since", "soon")
     assert code == 2 and "not a date" in err
+
+
+def test_links_are_written_as_the_librarys_readers_follow_them(tmp_path: Path, cli: Cli) -> None:
+    from unioncat.schemas.record import Access
+
+    licensed = replace(rec("l1", "A licensed e-book", medium="electronic"),
+                       access=[Access("https://tideway.example/book/1")])  # fmt: skip
+    free = replace(rec("f1", "An open e-book", medium="electronic"),
+                   access=[Access("https://repository.example/1", kind="open")])  # fmt: skip
+    _write(tmp_path, "r1", licensed, free)
+    pipeline = str(write_pipeline(tmp_path, [], access={
+        "proxy": "https://login.ezproxy.lib.example.edu/login?qurl={url}",
+    }))  # fmt: skip
+    code, out, err = cli("--config", pipeline, "export", "--format", "marcxml", "--what",
+                         "records")  # fmt: skip
+    assert code == 0, out + err
+    parsed = pymarc.parse_xml_to_array(io.BytesIO((_latest(tmp_path) / "records.xml").read_bytes()))
+    links = {r["001"].data: r["856"]["u"] for r in parsed}
+    assert links[licensed.id] == (
+        "https://login.ezproxy.lib.example.edu/login?qurl=https%3A%2F%2Ftideway.example%2Fbook%2F1"
+    )
+    assert links[free.id] == "https://repository.example/1"  # open: never proxied
+    # the catalog keeps the link as the source gave it
+    catalog = Catalog(tmp_path / "catalog.duckdb", read_only=True)
+    try:
+        kept = catalog.query("SELECT access[1].url FROM records WHERE id = ?", [licensed.id])
+    finally:
+        catalog.close()
+    assert kept == [("https://tideway.example/book/1",)]

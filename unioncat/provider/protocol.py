@@ -27,6 +27,7 @@ from unioncat.provider.items import (
 )
 from unioncat.provider.settings import ProviderSettings
 from unioncat.provider.tokens import BadToken, Token
+from unioncat.reader_links import AccessSettings, with_reader_links
 from unioncat.xmltext import attr, element, text
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
@@ -68,6 +69,7 @@ class Context:
     settings: ProviderSettings
     base_url: str
     now: datetime
+    links: AccessSettings = AccessSettings()  # how this library's readers get in
 
     @property
     def prefix(self) -> str:
@@ -239,8 +241,11 @@ def _records_xml(headers: Sequence[Header], fmt: MetadataFormat, c: Context) -> 
         if row is None:
             out.append(f"<record>{head}</record>")
             continue
-        render = fmt.record if h.family == RECORDS else fmt.cluster
-        out.append(f"<record>{head}<metadata>{render(row)}</metadata></record>")
+        if h.family == RECORDS:
+            metadata = fmt.record(with_reader_links(row, c.links))
+        else:
+            metadata = fmt.cluster(row)
+        out.append(f"<record>{head}<metadata>{metadata}</metadata></record>")
     return out
 
 

@@ -10,6 +10,7 @@ from unioncat.catalog import Catalog
 from unioncat.provider.items import Items
 from unioncat.provider.protocol import Context, respond
 from unioncat.provider.settings import ProviderSettings
+from unioncat.reader_links import AccessSettings
 
 
 def answer(
@@ -17,7 +18,11 @@ def answer(
     settings: ProviderSettings,
     arguments: Mapping[str, Sequence[str]],
     base_url: str,
+    links: AccessSettings | None = None,
 ) -> tuple[str, str | None]:
-    """The response document, and its error code when it is an error."""
-    context = Context(Items(catalog), settings, base_url, datetime.now(UTC))
+    """The response document, and its error code when it is an error; ``links`` make
+    the access links the library's readers follow."""
+    context = Context(
+        Items(catalog), settings, base_url, datetime.now(UTC), links or AccessSettings()
+    )
     return respond(arguments, context)
