@@ -42,6 +42,30 @@ class MarcExport:
     too_long: int = 0  # records ISO 2709 cannot hold (see the MARCXML export)
 
 
+# A part the marc normalizer made of a 505 item: it goes back into its book's 505, not
+# out as a record of its own (a loader would hold every chapter twice).
+_IN_505 = "(host.id IS NOT NULL AND contains(source_id, '#505-'))"
+
+
+def _parts(catalog: Catalog, book_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """The 505 parts of these books, in the order of the note."""
+    if not book_ids:
+        return {}
+    rows = catalog.query(
+        "SELECT host.id, title, subtitle, part, contributors FROM records "
+        f"WHERE NOT coalesce(deleted, false) AND {_IN_505} "
+        "AND host.id IN (SELECT unnest(?::VARCHAR[])) "
+        "ORDER BY host.id, CAST(split_part(source_id, '#505-', 2) AS INTEGER)",
+        [book_ids],
+    )
+    out: dict[str, list[dict[str, Any]]] = {}
+    for host, title, subtitle, part, contributors in rows:
+        out.setdefault(str(host), []).append(
+            {"title": title, "subtitle": subtitle, "part": part, "contributors": contributors}
+        )
+    return out
+
+
 def _changed(
     catalog: Catalog, entity: str, since: datetime | None, until: datetime
 ) -> Iterator[list[dict[str, Any]]]:
@@ -51,7 +75,7 @@ def _changed(
         cols = ", ".join(f'"{c}"' for c in RECORD_COLUMNS)
         return catalog.stream(
             f"SELECT {cols} FROM records WHERE NOT coalesce(deleted, false) AND {window} "
-            "ORDER BY id",
+            f"AND NOT {_IN_505} ORDER BY id",
             params,
         )
     return catalog.stream(
@@ -67,7 +91,7 @@ def _gone(catalog: Catalog, entity: str, since: datetime | None, until: datetime
     params: list[Any] = [until, since] if since else [until]
     if entity == "records":
         sql = ("SELECT id FROM records WHERE coalesce(deleted, false) AND updated_at <= ?"
-               + after.format(col="updated_at") + " ORDER BY id")  # fmt: skip
+               + after.format(col="updated_at") + f" AND NOT {_IN_505} ORDER BY id")  # fmt: skip
         return [str(r[0]) for r in catalog.query(sql, params)]
     tombstones = ("SELECT cluster_id FROM clusters WHERE deleted AND updated_at <= ?"
                   + after.format(col="updated_at"))  # fmt: skip
@@ -106,9 +130,9 @@ def _records_file(
 ) -> Iterator[bytes]:
     """The bytes of one entity's file, a chunk of records at a time; counts in result."""
 
-    def render(row: dict[str, Any]) -> MarcRecord:
+    def render(row: dict[str, Any], parts: list[dict[str, Any]]) -> MarcRecord:
         if entity == "records":
-            return marc_record(with_reader_links(row, links))
+            return marc_record(with_reader_links(row, links), parts)
         return cluster_marc_record(row)
 
     result.written[entity] = 0
@@ -116,8 +140,9 @@ def _records_file(
         yield _HEAD.encode()
     for rows in _changed(catalog, entity, start, now):
         buffer = io.BytesIO()
+        parts = _parts(catalog, [str(r["id"]) for r in rows]) if entity == "records" else {}
         for row in rows:
-            record = render(row)
+            record = render(row, parts.get(str(row.get("id")), []))
             if binary:
                 data = _iso2709(record)
                 if data is None:

@@ -134,3 +134,29 @@ def test_links_are_written_as_the_librarys_readers_follow_them(tmp_path: Path, c
     finally:
         catalog.close()
     assert kept == [("https://tideway.example/book/1",)]
+
+
+def test_a_books_505_parts_go_back_into_its_505_not_out_as_records(
+    tmp_path: Path, cli: Cli
+) -> None:
+    from unioncat.schemas.record import Host
+
+    book = rec("b1", "Essays on estuaries", type="book")
+    parts = [
+        replace(rec(f"b1#505-{n}", title, type="book_chapter"),
+                host=Host(id=book.id, title=book.title))
+        for n, title in ((1, "Tides"), (2, "Salt marshes"), (10, "Deltas"))
+    ]  # fmt: skip
+    _write(tmp_path, "r1", book, *parts)
+    pipeline = str(write_pipeline(tmp_path, []))
+    code, out, err = cli("--config", pipeline, "export", "--format", "marcxml", "--what",
+                         "records")  # fmt: skip
+    assert code == 0, out + err
+    (record,) = pymarc.parse_xml_to_array(
+        io.BytesIO((_latest(tmp_path) / "records.xml").read_bytes())
+    )
+    assert record["001"].data == book.id
+    # in the note's order (10 after 2), names after " /", items ended by " --"
+    assert record["505"].get_subfields("t") == ["Tides /", "Salt marshes /", "Deltas /"]
+    assert record["505"].get_subfields("r") == ["Okafor, Adaeze --", "Okafor, Adaeze --",
+                                                "Okafor, Adaeze"]  # fmt: skip

@@ -51,9 +51,46 @@ def _comparable(record: Any, name: str) -> Any:
     return dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
 
 
-def _collection(records: list[Any]) -> bytes:
-    body = "".join(marcxml(marc_record(dataclasses.asdict(r)), namespace=False) for r in records)
+def _collection(records: list[Any], parts: dict[str, list[Any]] | None = None) -> bytes:
+    body = "".join(
+        marcxml(marc_record(dataclasses.asdict(r), [dataclasses.asdict(p) for p in
+                                                    (parts or {}).get(r.id, [])]),
+                namespace=False)
+        for r in records
+    )  # fmt: skip
     return f'<collection xmlns="{MARCXML_NS}">{body}</collection>'.encode()
+
+
+def _parts_of(records: list[Any]) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {}
+    for r in records:
+        if r.host and r.host.id:
+            out.setdefault(r.host.id, []).append(r)
+    return out
+
+
+def _part_view(parts: list[Any]) -> list[Any]:
+    return [(p.title, p.subtitle, p.part.number if p.part else None,
+             [c.name for c in p.contributors]) for p in parts]  # fmt: skip
+
+
+def test_parts_go_back_into_their_books_505(shared_marc: list[Path]) -> None:
+    books_with_parts = differ = 0
+    for path in shared_marc:
+        records = read_as("marc", path.read_bytes())[0]
+        books, parts = _wholes(records), _parts_of(records)
+        if not parts:
+            continue
+        back = read_as("marc", _collection(books, parts))[0]
+        again = _parts_of(back)
+        new_id = {b.id: o.id for o, b in zip(books, _wholes(back), strict=True)}
+        again = {new_id.get(k, k): v for k, v in again.items()}
+        for book in books:
+            if book.id in parts:
+                books_with_parts += 1
+                differ += _part_view(parts[book.id]) != _part_view(again.get(book.id, []))
+    assert books_with_parts > 500
+    assert differ <= TOLERANCE * books_with_parts + 1, f"{differ} of {books_with_parts}"
 
 
 def _wholes(records: list[Any]) -> list[Any]:

@@ -11,7 +11,8 @@ carrier the medium; 245 carries the non-filing count in indicator 2, the subtitl
 to 010, OCLC numbers to 035; the host to 773 with ``$g`` (volume, issue, pages), other
 formats and editions to 776/775 and the other links to their 7XX, access to 856 (the
 indicator 2 its relationship), series to 490, subjects to 650 (or 653 when no scheme
-is known), the abstract to 520, the title in its original script to an 880 pair.
+is known), the abstract to 520, the title in its original script to an 880 pair, and the parts a
+505 gave (chapters, volumes) back into an enhanced 505.
 
 What cannot survive the round trip (the unified record keeps less than MARC, or MARC
 has no place for it) is listed in :data:`LOST`.
@@ -276,8 +277,33 @@ def _names(contributors: Sequence[Mapping[str, Any]]) -> list[Field]:
     return out
 
 
-def marc_record(row: Mapping[str, Any]) -> MarcRecord:
-    """The MARC record of a unified record (as the catalog holds it, field by field)."""
+def contents_field(parts: Sequence[Mapping[str, Any]]) -> Field | None:
+    """An enhanced 505 of a record's parts (its chapters, papers or volumes, in order):
+    ``$g`` the part's number, ``$t`` its title (`` : `` its subtitle; `` /`` before
+    names), ``$r`` its names, each item but the last ended by `` --`` as the reader
+    splits them."""
+    f = Field("505", "0", "0")
+    for n, part in enumerate(parts):
+        number = part["part"].get("number") if isinstance(part.get("part"), Mapping) else None
+        title = str(part.get("title") or "")
+        if part.get("subtitle"):
+            title = f"{title} : {part['subtitle']}"
+        names = " ; ".join(c["name"] for c in _items(part.get("contributors")) if c.get("name"))
+        pieces = [("g", f"{number}.")] if number else []
+        pieces.append(("t", f"{title} /" if names else title))
+        if names:
+            pieces.append(("r", names))
+        if n < len(parts) - 1:
+            code, value = pieces[-1]
+            pieces[-1] = (code, f"{value} --")
+        for code, value in pieces:
+            f.add(code, value)
+    return f if f.subfields else None
+
+
+def marc_record(row: Mapping[str, Any], parts: Sequence[Mapping[str, Any]] = ()) -> MarcRecord:
+    """The MARC record of a unified record (as the catalog holds it, field by field);
+    ``parts`` are the records of its 505 (chapters, volumes), in order."""
     leader = _leader(row)
     rtype = leader[6]
     # 001 is the catalog's id: one union catalog, many sources, whose own numbers collide;
@@ -331,6 +357,9 @@ def marc_record(row: Mapping[str, Any]) -> MarcRecord:
                       .add("v", series.get("number")))  # fmt: skip
     if row.get("type") == "thesis":
         fields.append(Field("502").add("a", "Thesis"))
+    contents = contents_field(parts) if parts else None
+    if contents is not None:
+        fields.append(contents)
     if row.get("abstract"):
         fields.append(Field("520").add("a", row["abstract"]))
     for subject in _items(row.get("subjects")):
