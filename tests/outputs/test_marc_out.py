@@ -36,8 +36,8 @@ TOLERANCE = 0.002
 def _comparable(record: Any, name: str) -> Any:
     value = getattr(record, name)
     if name == "contributors":
-        return [(c.name, c.role, c.kind, tuple((i.scheme, i.value) for i in c.identifiers))
-                for c in value]  # fmt: skip
+        return [(c.name, c.role, c.kind, c.name_original_script,
+                 tuple((i.scheme, i.value) for i in c.identifiers)) for c in value]  # fmt: skip
     if name == "identifiers":
         return sorted((i.scheme, i.value, i.status, i.qualifier or "") for i in value)
     if name == "host" and value is not None:

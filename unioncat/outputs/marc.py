@@ -5,7 +5,8 @@ and read again gives the same unified record: leader/06-07 and 008 say the type 
 level, a set, a thesis, a conference, a dataset), the 008 form of item and the 338
 carrier the medium; 245 carries the non-filing count in indicator 2, the subtitle in
 ``$b`` and the part in ``$n $p``; names go to 100/110/111 (the first author) and
-700/710/711 with their relators in ``$e`` and identifiers in ``$0``; ISBNs to 020
+700/710/711 with their relators in ``$e``, identifiers in ``$0`` and their original
+script in an 880 pair; ISBNs to 020
 (``$z`` when cancelled, the qualifier in ``$q``), ISSNs to 022 (``$l`` the linking ISSN,
 ``$y`` and ``$z`` the invalid and cancelled), DOIs, ISMNs, EANs and URIs to 024, LCCNs
 to 010, OCLC numbers to 035; the host to 773 with ``$g`` (volume, issue, pages), other
@@ -335,6 +336,16 @@ def marc_record(row: Mapping[str, Any], parts: Sequence[Mapping[str, Any]] = ())
     if script_title:
         t245.add("6", "880-01")
     fields.append(t245)
+    # names with their original script get the next 880 links, in the order written
+    scripts: list[tuple[Field, str]] = []
+    for f, c in zip(names, [c for c in _items(row.get("contributors")) if c.get("name")],
+                    strict=True):  # fmt: skip
+        original = c.get("name_original_script")
+        if original:
+            link = f"{len(scripts) + 2:02d}"
+            f.subfields.insert(0, ("6", f"880-{link}"))
+            pair = Field("880", f.ind1, f.ind2).add("6", f"{f.tag}-{link}").add("a", original)
+            scripts.append((pair, link))
     for variant in row.get("title_variants") or []:
         fields.append(Field("246", "3", " ").add("a", variant))
     if row.get("edition"):
@@ -399,6 +410,7 @@ def marc_record(row: Mapping[str, Any], parts: Sequence[Mapping[str, Any]] = ())
         fields.append(f)
     if script_title:
         fields.append(Field("880", "1", t245.ind2).add("6", "245-01").add("a", script_title))
+    fields += [pair for pair, _ in scripts]
     return MarcRecord(leader, fields)
 
 
