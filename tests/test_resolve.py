@@ -211,3 +211,20 @@ def test_reader_links_and_their_settings() -> None:
                 {"hosts": "tideway.example"}):  # fmt: skip
         with pytest.raises(ConfigError):
             AccessSettings.from_mapping(bad)
+
+
+def test_the_librarys_resolver_takes_what_the_catalog_cannot_answer(folder: Path, cli: Cli) -> None:
+    write_pipeline(folder, [], access={
+        "resolver": "https://resolver.lib.example.edu/openurl", "open_access": "proxy",
+        "proxy": "https://login.ezproxy.lib.example.edu/login?qurl={url}",
+    })  # fmt: skip
+    unknown = resolve(cli, folder, "rft.issn=9999-9999&rft.date=2010")
+    assert unknown["authentication"] == "resolver"
+    assert unknown["link"] == (
+        "https://resolver.lib.example.edu/openurl?url_ver=Z39.88-2004&rft.issn=9999-9999"
+        "&rft.date=2010"
+    )
+    # open_access: proxy sends open copies through the proxy too
+    opened = resolve(cli, folder, "rft_id=info:doi/10.1234/open.2026")
+    assert opened["authentication"] == "proxy"
+    assert str(opened["link"]).startswith("https://login.ezproxy.lib.example.edu/")

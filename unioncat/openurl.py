@@ -20,7 +20,13 @@ from urllib.parse import parse_qs, quote
 
 from unioncat import access, identifiers
 from unioncat.catalog import RECORD_COLUMNS, Catalog
-from unioncat.reader_links import DIRECT, AccessSettings, reader_link
+from unioncat.reader_links import (
+    DIRECT,
+    RESOLVER,
+    AccessSettings,
+    reader_link,
+    resolver_link,
+)
 from unioncat.xmltext import attr, text
 
 # OpenURL 0.1 keys and their 1.0 names
@@ -145,6 +151,9 @@ def resolve(
     elif online:
         target = online[0]["url"] or (f"https://doi.org/{quote(doi, safe='/')}" if doi else None)
         link, how = reader_link(target, links, package=online[0].get("package"))
+    if link is None and not reachable and links.resolver:
+        # the catalog cannot say where it is: the library's link resolver may
+        link, how = resolver_link(links, kev), RESOLVER
     return {
         "citation": {k: v if len(v) > 1 else v[0] for k, v in citation.items()},
         "doi": doi,

@@ -15,11 +15,15 @@ access:
   entity_id: https://idp.lib.example.edu/idp/shibboleth
   hosts: [tideway.example, "*.sagepub.com"]   # reached through the proxy
   packages: ["Tideway CoastalCollection"]     # every title of these packages too
+  resolver: https://resolver.lib.example.edu/openurl   # the library's link resolver
+  open_access: direct                         # or proxy: open links through it too
 ```
 
 With no ``hosts`` and no ``packages``, every licensed link goes through the proxy; an
-open link never does.  ``{url}`` is the target URL encoded as a query value, ``{host}``
-its host and ``{entity_id}`` the setting, encoded the same way.
+open link does only with ``open_access: proxy`` (some libraries count every use).  The
+``resolver`` is where a citation the catalog cannot answer is sent, as an OpenURL.
+``{url}`` is the target URL encoded as a query value, ``{host}`` its host and
+``{entity_id}`` the setting, encoded the same way.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from urllib.parse import quote, urlsplit
 
 from unioncat.errors import ConfigError
 
-DIRECT, OPEN, PROXY = "direct", "open", "proxy"
+DIRECT, OPEN, PROXY, RESOLVER = "direct", "open", "proxy", "resolver"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +45,14 @@ class AccessSettings:
     entity_id: str | None = None
     hosts: tuple[str, ...] = ()
     packages: tuple[str, ...] = ()
+    resolver: str | None = None  # the library's OpenURL resolver base
+    open_access: str = DIRECT  # or PROXY: open links through the proxy as well
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any] | None) -> AccessSettings:
         if not data:
             return cls()
-        known = {"proxy", "entity_id", "hosts", "packages"}
+        known = {"proxy", "entity_id", "hosts", "packages", "resolver", "open_access"}
         unknown = sorted(set(data) - known)
         if unknown:
             raise ConfigError(
@@ -69,7 +75,18 @@ class AccessSettings:
                 raise ConfigError(f"access: {name} must be a list of texts")
             lists[name] = tuple(v.strip().lower() for v in value if v.strip())
         entity = data.get("entity_id")
-        return cls(proxy, str(entity) if entity else None, lists["hosts"], lists["packages"])
+        resolver = data.get("resolver")
+        if resolver is not None and (
+            not isinstance(resolver, str) or not resolver.startswith(("https://", "http://"))
+        ):
+            raise ConfigError(f"access: resolver {resolver!r} must be an http(s) URL")
+        policy = data.get("open_access", DIRECT)
+        if policy not in (DIRECT, PROXY):
+            raise ConfigError(f"access: open_access is direct or proxy, not {policy!r}")
+        return cls(
+            proxy, str(entity) if entity else None, lists["hosts"], lists["packages"],
+            resolver, str(policy),
+        )  # fmt: skip
 
     def proxied(self, url: str, package: str | None) -> bool:
         if not self.proxy:
@@ -90,7 +107,7 @@ def reader_link(
     the library's network or with the vendor's own login)."""
     if not url or not url.lower().startswith(("https://", "http://")):
         return None, DIRECT
-    if open_access:
+    if open_access and settings.open_access != PROXY:
         return url, OPEN
     if settings.proxy and settings.proxied(url, package):
         host = urlsplit(url).hostname or ""
@@ -100,6 +117,8 @@ def reader_link(
             .replace("{entity_id}", quote(settings.entity_id or "", safe=""))
         )
         return link, PROXY
+    if open_access:
+        return url, OPEN
     return url, DIRECT
 
 
@@ -125,3 +144,14 @@ def with_reader_links(row: Mapping[str, Any], settings: AccessSettings) -> Mappi
         )  # fmt: skip
         links.append({**access, "url": link or access.get("url")})
     return {**row, "access": links}
+
+
+def resolver_link(settings: AccessSettings, kev: str) -> str | None:
+    """The library's link resolver asked about a citation (its OpenURL 1.0 query)."""
+    if not settings.resolver:
+        return None
+    query = kev.lstrip("?")
+    if "url_ver=" not in query:
+        query = f"url_ver=Z39.88-2004&{query}"
+    joiner = "&" if "?" in settings.resolver else "?"
+    return f"{settings.resolver}{joiner}{query}"
