@@ -125,7 +125,7 @@ def reader_link(
 def with_reader_links(row: Mapping[str, Any], settings: AccessSettings) -> Mapping[str, Any]:
     """A record (as the catalog holds it) whose access links are the ones this library's
     readers follow: for the exports and the OAI-PMH provider, made as they are written."""
-    if not settings.proxy or not row.get("access"):
+    if not row.get("access"):
         return row
     # a KBART title's package is on its holdings: that is what `packages` names
     package = next(
@@ -142,7 +142,7 @@ def with_reader_links(row: Mapping[str, Any], settings: AccessSettings) -> Mappi
             access.get("url"), settings, open_access=access.get("kind") == "open",
             package=package or access.get("provider"),
         )  # fmt: skip
-        links.append({**access, "url": link or access.get("url")})
+        links.append({**access, "url": link or access.get("url"), "authentication": how})
     return {**row, "access": links}
 
 

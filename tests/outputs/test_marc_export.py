@@ -123,6 +123,8 @@ def test_links_are_written_as_the_librarys_readers_follow_them(tmp_path: Path, c
     assert code == 0, out + err
     parsed = pymarc.parse_xml_to_array(io.BytesIO((_latest(tmp_path) / "records.xml").read_bytes()))
     links = {r["001"].data: r["856"]["u"] for r in parsed}
+    status = {r["001"].data: r["856"]["7"] for r in parsed}
+    assert status == {licensed.id: "1", free.id: "0"}  # 856 $7: restricted, open
     assert links[licensed.id] == (
         "https://login.ezproxy.lib.example.edu/login?qurl=https%3A%2F%2Ftideway.example%2Fbook%2F1"
     )

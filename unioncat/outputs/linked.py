@@ -159,6 +159,8 @@ def _schema_member(g: Work, base: str, row: Mapping[str, Any]) -> URIRef:
         url = str(access.get("url") or "")
         if url.startswith(("http://", "https://")):
             g.add((node, SDO.url, URIRef(url)))
+        if access.get("authentication") == "open" or access.get("kind") == "open":
+            g.add((node, SDO.isAccessibleForFree, Literal(True)))
     host = row.get("host")
     if isinstance(host, Mapping) and (host.get("title") or host.get("identifiers")):
         _schema_host(g, node, host, kind)

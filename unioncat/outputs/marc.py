@@ -407,6 +407,8 @@ def marc_record(row: Mapping[str, Any], parts: Sequence[Mapping[str, Any]] = ())
     for access in _items(row.get("access")):
         ind2 = _RELATIONSHIP_IND2.get(str(access.get("relationship") or ""), " ")
         f = Field("856", "4", ind2).add("u", access.get("url")).add("z", access.get("note"))
+        # how a reader gets in, where the link was made for them: $7 access status
+        f.add("7", {"open": "0", "proxy": "1"}.get(str(access.get("authentication"))))
         fields.append(f)
     if script_title:
         fields.append(Field("880", "1", t245.ind2).add("6", "245-01").add("a", script_title))
