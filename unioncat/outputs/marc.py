@@ -39,6 +39,8 @@ LOST = {
     "title_variants": "written as 246; a variant taken from 130, 240 or 740 comes back from 246",
     "contributors.affiliations": "written in $u, which the reader does not keep",
     "holdings": "holdings go to the holdings export (852/86X belong to holdings records)",
+    "880": "only the title's, the names' and the 505 parts' original script is kept by the "
+    "unified record, so only those 880 pairs are written (a publisher's 880 is not)",
     "relations.reproduction_of": "written as 534, whose $p note comes back alone",
     "relations (order)": "each kind of link has one tag here (has_part 774, other_edition 775), "
     "and the reader lists links by tag: relations come back grouped by kind",
