@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from unioncat.catalog import RECORD_COLUMNS, Catalog
+from unioncat.catalog import CLUSTERS_WITH_MEMBERS, RECORD_COLUMNS, Catalog
 from unioncat.log import event
 from unioncat.outputs.files import write_whole
 from unioncat.outputs.marc import MarcRecord, cluster_marc_record, marc_record, marcxml
@@ -79,10 +79,7 @@ def _changed(
             params,
         )
     return catalog.stream(
-        "SELECT c.*, (SELECT list({'id': m.record_id, 'source': m.source, 'medium': m.medium} "
-        "ORDER BY m.record_id) FROM cluster_members m WHERE m.cluster_id = c.cluster_id) "
-        f"AS member_rows FROM clusters c WHERE NOT c.deleted AND {window} ORDER BY cluster_id",
-        params,
+        f"{CLUSTERS_WITH_MEMBERS} WHERE NOT c.deleted AND {window} ORDER BY cluster_id", params
     )
 
 

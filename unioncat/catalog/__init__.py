@@ -4,7 +4,7 @@ Everything outside this package reaches the catalog through what is exported her
 """
 
 from unioncat.catalog.catalog import Catalog
-from unioncat.catalog.clusters import ClusterPlan, ClusterStore
+from unioncat.catalog.clusters import CLUSTERS_WITH_MEMBERS, ClusterPlan, ClusterStore
 from unioncat.catalog.deletions import DeletionGuard
 from unioncat.catalog.export import ExportResult, export_files, export_records, read_export
 from unioncat.catalog.lock import CatalogLock, ReaderLock
@@ -14,6 +14,7 @@ from unioncat.catalog.records import RECORD_COLUMNS, content_hash, incoming_tabl
 from unioncat.catalog.runs import KILLED_MESSAGE
 
 __all__ = [
+    "CLUSTERS_WITH_MEMBERS",
     "KILLED_MESSAGE",
     "RECORD_COLUMNS",
     "Catalog",

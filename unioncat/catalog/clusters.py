@@ -21,6 +21,13 @@ from unioncat.catalog.db import Db
 from unioncat.catalog.tables import CLUSTER_MEMBERS, CLUSTERS, MATCH_KEYS, MATCH_WEIGHTS
 
 WATERMARK_KEY = "dedupe_changes_seq"
+# Every cluster row with its members (id, source, medium of each) as ``member_rows``:
+# what the exports and the OAI-PMH provider write a cluster from.  Add ``WHERE ...``.
+CLUSTERS_WITH_MEMBERS = (
+    "SELECT c.*, (SELECT list({'id': m.record_id, 'source': m.source, 'medium': m.medium} "
+    "ORDER BY m.record_id) FROM cluster_members m WHERE m.cluster_id = c.cluster_id) "
+    "AS member_rows FROM clusters c"
+)
 # The pseudo-column of :meth:`ClusterStore.live_rows` listing a record's contents.
 CONTENTS = "contents"
 _CLUSTER_BOOKKEEPING = frozenset({"updated_at", "run_id"})

@@ -30,6 +30,8 @@ from typing import Any
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
+from unioncat.outputs.rows import full_title, items
+
 SDO = Namespace("http://schema.org/")
 BF = Namespace("http://id.loc.gov/ontologies/bibframe/")
 DEFAULT_BASE = "urn:unioncat"
@@ -68,22 +70,13 @@ def node_iri(base: str, kind: str, ident: str) -> URIRef:
     return URIRef(f"{base.rstrip('/')}/{kind}/{ident}")
 
 
-def _items(value: Any) -> list[Mapping[str, Any]]:
-    return [v for v in (value or []) if isinstance(v, Mapping)]
-
-
-def _title(row: Mapping[str, Any]) -> str | None:
-    title, subtitle = row.get("title"), row.get("subtitle")
-    return f"{title} : {subtitle}" if title and subtitle else (title or subtitle)
-
-
 def _book_format(row: Mapping[str, Any]) -> URIRef | None:
     medium = row.get("medium")
     if medium == "electronic":
         return SDO.EBook
     if medium == "audio":
         return SDO.AudiobookFormat
-    for ident in _items(row.get("identifiers")):
+    for ident in items(row.get("identifiers")):
         qualifier = str(ident.get("qualifier") or "").lower()
         if "pbk" in qualifier or "paperback" in qualifier:
             return SDO.Paperback
@@ -101,7 +94,7 @@ def _agent(g: Work, contributor: Mapping[str, Any]) -> BNode:
         g.add((agent, SDO.familyName, Literal(contributor["family"])))
     if contributor.get("given"):
         g.add((agent, SDO.givenName, Literal(contributor["given"])))
-    for ident in _items(contributor.get("identifiers")):
+    for ident in items(contributor.get("identifiers")):
         if ident.get("scheme") == "orcid" and ident.get("value"):
             g.add((agent, SDO.sameAs, URIRef(f"https://orcid.org/{ident['value']}")))
     return agent
@@ -111,10 +104,10 @@ def _schema_member(g: Work, base: str, row: Mapping[str, Any]) -> URIRef:
     node = node_iri(base, "record", str(row["id"]))
     kind = _SDO_TYPES.get(str(row.get("type")), "CreativeWork")
     g.add((node, RDF.type, SDO[kind]))
-    title = _title(row)
+    title = full_title(row)
     if title:
         g.add((node, SDO.name, Literal(title)))
-    for c in _items(row.get("contributors")):
+    for c in items(row.get("contributors")):
         if c.get("name"):
             role = str(c.get("role") or "")
             prop = SDO.editor if "editor" in role else (
@@ -137,7 +130,7 @@ def _schema_member(g: Work, base: str, row: Mapping[str, Any]) -> URIRef:
     fmt = _book_format(row) if kind in _BOOKISH else None
     if fmt is not None:
         g.add((node, SDO.bookFormat, fmt))
-    for ident in _items(row.get("identifiers")):
+    for ident in items(row.get("identifiers")):
         scheme, value = ident.get("scheme"), ident.get("value")
         if not value or (ident.get("status") or "valid") != "valid":
             continue
@@ -150,12 +143,12 @@ def _schema_member(g: Work, base: str, row: Mapping[str, Any]) -> URIRef:
         g.add((pv, SDO.propertyID, Literal(scheme)))
         g.add((pv, SDO.value, Literal(value)))
         g.add((node, SDO.identifier, pv))
-    for subject in _items(row.get("subjects")):
+    for subject in items(row.get("subjects")):
         if subject.get("term"):
             g.add((node, SDO.keywords, Literal(subject["term"])))
     if row.get("abstract"):
         g.add((node, SDO.description, Literal(row["abstract"])))
-    for access in _items(row.get("access")):
+    for access in items(row.get("access")):
         url = str(access.get("url") or "")
         if url.startswith(("http://", "https://")):
             g.add((node, SDO.url, URIRef(url)))
@@ -172,7 +165,7 @@ def _schema_host(g: Work, node: URIRef, host: Mapping[str, Any], kind: str) -> N
     g.add((whole, RDF.type, SDO.Book if kind == "Chapter" else SDO.Periodical))
     if host.get("title"):
         g.add((whole, SDO.name, Literal(host["title"])))
-    for ident in _items(host.get("identifiers")):
+    for ident in items(host.get("identifiers")):
         scheme, value = ident.get("scheme"), ident.get("value")
         if scheme in ("issn", "issn_l") and value:
             g.add((whole, SDO.issn, Literal(value)))
@@ -212,7 +205,7 @@ def schema_graph(
     work = node_iri(base, "work", str(cluster["cluster_id"]))
     kind = _SDO_TYPES.get(str(cluster.get("type")), "CreativeWork")
     g.add((work, RDF.type, SDO[kind]))
-    title = _title(cluster)
+    title = full_title(cluster)
     if title:
         g.add((work, SDO.name, Literal(title)))
     for node in nodes:
@@ -260,7 +253,7 @@ def _bf_instance(g: Work, base: str, work: URIRef, row: Mapping[str, Any]) -> UR
             g.add((place, RDFS.label, Literal(row["place"])))
             g.add((activity, BF.place, place))
         g.add((node, BF.provisionActivity, activity))
-    for ident in _items(row.get("identifiers")):
+    for ident in items(row.get("identifiers")):
         scheme, value = str(ident.get("scheme") or ""), ident.get("value")
         if not value:
             continue
@@ -280,7 +273,7 @@ def _bf_instance(g: Work, base: str, work: URIRef, row: Mapping[str, Any]) -> UR
         g.add((extent, RDF.type, BF.Extent))
         g.add((extent, RDFS.label, Literal(row["extent"])))
         g.add((node, BF.extent, extent))
-    for n, holding in enumerate(_items(row.get("holdings"))):
+    for n, holding in enumerate(items(row.get("holdings"))):
         item = URIRef(f"{node}#item{n + 1}")
         g.add((item, RDF.type, BF.Item))
         g.add((item, BF.itemOf, node))
@@ -321,7 +314,7 @@ def _bf_work(g: Work, work: URIRef, row: Mapping[str, Any], contributors: Iterab
         g.add((work, BF.contribution, contribution))
     for language in row.get("language") or []:
         g.add((work, BF.language, URIRef(f"http://id.loc.gov/vocabulary/languages/{language}")))
-    for subject in _items(row.get("subjects")):
+    for subject in items(row.get("subjects")):
         if subject.get("term"):
             topic = g.blank()
             g.add((topic, RDF.type, BF.Topic))

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from unioncat.outputs.rows import items
 from unioncat.xmlsafe import MARCXML_NS
 from unioncat.xmltext import attr, text
 
@@ -125,15 +126,6 @@ class Field:
 class MarcRecord:
     leader: str
     fields: list[Field]
-
-
-def _get(row: Mapping[str, Any], name: str) -> Any:
-    value = row.get(name)
-    return value if value is not None else None
-
-
-def _items(value: Any) -> list[Mapping[str, Any]]:
-    return [v for v in (value or []) if isinstance(v, Mapping)]
 
 
 def _leader(row: Mapping[str, Any]) -> str:
@@ -251,7 +243,7 @@ def _name_field(tag: str, c: Mapping[str, Any]) -> Field:
         f.add("e", role.strip())
     for affiliation in c.get("affiliations") or []:
         f.add("u", affiliation)
-    for ident in _items(c.get("identifiers")):
+    for ident in items(c.get("identifiers")):
         scheme, value = ident.get("scheme"), ident.get("value")
         if value:
             f.add("0", value if scheme in ("uri", "orcid", "isni") and "://" in str(value)
@@ -291,7 +283,7 @@ def contents_field(parts: Sequence[Mapping[str, Any]]) -> Field | None:
         title = str(part.get("title") or "")
         if part.get("subtitle"):
             title = f"{title} : {part['subtitle']}"
-        names = " ; ".join(c["name"] for c in _items(part.get("contributors")) if c.get("name"))
+        names = " ; ".join(c["name"] for c in items(part.get("contributors")) if c.get("name"))
         pieces = [("g", f"{number}.")] if number else []
         pieces.append(("t", f"{title} /" if names else title))
         if names:
@@ -316,13 +308,13 @@ def marc_record(row: Mapping[str, Any], parts: Sequence[Mapping[str, Any]] = ())
         Field("003", data="unioncat"),
         Field("008", data=_008(row, rtype)),
     ]
-    fields += _identifier_fields(_items(row.get("identifiers")))
+    fields += _identifier_fields(items(row.get("identifiers")))
     if row.get("source") and row.get("source_id"):
         fields.append(Field("035").add("a", f"({row['source']}){row['source_id']}"))
     languages = list(row.get("language") or [])
     if len(languages) > 1:
         fields.append(Field("041", "0").add("a", "".join(languages)))
-    names = _names(_items(row.get("contributors")))
+    names = _names(items(row.get("contributors")))
     fields += [f for f in names if f.tag.startswith("1")]
     title = row.get("title")
     nonfiling = int(row.get("title_nonfiling") or 0)
@@ -340,7 +332,7 @@ def marc_record(row: Mapping[str, Any], parts: Sequence[Mapping[str, Any]] = ())
     fields.append(t245)
     # names with their original script get the next 880 links, in the order written
     scripts: list[tuple[Field, str]] = []
-    for f, c in zip(names, [c for c in _items(row.get("contributors")) if c.get("name")],
+    for f, c in zip(names, [c for c in items(row.get("contributors")) if c.get("name")],
                     strict=True):  # fmt: skip
         original = c.get("name_original_script")
         if original:
@@ -365,7 +357,7 @@ def marc_record(row: Mapping[str, Any], parts: Sequence[Mapping[str, Any]] = ())
     carrier = _CARRIER.get(str(row.get("medium") or ""))
     if carrier:
         fields.append(Field("338").add("a", carrier[0]).add("b", carrier[1]).add("2", "rdacarrier"))
-    for series in _items(row.get("series")):
+    for series in items(row.get("series")):
         fields.append(Field("490", "0").add("a", series.get("title")).add("x", series.get("issn"))
                       .add("v", series.get("number")))  # fmt: skip
     if row.get("type") == "thesis":
@@ -375,7 +367,7 @@ def marc_record(row: Mapping[str, Any], parts: Sequence[Mapping[str, Any]] = ())
         fields.append(contents)
     if row.get("abstract"):
         fields.append(Field("520").add("a", row["abstract"]))
-    for subject in _items(row.get("subjects")):
+    for subject in items(row.get("subjects")):
         scheme = str(subject.get("scheme") or "")
         term = subject.get("term")
         if not term:
@@ -395,8 +387,8 @@ def marc_record(row: Mapping[str, Any], parts: Sequence[Mapping[str, Any]] = ())
     host = row.get("host")
     if isinstance(host, Mapping) and (host.get("title") or host.get("identifiers")):
         f = Field("773", "0").add("t", host.get("title")).add("g", _g(host))
-        fields.append(_link_subfields(f, _items(host.get("identifiers"))))
-    for relation in _items(row.get("relations")):
+        fields.append(_link_subfields(f, items(host.get("identifiers"))))
+    for relation in items(row.get("relations")):
         kind = str(relation.get("type") or "related")
         if kind == "reproduction_of":
             fields.append(
@@ -405,8 +397,8 @@ def marc_record(row: Mapping[str, Any], parts: Sequence[Mapping[str, Any]] = ())
             continue
         f = Field(_LINK_TAGS.get(kind, "787"), "0").add("t", relation.get("title"))
         f.add("i", relation.get("note"))
-        fields.append(_link_subfields(f, _items(relation.get("identifiers"))))
-    for access in _items(row.get("access")):
+        fields.append(_link_subfields(f, items(relation.get("identifiers"))))
+    for access in items(row.get("access")):
         ind2 = _RELATIONSHIP_IND2.get(str(access.get("relationship") or ""), " ")
         f = Field("856", "4", ind2).add("u", access.get("url")).add("z", access.get("note"))
         # how a reader gets in, where the link was made for them: $7 access status

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from unioncat.outputs.rows import full_title
 from unioncat.xmltext import text
 
 OAI_DC_NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"
@@ -75,13 +76,6 @@ def _identifiers(ids: Sequence[Mapping[str, Any]] | None) -> Iterator[str]:
             yield identifier_uri(str(scheme), str(value))
 
 
-def _title(row: Mapping[str, Any]) -> str | None:
-    title, subtitle = row.get("title"), row.get("subtitle")
-    if title and subtitle:
-        return f"{title} : {subtitle}"
-    return title or subtitle
-
-
 def _source(host: Mapping[str, Any] | None) -> str | None:
     """An article's host as a citation: "Journal, 12(3), 45-67"."""
     if not host or not host.get("title"):
@@ -102,7 +96,7 @@ def _source(host: Mapping[str, Any] | None) -> str | None:
 def record_dc(row: Mapping[str, Any]) -> str:
     """``oai_dc`` of a record as the catalog holds it."""
     parts = [_OPEN]
-    title = _title(row)
+    title = full_title(row)
     if title:
         parts.append(_dc("title", title))
     for contributor in row.get("contributors") or ():
@@ -151,7 +145,7 @@ def record_dc(row: Mapping[str, Any]) -> str:
 def cluster_dc(row: Mapping[str, Any]) -> str:
     """``oai_dc`` of a cluster: the merged record, and its members as relations."""
     parts = [_OPEN]
-    title = _title(row)
+    title = full_title(row)
     if title:
         parts.append(_dc("title", title))
     for contributor in row.get("contributors") or ():

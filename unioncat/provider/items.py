@@ -17,7 +17,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from unioncat.catalog import RECORD_COLUMNS, Catalog
+from unioncat.catalog import CLUSTERS_WITH_MEMBERS, RECORD_COLUMNS, Catalog
 
 RECORDS, CLUSTERS = "records", "clusters"
 # set families beside records and clusters: what a discovery layer loads selectively
@@ -164,11 +164,7 @@ class Items:
         if not rows_of:
             return {}
         rows = self.catalog.query(
-            "SELECT c.*, (SELECT list({'id': m.record_id, 'source': m.source, "
-            "'medium': m.medium} ORDER BY m.record_id) FROM cluster_members m "
-            "WHERE m.cluster_id = c.cluster_id) AS member_rows "
-            "FROM clusters c WHERE c.rowid IN (SELECT unnest(?::BIGINT[]))",
-            [rows_of],
+            f"{CLUSTERS_WITH_MEMBERS} WHERE c.rowid IN (SELECT unnest(?::BIGINT[]))", [rows_of]
         )
         names = self._cluster_columns()
         return {str(row[0]): dict(zip(names, row, strict=True)) for row in rows}
