@@ -15,7 +15,6 @@ Binds to 127.0.0.1 unless told otherwise: what is open to the world is a decisio
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -216,22 +215,16 @@ def make_server(
             )
 
         def _resolve(self, query: str) -> None:
-            from unioncat import openurl
+            from unioncat.reads import resolve
 
             wants_json = "application/json" in (self.headers.get("Accept") or "")
             wants_json |= "format=json" in query.split("&")
-            today = datetime.now(UTC).date()
-
-            def local(catalog: Catalog) -> tuple[str, str | None]:
-                result = openurl.resolve(catalog, query, today, config.access)
-                body = (
-                    json.dumps(result, ensure_ascii=False) if wants_json else openurl.page(result)
-                )
-                return body, None
-
-            args = {"kev": query, "date": today.isoformat(), "html": not wants_json}
+            # the read command a run answers too: one answer whichever way it comes
+            args = {"kev": query, "date": datetime.now(UTC).date().isoformat(),
+                    "html": not wants_json}  # fmt: skip
             try:
-                body, _ = access.read(local, "resolve", args)
+                body, _ = access.read(lambda c: (resolve(c, config, args).out, None),
+                                      "resolve", args)  # fmt: skip
             except (LockHeld, UnioncatError) as exc:
                 self._send(503, "text/plain", f"{exc}\n".encode(), retry_after=True)
                 return
