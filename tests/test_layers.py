@@ -9,7 +9,7 @@ Stages speak to each other through contracts, never through each other's insides
   the other, the catalog or dedupe;
 * the catalog never imports harvest, normalize or dedupe;
 * dedupe reaches the catalog only through ``unioncat.catalog`` itself (its public API);
-  so does the OAI-PMH provider, which only reads;
+  so does the OAI-PMH provider, which only reads, and the collection report (overview);
 * only the application modules (cli, config, pipeline, mapping, parallel, convert,
   report, progress) tie the stages together.
 """
@@ -27,7 +27,8 @@ GROUND = {
     "bounds", "interrupts", "redact", "embargo", "xmltext", "reader_links",
     "__version__",  # the package's own version, from unioncat/__init__.py
 }  # fmt: skip
-STAGES = {"framing", "harvest", "normalize", "catalog", "dedupe", "provider", "outputs"}
+STAGES = {"framing", "harvest", "normalize", "catalog", "dedupe", "provider", "outputs",
+          "overview"}  # fmt: skip
 APP = {"cli", "config", "pipeline", "mapping", "parallel", "convert", "report", "progress",
        "reads", "read_service", "access", "oai_server", "marc_export", "linked_export",
        "openurl", "__init__",
@@ -41,6 +42,7 @@ ALLOWED: dict[str, set[str]] = {
     "dedupe": GROUND | {"catalog", "dedupe"},
     "provider": GROUND | {"catalog", "provider", "outputs"},
     "outputs": GROUND | {"outputs"},
+    "overview": GROUND | {"catalog", "overview"},
 }
 
 

@@ -376,9 +376,13 @@ def cmd_eval(args: argparse.Namespace, config: PipelineConfig | None) -> int:
     return EXIT_OK
 
 
-def _read(config: PipelineConfig, command: str, args: dict[str, Any]) -> int:
+def _read(
+    config: PipelineConfig, command: str, args: dict[str, Any],
+    then: Callable[[Answer], Answer] | None = None,
+) -> int:  # fmt: skip
     """Run a read-only command.  It opens the catalog under the shared lock, so it never
-    blocks a writer; while a run writes, that run answers it (see read_service)."""
+    blocks a writer; while a run writes, that run answers it (see read_service).
+    ``then`` takes the answer before it is printed (a command that writes files)."""
     try:
         with ReaderLock(config.catalog):
             catalog = Catalog(config.catalog, read_only=True, memory_limit=config.memory_limit)
@@ -391,7 +395,7 @@ def _read(config: PipelineConfig, command: str, args: dict[str, Any]) -> int:
         if served is None:
             raise
         answer = served
-    return _print(answer, args)
+    return _print(then(answer) if then else answer, args)
 
 
 def _print(answer: Answer, args: dict[str, Any]) -> int:
@@ -475,6 +479,35 @@ def cmd_find(args: argparse.Namespace, config: PipelineConfig) -> int:
         {"query": query, "source": args.source, "type": args.type, "limit": args.limit,
          "table": table},
     )  # fmt: skip
+
+
+def cmd_report(args: argparse.Namespace, config: PipelineConfig) -> int:
+    """The collection report, read like every read-only command, written whole: each
+    file under a temporary name then renamed, the page last, so a page that is there
+    always has its tables beside it."""
+    from unioncat.outputs.files import write_whole
+    from unioncat.overview import PAGE
+
+    out = Path(args.out) if args.out else config.export.parent / "report"
+    answer: Answer | None = None
+
+    def keep(found: Answer) -> Answer:
+        nonlocal answer
+        answer = found
+        return Answer(found.code, err=found.err)
+
+    code = _read(config, "report", {}, keep)
+    if answer is None or code != EXIT_OK:
+        return code
+    files = answer.files
+    for name in sorted(files, key=lambda n: n == PAGE):
+        path = out / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_whole(path, [files[name]])
+    size = len(files[PAGE])
+    print(f"collection report: {out / PAGE} ({size / 1024:,.0f} KiB), "
+          f"{len(files) - 1} table files in {out / 'tables'}")  # fmt: skip
+    return EXIT_OK
 
 
 def cmd_quarantine(args: argparse.Namespace, config: PipelineConfig) -> int:
@@ -727,6 +760,13 @@ def build_parser() -> argparse.ArgumentParser:
         "oai_provider.base_url, or this server's own address)",
     )  # fmt: skip
     so.set_defaults(func=cmd_serve_oai)
+    rp = sub.add_parser(
+        "report", help="the collection report: one HTML page, its tables as Parquet and CSV"
+    )
+    rp.add_argument(
+        "--out", metavar="DIR", help="folder to write it in (default: report/ beside the export)"
+    )
+    rp.set_defaults(func=cmd_report)
     q = sub.add_parser("quarantine", help="list quarantined records and why")
     q.add_argument("--source", help="only this source")
     q.add_argument("--dump", metavar="DIR", help="also write each quarantined record's raw bytes")

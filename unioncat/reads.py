@@ -201,7 +201,18 @@ def oai(catalog: Catalog, config: PipelineConfig, args: Mapping[str, Any]) -> An
     return Answer(out=document, err=error or "")
 
 
+def collection_report(catalog: Catalog, config: PipelineConfig, args: Mapping[str, Any]) -> Answer:
+    """``unioncat report``: the page and its tables, as files for the command to write."""
+    from unioncat import overview
+
+    made = overview.report_files(catalog, config.catalog.name, datetime.now(UTC))
+    return Answer(
+        out=f"collection report: {len(made) - 1} files beside {overview.PAGE}", files=made
+    )
+
+
 READS: dict[str, Read] = {
+    "report": collection_report,
     "oai": oai,
     "resolve": resolve,
     "review": review,
