@@ -12,7 +12,6 @@ import argparse
 import json
 import logging
 import os
-import secrets
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -31,6 +30,7 @@ from unioncat.convert import convert_files
 from unioncat.dedupe.review import DECISIONS, decide
 from unioncat.dedupe.settings import MatchSettings
 from unioncat.errors import ConfigError, Interrupted, LockHeld, ResourceError, UnioncatError
+from unioncat.ids import new_run_id
 from unioncat.log import event, say, setup_logging
 from unioncat.parallel import MapPool
 from unioncat.pipeline import (
@@ -47,10 +47,6 @@ from unioncat.redact import scrub
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_LOCKED, EXIT_STANDING = 0, 1, 2, 3, 4
 # a command that reads the pipeline file only when --config names one (eval dedupe)
 OPTIONAL = "optional"
-
-
-def new_run_id() -> str:
-    return f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
 
 
 def _exit_for(outcomes: Sequence[SourceOutcome]) -> int:

@@ -8,6 +8,8 @@ and 20 hex digits (80 bits of BLAKE2b): collisions are out of reach for any cata
 from __future__ import annotations
 
 import hashlib
+import secrets
+from datetime import UTC, datetime
 
 ID_PREFIX = "uc1"
 
@@ -21,3 +23,8 @@ def mint_part_id(host_id: str, position: int) -> str:
     """Id of a component (a chapter from a contents note) derived from its host and place."""
     digest = hashlib.blake2b(f"{host_id}\x1f{position}".encode(), digest_size=10)
     return f"{ID_PREFIX}-{digest.hexdigest()}"
+
+
+def new_run_id() -> str:
+    """A run's id: when it started (sorts by time), and a few random bytes."""
+    return f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"

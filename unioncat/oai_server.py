@@ -1,14 +1,10 @@
 """``unioncat serve-oai``: the OAI-PMH provider over HTTP, beside the nightly runs.
 
 DuckDB lets one process write a catalog file or several read it, never both, so the
-provider never keeps the catalog open.  Each request opens it read-only under the
-readers' shared lock, answers, and closes it; while a run holds the catalog, the
-request is answered by that run (through its read service, on a cursor of its own
-connection, which sees the last committed page).  A run that starts waits a few seconds
-for readers; so that a busy harvest never keeps it out, the provider leaves the
-catalog alone for a moment after each second of continuous reading.  Either way an
-answer reflects one committed state, and resumption tokens, which are keys, carry a
-harvest across the change.
+provider never keeps the catalog to itself: :class:`unioncat.catalog_access.CatalogAccess`
+reads it between runs and asks the run that holds it otherwise.  An answer reflects one
+committed state either way, and resumption tokens, which are keys, carry a harvest
+across the change.
 
 Binds to 127.0.0.1 unless told otherwise: what is open to the world is a decision.
 """
@@ -16,130 +12,56 @@ Binds to 127.0.0.1 unless told otherwise: what is open to the world is a decisio
 from __future__ import annotations
 
 import logging
-import threading
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from unioncat.catalog import Catalog
-from unioncat.catalog.lock import ReaderLock
+from unioncat.catalog_access import CatalogAccess
 from unioncat.config import PipelineConfig
 from unioncat.errors import LockHeld, UnioncatError
 from unioncat.log import event
 from unioncat.provider import native
 from unioncat.provider.request import answer
 from unioncat.provider.settings import ProviderSettings
+from unioncat.reads import Answer
 
 OAI_PATH = "/oai"
 RESOLVE_PATH = "/resolve"
 _NO_SCRIPT = "default-src 'none'; style-src 'unsafe-inline'"
-# after this long reading without a pause, the catalog is left alone for PAUSE seconds
-# (a run that waits for readers polls every 50 ms)
-BUSY_SECONDS = 1.0
-PAUSE_SECONDS = 0.15
 _MAX_BODY = 1 << 16
 Arguments = Mapping[str, Sequence[str]]
 
 
-class CatalogAccess:
-    """The catalog, read-only, for one request at a time; kept open while requests
-    follow each other, and let go for a moment after each second of it, or when no
-    request came for a moment, so that a run waiting for the catalog gets in."""
+class OaiAccess(CatalogAccess):
+    """The catalog as the provider reads it: an OAI-PMH request, answered here or by the
+    run that holds the catalog (the read command ``oai``)."""
 
     def __init__(self, config: PipelineConfig, settings: ProviderSettings) -> None:
-        self.config = config
+        super().__init__(config, stage="oai")
         self.settings = settings
-        self._mutex = threading.Lock()
-        self._lock: ReaderLock | None = None
-        self._catalog: Catalog | None = None
-        self._opened = 0.0
-        self._last = 0.0
-        self._closer = threading.Thread(target=self._close_when_idle, daemon=True)
-        self._stopped = threading.Event()
-        self._closer.start()
 
     def __call__(self, arguments: Arguments, base_url: str) -> tuple[str, str | None]:
         """An OAI-PMH request: the document and its error code."""
         args = {"arguments": {k: list(v) for k, v in arguments.items()}, "base_url": base_url}
         links = self.config.access
-        return self.read(
-            lambda c: answer(c, self.settings, arguments, base_url, links), "oai", args
-        )
 
-    def read(
-        self, local: Callable[[Catalog], tuple[str, str | None]], command: str,
-        args: Mapping[str, Any],
-    ) -> tuple[str, str | None]:  # fmt: skip
-        """``local`` on the open catalog, or, while a run holds it, the run's answer to
-        the read command ``command`` with ``args`` (the same code in the run)."""
-        with self._mutex:
-            try:
-                if self._catalog is not None and time.monotonic() - self._opened > BUSY_SECONDS:
-                    self._close()
-                    time.sleep(PAUSE_SECONDS)  # a run waiting for the catalog gets in now
-                catalog = self._open()
-            except LockHeld:
-                return self._ask_writer(command, args)
-            try:
-                return local(catalog)
-            finally:
-                self._last = time.monotonic()
+        def here(catalog: Catalog) -> Answer:
+            document, error = answer(catalog, self.settings, arguments, base_url, links)
+            return Answer(out=document, err=error or "")
 
-    def close(self) -> None:
-        self._stopped.set()
-        with self._mutex:
-            self._close()
-
-    def _open(self) -> Catalog:
-        if self._catalog is None:
-            lock = ReaderLock(self.config.catalog)
-            lock.__enter__()  # raises LockHeld while a run writes
-            try:
-                self._catalog = Catalog(
-                    self.config.catalog, read_only=True, memory_limit=self.config.memory_limit
-                )
-            except BaseException:
-                lock.__exit__(None, None, None)
-                raise
-            self._lock = lock
-            self._opened = time.monotonic()
-        return self._catalog
-
-    def _close(self) -> None:
-        if self._catalog is not None:
-            self._catalog.close()
-            self._catalog = None
-        if self._lock is not None:
-            self._lock.__exit__(None, None, None)
-            self._lock = None
-
-    def _close_when_idle(self) -> None:
-        while not self._stopped.wait(PAUSE_SECONDS / 3):
-            with self._mutex:
-                if self._catalog is not None and time.monotonic() - self._last > PAUSE_SECONDS:
-                    self._close()
-
-    def _ask_writer(self, command: str, args: Mapping[str, Any]) -> tuple[str, str | None]:
-        from unioncat.read_service import ask_writer
-
-        served = ask_writer(self.config.catalog, command, args)
-        if served is None:
-            raise LockHeld(
-                f"catalog {self.config.catalog} is being written and its run does not answer",
-                stage="oai",
-                hint="try again when the run has finished",
-            )
+        served = self.answer("oai", args, here)
         return served.out, served.err or None
 
 
 def make_server(
     config: PipelineConfig, settings: ProviderSettings, host: str, port: int
 ) -> ThreadingHTTPServer:
-    access = CatalogAccess(config, settings)
+    access = OaiAccess(config, settings)
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "unioncat-oai"
@@ -215,16 +137,13 @@ def make_server(
             )
 
         def _resolve(self, query: str) -> None:
-            from unioncat.reads import resolve
-
             wants_json = "application/json" in (self.headers.get("Accept") or "")
             wants_json |= "format=json" in query.split("&")
             # the read command a run answers too: one answer whichever way it comes
             args = {"kev": query, "date": datetime.now(UTC).date().isoformat(),
                     "html": not wants_json}  # fmt: skip
             try:
-                body, _ = access.read(lambda c: (resolve(c, config, args).out, None),
-                                      "resolve", args)  # fmt: skip
+                body = access.answer("resolve", args).out
             except (LockHeld, UnioncatError) as exc:
                 self._send(503, "text/plain", f"{exc}\n".encode(), retry_after=True)
                 return
