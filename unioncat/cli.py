@@ -506,6 +506,42 @@ def cmd_report(args: argparse.Namespace, config: PipelineConfig) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace, config: PipelineConfig) -> int:
+    import signal
+    import threading
+
+    from unioncat.workbench.server import make_workbench
+
+    if not config.catalog.exists():
+        raise ConfigError(
+            f"no catalog at {config.catalog} to work on", hint="run `unioncat run` first"
+        )
+    try:
+        server, access = make_workbench(config, args.host, args.port, args.allow_remote)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
+            hint="choose another --port, or stop what listens there",
+        ) from exc
+    host, port = str(server.server_address[0]), int(server.server_address[1])
+    event(
+        "serve.serving",
+        f"serve: the workbench on http://{host}:{port}/ (catalog {config.catalog}); "
+        "Ctrl-C or SIGTERM stops it",
+        host=host,
+        port=port,
+    )
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass  # Ctrl-C: the server stops below, as SIGTERM stops it
+    finally:
+        server.server_close()
+        access.close()
+    return EXIT_OK
+
+
 def cmd_quarantine(args: argparse.Namespace, config: PipelineConfig) -> int:
     return _read(config, "quarantine", {"source": args.source, "dump": args.dump})
 
@@ -756,6 +792,21 @@ def build_parser() -> argparse.ArgumentParser:
         "oai_provider.base_url, or this server's own address)",
     )  # fmt: skip
     so.set_defaults(func=cmd_serve_oai)
+    sv = sub.add_parser(
+        "serve", help="the workbench in a browser: search, records, clusters, the review "
+        "queue, the quarantine and the report",
+    )  # fmt: skip
+    sv.add_argument("--port", type=int, default=8070, help="port (default %(default)s; 0: any)")
+    sv.add_argument(
+        "--host", default="127.0.0.1",
+        help="address to bind (default %(default)s: this machine only; any other needs "
+        "--allow-remote and a token in UNIONCAT_WORKBENCH_TOKEN)",
+    )  # fmt: skip
+    sv.add_argument(
+        "--allow-remote", action="store_true",
+        help="bind an address other machines reach (with UNIONCAT_WORKBENCH_TOKEN set)",
+    )  # fmt: skip
+    sv.set_defaults(func=cmd_serve)
     rp = sub.add_parser(
         "report", help="the collection report: one HTML page, its tables as Parquet and CSV"
     )

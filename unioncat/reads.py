@@ -25,6 +25,7 @@ from unioncat.ids import mint_id
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE = 0, 1, 2
 REASON_SHOWN = 300  # characters of a quarantine reason printed for people
+RAW_FILE = "raw"  # the name of the raw payload among an answer's files (show --raw)
 
 
 @dataclass(slots=True)
@@ -76,6 +77,24 @@ def _record(catalog: Catalog, key: str) -> dict[str, Any] | None:
     return dict(zip(RECORD_COLUMNS, rows[0], strict=True)) if rows else None
 
 
+def _raw_of(catalog: Catalog, record_id: str) -> dict[str, Any] | None:
+    """The archived envelope a record was mapped from: what the source sent."""
+    rows = catalog.query(
+        "SELECT raw.source, raw.envelope_id, raw.batch, raw.format, raw.fetched_at, "
+        "raw.payload FROM records JOIN raw ON raw.source = records.source "
+        "AND raw.envelope_id = records.envelope_id WHERE records.id = ?",
+        [record_id],
+    )
+    if not rows:
+        return None
+    source, envelope_id, batch, fmt, fetched_at, payload = rows[0]
+    return {
+        "source": source, "envelope_id": envelope_id, "batch": batch, "format": fmt,
+        "fetched_at": fetched_at.isoformat() if fetched_at else None, "size": len(payload),
+        "payload": bytes(payload),
+    }  # fmt: skip
+
+
 def show(catalog: Catalog, config: PipelineConfig, args: Mapping[str, Any]) -> Answer:
     key = str(args["id"])
     record = _record(catalog, key)
@@ -93,7 +112,13 @@ def show(catalog: Catalog, config: PipelineConfig, args: Mapping[str, Any]) -> A
         out = {"record": _jsonable(record), "history": history, "holdings": _jsonable(held)}
         if answer is not None:
             out["access"] = answer
-        return Answer(out=json.dumps(out, indent=2, ensure_ascii=False))
+        files: dict[str, bytes] = {}
+        if args.get("raw"):
+            raw = _raw_of(catalog, record["id"])
+            if raw is not None:
+                out["raw"] = {k: v for k, v in raw.items() if k != "payload"}
+                files[RAW_FILE] = raw["payload"]
+        return Answer(out=json.dumps(out, indent=2, ensure_ascii=False), files=files)
     cluster = explain_cluster(catalog, key)
     if cluster is not None:
         cluster["holdings"] = _jsonable(access.holdings(catalog, cluster_id=cluster["cluster_id"]))
@@ -147,27 +172,38 @@ def dump_name(source: str, envelope_id: str) -> str:
 
 def quarantine(catalog: Catalog, config: PipelineConfig, args: Mapping[str, Any]) -> Answer:
     source = args.get("source")
-    if source and source not in {s.name for s in config.sources} | set(catalog.source_names()):
+    known = {s.name for s in config.sources} | set(catalog.source_names())
+    if source and not args.get("envelope") and source not in known:
         return Answer(
             EXIT_USAGE,
             err=f"no source named {source!r}; the pipeline has: "
             + ", ".join(s.name for s in config.sources),
         )
     where, params = ("WHERE source = ?", [source]) if source else ("", [])
+    if args.get("envelope"):
+        where += (" AND " if where else "WHERE ") + "envelope_id = ?"
+        params.append(str(args["envelope"]))
     rows = catalog.query(
-        "SELECT source, envelope_id, stage, reason, run_id, payload "
+        'SELECT source, envelope_id, stage, reason, run_id, payload, "at", first_at '
         f"FROM quarantine {where} ORDER BY source, batch, position",
         params,
     )
+    files = {dump_name(r[0], r[1]): bytes(r[5]) for r in rows} if args.get("dump") else {}
+    if args.get("json"):
+        entries = [
+            {"source": r[0], "envelope_id": r[1], "stage": r[2], "reason": r[3],
+             "run_id": r[4], "size": len(r[5]), "at": r[6].isoformat() if r[6] else None,
+             "first_at": r[7].isoformat() if r[7] else None}
+            for r in rows
+        ]  # fmt: skip
+        return Answer(out="\n".join(json.dumps(e, ensure_ascii=False) for e in entries),
+                      files=files)  # fmt: skip
     if not rows:
         return Answer(out="nothing is quarantined" + (f" from {source}" if source else ""))
     lines = [f"{len(rows)} quarantined records:"]
-    files: dict[str, bytes] = {}
-    for src, env_id, stage, reason, run_id, payload in rows:
+    for src, env_id, stage, reason, run_id, *_ in rows:
         shown = reason if len(reason) <= REASON_SHOWN else reason[:REASON_SHOWN] + "…"
         lines.append(f"  {src} {env_id} (run {run_id}, {stage}): {shown}")
-        if args.get("dump"):
-            files[dump_name(src, env_id)] = bytes(payload)
     return Answer(out="\n".join(lines), files=files)
 
 
@@ -205,6 +241,12 @@ def collection_report(catalog: Catalog, config: PipelineConfig, args: Mapping[st
     """``unioncat report``: the page and its tables, as files for the command to write."""
     from unioncat import overview
 
+    if args.get("page_only"):  # the page alone, linking to no files (the workbench's)
+        tables = overview.compute(catalog, datetime.now(UTC).date())
+        page = overview.render(
+            tables, catalog_name=config.catalog.name, made_at=datetime.now(UTC), files_folder=None
+        )
+        return Answer(out="collection report", files={overview.PAGE: page.encode("utf-8")})
     made = overview.report_files(catalog, config.catalog.name, datetime.now(UTC))
     return Answer(
         out=f"collection report: {len(made) - 1} files beside {overview.PAGE}", files=made

@@ -1,0 +1,1 @@
+"""``unioncat serve``: the cataloger's workbench in a browser (see :mod:`.app`)."""
