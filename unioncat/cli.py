@@ -516,6 +516,8 @@ def cmd_serve(args: argparse.Namespace, config: PipelineConfig) -> int:
         raise ConfigError(
             f"no catalog at {config.catalog} to work on", hint="run `unioncat run` first"
         )
+    # one line per request only with -v (the search words are in the request line)
+    logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.WARNING)
     try:
         server, access = make_workbench(config, args.host, args.port, args.allow_remote)
     except OSError as exc:

@@ -116,6 +116,10 @@ def test_cluster_page_shows_merged_fields_with_their_member_and_the_reasons(
         for r in doc.xpath("//table[@id='merged']/tbody/tr")
     }
     assert merged["title"] in (PRINT.id, EBOOK.id)
+    medium = doc.xpath("//table[@id='members']//tr[th='Medium']")[0]
+    assert medium.get("class") == "differs"
+    assert {t.strip() for t in medium.xpath("td//text()") if t.strip()} == {"print", "electronic"}
+    assert doc.xpath("//table[@id='members']//tr[th='Title']/@class") == []
     reasons = doc.xpath("//table[@id='members']//ul[@class='reasons']/li/text()")
     assert any("isbn" in r.lower() for r in reasons), reasons
     # a record id asked as a cluster goes to the record, and the other way round
@@ -132,6 +136,8 @@ def test_review_queue_shows_the_pair_side_by_side_and_accepts(
     assert set(heads) == {BORDER_A.id, BORDER_B.id}
     titles = pair.xpath(".//tr[th='Title']/td/div/text()")
     assert set(titles) == {BORDER_A.title, BORDER_B.title}
+    assert pair.xpath(".//tr[th='Title']/@class") == ["differs"]
+    assert pair.xpath(".//tr[th='Language']/@class") == []
     response = client.post("/review/decide", data={
         "csrf": _csrf(client), "record_a": BORDER_B.id, "record_b": BORDER_A.id,
         "decision": "accept", "note": "same report, two printings",

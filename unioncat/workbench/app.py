@@ -31,12 +31,13 @@ from unioncat.dedupe.review import decide
 from unioncat.errors import ConfigError, LockHeld, UnioncatError
 from unioncat.log import event
 from unioncat.reads import EXIT_OK, RAW_FILE, Answer
-from unioncat.workbench.fields import labelled, link
+from unioncat.workbench.fields import Shown, labelled, link
 
 TOKEN_VARIABLE = "UNIONCAT_WORKBENCH_TOKEN"
 SESSION_COOKIE = "unioncat_workbench"
 SEARCH_LIMIT = 50
 REVIEW_SHOWN = 20
+MEMBERS_SIDE_BY_SIDE = 12  # members of a cluster in columns; the rest are listed below
 RAW_SHOWN = 200_000  # characters of a raw record shown on its page; the download has all
 NO_SCRIPT = (
     "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -99,7 +100,9 @@ def make_app(access: CatalogAccess, token: str | None = None) -> Flask:
     def _headers(response: Response) -> Response:
         response.headers["Content-Security-Policy"] = NO_SCRIPT
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        # same-origin, not no-referrer: with no-referrer, Chromium sends "Origin: null" on
+        # the workbench's own form posts, which the origin check must refuse
+        response.headers["Referrer-Policy"] = "same-origin"
         response.headers["Cache-Control"] = "no-store"
         return response
 
@@ -182,21 +185,34 @@ def make_app(access: CatalogAccess, token: str | None = None) -> Flask:
         merged = [
             (name, value, shown["provenance"].get(name)) for name, value in shown["merged"].items()
         ]
-        return render_template("cluster.html", cluster=shown, merged=merged)
+        members = shown["members"][:MEMBERS_SIDE_BY_SIDE]
+        _, rows = side_by_side([m["id"] for m in members])
+        return render_template("cluster.html", cluster=shown, merged=merged, members=members,
+                               rows=rows, more=shown["members"][MEMBERS_SIDE_BY_SIDE:])  # fmt: skip
+
+    def side_by_side(ids: list[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Records in columns: each labelled field a row, marked where they differ."""
+        sides: list[dict[str, Any]] = []
+        fields: list[dict[str, Shown]] = []
+        for rid in ids:
+            side = ask("show", id=rid)
+            record = json.loads(side.out).get("record") if side.code == EXIT_OK else None
+            sides.append({"id": rid, "record": record})
+            fields.append({f.label: f for f in labelled(record or {})})
+        rows = []
+        for label in dict.fromkeys(label for f in fields for label in f):
+            texts = [[t for t, _ in f[label].values] if label in f else [] for f in fields]
+            rows.append({"label": label, "texts": texts,
+                         "differs": any(t != texts[0] for t in texts)})  # fmt: skip
+        return sides, rows
 
     @app.route("/review")
     def review() -> str:
         answer = ask("review", limit=REVIEW_SHOWN)
         pairs = []
         for pair in _lines(answer.out):
-            sides = []
-            for rid in (pair["record_a"], pair["record_b"]):
-                side = ask("show", id=rid)
-                record = json.loads(side.out)["record"] if side.code == EXIT_OK else None
-                sides.append({"id": rid, "record": record,
-                              "fields": {f.label: f for f in labelled(record or {})}})  # fmt: skip
-            labels = [f for s in sides for f in s["fields"]]
-            pairs.append({**pair, "sides": sides, "labels": list(dict.fromkeys(labels))})
+            sides, rows = side_by_side([pair["record_a"], pair["record_b"]])
+            pairs.append({**pair, "sides": sides, "rows": rows})
         decided = {k: request.args.get(k) for k in ("decided", "status") if request.args.get(k)}
         return render_template("review.html", pairs=pairs, decided=decided)
 
