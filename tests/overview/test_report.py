@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -156,6 +157,11 @@ def test_collection_tables(tables: dict[str, list[dict[str, Any]]]) -> None:
         (2010, "print and electronic", 1), (2000, "electronic only", 1),
         (2010, "electronic only", 1),
     }  # fmt: skip
+    assert _pick(tables["works_by_year"], "year", "format", "works") == {
+        (1987, "print only", 1), (1990, "print and electronic", 1),
+        (2019, "print and electronic", 1), (2004, "electronic only", 1),
+        (2011, "electronic only", 1),
+    }  # fmt: skip
     subjects = _pick(tables["works_by_subject"], "scheme", "subject", "format", "works")
     assert ("lcsh", "Rivers", "print and electronic", 1) in subjects
     assert ("lcsh", "Tide mills", "print only", 1) in subjects
@@ -274,21 +280,35 @@ def test_record_text_is_escaped_on_the_page(tmp_path: Path) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in page
 
 
-def test_unioncat_report_writes_the_page_and_tables(tmp_path: Path) -> None:
-    from tests.support.builders import EXAMPLES
-    from unioncat.cli import main
+def test_unioncat_report_on_the_example_pipeline(
+    default_pipeline: Path, cli: Callable[..., tuple[int, str, str]]
+) -> None:
+    assert cli("--config", str(default_pipeline), "run")[0] == 0
+    code, out, _ = cli("--config", str(default_pipeline), "report")
+    assert code == 0
+    folder = default_pipeline.parent / "report"
+    assert str(folder / PAGE) in out
+    page = (folder / PAGE).read_text(encoding="utf-8")
+    assert "Collection report" in page and "Coastal morphology review" in page
+    for t in TABLES:
+        assert (folder / "tables" / f"{t.name}.parquet").is_file(), t.name
+        assert (folder / "tables" / f"{t.name}.csv").is_file(), t.name
+    runs = pq.read_table(folder / "tables" / "print_covered_online.parquet").to_pylist()
+    assert {(r["online_in"].split(" (")[0], r["years"]) for r in runs} >= {
+        ("Tideway CoastalCollection", 9)
+    }
+    assert not list(folder.rglob(".*.partial"))
 
-    pipeline = write_pipeline(
-        tmp_path,
-        [{"name": "library-print", "kind": "files", "format": "marc",
-          "paths": [str(EXAMPLES / "marc" / "print-books.mrc")]},
-         {"name": "vendor-ebooks", "kind": "files", "format": "marc",
-          "paths": [str(EXAMPLES / "marc" / "vendor-ebooks.xml")]}],
-    )  # fmt: skip
-    assert main(["--config", str(pipeline), "run"]) == 0
-    assert main(["--config", str(pipeline), "report", "--out", str(tmp_path / "rep")]) == 0
-    page = (tmp_path / "rep" / PAGE).read_text(encoding="utf-8")
-    assert "Collection report" in page
-    by_format = list(csv.DictReader((tmp_path / "rep" / "tables" / "works_by_format.csv").open()))
-    assert {r["format"] for r in by_format} >= {"print and electronic"}
-    assert not list((tmp_path / "rep").rglob(".*.partial"))
+
+def test_report_while_a_run_holds_the_catalog_is_made_by_that_run(
+    catalog_path: Path, tmp_path: Path, cli: Callable[..., tuple[int, str, str]]
+) -> None:
+    from unioncat.config import load_config
+    from unioncat.read_service import ReadService
+
+    pipeline = write_pipeline(tmp_path, [], catalog=str(catalog_path))
+    with writing(catalog_path, "r9") as catalog, ReadService(catalog, load_config(pipeline)):
+        code, _, _ = cli("--config", str(pipeline), "report", "--out", str(tmp_path / "rep"))
+    assert code == 0
+    summary = list(csv.DictReader((tmp_path / "rep" / "tables" / "summary.csv").open()))
+    assert summary[0]["records"] == "8"

@@ -25,6 +25,8 @@ from tests.workbench.conftest import (
 )  # fmt: skip
 from unioncat.catalog import Catalog
 from unioncat.catalog_access import CatalogAccess
+from unioncat.dedupe.settings import MatchSettings
+from unioncat.dedupe.stage import dedupe_catalog
 from unioncat.errors import ConfigError
 from unioncat.workbench.app import NO_SCRIPT, SESSION_COOKIE, make_app
 from unioncat.workbench.server import workbench_token
@@ -128,7 +130,7 @@ def test_cluster_page_shows_merged_fields_with_their_member_and_the_reasons(
 
 
 def test_review_queue_shows_the_pair_side_by_side_and_accepts(
-    client: FlaskClient, bench: Bench
+    client: FlaskClient, bench: Bench, access: CatalogAccess
 ) -> None:
     doc = _doc(client.get("/review"))
     (pair,) = doc.xpath("//section[@class='pair']")
@@ -148,6 +150,15 @@ def test_review_queue_shows_the_pair_side_by_side_and_accepts(
     )  # fmt: skip
     after = _doc(client.get(response.headers["Location"]))
     assert "accepted" in after.xpath("string(//p[@id='message'])")
+    # the next dedupe applies it, as it applies `unioncat review accept`
+    access.close()
+    with writing(bench.catalog, "r2") as catalog:
+        dedupe_catalog(catalog, "r2", MatchSettings())
+        ((works,),) = catalog.query(
+            "SELECT count(DISTINCT cluster_id) FROM records WHERE id IN (?, ?)",
+            [BORDER_A.id, BORDER_B.id],
+        )
+    assert works == 1
 
 
 def test_a_decision_without_this_servers_token_or_from_another_site_is_refused(

@@ -172,6 +172,15 @@ FROM report_works GROUP BY ALL ORDER BY level DESC, format
 """,
     ),
     ReportTable(
+        "works_by_year", "collection", "Works by year of publication and format",
+        "the year of a work is its earliest member's",
+        """
+SELECT year, format, count(*) AS works
+FROM report_work_facts WHERE year IS NOT NULL
+GROUP BY ALL ORDER BY year, format
+""",
+    ),
+    ReportTable(
         "works_by_decade", "collection", "Works by decade of publication and format",
         "the year of a work is its earliest member's",
         """
