@@ -219,8 +219,10 @@ def test_a_repository_that_never_gave_a_record_is_empty_not_ok(
     cfg = _pipeline(tmp_path, _source(oai_peer.url))
     code, out, _ = cli("--config", cfg, "run")
     assert code == 1 and "repo: EMPTY: 0 read" in out and "given no record yet" in out
-    # once it has records, a night with nothing new is no failure
-    oai_peer.repo.extend(make_items(3, start=datetime.now(UTC).replace(tzinfo=None)))
+    # once it has records, a night with nothing new is no failure (stamped an hour ago,
+    # before the second the last window started in, they are dropped at its boundary)
+    an_hour_ago = datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=1)
+    oai_peer.repo.extend(make_items(3, start=an_hour_ago, step=timedelta(seconds=1)))
     assert cli("--config", cfg, "run")[0] == 0
     code, out, _ = cli("--config", cfg, "run")
     assert code == 0 and "repo: ok: 0 read" in out

@@ -88,18 +88,29 @@ def test_renormalize_keeps_harvest_errors_in_quarantine(
     assert "without a header" in reason
 
 
-def test_day_granularity_boundary_is_dropped(oai_peer: OAIPeer, tmp_path: Path, cli: Cli) -> None:
+def test_day_granularity_boundary_drops_only_what_cannot_have_changed_unseen(
+    oai_peer: OAIPeer, tmp_path: Path, cli: Cli
+) -> None:
     oai_peer.repo.granularity = DAY
     today = datetime.now(UTC).replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
-    oai_peer.repo.extend(make_items(5, start=today, step=timedelta(seconds=0)))
-    # a one-minute overlap: the window starts today (the default day would start yesterday)
-    cfg = _pipeline(tmp_path, {**_dc(oai_peer.url), "overlap_seconds": 60})
+    yesterday = today - timedelta(days=1)
+    oai_peer.repo.extend(make_items(3, start=yesterday, step=timedelta(seconds=0)))
+    oai_peer.repo.extend(make_items(2, start=today, step=timedelta(seconds=0), first=4))
+    # a two-day overlap: the next window starts the day before yesterday
+    cfg = _pipeline(tmp_path, {**_dc(oai_peer.url), "overlap_seconds": 2 * 86_400})
     assert cli("--config", cfg, "run")[0] == 0
+    # changed later the same day: its datestamp, a day, stays the same
+    revised = {"title": "Record 4, revised", "creator": ["Author 4, A."]}
+    oai_peer.repo.touch("oai:peer.test:0004", today, metadata=revised)
     oai_peer.requests.clear()
     code, out, _ = cli("--config", cfg, "run")
     (listing,) = oai_peer.requests.with_verb("ListRecords")
-    assert listing.params["from"] == today.strftime("%Y-%m-%d")
-    assert code == 0 and "repo: ok: 0 read" in out
+    assert listing.params["from"] == (today - timedelta(days=2)).strftime("%Y-%m-%d")
+    # yesterday's records, seen after their day had ended, are dropped at the boundary;
+    # today's are read again, and the one that changed is caught
+    assert code == 0 and "repo: ok: 2 read, 1 new or changed" in out, out
+    titles = {t for (t,) in _q(tmp_path, "SELECT title FROM records")}
+    assert "Record 4, revised" in titles
 
 
 def test_entities_and_noncharacters_are_repaired(

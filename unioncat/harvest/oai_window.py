@@ -6,7 +6,9 @@ next page, so a run killed mid-list resumes from the stored token; an expired to
 (badResumptionToken) restarts the window from its start, and idempotent upserts absorb
 the repeats.  A window runs from the last completed window's responseDate, minus an
 overlap because OAI datestamps are coarse (and repository indexes lag), to now;
-records met again at that boundary with the same datestamp are dropped.
+records met again at that boundary with the same datestamp are dropped, when that
+datestamp is older than the period (second or day) the last window started in: a record
+stamped in that very period may have changed again since without a new datestamp.
 """
 
 from __future__ import annotations
@@ -218,6 +220,10 @@ class Window:
                 self.granularity,
             )
         )
+        # a record stamped in the period (second, or day) this window started in may
+        # change again within that period after it was served, keeping its datestamp:
+        # only what was stamped before that period can be known unchanged by its mark
+        settled = parse_datestamp(format_datestamp(parse_datestamp(started), self.granularity))
         out = []
         for i, rec in enumerate(records):
             batch = f"{self.key} page {page_no}"
@@ -236,7 +242,9 @@ class Window:
                 )
                 continue
             mark = f"{rec.identifier}|{rec.datestamp}"
-            if rec.datestamp and _safe_after(rec.datestamp, edge):
+            if rec.datestamp and _safe_after(rec.datestamp, edge) and _safe_before(
+                rec.datestamp, settled
+            ):
                 collected.append(mark)  # still inside the next window's overlap
             if mark in boundary:
                 continue  # met at the end of the last window, unchanged since
@@ -317,6 +325,13 @@ class Window:
 def _digest(payload: bytes) -> str:
     """A stable name for what has no identifier, so a rerun does not pile up copies."""
     return hashlib.sha1(payload, usedforsecurity=False).hexdigest()[:16]
+
+
+def _safe_before(datestamp: str, limit: datetime) -> bool:
+    try:
+        return parse_datestamp(datestamp) < limit
+    except ValueError:
+        return False
 
 
 def _safe_after(datestamp: str, edge: datetime) -> bool:
