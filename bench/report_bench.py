@@ -116,17 +116,26 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--no-dedupe", action="store_true", help="leave every record its own work")
     parser.add_argument("--keep", metavar="DIR", help="build the catalog here, or reuse it")
+    parser.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(args.keep or tmp)
         folder.mkdir(parents=True, exist_ok=True)
+        if args.build_only:
+            build(folder / "catalog.duckdb", args.records, not args.no_dedupe)
+            return
         started = time.perf_counter()
-        if (folder / "catalog.duckdb").exists():
-            catalog = Catalog(folder / "catalog.duckdb", read_only=True)
-            count = int(catalog.query("SELECT count(*) FROM records")[0][0])
-            catalog.close()
-        else:
-            count = build(folder / "catalog.duckdb", args.records, not args.no_dedupe)
+        if not (folder / "catalog.duckdb").exists():
+            # built by a process of its own: a child forked from a process that holds a
+            # million records would count them in its own peak memory until it execs
+            subprocess.run(
+                [sys.executable, __file__, "--build-only", "--keep", str(folder),
+                 "--records", str(args.records), *(["--no-dedupe"] if args.no_dedupe else [])],
+                check=True,
+            )  # fmt: skip
+        catalog = Catalog(folder / "catalog.duckdb", read_only=True)
+        count = int(catalog.query("SELECT count(*) FROM records")[0][0])
+        catalog.close()
         print(f"catalog: {count:,} records, built in {time.perf_counter() - started:.0f} s "
               f"(KBART rows {'included' if KBART.exists() else 'absent'})", flush=True)  # fmt: skip
         (folder / "pipelines.yaml").write_text("catalog: catalog.duckdb\nexport: export\n")

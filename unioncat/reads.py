@@ -242,11 +242,15 @@ def collection_report(catalog: Catalog, config: PipelineConfig, args: Mapping[st
     from unioncat import overview
 
     if args.get("page_only"):  # the page alone, linking to no files (the workbench's)
-        tables = overview.compute(catalog, datetime.now(UTC).date())
+        now = datetime.now(UTC)
+        state = overview.state(catalog, now.date())
+        if args.get("unless_state") == state:  # the asker has this page already
+            return Answer(out=state)
+        tables = overview.compute(catalog, now.date())
         page = overview.render(
-            tables, catalog_name=config.catalog.name, made_at=datetime.now(UTC), files_folder=None
+            tables, catalog_name=config.catalog.name, made_at=now, files_folder=None
         )
-        return Answer(out="collection report", files={overview.PAGE: page.encode("utf-8")})
+        return Answer(out=state, files={overview.PAGE: page.encode("utf-8")})
     made = overview.report_files(catalog, config.catalog.name, datetime.now(UTC))
     return Answer(
         out=f"collection report: {len(made) - 1} files beside {overview.PAGE}", files=made

@@ -219,10 +219,41 @@ def test_quarantine_lists_reasons_and_gives_the_raw_bytes(client: FlaskClient) -
     assert "no source named 'nowhere'" in _doc(unknown).xpath("string(//p[@id='message'])")
 
 
-def test_report_page_is_served(client: FlaskClient) -> None:
+def _figure(doc: html.HtmlElement, name: str) -> str:
+    (figure,) = doc.xpath(f"//div[@class='figure'][contains(., '{name}')]/b/text()")
+    return str(figure)
+
+
+def test_report_page_is_served_and_made_again_when_the_catalog_changes(
+    client: FlaskClient,
+) -> None:
     doc = _doc(client.get("/report"))
     assert doc.xpath("//h1/text()") == ["Collection report"]
     assert doc.xpath("//svg") and not doc.xpath("//script")
+    assert _figure(doc, "review open") == "1"
+    again = client.get("/report").get_data()
+    assert again == client.get("/report").get_data()  # the same state: the same page
+    client.post("/review/decide", data={
+        "csrf": _csrf(client), "record_a": BORDER_A.id, "record_b": BORDER_B.id,
+        "decision": "reject",
+    })  # fmt: skip
+    assert _figure(_doc(client.get("/report")), "review open") == "0"
+
+
+def test_the_report_read_gives_no_page_for_a_state_the_asker_has(bench: Bench) -> None:
+    from unioncat.reads import collection_report
+
+    catalog = Catalog(bench.catalog, read_only=True)
+    try:
+        first = collection_report(catalog, bench.config, {"page_only": True})
+        same = collection_report(catalog, bench.config,
+                                 {"page_only": True, "unless_state": first.out})  # fmt: skip
+        stale = {"page_only": True, "unless_state": "2000-01-01:0:0:0:0"}
+        other = collection_report(catalog, bench.config, stale)
+    finally:
+        catalog.close()
+    assert "report.html" in first.files and same.files == {} and same.out == first.out
+    assert other.files["report.html"]
 
 
 def test_record_content_is_never_markup(client: FlaskClient) -> None:

@@ -17,13 +17,13 @@ import pyarrow.parquet as pq
 
 from unioncat.catalog import Catalog
 from unioncat.overview.page import render
-from unioncat.overview.tables import SECTIONS, TABLES, ReportTable, compute
+from unioncat.overview.tables import SECTIONS, TABLES, ReportTable, compute, state
 
 PAGE = "report.html"
 TABLES_FOLDER = "tables"
 
 __all__ = ["PAGE", "SECTIONS", "TABLES", "TABLES_FOLDER", "ReportTable", "compute",
-           "render", "report_files"]  # fmt: skip
+           "render", "report_files", "state"]  # fmt: skip
 
 
 def _parquet(table: pa.Table) -> bytes:

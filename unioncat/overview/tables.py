@@ -465,6 +465,18 @@ SECTIONS = {
 }
 
 
+def state(catalog: Catalog, today: date) -> str:
+    """What the report depends on, in one cheap reading: the last change, the runs, the
+    quarantine and the review list, and the day (a moving wall moves).  The same state
+    gives the same report, so a page made for it can be shown again."""
+    rows = catalog.query(
+        "SELECT (SELECT coalesce(max(seq), 0) FROM changes), (SELECT count(*) FROM runs), "
+        "(SELECT count(*) FROM quarantine), "
+        "(SELECT count(*) FROM match_review WHERE status = 'open')"
+    )
+    return f"{today.isoformat()}:" + ":".join(str(v) for v in rows[0])
+
+
 def compute(catalog: Catalog, today: date) -> dict[str, pa.Table]:
     """Every table of the report, in the order of :data:`TABLES`."""
     catalog.db.execute(f"SET VARIABLE report_today = DATE '{today.isoformat()}'")

@@ -20,6 +20,7 @@ import hmac
 import json
 import logging
 import secrets
+import threading
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,6 +31,7 @@ from unioncat.catalog_access import CatalogAccess
 from unioncat.dedupe.review import decide
 from unioncat.errors import ConfigError, LockHeld, UnioncatError
 from unioncat.log import event
+from unioncat.overview import PAGE
 from unioncat.reads import EXIT_OK, RAW_FILE, Answer
 from unioncat.workbench.fields import Shown, labelled, link
 
@@ -267,10 +269,23 @@ def make_app(access: CatalogAccess, token: str | None = None) -> Flask:
         _, payload = _quarantined(source, envelope)
         return _download(payload, "quarantined.raw")
 
+    shown_report: dict[str, bytes] = {}  # the last page made, by the catalog state it shows
+    report_lock = threading.Lock()
+
     @app.route("/report")
     def report() -> Response:
-        answer = ask("report", page_only=True)
-        return Response(answer.files["report.html"], mimetype="text/html")
+        """The report, made again only when the catalog has changed since it was made
+        (a large catalog takes seconds)."""
+        with report_lock:
+            known = next(iter(shown_report), None)
+            answer = ask("report", page_only=True, unless_state=known)
+            page = answer.files.get(PAGE) or shown_report.get(answer.out)
+            if page is None:  # not the state asked about after all: make it
+                answer = ask("report", page_only=True)
+                page = answer.files[PAGE]
+            shown_report.clear()
+            shown_report[answer.out] = page
+        return Response(page, mimetype="text/html")
 
     @app.errorhandler(404)
     @app.errorhandler(400)
