@@ -12,9 +12,12 @@ Binds to 127.0.0.1 unless told otherwise: what is open to the world is a decisio
 from __future__ import annotations
 
 import logging
+import re
+import threading
 import time
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -33,8 +36,75 @@ from unioncat.reads import Answer
 OAI_PATH = "/oai"
 RESOLVE_PATH = "/resolve"
 _NO_SCRIPT = "default-src 'none'; style-src 'unsafe-inline'"
+_TOKEN = re.compile(r"<resumptionToken[^>]*>([^<]+)</resumptionToken>")
 _MAX_BODY = 1 << 16
 Arguments = Mapping[str, Sequence[str]]
+
+
+class NextPages:
+    """The next page of each list being harvested, made ahead.
+
+    A harvester parses a page before it asks for the next; the next page's token is in
+    the page, so the server starts on it at once, in a thread of its own, and the
+    request finds it made or being made.  A token is a key into the list, so a page
+    made a moment before it is asked is as right as one made when asked: an item that
+    changes in between comes again later in the list, as it would anyway.  Pages not
+    asked for within ``KEEP_SECONDS`` (a harvest given up) are dropped."""
+
+    KEEP_SECONDS = 60.0
+    MOST = 16  # harvests at once whose next page is kept
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ahead: dict[tuple[str, str, str], tuple[float, Future[tuple[str, str | None]]]] = {}
+
+    @staticmethod
+    def _key(arguments: Arguments, base_url: str) -> tuple[str, str, str] | None:
+        verb, token = arguments.get("verb") or [], arguments.get("resumptionToken") or []
+        if len(verb) != 1 or len(token) != 1 or len(arguments) != 2:
+            return None
+        return verb[0], token[0], base_url
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._ahead)
+
+    def take(self, arguments: Arguments, base_url: str) -> Future[tuple[str, str | None]] | None:
+        key = self._key(arguments, base_url)
+        if key is None:
+            return None
+        with self._lock:
+            found = self._ahead.pop(key, None)
+        return found[1] if found is not None else None
+
+    def prepare(
+        self, document: str, arguments: Arguments, base_url: str,
+        make: Callable[[Arguments, str], tuple[str, str | None]],
+    ) -> None:  # fmt: skip
+        verb = (arguments.get("verb") or [""])[0]
+        if verb not in ("ListRecords", "ListIdentifiers"):
+            return
+        token = _TOKEN.search(document[-4096:])
+        if token is None:
+            return
+        following: Arguments = {"verb": [verb], "resumptionToken": [token.group(1)]}
+        key = (verb, token.group(1), base_url)
+        future: Future[tuple[str, str | None]] = Future()
+        now = time.monotonic()
+        with self._lock:
+            for old in [k for k, (at, _) in self._ahead.items() if now - at > self.KEEP_SECONDS]:
+                del self._ahead[old]
+            if key in self._ahead or len(self._ahead) >= self.MOST:
+                return
+            self._ahead[key] = (now, future)
+
+        def run() -> None:
+            try:
+                future.set_result(make(following, base_url))
+            except BaseException as exc:  # noqa: BLE001  (handed to the request that asks)
+                future.set_exception(exc)
+
+        threading.Thread(target=run, daemon=True).start()
 
 
 class OaiAccess(CatalogAccess):
@@ -44,9 +114,25 @@ class OaiAccess(CatalogAccess):
     def __init__(self, config: PipelineConfig, settings: ProviderSettings) -> None:
         super().__init__(config, stage="oai")
         self.settings = settings
+        self.next_pages = NextPages()
 
     def __call__(self, arguments: Arguments, base_url: str) -> tuple[str, str | None]:
-        """An OAI-PMH request: the document and its error code."""
+        """An OAI-PMH request: the document and its error code.  The page a resumption
+        token asks for next is made while the harvester reads this one (see
+        :class:`NextPages`), so the two wait for each other less."""
+        ahead = self.next_pages.take(arguments, base_url)
+        found: tuple[str, str | None] | None = None
+        if ahead is not None:
+            try:
+                found = ahead.result()
+            except UnioncatError:  # a run took the catalog meanwhile: ask again, now
+                found = None
+        if found is None:
+            found = self._answer(arguments, base_url)
+        self.next_pages.prepare(found[0], arguments, base_url, self._answer)
+        return found
+
+    def _answer(self, arguments: Arguments, base_url: str) -> tuple[str, str | None]:
         args = {"arguments": {k: list(v) for k, v in arguments.items()}, "base_url": base_url}
         links = self.config.access
 
@@ -168,6 +254,7 @@ def make_server(
 
     class Server(ThreadingHTTPServer):
         daemon_threads = True
+        catalog_access = access
 
         def server_close(self) -> None:
             super().server_close()

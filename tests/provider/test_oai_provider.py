@@ -400,3 +400,24 @@ def test_settings_are_checked() -> None:
     with pytest.raises(ConfigError, match="unknown"):
         ProviderSettings.from_mapping({"colour": "red"})
     assert ProviderSettings.from_mapping({"page_size": 50}).page_size == 50
+
+
+def test_the_next_page_is_made_while_the_harvester_reads_this_one(provider: Provider) -> None:
+    import time
+
+    from tests.support.catalogs import SERVERS
+
+    ahead = SERVERS[-1].catalog_access.next_pages
+    first = provider.get(verb="ListIdentifiers", metadataPrefix="oai_dc")
+    token = first.find(f".//{OAI}resumptionToken").text
+    deadline = time.monotonic() + 10
+    while not len(ahead) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(ahead) == 1, "the next page was not made ahead"
+    second = provider.get(verb="ListIdentifiers", resumptionToken=token)
+    # the page made ahead is the one asked for: it follows the first without a gap
+    served = identifiers([first, second])
+    assert len(served) == 2 * PAGE and len(set(served)) == 2 * PAGE
+    # a repeated request for the same token is answered again, not from the page ahead
+    again = provider.get(verb="ListIdentifiers", resumptionToken=token)
+    assert identifiers([again]) == identifiers([second])

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from unioncat.catalog import Catalog, PageWrite
 from unioncat.catalog.lock import CatalogLock
@@ -15,6 +16,9 @@ from unioncat.dedupe.settings import MatchSettings
 from unioncat.dedupe.stage import dedupe_catalog
 from unioncat.provider.settings import ProviderSettings
 from unioncat.schemas.record import Record
+
+# the servers running now, for a test that looks at one's state
+SERVERS: list[Any] = []
 
 
 @contextmanager
@@ -41,12 +45,14 @@ def serving(config: PipelineConfig, settings: ProviderSettings, path: str) -> It
     from unioncat.oai_server import make_server
 
     server = make_server(config, settings, "127.0.0.1", 0)
+    SERVERS.append(server)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
     try:
         host, port = server.server_address[:2]
         yield f"http://{host}:{port}{path}"
     finally:
+        SERVERS.remove(server)
         server.shutdown()
         server.server_close()
         thread.join()
