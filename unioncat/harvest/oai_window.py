@@ -242,8 +242,10 @@ class Window:
                 )
                 continue
             mark = f"{rec.identifier}|{rec.datestamp}"
-            if rec.datestamp and _safe_after(rec.datestamp, edge) and _safe_before(
-                rec.datestamp, settled
+            if (
+                rec.datestamp
+                and _safe_after(rec.datestamp, edge)
+                and _safe_before(rec.datestamp, settled)
             ):
                 collected.append(mark)  # still inside the next window's overlap
             if mark in boundary:
