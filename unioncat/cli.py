@@ -414,9 +414,6 @@ def cmd_status(args: argparse.Namespace, config: PipelineConfig) -> int:
 
 
 def cmd_serve_oai(args: argparse.Namespace, config: PipelineConfig) -> int:
-    import signal
-    import threading
-
     from unioncat.oai_server import OAI_PATH, make_server
 
     settings = config.oai_provider
@@ -427,22 +424,38 @@ def cmd_serve_oai(args: argparse.Namespace, config: PipelineConfig) -> int:
         raise ConfigError(
             f"no catalog at {config.catalog} to serve", hint="run `unioncat run` first"
         )
+    base = settings.base_url
+
+    def announce(host: str, port: int) -> None:
+        event(
+            "oai.serving",
+            f"serve-oai: OAI-PMH on http://{host}:{port}{OAI_PATH} (base URL "
+            f"{base or f'http://{host}:{port}{OAI_PATH}'}); Ctrl-C or SIGTERM stops it",
+            host=host,
+            port=port,
+        )
+
+    return _serve(lambda: (make_server(config, settings, args.host, args.port), None),
+                  args.host, args.port, announce)  # fmt: skip
+
+
+def _serve(
+    start: Callable[[], tuple[Any, Callable[[], None] | None]], host: str, port: int,
+    announce: Callable[[str, int], None],
+) -> int:  # fmt: skip
+    """Listen (``start`` gives the server and what to close after it), say where, and
+    serve until Ctrl-C or SIGTERM."""
+    import signal
+    import threading
+
     try:
-        server = make_server(config, settings, args.host, args.port)
+        server, close = start()
     except OSError as exc:
         raise ConfigError(
-            f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}",
             hint="choose another --port, or stop what listens there",
         ) from exc
-    host, port = str(server.server_address[0]), int(server.server_address[1])
-    base = settings.base_url or f"http://{host}:{port}{OAI_PATH}"
-    event(
-        "oai.serving",
-        f"serve-oai: OAI-PMH on http://{host}:{port}{OAI_PATH} (base URL {base}); "
-        "Ctrl-C or SIGTERM stops it",
-        host=host,
-        port=port,
-    )
+    announce(str(server.server_address[0]), int(server.server_address[1]))
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     try:
         server.serve_forever(poll_interval=0.2)
@@ -450,6 +463,8 @@ def cmd_serve_oai(args: argparse.Namespace, config: PipelineConfig) -> int:
         pass  # Ctrl-C: the server stops below, as SIGTERM stops it
     finally:
         server.server_close()
+        if close is not None:
+            close()
     return EXIT_OK
 
 
@@ -507,9 +522,6 @@ def cmd_report(args: argparse.Namespace, config: PipelineConfig) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, config: PipelineConfig) -> int:
-    import signal
-    import threading
-
     from unioncat.workbench.server import make_workbench
 
     if not config.catalog.exists():
@@ -518,30 +530,21 @@ def cmd_serve(args: argparse.Namespace, config: PipelineConfig) -> int:
         )
     # one line per request only with -v (the search words are in the request line)
     logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.WARNING)
-    try:
+
+    def start() -> tuple[Any, Callable[[], None]]:
         server, access = make_workbench(config, args.host, args.port, args.allow_remote)
-    except OSError as exc:
-        raise ConfigError(
-            f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
-            hint="choose another --port, or stop what listens there",
-        ) from exc
-    host, port = str(server.server_address[0]), int(server.server_address[1])
-    event(
-        "serve.serving",
-        f"serve: the workbench on http://{host}:{port}/ (catalog {config.catalog}); "
-        "Ctrl-C or SIGTERM stops it",
-        host=host,
-        port=port,
-    )
-    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
-    try:
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass  # Ctrl-C: the server stops below, as SIGTERM stops it
-    finally:
-        server.server_close()
-        access.close()
-    return EXIT_OK
+        return server, access.close
+
+    def announce(host: str, port: int) -> None:
+        event(
+            "serve.serving",
+            f"serve: the workbench on http://{host}:{port}/ (catalog {config.catalog}); "
+            "Ctrl-C or SIGTERM stops it",
+            host=host,
+            port=port,
+        )
+
+    return _serve(start, args.host, args.port, announce)
 
 
 def cmd_quarantine(args: argparse.Namespace, config: PipelineConfig) -> int:

@@ -135,6 +135,18 @@ CASE
 END
 """
 
+
+def _shared_by_two(who_has: str, who: str) -> str:
+    """Works two of ``who`` (sources, holders) both have, at each level: ``who_has`` gives
+    (level, work, who) once each.  The diagonal is what each one has."""
+    return f"""
+WITH has AS ({who_has})
+SELECT a.level, a.{who} AS {who}_a, b.{who} AS {who}_b, count(*) AS works
+FROM has a JOIN has b ON a.level = b.level AND a.work = b.work
+GROUP BY ALL ORDER BY a.level DESC, {who}_a, {who}_b
+"""
+
+
 TABLES: tuple[ReportTable, ...] = (
     # ---- collection
     ReportTable(
@@ -227,30 +239,22 @@ FROM e GROUP BY source ORDER BY source
     ReportTable(
         "source_overlap", "overlap", "Works shared by two sources",
         "at work level and at article level; the diagonal is each source's works",
-        """
-WITH ws AS (SELECT DISTINCT level, work, source FROM report_records)
-SELECT a.level, a.source AS source_a, b.source AS source_b, count(*) AS works
-FROM ws a JOIN ws b ON a.level = b.level AND a.work = b.work
-GROUP BY ALL ORDER BY a.level DESC, source_a, source_b
-""",
+        _shared_by_two("SELECT DISTINCT level, work, source FROM report_records", "source"),
     ),
     ReportTable(
         "holder_overlap", "overlap", "Works shared by two holders",
         "a record's holders are those its holdings name, or the holder its source names",
-        """
-WITH wh AS (
+        _shared_by_two(
+            """
     SELECT DISTINCT r.level, r.work, h.holder
     FROM report_records r JOIN holdings h ON h.record_id = r.id
     WHERE h.holder IS NOT NULL
     UNION
     SELECT r.level, r.work, s.holder
     FROM report_records r JOIN sources s ON s.name = r.source
-    WHERE s.holder IS NOT NULL
-)
-SELECT a.level, a.holder AS holder_a, b.holder AS holder_b, count(*) AS works
-FROM wh a JOIN wh b ON a.level = b.level AND a.work = b.work
-GROUP BY ALL ORDER BY a.level DESC, holder_a, holder_b
-""",
+    WHERE s.holder IS NOT NULL""",
+            "holder",
+        ),
     ),
     ReportTable(
         "unique_to_source", "overlap", "Titles only one source has",
