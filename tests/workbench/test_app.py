@@ -311,3 +311,34 @@ def test_serve_refuses_the_network_without_allow_remote(tmp_path: Path, bench: B
 
     pipeline = write_pipeline(tmp_path, [], catalog=str(bench.catalog))
     assert main(["--config", str(pipeline), "serve", "--host", "0.0.0.0", "--port", "0"]) == 2
+
+
+def test_unioncat_serve_as_a_process_serves_and_stops_on_sigterm(
+    tmp_path: Path, bench: Bench
+) -> None:
+    import json
+    import signal
+    import urllib.request
+
+    from tests.support.builders import unioncat_process, write_pipeline
+
+    pipeline = write_pipeline(tmp_path, [], catalog=str(bench.catalog))
+    server = unioncat_process("--config", str(pipeline), "serve", "--port", "0")
+    try:
+        assert server.stderr is not None
+        url = None
+        for line in server.stderr:
+            event = json.loads(line)
+            if event.get("event") == "serve.serving":
+                url = f"http://127.0.0.1:{event['port']}/"
+                break
+        assert url is not None, "the workbench never said where it listens"
+        with urllib.request.urlopen(url + "?q=rivers+north", timeout=30) as response:
+            page = response.read().decode()
+        assert "Rivers of the north" in page
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
