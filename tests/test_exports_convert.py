@@ -72,7 +72,7 @@ def test_a_broken_export_lands_its_good_records_and_exits_1(cli: Cli, tmp_path: 
 
 
 def test_many_quarantined_records_are_summed_up_on_stderr(cli: Cli, tmp_path: Path) -> None:
-    from unioncat.cli import CONVERT_QUARANTINE_SHOWN
+    from unioncat.commands import CONVERT_QUARANTINE_SHOWN
 
     bad = "DataType: 1\nAuthor-作者: 无名;\n\n" * (CONVERT_QUARANTINE_SHOWN + 7)
     good = (OWN / "cnki.estudy.txt").read_text(encoding="utf-8")

@@ -1,4 +1,8 @@
-"""The command line: parse, call, print.  No catalog logic lives here.
+"""The command line: parse, then hand the command to :mod:`unioncat.commands`.
+
+This module imports nothing heavy (no DuckDB, no Arrow, no format), so ``--help`` and
+``--version`` answer at once and a cron line that fails on a typo fails fast; the
+command's own module is imported after the arguments are read.
 
 Exit codes are stable for cron: 0 all good, 1 some sources or records failed (or a
 source gave nothing where something was due), 2 bad usage or config, 3 another run
@@ -9,626 +13,23 @@ stand.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import replace
-from datetime import UTC, date, datetime
-from pathlib import Path
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-import duckdb
+from unioncat import __version__, interrupts
+from unioncat.errors import ConfigError, LockHeld, UnioncatError
+from unioncat.log import say, setup_logging
 
-from unioncat import __version__, interrupts, report
-from unioncat.catalog import Catalog, CatalogLock, ReaderLock, export_records
-from unioncat.catalog.resources import explain
-from unioncat.config import DEFAULT_CONFIG, PipelineConfig, load_config
-from unioncat.contracts import RunStatus
-from unioncat.convert import convert_files
-from unioncat.dedupe.review import DECISIONS, decide
-from unioncat.dedupe.settings import MatchSettings
-from unioncat.errors import ConfigError, Interrupted, LockHeld, ResourceError, UnioncatError
-from unioncat.ids import new_run_id
-from unioncat.log import event, say, setup_logging
-from unioncat.parallel import MapPool
-from unioncat.pipeline import (
-    SourceOutcome,
-    harvest_all,
-    merge_outcomes,
-    normalize_archived,
-    settle,
-)
-from unioncat.read_service import ReadService, ask_writer
-from unioncat.reads import READS, Answer
-from unioncat.redact import scrub
+if TYPE_CHECKING:
+    from unioncat.config import PipelineConfig
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_LOCKED, EXIT_STANDING = 0, 1, 2, 3, 4
 # a command that reads the pipeline file only when --config names one (eval dedupe)
 OPTIONAL = "optional"
-
-
-def _exit_for(outcomes: Sequence[SourceOutcome]) -> int:
-    if any(o.status != "ok" for o in outcomes):
-        return EXIT_PARTIAL
-    return EXIT_STANDING if any(o.standing for o in outcomes) else EXIT_OK
-
-
-def _sources_to_harvest(config: PipelineConfig, only: str | None = None) -> None:
-    """A harvest with no source to harvest is a mistake in the pipeline file."""
-    if only is not None:
-        config.source(only)
-        return
-    if not any(s.enabled for s in config.sources):
-        raise ConfigError(
-            f"{config.path} lists no enabled source: there is nothing to harvest",
-            stage="config",
-            hint="add a source under sources: (see the README), or enable one",
-        )
-
-
-def _status_for(outcomes: Sequence[SourceOutcome]) -> RunStatus:
-    if not outcomes or all(o.status == "ok" for o in outcomes):
-        return "ok"
-    if all(o.status == "failed" for o in outcomes):
-        return "failed"
-    return "partial"
-
-
-def _with_writer(
-    config: PipelineConfig,
-    command: str,
-    work: Callable[[Catalog, str, MapPool], tuple[int, list[SourceOutcome], dict[str, Any]]],
-) -> int:
-    """Take the lock, open the catalog, record the run, do the work, close the run.
-
-    Ctrl-C and SIGTERM stop the work at its next safe point (:mod:`unioncat.interrupts`):
-    the run is recorded as interrupted with what it committed, and the exit code is
-    130 or 143."""
-    run_id = new_run_id()
-    with (
-        CatalogLock(config.catalog, command, run_id) as lock,
-        interrupts.stop_at_safe_points(),
-    ):
-        catalog = Catalog(config.catalog, memory_limit=config.memory_limit)
-        pool = MapPool(config.workers)
-        service = ReadService(catalog, config).__enter__()
-        try:
-            catalog.start_run(run_id, command, lock.previous_ending)
-            event(
-                "run.start",
-                f"run {run_id}: unioncat {command} on {config.catalog}",
-                run_id=run_id,
-                command=command,
-            )
-            outcomes: list[SourceOutcome] = []
-            try:
-                interrupts.check("before any work")
-                code, outcomes, extra = work(catalog, run_id, pool)
-                catalog.tidy()
-                counts = {"sources": [o.as_dict() for o in outcomes], **extra}
-                status = _status_for(outcomes)
-                message = "; ".join(o.error for o in outcomes if o.error) or None
-                catalog.finish_run(run_id, status, counts, message)
-            except Interrupted as stop:
-                return _interrupted(catalog, run_id, command, stop)
-            except KeyboardInterrupt:
-                _close_run(catalog, run_id, "interrupted", "stopped at once by a second signal")
-                raise
-            except Exception as exc:
-                resource = catalog.explain(exc)
-                if resource is None:
-                    _close_run(catalog, run_id, "failed", f"{type(exc).__name__}: {exc}")
-                    raise
-                resource.context.setdefault("outcomes", outcomes)
-                _stopped_by_resource(catalog, lock, run_id, command, resource)
-                raise resource from exc
-            print(scrub(report.run_summary(run_id, command, outcomes, extra)))
-            event(
-                "run.finish",
-                f"run {run_id} finished: {status}",
-                run_id=run_id,
-                status=status,
-                exit_code=code,
-            )
-            return code
-        finally:
-            service.__exit__(None, None, None)
-            pool.close()
-            catalog.close()
-
-
-def _close_run(
-    catalog: Catalog,
-    run_id: str,
-    status: RunStatus,
-    message: str,
-    counts: dict[str, Any] | None = None,
-) -> bool:
-    """Record how a run ended that is ending on an exception; the exception must win."""
-    try:
-        catalog.finish_run(run_id, status, counts or {}, message)
-        return True
-    except duckdb.Error as exc:
-        event(
-            "run.unrecorded",
-            f"run {run_id} could not be recorded as {status}: {exc}",
-            logging.ERROR,
-            run_id=run_id,
-        )
-        return False
-
-
-def _close_source(catalog: Catalog, run_id: str, outcome: SourceOutcome) -> None:
-    try:
-        catalog.source_outcome(outcome.name, run_id, outcome.status, outcome.error)
-    except duckdb.Error as exc:
-        event(
-            "run.unrecorded",
-            f"{outcome.name}: its failure could not be recorded: {exc}",
-            logging.ERROR,
-            run_id=run_id,
-            source=outcome.name,
-        )
-
-
-def _stopped_by_resource(
-    catalog: Catalog, lock: CatalogLock, run_id: str, command: str, stop: ResourceError
-) -> None:
-    """Report what committed before the disk filled (or the memory ran out), and record
-    the run as failed; where the catalog cannot take even that, the lock file beside it
-    keeps the ending, and the next writer and ``status`` read it from there."""
-    outcomes: list[SourceOutcome] = list(stop.context.get("outcomes") or [])  # type: ignore[call-overload]
-    extra: dict[str, Any] = {"stopped": str(stop)}
-    counts = {"sources": [o.as_dict() for o in outcomes], **extra}
-    if _close_run(catalog, run_id, "failed", str(stop), counts):
-        for o in outcomes:
-            if o.status == "failed":
-                _close_source(catalog, run_id, o)
-    else:
-        lock.note_ending("failed", str(stop))
-    print(scrub(report.run_summary(run_id, command, outcomes, extra)))
-
-
-def _interrupted(catalog: Catalog, run_id: str, command: str, stop: Interrupted) -> int:
-    outcomes: list[SourceOutcome] = list(stop.context.get("outcomes") or [])  # type: ignore[call-overload]
-    extra: dict[str, Any] = {"interrupted": stop.where}
-    counts = {"sources": [o.as_dict() for o in outcomes], **extra}
-    catalog.finish_run(run_id, "interrupted", counts, stop.message)
-    print(scrub(report.run_summary(run_id, command, outcomes, extra)))
-    event(
-        "run.finish",
-        f"run {run_id} interrupted: {stop}",
-        logging.WARNING,
-        run_id=run_id,
-        status="interrupted",
-        exit_code=stop.exit_code,
-    )
-    return stop.exit_code
-
-
-def cmd_run(args: argparse.Namespace, config: PipelineConfig) -> int:
-    _sources_to_harvest(config)
-
-    def work(
-        catalog: Catalog, run_id: str, pool: MapPool
-    ) -> tuple[int, list[SourceOutcome], dict[str, Any]]:
-        outcomes = harvest_all(catalog, config, run_id, pool)
-        interrupts.check("after harvesting", outcomes=outcomes)
-        # envelopes archived by an earlier `harvest` and not mapped yet
-        pending = normalize_archived(catalog, config, run_id, pool, pending_only=True)
-        outcomes = settle(catalog, config, merge_outcomes(outcomes, pending), run_id,
-                          harvested=True)  # fmt: skip
-        extra: dict[str, Any] = {}
-        if config.dedupe_enabled:
-            from unioncat.dedupe.stage import dedupe_catalog  # numpy and rapidfuzz: on use
-
-            interrupts.check("before matching", outcomes=outcomes)
-            try:
-                extra["dedupe"] = dedupe_catalog(
-                    catalog, run_id, config.dedupe, within=config.dedupe_within
-                ).as_dict()
-            except Interrupted as stop:
-                stop.context.setdefault("outcomes", outcomes)
-                raise
-        interrupts.check("before exporting", outcomes=outcomes)
-        try:
-            result = export_records(catalog, config.export, run_id)
-        except Interrupted as stop:
-            stop.context.setdefault("outcomes", outcomes)
-            raise
-        extra |= {"export": str(config.export), "exported_rows": result.rows}
-        return _exit_for(outcomes), outcomes, extra
-
-    return _with_writer(config, "run", work)
-
-
-def cmd_harvest(args: argparse.Namespace, config: PipelineConfig) -> int:
-    _sources_to_harvest(config, args.source)
-
-    def work(
-        catalog: Catalog, run_id: str, pool: MapPool
-    ) -> tuple[int, list[SourceOutcome], dict[str, Any]]:
-        outcomes = harvest_all(catalog, config, run_id, pool, only=args.source, normalize=False)
-        outcomes = settle(catalog, config, outcomes, run_id, harvested=True)
-        return _exit_for(outcomes), outcomes, {}
-
-    return _with_writer(config, "harvest", work)
-
-
-def _cmd_normalize(config: PipelineConfig, pending_only: bool, only: str | None) -> int:
-    name = "normalize" if pending_only else "renormalize"
-
-    def work(
-        catalog: Catalog, run_id: str, pool: MapPool
-    ) -> tuple[int, list[SourceOutcome], dict[str, Any]]:
-        outcomes = normalize_archived(
-            catalog, config, run_id, pool, pending_only=pending_only, only=only
-        )
-        outcomes = settle(catalog, config, outcomes, run_id, harvested=False)
-        return _exit_for(outcomes), outcomes, {}
-
-    return _with_writer(config, name, work)
-
-
-def cmd_normalize(args: argparse.Namespace, config: PipelineConfig) -> int:
-    return _cmd_normalize(config, True, None)
-
-
-def cmd_renormalize(args: argparse.Namespace, config: PipelineConfig) -> int:
-    return _cmd_normalize(config, False, args.source)
-
-
-def _since(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise ConfigError(
-            f"--since {value!r} is not a date or time", hint="e.g. 2026-12-01 or 2026-12-01T02:00Z"
-        ) from exc
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
-
-
-def cmd_export(args: argparse.Namespace, config: PipelineConfig) -> int:
-    out = Path(args.out) if args.out else config.export
-    since = _since(args.since)
-
-    def work(
-        catalog: Catalog, run_id: str, pool: MapPool
-    ) -> tuple[int, list[SourceOutcome], dict[str, Any]]:
-        if args.format in ("jsonld", "bibframe"):
-            from unioncat.linked_export import export_linked
-
-            linked = export_linked(catalog, out, args.format, args.base, config.access)
-            return EXIT_OK, [], {
-                "export": str(linked.path), "exported_rows": linked.records, "works": linked.works,
-            }  # fmt: skip
-        if args.format != "parquet":
-            from unioncat.marc_export import ENTITIES, export_marc
-
-            entities = ENTITIES if args.what == "both" else (args.what,)
-            marc = export_marc(
-                catalog, out, binary=args.format == "marc21", entities=entities, since=since,
-                full=args.full, links=config.access,
-            )  # fmt: skip
-            return EXIT_OK, [], {
-                "export": str(marc.folder), "written": marc.written, "deleted": marc.deleted,
-                "too_long_for_iso2709": marc.too_long,
-            }  # fmt: skip
-        result = export_records(catalog, out, run_id)
-        return EXIT_OK, [], {"export": str(out), "exported_rows": result.rows}
-
-    return _with_writer(config, "export", work)
-
-
-def cmd_dedupe(args: argparse.Namespace, config: PipelineConfig) -> int:
-    def work(
-        catalog: Catalog, run_id: str, pool: MapPool
-    ) -> tuple[int, list[SourceOutcome], dict[str, Any]]:
-        from unioncat.dedupe.stage import dedupe_catalog
-
-        counts = dedupe_catalog(
-            catalog, run_id, config.dedupe, full=args.full, within=config.dedupe_within
-        )
-        return EXIT_OK, [], {"dedupe": counts.as_dict()}
-
-    return _with_writer(config, "dedupe", work)
-
-
-def cmd_review(args: argparse.Namespace, config: PipelineConfig) -> int:
-    if args.decision is None:
-        return _read(config, "review", {"limit": args.limit})
-    if len(args.ids) != 2:
-        raise ConfigError(f"review {args.decision}: give exactly two record ids")
-    with CatalogLock(config.catalog, "review", new_run_id()):
-        catalog = Catalog(config.catalog, memory_limit=config.memory_limit)
-        try:
-            print(decide(catalog, args.ids[0], args.ids[1], args.decision, args.note))
-        finally:
-            catalog.close()
-    return EXIT_OK
-
-
-def cmd_eval(args: argparse.Namespace, config: PipelineConfig | None) -> int:
-    from unioncat.dedupe.evaluate import evaluate, parse_column_map
-
-    settings = config.dedupe if config is not None else MatchSettings()
-    if args.learn:
-        settings = replace(settings, learn_weights=True)
-    result = evaluate(
-        Path(args.left),
-        Path(args.right) if args.right else None,
-        [Path(g) for g in args.gold],
-        settings,
-        parse_column_map(args.map or []),
-        [t.strip() for t in args.within.split(",") if t.strip()] if args.within else None,
-    )
-    print(json.dumps(result.as_dict()), flush=True)
-    if not args.quiet:
-        print(result.summary(), file=sys.stderr)
-    return EXIT_OK
-
-
-def _read(
-    config: PipelineConfig, command: str, args: dict[str, Any],
-    then: Callable[[Answer], Answer] | None = None,
-) -> int:  # fmt: skip
-    """Run a read-only command.  It opens the catalog under the shared lock, so it never
-    blocks a writer; while a run writes, that run answers it (see read_service).
-    ``then`` takes the answer before it is printed (a command that writes files)."""
-    try:
-        with ReaderLock(config.catalog):
-            catalog = Catalog(config.catalog, read_only=True, memory_limit=config.memory_limit)
-            try:
-                answer = READS[command](catalog, config, args)
-            finally:
-                catalog.close()
-    except LockHeld:
-        served = ask_writer(config.catalog, command, args)
-        if served is None:
-            raise
-        answer = served
-    return _print(then(answer) if then else answer, args)
-
-
-def _print(answer: Answer, args: dict[str, Any]) -> int:
-    if answer.out:
-        print(scrub(answer.out))
-    if answer.err:
-        say(answer.err, "read.message", logging.WARNING)
-    dump = args.get("dump")
-    if dump and answer.files:
-        folder = Path(dump)
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, payload in answer.files.items():
-            (folder / name).write_bytes(payload)
-        print(f"raw bytes of {len(answer.files)} record(s) written to {folder}")
-    return answer.code
-
-
-def cmd_status(args: argparse.Namespace, config: PipelineConfig) -> int:
-    return _read(config, "status", {})
-
-
-def cmd_serve_oai(args: argparse.Namespace, config: PipelineConfig) -> int:
-    from unioncat.oai_server import OAI_PATH, make_server
-
-    settings = config.oai_provider
-    if args.base_url:
-        settings = replace(settings, base_url=args.base_url.rstrip("/"))
-        settings.check()
-    if not config.catalog.exists():
-        raise ConfigError(
-            f"no catalog at {config.catalog} to serve", hint="run `unioncat run` first"
-        )
-    base = settings.base_url
-
-    def announce(host: str, port: int) -> None:
-        event(
-            "oai.serving",
-            f"serve-oai: OAI-PMH on http://{host}:{port}{OAI_PATH} (base URL "
-            f"{base or f'http://{host}:{port}{OAI_PATH}'}); Ctrl-C or SIGTERM stops it",
-            host=host,
-            port=port,
-        )
-
-    return _serve(lambda: (make_server(config, settings, args.host, args.port), None),
-                  args.host, args.port, announce)  # fmt: skip
-
-
-def _serve(
-    start: Callable[[], tuple[Any, Callable[[], None] | None]], host: str, port: int,
-    announce: Callable[[str, int], None],
-) -> int:  # fmt: skip
-    """Listen (``start`` gives the server and what to close after it), say where, and
-    serve until Ctrl-C or SIGTERM."""
-    import signal
-    import threading
-
-    try:
-        server, close = start()
-    except OSError as exc:
-        raise ConfigError(
-            f"cannot listen on {host}:{port}: {exc.strerror or exc}",
-            hint="choose another --port, or stop what listens there",
-        ) from exc
-    announce(str(server.server_address[0]), int(server.server_address[1]))
-    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
-    try:
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass  # Ctrl-C: the server stops below, as SIGTERM stops it
-    finally:
-        server.server_close()
-        if close is not None:
-            close()
-    return EXIT_OK
-
-
-def cmd_resolve(args: argparse.Namespace, config: PipelineConfig) -> int:
-    if args.date:
-        try:
-            date.fromisoformat(args.date)
-        except ValueError as exc:
-            raise ConfigError(f"--date {args.date!r} is not a date", hint="YYYY-MM-DD") from exc
-    return _read(config, "resolve", {"kev": args.kev, "date": args.date, "html": args.html})
-
-
-def cmd_show(args: argparse.Namespace, config: PipelineConfig) -> int:
-    return _read(config, "show", {"id": args.id, "text": args.text})
-
-
-def cmd_find(args: argparse.Namespace, config: PipelineConfig) -> int:
-    table = args.table if args.table is not None else sys.stdout.isatty()
-    query = " ".join(args.query)
-    return _read(
-        config,
-        "find",
-        {"query": query, "source": args.source, "type": args.type, "limit": args.limit,
-         "table": table},
-    )  # fmt: skip
-
-
-def cmd_report(args: argparse.Namespace, config: PipelineConfig) -> int:
-    """The collection report, read like every read-only command, written whole: each
-    file under a temporary name then renamed, the page last, so a page that is there
-    always has its tables beside it."""
-    from unioncat.outputs.files import write_whole
-    from unioncat.overview import PAGE
-
-    out = Path(args.out) if args.out else config.export.parent / "report"
-    answer: Answer | None = None
-
-    def keep(found: Answer) -> Answer:
-        nonlocal answer
-        answer = found
-        return Answer(found.code, err=found.err)
-
-    code = _read(config, "report", {}, keep)
-    if answer is None or code != EXIT_OK:
-        return code
-    files = answer.files
-    for name in sorted(files, key=lambda n: n == PAGE):
-        path = out / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_whole(path, [files[name]])
-    size = len(files[PAGE])
-    print(f"collection report: {out / PAGE} ({size / 1024:,.0f} KiB), "
-          f"{len(files) - 1} table files in {out / 'tables'}")  # fmt: skip
-    return EXIT_OK
-
-
-def cmd_serve(args: argparse.Namespace, config: PipelineConfig) -> int:
-    from unioncat.workbench.server import make_workbench
-
-    if not config.catalog.exists():
-        raise ConfigError(
-            f"no catalog at {config.catalog} to work on", hint="run `unioncat run` first"
-        )
-    # one line per request only with -v (the search words are in the request line)
-    logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.WARNING)
-
-    def start() -> tuple[Any, Callable[[], None]]:
-        server, access = make_workbench(config, args.host, args.port, args.allow_remote)
-        return server, access.close
-
-    def announce(host: str, port: int) -> None:
-        event(
-            "serve.serving",
-            f"serve: the workbench on http://{host}:{port}/ (catalog {config.catalog}); "
-            "Ctrl-C or SIGTERM stops it",
-            host=host,
-            port=port,
-        )
-
-    return _serve(start, args.host, args.port, announce)
-
-
-def cmd_quarantine(args: argparse.Namespace, config: PipelineConfig) -> int:
-    return _read(config, "quarantine", {"source": args.source, "dump": args.dump})
-
-
-def cmd_check(args: argparse.Namespace) -> int:
-    """``convert --check``: every finding of every file, then one line of counts; exit 1
-    when a file has an error (a warning alone passes)."""
-    from unioncat.normalize import CHECKERS
-
-    checker = CHECKERS.get(args.format)
-    if checker is None:
-        raise ConfigError(
-            f"--check has no checker for format {args.format!r}; formats with one: "
-            + ", ".join(sorted(CHECKERS)),
-            stage="config",
-        )
-    errors = warnings = 0
-    for name in args.inputs:
-        path = Path(name)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise ConfigError(f"cannot read {name}: {exc.strerror}", stage="config") from exc
-        if data[:2] == b"\x1f\x8b":
-            import gzip
-
-            data = gzip.decompress(data)
-        findings = checker(data, path.name.removesuffix(".gz"))
-        for f in findings:
-            print(f"{name}: {f}")
-        e = sum(f.severity == "error" for f in findings)
-        errors, warnings = errors + e, warnings + len(findings) - e
-    print(f"{len(args.inputs)} file(s) checked: {errors} error(s), {warnings} warning(s)")
-    return EXIT_PARTIAL if errors else EXIT_OK
-
-
-CONVERT_QUARANTINE_SHOWN = 50
-
-
-def cmd_convert(args: argparse.Namespace, config: PipelineConfig | None) -> int:
-    if args.check:
-        return cmd_check(args)
-    if not args.output:
-        raise ConfigError("convert needs -o OUT.parquet or OUT.jsonl (or --check)", stage="config")
-    with interrupts.stop_at_safe_points():
-        try:
-            result = convert_files(
-                args.inputs, args.format, Path(args.output), workers=args.workers
-            )
-        except Interrupted as stop:
-            say(f"unioncat: {stop}", "convert.interrupted", logging.WARNING)
-            return stop.exit_code
-        except OSError as exc:  # a full disk under the output names the output
-            resource = explain(exc, Path(args.output), stage="convert")
-            if resource is None:
-                raise
-            raise resource from exc
-    # the first ones on stderr, where a cataloger reads them; every one, with its bytes,
-    # in the quarantine file (5,000 lines of warnings would hide the summary and cost
-    # a second of formatting)
-    for q in result.quarantined[:CONVERT_QUARANTINE_SHOWN]:
-        say(
-            f"quarantined {q.envelope.envelope_id}: {q.reason}",
-            "convert.quarantined",
-            logging.WARNING,
-            envelope=q.envelope.envelope_id,
-            reason=q.reason,
-        )
-    more = len(result.quarantined) - CONVERT_QUARANTINE_SHOWN
-    if more > 0:
-        say(
-            f"... and {more} more quarantined record(s): every one is in {result.quarantine_path}",
-            "convert.quarantined_more",
-            logging.WARNING,
-            more=more,
-        )
-    print(
-        f"{result.records} records from {result.envelopes} input records written to "
-        f"{args.output}; {len(result.quarantined)} quarantined"
-        + (f" (details in {result.quarantine_path})" if result.quarantined else "")
-    )
-    return EXIT_PARTIAL if result.quarantined else EXIT_OK
+DEFAULT_CONFIG = "pipelines.yaml"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -662,21 +63,21 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "run", help="harvest, normalize and dedupe every source, then export",
         parents=[deleting],
-    ).set_defaults(func=cmd_run)  # fmt: skip
+    ).set_defaults(func="run")  # fmt: skip
     h = sub.add_parser(
         "harvest", help="fetch and archive raw records without mapping them", parents=[deleting]
     )
     h.add_argument("--source", help="only this source")
-    h.set_defaults(func=cmd_harvest)
+    h.set_defaults(func="harvest")
     sub.add_parser(
         "normalize", help="map archived records not mapped yet", parents=[deleting]
-    ).set_defaults(func=cmd_normalize)
+    ).set_defaults(func="normalize")
     r = sub.add_parser(
         "renormalize", help="map every archived record again (after a mapping change)",
         parents=[deleting],
     )  # fmt: skip
     r.add_argument("--source", help="only this source")
-    r.set_defaults(func=cmd_renormalize)
+    r.set_defaults(func="renormalize")
     e = sub.add_parser(
         "export", help="write the Parquet export and its manifest, or MARC for loaders"
     )
@@ -703,21 +104,19 @@ def build_parser() -> argparse.ArgumentParser:
         "export; the time of the last export is left as it was",
     )  # fmt: skip
     e.add_argument("--full", action="store_true", help="MARC: every record, not the changes")
-    e.set_defaults(func=cmd_export)
-    sub.add_parser("status", help="what the last runs did, per source").set_defaults(
-        func=cmd_status
-    )
+    e.set_defaults(func="export")
+    sub.add_parser("status", help="what the last runs did, per source").set_defaults(func="status")
     d = sub.add_parser("dedupe", help="match changed records and update the clusters")
     d.add_argument("--full", action="store_true", help="match every record again")
-    d.set_defaults(func=cmd_dedupe)
+    d.set_defaults(func="dedupe")
     rv = sub.add_parser(
         "review", help="list borderline pairs, or accept or reject a pair (decisions persist)"
     )
-    rv.add_argument("decision", nargs="?", choices=sorted(DECISIONS), help="accept or reject")
+    rv.add_argument("decision", nargs="?", choices=("accept", "reject"), help="accept or reject")
     rv.add_argument("ids", nargs="*", metavar="RECORD_ID", help="the two records of the pair")
     rv.add_argument("--note", help="why (kept with the decision)")
     rv.add_argument("--limit", type=int, default=50, help="pairs to list (default: 50)")
-    rv.set_defaults(func=cmd_review)
+    rv.set_defaults(func="review")
     ev = sub.add_parser("eval", help="evaluate a stage against gold data")
     ev_sub = ev.add_subparsers(dest="what", required=True, metavar="WHAT")
     evd = ev_sub.add_parser(
@@ -754,11 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--config", default=argparse.SUPPRESS,
         help="a pipeline file whose dedupe: settings to match with (default: the set weights)",
     )  # fmt: skip
-    evd.set_defaults(func=cmd_eval, needs_config=OPTIONAL)
+    evd.set_defaults(func="eval", needs_config=OPTIONAL)
     s = sub.add_parser("show", help="one record, or one cluster with its members and reasons")
     s.add_argument("id", help="record id, SOURCE:SOURCE_ID, or cluster id")
     s.add_argument("--text", action="store_true", help="labelled fields for people instead of JSON")
-    s.set_defaults(func=cmd_show)
+    s.set_defaults(func="show")
     f = sub.add_parser(
         "find", help="records by an identifier of any scheme (ISBN, ISSN, DOI, OCLC, LCCN, "
         "the source's id) or by words of a title or a name",
@@ -772,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a table even off a terminal")  # fmt: skip
     table.add_argument("--json", dest="table", action="store_false",
                        help="JSON lines even on a terminal")  # fmt: skip
-    f.set_defaults(func=cmd_find)
+    f.set_defaults(func="find")
     rs = sub.add_parser(
         "resolve", help="can a reader get this article? an OpenURL answered from the catalog"
     )
@@ -782,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     rs.add_argument("--date", help="answer as of this day (YYYY-MM-DD; embargoes move)")
     rs.add_argument("--html", action="store_true", help="the page a reader sees, not JSON")
-    rs.set_defaults(func=cmd_resolve)
+    rs.set_defaults(func="resolve")
     so = sub.add_parser(
         "serve-oai", help="serve the catalog's records and clusters over OAI-PMH 2.0 at /oai"
     )
@@ -796,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--base-url", help="the URL harvesters reach it at, behind a reverse proxy (default: "
         "oai_provider.base_url, or this server's own address)",
     )  # fmt: skip
-    so.set_defaults(func=cmd_serve_oai)
+    so.set_defaults(func="serve_oai")
     sv = sub.add_parser(
         "serve", help="the workbench in a browser: search, records, clusters, the review "
         "queue, the quarantine and the report",
@@ -811,18 +210,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-remote", action="store_true",
         help="bind an address other machines reach (with UNIONCAT_WORKBENCH_TOKEN set)",
     )  # fmt: skip
-    sv.set_defaults(func=cmd_serve)
+    sv.set_defaults(func="serve")
     rp = sub.add_parser(
         "report", help="the collection report: one HTML page, its tables as Parquet and CSV"
     )
     rp.add_argument(
         "--out", metavar="DIR", help="folder to write it in (default: report/ beside the export)"
     )
-    rp.set_defaults(func=cmd_report)
+    rp.set_defaults(func="report")
     q = sub.add_parser("quarantine", help="list quarantined records and why")
     q.add_argument("--source", help="only this source")
     q.add_argument("--dump", metavar="DIR", help="also write each quarantined record's raw bytes")
-    q.set_defaults(func=cmd_quarantine)
+    q.set_defaults(func="quarantine")
     c = sub.add_parser("convert", help="map files straight to Parquet or JSON lines, no catalog")
     c.add_argument("inputs", nargs="+", metavar="INPUT")
     c.add_argument("--format", required=True, help="normalizer name, e.g. marc")
@@ -835,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument(
         "--workers", type=int, default=0, help="mapping processes (default: one per core)"
     )
-    c.set_defaults(func=cmd_convert, needs_config=False)
+    c.set_defaults(func="convert", needs_config=False)
     return p
 
 
@@ -851,6 +250,13 @@ def _fail(exc: UnioncatError, code: int) -> int:
     return code
 
 
+def _resource_errors() -> tuple[type[BaseException], ...]:
+    """What the machine can refuse: DuckDB's errors only if DuckDB was loaded at all."""
+    duckdb = sys.modules.get("duckdb")
+    found: tuple[type[BaseException], ...] = (OSError, MemoryError)
+    return found + ((duckdb.Error,) if duckdb is not None else ())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -862,12 +268,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if needs is False or (needs == OPTIONAL and args.config == DEFAULT_CONFIG):
             config = None
         else:
+            from unioncat.config import load_config
+
             config = load_config(args.config)
         if config is not None and getattr(args, "allow_deletions", None):
             for name in args.allow_deletions:
                 config.source(name)  # an unknown name is a typo: refuse it
             config.allow_deletions = frozenset(args.allow_deletions)
-        code: int = args.func(args, config)
+        from unioncat import commands
+
+        code: int = getattr(commands, f"cmd_{args.func}")(args, config)
         return code
     except ConfigError as exc:
         return _fail(exc, EXIT_USAGE)
@@ -889,9 +299,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
-    except (duckdb.Error, OSError, MemoryError) as exc:
+    except _resource_errors() as exc:
         # a full disk or a damaged catalog met outside a run (opening the lock file,
         # a read-only command): the same clear message; anything else is a bug
+        from unioncat.catalog.resources import explain
+
         resource = explain(exc, config.catalog if config is not None else None)
         if resource is None:
             raise

@@ -32,7 +32,6 @@ from unioncat.provider.settings import ProviderSettings
 from unioncat.reader_links import AccessSettings
 from unioncat.redact import is_secret_name, register, register_values
 
-DEFAULT_CONFIG = "pipelines.yaml"
 T = TypeVar("T")
 _ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 _SOURCE_KEYS = (
