@@ -557,7 +557,7 @@ def fuzz(mutants: int) -> dict[str, Any]:
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import strategies as st
 
-    import unioncat.normalize  # noqa: F401  (formats register their framers)
+    import unioncat.normalize  # noqa: F401  (formats load as they are asked for)
     from unioncat.contracts import RawEnvelope
     from unioncat.framing import frame_file
     from unioncat.parallel import map_page

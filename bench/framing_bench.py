@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pymarc import MARCReader
 
-import unioncat.normalize  # noqa: F401  (formats register their framers)
+import unioncat.normalize  # noqa: F401  (formats load as they are asked for)
 from unioncat.framing import frame_file
 
 DEFAULT_FILE = "/tmp/pymarc-sdist/pymarc-5.4.0/BooksAll.2016.part01.utf8"

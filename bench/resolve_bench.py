@@ -41,7 +41,7 @@ KBART = ROOT.parent / "shared" / "data" / "vendor" / "kbart" / "kbart.txt.gz"
 
 def kbart_records() -> tuple[list[Record], list[dict[str, str]]]:
     """The KBART file framed and mapped as a ``files`` source would: one record per title."""
-    import unioncat.normalize  # noqa: F401  (registers the formats)
+    import unioncat.normalize  # noqa: F401  (formats load as they are asked for)
     from unioncat.errors import RecordError
     from unioncat.framing import frame_file
     from unioncat.normalize import NORMALIZERS

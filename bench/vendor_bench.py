@@ -287,7 +287,7 @@ def _ours(fmt: str, blob: bytes) -> tuple[int, float]:
     import io
     from datetime import UTC, datetime
 
-    import unioncat.normalize  # noqa: F401  (registers the formats)
+    import unioncat.normalize  # noqa: F401  (formats load as they are asked for)
     from unioncat.contracts import RawEnvelope
     from unioncat.errors import RecordError
     from unioncat.framing import frame_file

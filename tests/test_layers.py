@@ -24,7 +24,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "unioncat"
 GROUND = {
     "errors", "log", "ids", "schemas", "contracts", "xmlsafe", "identifiers", "gc_pause",
-    "bounds", "interrupts", "redact", "embargo", "xmltext", "reader_links",
+    "bounds", "interrupts", "redact", "embargo", "xmltext", "reader_links", "registry",
     "__version__",  # the package's own version, from unioncat/__init__.py
 }  # fmt: skip
 STAGES = {"framing", "harvest", "normalize", "catalog", "dedupe", "provider", "outputs",

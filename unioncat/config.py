@@ -214,7 +214,7 @@ def _source(raw: Any, index: int, base_dir: Path, config_file: Path) -> SourceCo
         )
     where = f"source {name!r}"
     kind = raw.get("kind")
-    if kind not in HARVESTERS:
+    if not isinstance(kind, str) or kind not in HARVESTERS:
         raise ConfigError(
             f"{where}: unknown kind {kind!r}; valid kinds are: {_choices(HARVESTERS)}",
             stage="config",
@@ -243,7 +243,7 @@ def _source(raw: Any, index: int, base_dir: Path, config_file: Path) -> SourceCo
     fmt = raw.get("format")
     if fmt is None and hasattr(options, "default_format"):
         fmt = options.default_format()  # e.g. OAI-PMH: routed by metadata prefix
-    if fmt not in NORMALIZERS:
+    if not isinstance(fmt, str) or fmt not in NORMALIZERS:
         raise ConfigError(
             f"{where}: unknown format {fmt!r}; valid formats are: {_choices(NORMALIZERS)}",
             stage="config",

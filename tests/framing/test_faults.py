@@ -11,7 +11,7 @@ from pathlib import Path
 from lxml import etree
 from pymarc import record_to_xml
 
-import unioncat.normalize  # noqa: F401  (the formats register their framers)
+import unioncat.normalize  # noqa: F401  (formats load as they are asked for)
 from tests.support.builders import marc_record
 from unioncat.framing import FRAMERS, Frame, frame_file, open_maybe_gzip
 from unioncat.xmlsafe import MARCXML_NS

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import unioncat.normalize  # noqa: F401  (registers the formats and their framers)
+import unioncat.normalize  # noqa: F401  (formats load as they are asked for)
 from tests.support.builders import marc_record, write_marc
 from unioncat.contracts import SourceSpec
 from unioncat.errors import SourceError

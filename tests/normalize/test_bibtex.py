@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-import unioncat.normalize  # noqa: F401  (registers the formats)
+import unioncat.normalize  # noqa: F401  (formats load as they are asked for)
 from tests.support.builders import read_as
 from unioncat.framing import frame_file
 from unioncat.normalize.reference_types import BIBTEX_TYPES

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-import unioncat.normalize  # noqa: F401  (registers the formats)
+import unioncat.normalize  # noqa: F401  (formats load as they are asked for)
 from tests.support.builders import read_as
 from unioncat.schemas.record import Record
 

@@ -6,7 +6,7 @@ import gzip
 from collections.abc import Callable
 from pathlib import Path
 
-import unioncat.normalize  # noqa: F401  (registers the formats)
+import unioncat.normalize  # noqa: F401  (formats load as they are asked for)
 from tests.support.builders import read_as
 from unioncat.normalize.kbart import STANDARD
 from unioncat.schemas.record import Record

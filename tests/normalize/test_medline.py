@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import unioncat.normalize  # noqa: F401  (registers the formats)
+import unioncat.normalize  # noqa: F401  (formats load as they are asked for)
 from tests.support.builders import read_as
 from unioncat.schemas.record import Record
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import bibtexparser
 import pytest
 
-import unioncat.normalize  # noqa: F401  (registers the formats)
+import unioncat.normalize  # noqa: F401  (formats load as they are asked for)
 from tests.support.builders import read_as
 
 EXPORTS = [

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import unioncat.normalize  # noqa: F401  (registers the formats)
+import unioncat.normalize  # noqa: F401  (formats load as they are asked for)
 from tests.support.builders import read_as, write_pipeline
 from unioncat.framing import frame_file
 from unioncat.ids import mint_id

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from rispy.config import TYPE_OF_REFERENCE_MAPPING  # type: ignore[import-untyped]
 
-import unioncat.normalize  # noqa: F401  (registers the formats)
+import unioncat.normalize  # noqa: F401  (formats load as they are asked for)
 from tests.support.builders import read_as
 from unioncat.framing import frame_file
 from unioncat.normalize.reference_types import RIS_TYPES

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import unioncat.normalize  # noqa: F401  (registers the formats)
+import unioncat.normalize  # noqa: F401  (formats load as they are asked for)
 from tests.support.builders import read_as
 
 EXPORT = "WoS_other_reference_software_r4001-4012.txt"

@@ -93,7 +93,7 @@ def read_as(fmt: str, blob: bytes, batch: str | None = None) -> tuple[list[Any],
     import io
     from datetime import UTC, datetime
 
-    import unioncat.normalize  # noqa: F401  (registers the formats)
+    import unioncat.normalize  # noqa: F401  (formats load as they are asked for)
     from unioncat.contracts import RawEnvelope
     from unioncat.errors import RecordError
     from unioncat.framing import frame_file

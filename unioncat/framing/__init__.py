@@ -21,6 +21,7 @@ from unioncat.framing.base import (
     declare_format,
     file_formats,
     framers_for,
+    lend_format_loaders,
     pick,
     register_framer,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "file_formats",
     "frame_file",
     "framers_for",
+    "lend_format_loaders",
     "noting_repairs",
     "open_maybe_gzip",
     "pick",

@@ -48,6 +48,14 @@ class Framer:
 
 FRAMERS: dict[str, Framer] = {}
 FORMAT_FRAMERS: dict[str, tuple[str, ...]] = {}
+# Formats declare their framers when their module is loaded; the normalize stage, which
+# loads a format when it is first asked for, lends framing its loaders (framing never
+# imports the formats): (load one format by name, load them all).
+_LOADERS: list[tuple[Callable[[str], bool], Callable[[], None]]] = []
+
+
+def lend_format_loaders(load: Callable[[str], bool], load_all: Callable[[], None]) -> None:
+    _LOADERS[:] = [(load, load_all)]
 
 
 def register_framer(
@@ -72,10 +80,15 @@ def declare_format(fmt: str, framers: tuple[str, ...]) -> None:
 
 def framers_for(fmt: str) -> list[Framer]:
     """The framers of a format; a format read only over a protocol has none."""
+    if fmt not in FORMAT_FRAMERS:
+        for load, _ in _LOADERS:
+            load(fmt)
     return [FRAMERS[name] for name in FORMAT_FRAMERS.get(fmt, ())]
 
 
 def file_formats() -> list[str]:
+    for _, load_all in _LOADERS:
+        load_all()
     return sorted(FORMAT_FRAMERS)
 
 

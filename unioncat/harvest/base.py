@@ -12,6 +12,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar, Protocol
 
 from unioncat.contracts import Page, RawEnvelope, SourceSpec
+from unioncat.harvest.kinds import load, load_all
+from unioncat.registry import Registry
 
 __all__ = ["HARVESTERS", "Harvester", "Page", "RawEnvelope", "register"]
 
@@ -34,7 +36,7 @@ class Harvester(Protocol):
     ) -> Iterator[Page]: ...
 
 
-HARVESTERS: dict[str, type[Harvester]] = {}
+HARVESTERS: Registry[type[Harvester]] = Registry(load, load_all)
 
 
 def register(cls: type[Harvester]) -> type[Harvester]:

@@ -17,12 +17,14 @@ from functools import partial
 from typing import Any, Protocol
 
 from unioncat.contracts import RawEnvelope
-from unioncat.framing import declare_format
+from unioncat.framing import declare_format, lend_format_loaders
+from unioncat.normalize.formats import load, load_all
+from unioncat.registry import Registry
 from unioncat.schemas.record import Record
 
 Normalizer = Callable[[RawEnvelope], list[Record]]
-
-NORMALIZERS: dict[str, Normalizer] = {}
+NORMALIZERS: Registry[Normalizer] = Registry(load, load_all)
+lend_format_loaders(load, load_all)  # a framer asked for by format name loads the format
 
 
 class FormatSettings(Protocol):
@@ -36,7 +38,7 @@ class FormatSettings(Protocol):
 
 
 # The settings class of each format that takes ``format_options``.
-FORMAT_SETTINGS: dict[str, type[FormatSettings]] = {}
+FORMAT_SETTINGS: Registry[type[FormatSettings]] = Registry(load, load_all)
 
 
 def register(
@@ -71,7 +73,7 @@ def normalizer_for(fmt: str, settings: FormatSettings | None = None) -> Normaliz
 # A format's checker holds a whole file against the format's standard, for
 # `convert --check`: findings by row and column, worded for the provider who must fix them.
 Checker = Callable[[bytes, str], list[Any]]
-CHECKERS: dict[str, Checker] = {}
+CHECKERS: Registry[Checker] = Registry(load, load_all)
 
 
 def register_check(name: str) -> Callable[[Checker], Checker]:

@@ -1,0 +1,47 @@
+"""What a command imports before it works: a nightly cron of many small sources pays it
+on every run.  Checked in a fresh interpreter each time (the test process has loaded
+everything already)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support.builders import EXAMPLES, write_pipeline
+
+
+def _loaded(code: str) -> set[str]:
+    probe = code + "\nimport sys, json; print(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True,
+                         text=True).stdout  # fmt: skip
+    return set(json.loads(out.splitlines()[-1]))
+
+
+def test_help_and_version_load_no_engine_and_no_format() -> None:
+    for argv in (["--help"], ["--version"], ["status", "--help"]):
+        loaded = _loaded(
+            f"from unioncat.cli import main\ntry:\n    main({argv!r})\nexcept SystemExit:\n    pass"
+        )
+        heavy = loaded & {"duckdb", "pyarrow", "rdflib", "lxml", "requests", "pymarc", "numpy"}
+        assert not heavy, f"unioncat {' '.join(argv)} imported {sorted(heavy)}"
+
+
+def test_a_pipeline_loads_only_the_formats_and_kinds_it_uses(tmp_path: Path) -> None:
+    pipeline = write_pipeline(tmp_path, [
+        {"name": "print", "kind": "files", "format": "marc",
+         "paths": [str(EXAMPLES / "marc" / "print-books.mrc")]},
+    ])  # fmt: skip
+    loaded = _loaded(f"from unioncat.config import load_config\nload_config({str(pipeline)!r})")
+    assert "unioncat.normalize.marc" in loaded and "unioncat.harvest.files" in loaded
+    assert not loaded & {"rdflib", "unioncat.normalize.bibframe", "unioncat.normalize.onix",
+                         "unioncat.harvest.oai", "unioncat.harvest.crossref"}  # fmt: skip
+
+
+def test_listing_the_formats_still_names_every_one() -> None:
+    from unioncat.normalize import NORMALIZERS
+    from unioncat.normalize.formats import MODULES
+
+    assert set(MODULES) <= set(NORMALIZERS)
+    assert "bibframe" in NORMALIZERS and "nothing-of-the-kind" not in NORMALIZERS
