@@ -40,8 +40,8 @@ def test_batch_size_is_still_read_as_page_size(tmp_path: Path) -> None:
         (
             _source(),
             {"catalogue": "x"},
-            ["'catalogue'", "catalog, dedupe, export, memory_limit, oai_provider, "
-             "parallel_sources"],
+            ["'catalogue'", "catalog, dedupe, engine, export, memory_limit, oai_provider, "
+             "parallel_sources, sources, spark"],
         ),
     ],
 )
@@ -186,3 +186,15 @@ def test_an_out_of_range_value_exits_2_before_the_catalog_is_touched(tmp_path: P
     assert code == 2
     assert "batch_size is 0" in err and "Traceback" not in err
     assert not (tmp_path / "catalog.duckdb").exists()
+
+
+def test_the_engine_is_duckdb_unless_the_pipeline_says_spark(tmp_path: Path) -> None:
+    plain = write_pipeline(tmp_path, [])
+    assert load_config(plain).engine == "duckdb"
+    spark = write_pipeline(tmp_path, [], engine="spark", spark={"master": "local[4]"})
+    config = load_config(spark)
+    assert config.engine == "spark" and config.spark.master == "local[4]"
+    assert config.spark.warehouse == tmp_path / "spark-warehouse"
+    wrong = write_pipeline(tmp_path, [], engine="polars")
+    with pytest.raises(ConfigError, match="unknown engine 'polars'; valid engines are: duckdb"):
+        load_config(wrong)

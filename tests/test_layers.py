@@ -31,7 +31,8 @@ STAGES = {"framing", "harvest", "normalize", "catalog", "dedupe", "provider", "o
           "overview"}  # fmt: skip
 APP = {"cli", "config", "pipeline", "mapping", "parallel", "convert", "report", "progress",
        "reads", "read_service", "access", "oai_server", "marc_export", "linked_export",
-       "openurl", "catalog_access", "workbench", "commands", "__init__",
+       "openurl", "catalog_access", "workbench", "commands", "engine", "spark_engine",
+       "__init__",
        "__main__"}  # fmt: skip
 ALLOWED: dict[str, set[str]] = {
     "ground": GROUND,

@@ -258,11 +258,21 @@ def _cmd_normalize(config: PipelineConfig, pending_only: bool, only: str | None)
     def work(
         catalog: Catalog, run_id: str, pool: MapPool
     ) -> tuple[int, list[SourceOutcome], dict[str, Any]]:
-        outcomes = normalize_archived(
-            catalog, config, run_id, pool, pending_only=pending_only, only=only
-        )
+        if config.engine == "spark":
+            from unioncat.spark_engine import mapped_on_spark
+
+            with mapped_on_spark(
+                catalog, config, run_id, pending_only=pending_only, only=only
+            ) as on_spark:
+                outcomes = normalize_archived(
+                    catalog, config, run_id, on_spark, pending_only=pending_only, only=only
+                )
+        else:
+            outcomes = normalize_archived(
+                catalog, config, run_id, pool, pending_only=pending_only, only=only
+            )
         outcomes = settle(catalog, config, outcomes, run_id, harvested=False)
-        return _exit_for(outcomes), outcomes, {}
+        return _exit_for(outcomes), outcomes, {"engine": config.engine}
 
     return _with_writer(config, name, work)
 

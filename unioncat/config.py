@@ -24,6 +24,7 @@ from unioncat.bounds import Range, check_bounds
 from unioncat.catalog import DeletionGuard
 from unioncat.contracts import SourceSpec
 from unioncat.dedupe.settings import MatchSettings
+from unioncat.engine import SparkSettings, engine_name
 from unioncat.errors import ConfigError
 from unioncat.harvest import HARVESTERS
 from unioncat.normalize import NORMALIZERS
@@ -40,7 +41,7 @@ _SOURCE_KEYS = (
 )  # fmt: skip
 _TOP_KEYS = (
     "catalog", "export", "workers", "parallel_sources", "memory_limit", "dedupe", "sources",
-    "oai_provider", "access",
+    "oai_provider", "access", "engine", "spark",
 )  # fmt: skip
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
@@ -86,6 +87,8 @@ class PipelineConfig:
     allow_deletions: frozenset[str] = frozenset()
     # what ``serve-oai`` says of the repository (unioncat.provider.settings)
     oai_provider: ProviderSettings = field(default_factory=ProviderSettings)
+    engine: str = "duckdb"  # where normalize and renormalize map the archive (see engine.py)
+    spark: SparkSettings = field(default_factory=SparkSettings)
     # how this library's readers reach licensed links (unioncat.reader_links)
     access: AccessSettings = field(default_factory=AccessSettings)
 
@@ -369,8 +372,17 @@ def parse_config(raw: Any, path: Path) -> PipelineConfig:
         raise ConfigError(f"{path}: dedupe: {exc}", stage="config") from exc
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc.message}", stage="config") from exc
+    spark_raw = raw.get("spark") or {}
+    if not isinstance(spark_raw, dict):
+        raise ConfigError(f"{path}: 'spark' must be a mapping of settings", stage="config")
+    try:
+        spark = SparkSettings.from_mapping(spark_raw, base)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc.message}", stage="config", hint=exc.hint) from exc
     return PipelineConfig(
         path=path,
+        engine=engine_name(raw.get("engine"), str(path)),
+        spark=spark,
         oai_provider=_section(raw, "oai_provider", ProviderSettings.from_mapping, path),
         access=_section(raw, "access", AccessSettings.from_mapping, path),
         parallel_sources=parallel,

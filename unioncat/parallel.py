@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import Protocol
 
 import pyarrow as pa
 
@@ -150,6 +151,19 @@ def start_worker(parent: int, verbose: bool, json_lines: bool) -> None:
 
 def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+class PagePool(Protocol):
+    """Where pages are mapped: this machine's workers (:class:`MapPool`), or what Spark
+    mapped (``spark_engine.SparkMapped``)."""
+
+    @property
+    def in_flight_limit(self) -> int: ...
+
+    def submit(
+        self, envelopes: Sequence[RawEnvelope], fmt: str, *, for_catalog: bool = True,
+        settings: FormatSettings | None = None,
+    ) -> Future[MappedPage]: ...  # fmt: skip
 
 
 class MapPool:

@@ -25,7 +25,7 @@ from unioncat.errors import SourceError, UnioncatError
 from unioncat.harvest import HARVESTERS
 from unioncat.harvest.http import STOPPING
 from unioncat.log import event
-from unioncat.parallel import MappedPage, MapPool
+from unioncat.parallel import MappedPage, MapPool, PagePool
 from unioncat.progress import Progress
 
 
@@ -365,7 +365,7 @@ def normalize_archived(
     catalog: Catalog,
     config: PipelineConfig,
     run_id: str,
-    pool: MapPool,
+    pool: PagePool,
     *,
     pending_only: bool,
     only: str | None = None,

@@ -159,6 +159,10 @@ class Catalog:
         """Archived envelopes in commit-sized chunks, for ``normalize`` and ``renormalize``."""
         return raw.iter_archived(self.db, source=source, pending_only=pending_only, chunk=chunk)
 
+    def copy_raw(self, path: str, *, source: str | None = None, pending_only: bool = True) -> int:
+        """The envelopes ``iter_raw`` gives, as one Parquet file (for the Spark engine)."""
+        return raw.copy_archived(self.db, path, source=source, pending_only=pending_only)
+
     def source_names(self) -> list[str]:
         """Every source the catalog has seen, configured now or not."""
         return [str(n) for n in self.db.column("SELECT name FROM sources ORDER BY name")]

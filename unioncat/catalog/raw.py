@@ -187,3 +187,30 @@ def iter_archived(
             ]
     finally:
         cur.close()
+
+
+RAW_COLUMNS = (
+    "source, envelope_id, format, payload, fetched_at, datestamp, deleted, batch, position, "
+    "record_id, error"
+)
+
+
+def copy_archived(db: Db, path: str, *, source: str | None, pending_only: bool) -> int:
+    """The envelopes ``iter_archived`` would give, written to a Parquet file at ``path``
+    (for an engine that maps them elsewhere); returns how many."""
+    where = ["1=1"]
+    params: list[Any] = []
+    if source:
+        where.append("source = ?")
+        params.append(source)
+    if pending_only:
+        where.append("status = 'pending'")
+    condition = " AND ".join(where)
+    quoted = path.replace("'", "''")
+    db.execute(
+        f"COPY (SELECT {RAW_COLUMNS} FROM raw WHERE {condition} "
+        "ORDER BY source, fetched_at, batch, position, envelope_id) "
+        f"TO '{quoted}' (FORMAT parquet, COMPRESSION zstd)",
+        params,
+    )
+    return int(db.scalar(f"SELECT count(*) FROM raw WHERE {condition}", params))
