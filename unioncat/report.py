@@ -51,6 +51,8 @@ def run_summary(
         )
     if "stopped" in extra:
         lines.append(f"  STOPPED: {extra['stopped']}")
+    if extra.get("engine") == "spark":
+        lines.append("  mapped on Spark (engine: spark), committed here page by page")
     if "dedupe" in extra:
         lines.append(f"  dedupe: {describe_counts(DedupeCounts(**extra['dedupe']))}")
     if "export" in extra and "written" in extra:

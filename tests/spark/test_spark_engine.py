@@ -75,6 +75,7 @@ def test_renormalize_on_spark_gives_the_records_duckdb_gives(
     code_here, out_here, _ = cli("--config", str(here), "renormalize")
     code_there, out_there, err_there = cli("--config", str(there), "renormalize")
     assert code_there == code_here, out_there + err_there
+    assert "mapped on Spark" in out_there and "mapped on Spark" not in out_here
     counts = [line.split(": ", 1)[1] for line in out_here.splitlines() if ": ok:" in line
               or ": FAILED" in line]  # fmt: skip
     assert counts and counts == [
