@@ -104,3 +104,35 @@ def test_engine_spark_without_its_parts_says_how_to_get_them(tmp_path: Path) -> 
         SparkSettings.from_mapping({"masters": "local"}, tmp_path)
     settings = SparkSettings.from_mapping({"warehouse": "wh"}, tmp_path)
     assert settings.warehouse == tmp_path / "wh" and settings.master == "local[2]"
+
+
+def test_shared_marc_files_give_the_same_records_on_spark(tmp_path: Path, cli: Cli) -> None:
+    from tests.support.builders import SHARED_DATA, write_pipeline
+
+    marc = SHARED_DATA / "marc"
+    if not marc.is_dir():
+        pytest.skip(f"the shared MARC files are not here ({marc}): they come with ../shared")
+    sources = [
+        {"name": "catmandu", "kind": "files", "format": "marc",
+         "paths": [str(marc / "catmandu" / "*.mrc"), str(marc / "catmandu" / "broken.xml")]},
+        {"name": "dnb", "kind": "files", "format": "marc", "paths": [str(marc / "dnb" / "*.xml")]},
+        {"name": "evergreen", "kind": "files", "format": "marc",
+         "paths": [str(marc / "evergreen" / "*.mrc"), str(marc / "evergreen" / "*.xml"),
+                   str(marc / "evergreen" / "RDA" / "*.mrc")]},
+    ]  # fmt: skip
+    (tmp_path / "first").mkdir()
+    pipeline = write_pipeline(tmp_path / "first", sources, dedupe={"enabled": False})
+    code, out, err = cli("--config", str(pipeline), "run")
+    assert code in (0, 1), out + err
+    here = _with_engine(pipeline, tmp_path / "duckdb", "duckdb")
+    there = _with_engine(pipeline, tmp_path / "spark", "spark")
+    assert (
+        cli("--config", str(here), "renormalize")[0]
+        == cli("--config", str(there), "renormalize")[0]
+    )
+    records = _rows(there.parent / "catalog.duckdb", RECORDS)
+    assert len(records) > 1000
+    assert records == _rows(here.parent / "catalog.duckdb", RECORDS)
+    assert _rows(there.parent / "catalog.duckdb", QUARANTINE) == _rows(
+        here.parent / "catalog.duckdb", QUARANTINE
+    )
