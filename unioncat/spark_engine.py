@@ -89,43 +89,75 @@ def _envelope(row: Mapping[str, Any]) -> RawEnvelope:
     )  # fmt: skip
 
 
-def _outcomes(env: RawEnvelope, page: MappedPage) -> pa.Table:
+def _outcomes(envelopes: Sequence[RawEnvelope], page: MappedPage) -> pa.Table:
+    """What became of each envelope of ``page``, and why those quarantined were."""
     rows: list[dict[str, Any]] = [
         {"source": env.source, "envelope_id": env.envelope_id, "_kind": "status",
-         "_status": status}
-        for status in [page.status.get(env.envelope_id)] if status
+         "_status": page.status[env.envelope_id]}
+        for env in envelopes if env.envelope_id in page.status
     ]  # fmt: skip
     rows += [
-        {"source": env.source, "envelope_id": env.envelope_id, "_kind": "quarantine",
-         "_reason": q.reason, "_stage": q.stage}
+        {"source": q.envelope.source, "envelope_id": q.envelope.envelope_id,
+         "_kind": "quarantine", "_reason": q.reason, "_stage": q.stage}
         for q in page.quarantined
     ]  # fmt: skip
     return pa.Table.from_pylist(rows, schema=OUT_SCHEMA)
 
 
 def map_batches(formats: Mapping[str, str], settings: Mapping[str, FormatSettings | None]) -> Any:
-    """The function Spark runs on each Arrow batch of the archive: every envelope mapped
-    by itself, as the in-process pool maps a page of one (``map_page``)."""
+    """The function Spark runs on each Arrow batch of the archive: each source's
+    envelopes mapped by ``mapping.normalize_envelopes`` and each record made a catalog
+    row by the functions ``incoming_table`` uses, but no record dropped for a later one
+    of the same id (the page pool does that, for the page the pipeline commits).  A
+    batch whose rows Arrow cannot store is mapped again envelope by envelope, as the
+    in-process pool does (``parallel.map_page``), so that the envelope at fault alone is
+    quarantined."""
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        from unioncat.parallel import map_page
-
         for batch in batches:
-            parts: list[pa.Table] = []
+            by_source: dict[str, list[RawEnvelope]] = {}
             for row in batch.to_pylist():
                 env = _envelope(row)
-                page = map_page([env], formats[env.source], True, settings.get(env.source))
-                records = page.table
-                n = records.num_rows
-                records = records.append_column("_kind", pa.array(["record"] * n, pa.string()))
-                records = records.append_column("_rec", pa.array(range(n), pa.int64()))
-                for name in ("_status", "_reason", "_stage"):
-                    records = records.append_column(name, pa.nulls(n, pa.string()))
-                parts += [records, _outcomes(env, page)]
-            if parts:
-                yield from pa.concat_tables(parts).to_batches()
+                by_source.setdefault(env.source, []).append(env)
+            for source, envelopes in by_source.items():
+                yield from _mapped(envelopes, formats[source], settings.get(source)).to_batches()
 
     return run
+
+
+def _mapped(envelopes: list[RawEnvelope], fmt: str, settings: FormatSettings | None) -> pa.Table:
+    from unioncat.catalog.records import content_hash
+    from unioncat.mapping import normalize_envelopes
+    from unioncat.parallel import map_page
+    from unioncat.schemas.generate import record_to_row
+
+    normalized = normalize_envelopes(envelopes, fmt, settings)
+    rows: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    for record, envelope_id in zip(normalized.records, normalized.envelope_ids, strict=True):
+        row = record_to_row(record)
+        row["content_hash"] = content_hash(row)
+        row["envelope_id"] = envelope_id
+        row["_kind"] = "record"
+        row["_rec"] = seen[envelope_id] = seen.get(envelope_id, -1) + 1
+        rows.append(row)
+    page = MappedPage(pa.table({}), normalized.status, normalized.quarantined)
+    try:
+        records = pa.Table.from_pylist(rows, schema=OUT_SCHEMA)
+    except (pa.ArrowException, OverflowError, TypeError, ValueError):
+        parts = [_one(env, map_page([env], fmt, True, settings)) for env in envelopes]
+        return pa.concat_tables(parts)
+    return pa.concat_tables([records, _outcomes(envelopes, page)])
+
+
+def _one(env: RawEnvelope, page: MappedPage) -> pa.Table:
+    records = page.table
+    n = records.num_rows
+    records = records.append_column("_kind", pa.array(["record"] * n, pa.string()))
+    records = records.append_column("_rec", pa.array(range(n), pa.int64()))
+    for name in ("_status", "_reason", "_stage"):
+        records = records.append_column(name, pa.nulls(n, pa.string()))
+    return pa.concat_tables([records, _outcomes([env], page)])
 
 
 class SparkMapped:
@@ -233,7 +265,10 @@ def mapped_on_spark(
                 "the pipeline file",
                 hint="add it back to map them",
             )
+        # one Parquet file reads as few partitions: spread it over every core Spark has
+        # (the rows' order does not matter; the page pool puts each page back in order)
         frame = spark.read.parquet(str(archive))
+        frame = frame.repartition(max(2 * spark.sparkContext.defaultParallelism, 2))
         frame.mapInArrow(map_batches(formats, settings), from_arrow_schema(OUT_SCHEMA)).write.mode(
             "overwrite"
         ).parquet(str(folder / "mapped"))

@@ -1,0 +1,139 @@
+"""Renormalize on Spark against renormalize in process, the same archive, the same run.
+
+The archive is MARC: the 1,000 records of ``../shared/data/marc/evergreen/jazz_1k.mrc``
+(real library records) written again and again under new control numbers up to
+``--records``, harvested once by a ``files`` source (raw archive only).  Then the same
+catalog, copied, is renormalized twice, each whole-process and timed: with
+``engine: duckdb`` (this machine's mapping workers) and with ``engine: spark`` on
+``local[2]``.  Peak memory is the largest sum of the resident sizes of the command's
+process and all its children (Spark's JVM and Python workers) seen while it ran.
+Run from the project root:
+
+    python bench/spark_bench.py --records 100000 200000
+
+Needs the ``spark`` extra and Java 17 or newer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+JAZZ = ROOT.parent / "shared" / "data" / "marc" / "evergreen" / "jazz_1k.mrc"
+
+
+def write_archive(folder: Path, n: int) -> None:
+    from pymarc import Field, MARCReader
+
+    with JAZZ.open("rb") as handle:
+        base = [r for r in MARCReader(handle, to_unicode=True, force_utf8=True) if r is not None]
+    folder.mkdir(parents=True, exist_ok=True)
+    per_file = 50_000
+    for part in range(0, n, per_file):
+        with (folder / f"part-{part // per_file:04d}.mrc").open("wb") as out:
+            for i in range(part, min(n, part + per_file)):
+                record = base[i % len(base)]
+                record.remove_fields("001")
+                record.add_ordered_field(Field(tag="001", data=f"bench-{i:09d}"))
+                out.write(record.as_marc())
+
+
+def _descendants(pid: int) -> list[int]:
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="utf-8") as stat:
+                    parents[int(entry)] = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue  # a process that ended while we looked
+    found, frontier = [pid], [pid]
+    while frontier:
+        children = [p for p, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
+
+
+def _rss_mb(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/status", encoding="utf-8") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+def timed(argv: list[str]) -> tuple[float, float]:
+    """Seconds and peak memory (MB, the whole process tree) of one command."""
+    started = time.perf_counter()
+    child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             env=dict(os.environ, PYTHONPATH=str(ROOT)))  # fmt: skip
+    peak = 0.0
+    done = threading.Event()
+
+    def watch() -> None:
+        nonlocal peak
+        while not done.wait(0.2):
+            peak = max(peak, _rss_mb(_descendants(child.pid)))
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    code = child.wait()
+    done.set()
+    watcher.join()
+    if code not in (0, 1):
+        raise SystemExit(f"{' '.join(argv[-3:])} exited {code}")
+    return time.perf_counter() - started, peak
+
+
+def pipeline(folder: Path, engine: str) -> Path:
+    path = folder / "pipelines.yaml"
+    path.write_text(
+        "catalog: catalog.duckdb\nexport: export\n"
+        f"engine: {engine}\nspark: {{master: 'local[2]', warehouse: {folder / 'wh'}}}\n"
+        "dedupe: {enabled: false}\n"
+        "sources:\n"
+        f"  - {{name: jazz, kind: files, format: marc, paths: ['{folder}/marc/*.mrc']}}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--records", type=int, nargs="*", default=[100_000])
+    args = parser.parse_args()
+    if not JAZZ.is_file():
+        raise SystemExit(f"{JAZZ} is absent: the bench maps real MARC records from ../shared")
+    cli = [sys.executable, "-m", "unioncat.cli", "--config"]
+    print(f"{'records':>9} {'engine':8} {'seconds':>8} {'records/s':>10} {'peak MB':>8}")
+    for n in args.records:
+        with tempfile.TemporaryDirectory() as tmp:
+            base = Path(tmp) / "base"
+            write_archive(base / "marc", n)
+            subprocess.run([*cli, str(pipeline(base, "duckdb")), "harvest"], check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+            for engine in ("duckdb", "spark"):
+                folder = Path(tmp) / engine
+                shutil.copytree(base, folder)
+                seconds, peak = timed([*cli, str(pipeline(folder, engine)), "renormalize"])
+                print(f"{n:>9,} {engine:8} {seconds:8.1f} {n / seconds:10,.0f} {peak:8,.0f}",
+                      flush=True)  # fmt: skip
+                shutil.rmtree(folder)
+
+
+if __name__ == "__main__":
+    main()
