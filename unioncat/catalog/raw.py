@@ -148,10 +148,14 @@ def drop_superseded(db: Db, source: str, name: str, *, all_of_them: bool) -> int
     return n
 
 
-def iter_archived(
-    db: Db, *, source: str | None = None, pending_only: bool = True, chunk: int = 2000
-) -> Iterator[list[RawEnvelope]]:
-    """Archived envelopes in commit-sized chunks, for ``normalize`` and ``renormalize``."""
+RAW_COLUMNS = (
+    "source, envelope_id, format, payload, fetched_at, datestamp, deleted, batch, position, "
+    "record_id, error"
+)
+
+
+def _archived(source: str | None, pending_only: bool) -> tuple[str, list[Any]]:
+    """Which archived envelopes ``normalize`` (pending ones) or ``renormalize`` maps."""
     where = ["1=1"]
     params: list[Any] = []
     if source:
@@ -159,10 +163,17 @@ def iter_archived(
         params.append(source)
     if pending_only:
         where.append("status = 'pending'")
+    return " AND ".join(where), params
+
+
+def iter_archived(
+    db: Db, *, source: str | None = None, pending_only: bool = True, chunk: int = 2000
+) -> Iterator[list[RawEnvelope]]:
+    """Archived envelopes in commit-sized chunks, for ``normalize`` and ``renormalize``."""
+    condition, params = _archived(source, pending_only)
     cur = db.cursor()
     cur.execute(
-        "SELECT source, envelope_id, format, payload, fetched_at, datestamp, deleted, "
-        f"batch, position, record_id, error FROM raw WHERE {' AND '.join(where)} "
+        f"SELECT {RAW_COLUMNS} FROM raw WHERE {condition} "
         # earlier versions of a file (fetched earlier) first: the newest mapping wins
         "ORDER BY source, fetched_at, batch, position, envelope_id",
         params,
@@ -189,23 +200,10 @@ def iter_archived(
         cur.close()
 
 
-RAW_COLUMNS = (
-    "source, envelope_id, format, payload, fetched_at, datestamp, deleted, batch, position, "
-    "record_id, error"
-)
-
-
 def copy_archived(db: Db, path: str, *, source: str | None, pending_only: bool) -> int:
     """The envelopes ``iter_archived`` would give, written to a Parquet file at ``path``
     (for an engine that maps them elsewhere); returns how many."""
-    where = ["1=1"]
-    params: list[Any] = []
-    if source:
-        where.append("source = ?")
-        params.append(source)
-    if pending_only:
-        where.append("status = 'pending'")
-    condition = " AND ".join(where)
+    condition, params = _archived(source, pending_only)
     quoted = path.replace("'", "''")
     db.execute(
         f"COPY (SELECT {RAW_COLUMNS} FROM raw WHERE {condition} "
