@@ -89,17 +89,19 @@ def _envelope(row: Mapping[str, Any]) -> RawEnvelope:
     )  # fmt: skip
 
 
-def _outcomes(envelopes: Sequence[RawEnvelope], page: MappedPage) -> pa.Table:
-    """What became of each envelope of ``page``, and why those quarantined were."""
+def _outcomes(
+    envelopes: Sequence[RawEnvelope], status: Mapping[str, str], quarantined: Sequence[Quarantined]
+) -> pa.Table:
+    """What became of each envelope, and why those quarantined were."""
     rows: list[dict[str, Any]] = [
         {"source": env.source, "envelope_id": env.envelope_id, "_kind": "status",
-         "_status": page.status[env.envelope_id]}
-        for env in envelopes if env.envelope_id in page.status
+         "_status": status[env.envelope_id]}
+        for env in envelopes if env.envelope_id in status
     ]  # fmt: skip
     rows += [
         {"source": q.envelope.source, "envelope_id": q.envelope.envelope_id,
          "_kind": "quarantine", "_reason": q.reason, "_stage": q.stage}
-        for q in page.quarantined
+        for q in quarantined
     ]  # fmt: skip
     return pa.Table.from_pylist(rows, schema=OUT_SCHEMA)
 
@@ -141,13 +143,14 @@ def _mapped(envelopes: list[RawEnvelope], fmt: str, settings: FormatSettings | N
         row["_kind"] = "record"
         row["_rec"] = seen[envelope_id] = seen.get(envelope_id, -1) + 1
         rows.append(row)
-    page = MappedPage(pa.table({}), normalized.status, normalized.quarantined)
     try:
         records = pa.Table.from_pylist(rows, schema=OUT_SCHEMA)
     except (pa.ArrowException, OverflowError, TypeError, ValueError):
         parts = [_one(env, map_page([env], fmt, True, settings)) for env in envelopes]
         return pa.concat_tables(parts)
-    return pa.concat_tables([records, _outcomes(envelopes, page)])
+    return pa.concat_tables(
+        [records, _outcomes(envelopes, normalized.status, normalized.quarantined)]
+    )
 
 
 def _one(env: RawEnvelope, page: MappedPage) -> pa.Table:
@@ -157,7 +160,7 @@ def _one(env: RawEnvelope, page: MappedPage) -> pa.Table:
     records = records.append_column("_rec", pa.array(range(n), pa.int64()))
     for name in ("_status", "_reason", "_stage"):
         records = records.append_column(name, pa.nulls(n, pa.string()))
-    return pa.concat_tables([records, _outcomes([env], page)])
+    return pa.concat_tables([records, _outcomes([env], page.status, page.quarantined)])
 
 
 class SparkMapped:
@@ -252,19 +255,21 @@ def mapped_on_spark(
         count = catalog.copy_raw(str(archive), source=only, pending_only=pending_only)
         event("spark.archive", f"spark: {count} archived envelopes written for Spark",
               envelopes=count)  # fmt: skip
-        spark = spark_session(config.spark)
         formats = {s.name: s.format for s in config.sources}
         settings = {s.name: s.format_settings for s in config.sources}
-        unknown = sorted(
-            {r[0] for r in spark.read.parquet(str(archive)).select("source").distinct().collect()}
-            - set(formats)
-        )
+        # the sources the archive holds, read here: a Spark job for it would read it twice
+        import duckdb
+
+        with duckdb.connect() as con:
+            held = con.execute("SELECT DISTINCT source FROM read_parquet(?)", [str(archive)])
+            unknown = sorted({str(r[0]) for r in held.fetchall()} - set(formats))
         if unknown:
             raise ConfigError(
                 f"archived envelopes belong to source {unknown[0]!r}, which is no longer in "
                 "the pipeline file",
                 hint="add it back to map them",
             )
+        spark = spark_session(config.spark)
         # one Parquet file reads as few partitions: spread it over every core Spark has
         # (the rows' order does not matter; the page pool puts each page back in order)
         frame = spark.read.parquet(str(archive))
