@@ -154,6 +154,21 @@ def test_what_is_left_of_lost_characters_makes_no_title_alike() -> None:
     assert not is_generic_title(fold("Irmã"))
 
 
+def test_in_a_text_that_lost_bytes_no_piece_reads_as_a_letter() -> None:
+    from unioncat.dedupe.text import fold
+
+    # kana written as UTF-8, read as Latin-1, their control-range bytes dropped: "ãª" is
+    # a kana with one byte gone, not "ê", and the pieces of two different titles must
+    # not come out as alike words ("ea o ua" and "ua oa")
+    assert fold("ã ã ã ãªã ã ãµ ãœã 6") == "6"
+    assert fold("ã ã ã ã¹ã ã ã ã ã²ã ã³ã") == ""
+    # what can be read is kept: the words beside the lost bytes, and whole characters
+    assert fold("modern worship shema â½â â â ") == "modern worship shema"
+    assert fold("ã\u0081\u0082 ã ã") == "あ"
+    # with nothing lost, a two-byte character is still read back
+    assert fold("dã³nde ã©") == "donde e"
+
+
 @pytest.mark.parametrize(
     ("name", "key"),
     [

@@ -6,8 +6,9 @@ words of its contents, and how its title begins.  Blocks are built from them in 
 pairs of each record's rarest title words and of its rarest contents words, its title's
 opening words, its rarest single words while they stay rare, identifiers, and name plus
 year.  Rare words
-are what two spellings of one title keep in common; a bounded number of blocks per
-record, each of bounded size, keeps the work close to linear in the number of records.
+are what two spellings of one title keep in common (a word misspelt is read as the
+commoner word one letter away); a bounded number of partners per record, from blocks of
+bounded size, keeps the work close to linear in the number of records.
 
 The same SQL runs over an in-memory table (evaluation, benchmarks) and over the
 catalog's ``match_keys`` table, where the records changed since the last run are
@@ -38,6 +39,12 @@ OPENING_WORDS = 3
 # Words of a record's contents posted as keys: the first ones, which is enough for
 # two copies of one track list to share their rarest, and bounds a box set's postings.
 CONTENTS_KEYS = 48
+# Title words at least this long are read through one typo (shorter ones are too often
+# another word one letter away: "form", "from").
+RESPELL_MIN_CHARS = 5
+# How far a record looks for partners: its smallest blocks up to this many times the
+# candidate budget in summed sizes, among which partners are counted once each.
+REACH = 4
 
 KEYS_SCHEMA = pa.schema([("rid", pa.int64()), ("key", pa.string()), ("kind", pa.string())])
 
@@ -107,22 +114,66 @@ def candidate_sql(
     * a record's rarest single words, while few records hold them;
     * identifiers, and family name plus year (for a title changed beyond recognition).
 
-    Each probing record takes its blocks smallest first until their sizes add up to the
-    candidate budget (identifier blocks always): the most telling blocks come first, and
-    candidates per record stay bounded however large the catalog grows.  A pair is a
-    candidate when the shared block is within either record's budget, so a nightly run
-    (few probes, ``everyone`` false) finds what a full run (``everyone``) would.
+    A title word one letter away from a word more records hold counts as that word
+    (noisy citations misspell exactly the rare words blocking needs), worked out over
+    every record's words, so a nightly run reads a misspelling as a full run does.
+
+    Each probing record takes its blocks smallest first while the partners they bring,
+    each counted once, stay within the candidate budget (identifier blocks always): the
+    most telling blocks come first, and candidates per record stay bounded however large
+    the catalog grows.  Counting partners rather than block sizes matters for a work
+    cited many times: its citations sit in many blocks of the same records, which cost
+    the budget once.  A pair is a candidate when the shared block is within either
+    record's budget, so a nightly run (few probes, ``everyone`` false) finds what a full
+    run (``everyone``) would.
     """
     top = int(settings.probe_tokens)
+    # a nightly run counts partners only for the records that can meet a probing one
+    touched = (
+        ""
+        if everyone
+        else f"""
+touched AS (
+  SELECT rid FROM {probes}
+  UNION
+  SELECT r.rid FROM reach r JOIN blocks q ON q.key = r.key WHERE q.rid IN (SELECT rid FROM {probes})
+),"""
+    )
+    only_touched = "" if everyone else "\n  WHERE r.rid IN (SELECT rid FROM touched)"
     return f"""
-WITH df AS (
-  SELECT key, kind, count(*) AS n FROM {postings} GROUP BY key, kind
+WITH vocab AS (
+  -- the title words long enough for a typo to leave them recognisable
+  SELECT key, count(*) AS n FROM {postings}
+  WHERE kind = 't' AND length(key) >= {RESPELL_MIN_CHARS} AND NOT regexp_matches(key, '[0-9]')
+  GROUP BY key
+),
+cut AS (SELECT key, n, unnest(range(1, length(key) + 1)) AS i FROM vocab),
+spellings AS (
+  -- each word, and each word with one letter left out: two words one edit apart (a
+  -- letter left out, added, changed, or two swapped) share one of these
+  SELECT key, n, key AS form FROM vocab
+  UNION ALL
+  SELECT key, n, substr(key, 1, i - 1) || substr(key, i + 1) FROM cut
+),
+respelt AS (
+  -- a word one edit from a word more records hold is a misspelling of it ("reelvance"
+  -- for "relevance"): it is posted as the commoner word, so the two titles share a key
+  SELECT x.key, first(y.key ORDER BY y.n DESC, y.key) AS better
+  FROM spellings x JOIN spellings y ON x.form = y.form AND y.n > x.n
+  GROUP BY x.key
+),
+posted AS (
+  SELECT DISTINCT p.rid, coalesce(s.better, p.key) AS key, p.kind
+  FROM {postings} p LEFT JOIN respelt s ON p.kind = 't' AND s.key = p.key
+),
+df AS (
+  SELECT key, kind, count(*) AS n FROM posted GROUP BY key, kind
 ),
 ranked AS (
   -- a word only one record holds (often a typo) blocks nothing: rank the shared ones
   SELECT p.rid, p.key, p.kind, df.n,
          row_number() OVER (PARTITION BY p.rid, p.kind ORDER BY df.n, p.key) AS r
-  FROM {postings} p JOIN df ON p.key = df.key AND p.kind = df.kind
+  FROM posted p JOIN df ON p.key = df.key AND p.kind = df.kind
   WHERE df.n > 1
 ),
 rare AS (
@@ -153,16 +204,48 @@ blocks AS (
   WHERE kind = 'a' AND r <= 3 AND n BETWEEN 2 AND {int(settings.max_word_block)}
 )
 ,
-sized AS (
-  SELECT rid, key, count(*) OVER (PARTITION BY key) AS n FROM blocks
+members AS (
+  -- a block's size and who is in it: blocks of the same records are one block
+  SELECT key, count(*) AS n, hash(list(rid ORDER BY rid)) AS who FROM blocks GROUP BY key
 ),
-budgeted AS (
-  SELECT rid, key FROM (
-    SELECT rid, key, n,
-           sum(n) OVER (PARTITION BY rid ORDER BY n, key ROWS UNBOUNDED PRECEDING) AS seen
-    FROM sized
+sized AS (
+  SELECT rid, key, n FROM (
+    SELECT b.rid, b.key, m.n,
+           row_number() OVER (PARTITION BY b.rid, m.who
+                              ORDER BY starts_with(b.key, 'i:') DESC, b.key) AS copy
+    FROM blocks b JOIN members m ON m.key = b.key
   )
-  WHERE seen - n < {int(settings.candidate_budget)} OR starts_with(key, 'i:')
+  WHERE copy = 1
+),
+ordered AS (
+  SELECT rid, key, n,
+         row_number() OVER (PARTITION BY rid ORDER BY n, key) AS pos,
+         sum(n) OVER (PARTITION BY rid ORDER BY n, key ROWS UNBOUNDED PRECEDING) AS seen
+  FROM sized
+),
+reach AS (
+  -- the blocks a record looks into, smallest first, up to a bounded sum of sizes
+  SELECT rid, key, pos FROM ordered
+  WHERE seen - n < {REACH * int(settings.candidate_budget)} OR starts_with(key, 'i:')
+),{touched}
+firsts AS (
+  -- each partner once, at the first of the record's blocks that holds it
+  SELECT r.rid, o.rid AS partner, min(r.pos) AS pos
+  FROM reach r JOIN blocks o ON o.key = r.key AND o.rid <> r.rid{only_touched}
+  GROUP BY r.rid, o.rid
+),
+fresh AS (SELECT rid, pos, count(*) AS new FROM firsts GROUP BY rid, pos),
+budgeted AS (
+  -- a record takes its blocks while the partners they bring, each counted once, stay
+  -- within the budget (identifier blocks always)
+  SELECT rid, key FROM (
+    SELECT r.rid, r.key,
+           coalesce(sum(coalesce(f.new, 0)) OVER (
+               PARTITION BY r.rid ORDER BY r.pos
+               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+    FROM reach r LEFT JOIN fresh f ON f.rid = r.rid AND f.pos = r.pos{only_touched}
+  )
+  WHERE before < {int(settings.candidate_budget)} OR starts_with(key, 'i:')
 ),
 met AS (
   SELECT p.rid AS x, o.rid AS y, p.key FROM budgeted p JOIN blocks o ON p.key = o.key

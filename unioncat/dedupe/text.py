@@ -78,7 +78,7 @@ _MOJIBAKE = re.compile(
 _MOJIBAKE_LEAD = re.compile("[\u00c0-\u00ff]")
 # What is left of a character whose continuation bytes an export dropped ("ã ã ã"):
 # nothing can be read back, and a lone "ã" is no word in any language.
-_MOJIBAKE_RESIDUE = re.compile(r"(?<!\w)[\u00e3\u00e2\u00c3\u00c2](?!\w)")
+_MOJIBAKE_RESIDUE = re.compile(f"(?<!\\w)[\u00e3\u00e2\u00c3\u00c2](?![\\w{_CONTINUATION}])")
 
 
 def _bytes_back(chars: str) -> bytes | None:
@@ -107,13 +107,27 @@ def _read_back(match: re.Match[str]) -> str:
         return match.group()
 
 
+# In a text that lost bytes, every character of 0x80-0xFF left over once the whole
+# characters are read back is a piece of one that was lost: a kana's "ã" + 0x82 + 0xAA
+# with its 0x82 dropped as a control is no "ê", and would make kana titles look alike.
+_LATIN1_PIECE = re.compile(f"[{_CONTINUATION}\u00c0-\u00ff]")
+
+
+def _read_back_whole(match: re.Match[str]) -> str:
+    """A three-byte character read back; a two-character piece left as it is."""
+    return _read_back(match) if len(match.group()) == 3 else match.group()
+
+
 def unmangle(text: str) -> str:
     """Text whose UTF-8 was read as Latin-1 or Windows-1252, read back as it was meant;
-    the residue of characters whose bytes were lost removed, since it would make every
-    such title look like every other ("ã ã ã")."""
+    what is left of characters whose bytes an export lost ("ã ã ã", "ãª") removed,
+    since it would make every such title look like every other."""
     if text.isascii() or _MOJIBAKE_LEAD.search(text) is None:
         return text
-    return _MOJIBAKE_RESIDUE.sub("", _MOJIBAKE.sub(_read_back, text))
+    if _MOJIBAKE_RESIDUE.search(text) is None:
+        return _MOJIBAKE.sub(_read_back, text)
+    # Bytes were lost: only whole three-byte characters can be read back.
+    return _LATIN1_PIECE.sub("", _MOJIBAKE.sub(_read_back_whole, text))
 
 
 def fold(text: str | None) -> str:
