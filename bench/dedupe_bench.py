@@ -144,7 +144,7 @@ def cddb(skip_splink: bool) -> None:
 def noisy(skip_splink: bool) -> None:
     """Noisy citations generated from DBLP (bench/noisy_citations.py): truncated and
     run-on titles, abbreviated venues, initials, et al., missing and wrong years."""
-    from bench.noisy_citations import DBLP, one_table, two_tables
+    from bench.noisy_citations import DBLP, heavy_table, one_table, two_tables
 
     if not DBLP.is_file():
         print("(a3) noisy citations: skipped, ../shared/data/dedupe/dblp_acm is absent")
@@ -154,10 +154,12 @@ def noisy(skip_splink: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         left, right, gold_path = two_tables(Path(tmp))
         table, gold_one = one_table(Path(tmp))
+        heavy, gold_heavy = heavy_table(Path(tmp))
         runs = [
             ("two tables", left, right, gold_path, None),
             ("two tables, --within right", left, right, gold_path, ["right"]),
             ("one table, long clusters", table, None, gold_one, None),
+            ("one table, most cited 190 times", heavy, None, gold_heavy, None),
         ]
         for name, a, b, g, within in runs:
             for tool, settings in (("unioncat", None), ("unioncat, learned", LEARNED)):

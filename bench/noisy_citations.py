@@ -13,9 +13,10 @@ own rate from a seeded generator (no two runs differ):
 - names as initials ("Ioannidis YE", "Y. E. Ioannidis"), lists cut to the first name and
   "et al.", names missing.
 
-Two sets: a two-table one (the clean table against 1-3 noisy citations of a third of its
-works, among noisy citations of others) and a one-table one (long clusters: some works
-cited many times, as a citation index holds them).  ``python bench/noisy_citations.py``
+Three sets: a two-table one (the clean table against 1-3 noisy citations of a third of
+its works, among noisy citations of others), a one-table one (long clusters: some works
+cited up to 25 times), and a one-table one whose counts fall off as a citation index's do
+(the most cited work 190 times).  ``python bench/noisy_citations.py``
 writes both to a folder and prints the gold pair counts.
 """
 
@@ -215,6 +216,32 @@ def one_table(folder: Path, seed: int = 11, rates: Rates = Rates()) -> tuple[Pat
     return table, gold_path
 
 
+def heavy_table(folder: Path, seed: int = 13, rates: Rates = Rates()) -> tuple[Path, Path]:
+    """Noisy citations of 112 works whose counts fall off as a citation index's do (the
+    most cited 190 times, the next 100, ... the least twice), among single citations of
+    1,500 others; gold: every pair of citations of one work.  A work cited this often
+    makes every word of its title common, so blocking cannot pair its citations all with
+    all, and must still chain them into one cluster."""
+    rng = random.Random(seed)
+    works = read_works()
+    sizes = [max(2, int(190 / (k + 1) ** 0.9)) for k in range(112)] + [1] * 1500
+    chosen = rng.sample(range(len(works)), len(sizes))
+    rows: list[dict[str, str]] = []
+    gold: list[tuple[str, str]] = []
+    for n, times in zip(chosen, sizes, strict=True):
+        ids = []
+        for _ in range(times):
+            rid = f"h{len(rows)}"
+            rows.append({"id": rid, **cite(rng, works[n], rates)})
+            ids.append(rid)
+        gold += [(a, b) for i, a in enumerate(ids) for b in ids[i + 1 :]]
+    rng.shuffle(rows)
+    table, gold_path = folder / "noisy_heavy.csv", folder / "noisy_heavy_gold.csv"
+    write_csv(table, rows)
+    gold_path.write_text("id1,id2\n" + "".join(f"{a},{b}\n" for a, b in gold), encoding="utf-8")
+    return table, gold_path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", type=Path)
@@ -222,7 +249,8 @@ def main() -> None:
     args.folder.mkdir(parents=True, exist_ok=True)
     _l, _r, gold = two_tables(args.folder)
     _t, gold_one = one_table(args.folder)
-    for path in (gold, gold_one):
+    _h, gold_heavy = heavy_table(args.folder)
+    for path in (gold, gold_one, gold_heavy):
         print(f"{path}: {sum(1 for _ in path.open()) - 1} gold pairs")
 
 

@@ -114,6 +114,12 @@ def candidate_sql(
     * a record's rarest single words, while few records hold them;
     * identifiers, and family name plus year (for a title changed beyond recognition).
 
+    A pair of words or an opening that more records share than ``max_block`` (a work
+    cited hundreds of times, whose every word is common in the catalog) is not dropped
+    but cut into runs of ``max_word_block`` records, in an order fixed by the record ids,
+    each run overlapping the next by half: its records meet a bounded number of others,
+    and the runs chain them into one cluster.
+
     A title word one letter away from a word more records hold counts as that word
     (noisy citations misspell exactly the rare words blocking needs), worked out over
     every record's words, so a nightly run reads a misspelling as a full run does.
@@ -128,6 +134,8 @@ def candidate_sql(
     run (``everyone``) would.
     """
     top = int(settings.probe_tokens)
+    run = int(settings.max_word_block)
+    kind_letter = "(CASE kind WHEN 't' THEN 'w' WHEN 'p' THEN 'p' ELSE 'c' END)"
     # a nightly run counts partners only for the records that can meet a probing one
     touched = (
         ""
@@ -186,10 +194,28 @@ word_pairs AS (
 pair_df AS (
   SELECT kind, key, count(*) AS n FROM word_pairs GROUP BY kind, key
 ),
+crowded AS (
+  -- a pair of rare words, or an opening, that more records share than a block may
+  -- hold (a work cited hundreds of times): its records in a fixed order, to be cut into
+  -- overlapping runs
+  SELECT w.rid, w.kind, w.key,
+         row_number() OVER (PARTITION BY w.kind, w.key ORDER BY hash(w.rid), w.rid) - 1 AS pos
+  FROM word_pairs w JOIN pair_df d ON w.key = d.key AND w.kind = d.kind
+  WHERE d.n > {int(settings.max_block)}
+  UNION ALL
+  SELECT rid, kind, key, row_number() OVER (PARTITION BY key ORDER BY hash(rid), rid) - 1
+  FROM ranked WHERE kind = 'p' AND n > {int(settings.max_block)}
+),
 blocks AS (
   SELECT w.rid, (CASE w.kind WHEN 't' THEN 'w:' ELSE 'c:' END) || w.key AS key
   FROM word_pairs w JOIN pair_df d ON w.key = d.key AND w.kind = d.kind
   WHERE d.n BETWEEN 2 AND {int(settings.max_block)}
+  UNION ALL
+  -- runs of a crowded block, each overlapping the next by half, so that the records of
+  -- a much cited work meet in blocks of bounded size and still chain into one cluster
+  SELECT rid, {kind_letter} || (pos // {run}) || ':' || key FROM crowded
+  UNION ALL
+  SELECT rid, {kind_letter} || '+' || ((pos + {run // 2}) // {run}) || ':' || key FROM crowded
   UNION ALL
   SELECT rid, 't:' || key FROM ranked
   WHERE kind = 't' AND r <= 2 AND n BETWEEN 2 AND {int(settings.max_word_block)}

@@ -128,7 +128,7 @@ COMPARISONS = ("title", "authors", "year", "contents", "venue")
 # comparisons with similarity levels, by the prefix of their settings
 _LEVELLED = {"title": "title", "authors": "author", "contents": "contents"}
 _NAMED_LEVELS = {
-    "year": ("year_same", "year_next", "year_far"),
+    "year": ("year_same", "year_next", "year_far_one_venue", "year_far"),
     "venue": ("venue_similar", "venue_differ"),
 }
 
@@ -152,7 +152,7 @@ def level_names(settings: MatchSettings, comparison: str) -> list[str]:
         levels = _similarity_levels(settings, comparison)
         return [f"at least {at:g}% alike" for at, _ in levels] + ["less alike"]
     return {
-        "year": ["same year", "a year apart", "further apart"],
+        "year": ["same year", "a year apart", "further apart in one venue", "further apart"],
         "venue": ["one venue", "two venues"],
     }[comparison]
 
@@ -564,7 +564,8 @@ def score_pairs(
             differ[n] = True
             author_level[n] = len(settings.author_levels)  # the "else" level
     levels["authors"] = author_level
-    levels["year"] = np.where(known, np.minimum(gap, 2), -1).astype(np.int8)
+    # 0 same year, 1 a year apart, 3 further apart (2, in one venue, once venues are known)
+    levels["year"] = np.where(known, np.where(gap >= 2, 3, gap), -1).astype(np.int8)
     contents_level = _level_index(contents, settings.contents_levels)
     contents_level[contents < 0] = -1
     levels["contents"] = contents_level
@@ -588,6 +589,7 @@ def score_pairs(
         if g & Guard.DOI:
             fixed[n] += settings.conflicting_doi
     levels["venue"] = venue_level
+    levels["year"][(levels["year"] == 3) & (venue_level == 0)] = 2
     weight = weigh(levels, fixed, settings)
     return ScoredPairs(ka, kb, weight, title, authors, ids, guards, differ, contents, levels, fixed)
 
@@ -647,9 +649,14 @@ def pair_reasons(
         gap = abs(f.year[a] - f.year[b])
         if gap == 0:
             out.append(f"same year {f.year[a]} ({weight_of('year', settings.year_same)})")
-        else:
-            weight = settings.year_next if gap == 1 else settings.year_far
+        elif gap == 1:
+            weight = settings.year_next
             out.append(f"years {f.year[a]} and {f.year[b]} ({weight_of('year', weight)})")
+        else:
+            one_venue = _venue_evidence(f, a, b) > 0
+            weight = settings.year_far_one_venue if one_venue else settings.year_far
+            where = " in one venue" if one_venue else ""
+            out.append(f"years {f.year[a]} and {f.year[b]}{where} ({weight_of('year', weight)})")
     listed = float(scored.contents[n]) if scored.contents is not None else -1.0
     if listed >= 0:
         weight = _level(listed, settings.contents_levels, settings.contents_else)

@@ -68,6 +68,10 @@ class MatchSettings:
 
     year_same: float = bounded(3.0, -MAX_WEIGHT, MAX_WEIGHT, unit="bits")
     year_next: float = bounded(-1.0, -MAX_WEIGHT, MAX_WEIGHT, unit="bits")
+    # two years far apart in one venue: a paper appears in a venue once, so there the
+    # year is more likely cited wrong than another version (which a journal or another
+    # conference publishes); a recurring column is kept apart by its generic title
+    year_far_one_venue: float = bounded(-2.0, -MAX_WEIGHT, MAX_WEIGHT, unit="bits")
     year_far: float = bounded(-6.0, -MAX_WEIGHT, MAX_WEIGHT, unit="bits")
 
     # the journal or proceedings: one venue however abbreviated ("Proc. VLDB", "Very

@@ -447,12 +447,15 @@ def venues_alike(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     systems")."""
     if not a or not b:
         return False
-    for x in a:
-        for y in b:
-            short, long = (x, y) if len(x) <= len(y) else (y, x)
-            if short == long or (len(short) >= 3 and long.startswith(short)):
-                return True
+    fewer, more = (a, b) if len(a) <= len(b) else (b, a)
+    if all(any(_word_alike(x, y) for y in more) for x in fewer):
+        return True
     return _acronym_of(a, b) or _acronym_of(b, a)
+
+
+def _word_alike(x: str, y: str) -> bool:
+    short, long = (x, y) if len(x) <= len(y) else (y, x)
+    return short == long or (len(short) >= 3 and long.startswith(short))
 
 
 def _acronym_of(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
