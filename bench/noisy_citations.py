@@ -11,7 +11,7 @@ own rate from a seeded generator (no two runs differ):
   Conference on Very Large Data Bases"), or missing;
 - years missing, one off (an online year against a print year), or wrong;
 - names as initials ("Ioannidis YE", "Y. E. Ioannidis"), lists cut to the first name and
-  "et al.", names missing.
+  "et al.", joined with "and" as reference lists and BibTeX do, names missing.
 
 Three sets: a two-table one (the clean table against 1-3 noisy citations of a third of
 its works, among noisy citations of others), a one-table one (long clusters: some works
@@ -66,6 +66,7 @@ class Rates:
     initials: float = 0.5
     et_al: float = 0.3
     names_missing: float = 0.05
+    and_joined: float = 0.4
 
 
 def read_works(path: Path = DBLP) -> list[dict[str, str]]:
@@ -137,7 +138,13 @@ def _authors(rng: random.Random, work: dict[str, str], rates: Rates) -> str:
     initials = rng.random() < rates.initials
     cited = [_cited_name(rng, n, initials) for n in names]
     if len(cited) >= 3 and rng.random() < rates.et_al:
-        cited = [cited[0], "et al."]
+        return f"{cited[0]}{rng.choice((', ', ' ', '; '))}et al."
+    # joined as a database exports them, or as a reference list and BibTeX write them
+    style = rng.random()
+    if style < rates.and_joined / 2 and len(cited) >= 2:
+        return " and ".join(cited)
+    if style < rates.and_joined and len(cited) >= 2:
+        return ", ".join(cited[:-1]) + (", and " if len(cited) > 2 else " and ") + cited[-1]
     return "; ".join(cited)
 
 

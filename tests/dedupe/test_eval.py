@@ -149,3 +149,33 @@ def test_a_label_column_must_hold_zeros_and_ones(tmp_path: Path, cli: CLI) -> No
     code, _, err = cli("eval", "dedupe", "--left", str(left), "--right", str(right),
                        "--gold", str(bad))  # fmt: skip
     assert code == 2 and "label column" in err
+
+
+@pytest.mark.parametrize(
+    ("written", "families"),
+    [
+        ("M. Kearns, Y. Mansour, and A. Ng", "kearns mansour ng"),  # a reference list
+        ("Kearns, M. and Mansour, Y.", "kearns mansour"),  # BibTeX
+        ("Kearns, M., Mansour, Y., & Ng, A.", "kearns mansour ng"),  # APA
+        ("Kearns M, Mansour Y", "kearns mansour"),  # MEDLINE
+        ("Kearns M et al.", "kearns"),  # the list cut: "al" is nobody's name
+        ("Smith J and others", "smith"),
+        ("Eric Burdon and the Animals", "animals"),  # one name, not Burdon and Animals
+    ],
+)
+def test_an_author_list_is_read_in_the_forms_citations_write(written: str, families: str) -> None:
+    from unioncat.dedupe.features import build_features, from_csv_row
+
+    row = {"id": "x", "title": "t", "authors": written}
+    features = build_features([from_csv_row(row, "left")])
+    assert sorted(features.authors[0].split()) == sorted(families.split())
+
+
+@pytest.mark.parametrize(
+    "written", ["Kearns, M. and Mansour, Y.", "M. Kearns and Y. Mansour", "Kearns M & Mansour Y"]
+)
+def test_each_name_of_a_list_joined_with_and_keeps_its_own_initials(written: str) -> None:
+    from unioncat.dedupe.features import build_features, from_csv_row
+
+    features = build_features([from_csv_row({"id": "x", "title": "t", "authors": written}, "l")])
+    assert features.initials[0] == {"kearns": {"m"}, "mansour": {"y"}}

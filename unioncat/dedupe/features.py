@@ -170,12 +170,34 @@ CSV_COLUMNS = (
 _CONTENTS_SPLIT = re.compile(r"\s+--\s+|\s*[;|]\s*")
 
 
+# "A and B", "A, B, and C", "A, B & C": how citations and BibTeX join the last name on;
+# not the "and" of one name ("Eric Burdon and the Animals", "Goodman and his Orchestra").
+_AND = re.compile(
+    r"(?:(?:\s*,\s*|\s+)(?:and|&)\s+|\s+&\s*|^(?:and|&)\s+)(?!\s*(?:the|his|her|their)\b)", re.I
+)
+
+
+_TRAILING_ET_AL = re.compile(r"[\s,;]*\b(et\.?\s*al\.?|u\.\s*a\.)\s*$", re.I)
+
+
 def _split_authors(value: str) -> list[str]:
-    # Evaluation files list people as "A. Smith , B. Jones" or "Smith, A.; Jones, B.".
-    # Entities first: the ";" of "Ren&#233;e" is not a separator.
+    # Evaluation files list people as "A. Smith , B. Jones", "Smith, A.; Jones, B." or
+    # "A. Smith and B. Jones".  Entities first: the ";" of "Ren&#233;e" is not a separator.
     value = unescape(value)
+    # "Ioannidis YE et al.": the list was cut, and "al" is nobody's family name
+    cut = _TRAILING_ET_AL.search(value)
+    tail = [cut.group(1)] if cut else []
+    if cut:
+        value = value[: cut.start()]
     if ";" in value:
-        return [a.strip() for a in value.split(";") if a.strip()]
+        return [a.strip() for a in value.split(";") if a.strip()] + tail
+    out: list[str] = []
+    for chunk in _AND.split(value):
+        out.extend(_split_commas(chunk))
+    return out + tail
+
+
+def _split_commas(value: str) -> list[str]:
     parts = [a.strip() for a in value.split(",") if a.strip()]
     # "Smith, A., Jones, B." alternates family and initials: pair them back up.
     if len(parts) > 1 and all(len(p.replace(".", "").replace(" ", "")) <= 3 for p in parts[1::2]):

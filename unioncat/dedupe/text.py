@@ -217,7 +217,7 @@ _NICKNAMES = {
 
 _CITED_INITIALS = re.compile(r"^[A-Z]{1,3}$")
 # What stands for the names a list left out: no name of its own.
-ET_AL = re.compile(r"^\s*(?:et\.?\s*al\.?|and others|u\.\s*a\.|et autres|等|等人)\s*$", re.I)
+ET_AL = re.compile(r"^\s*(?:et\.?\s*al\.?|(?:and\s+)?others|u\.\s*a\.|et autres|等|等人)\s*$", re.I)
 
 
 def _is_cited(written: list[str]) -> bool:
