@@ -179,3 +179,14 @@ def test_each_name_of_a_list_joined_with_and_keeps_its_own_initials(written: str
 
     features = build_features([from_csv_row({"id": "x", "title": "t", "authors": written}, "l")])
     assert features.initials[0] == {"kearns": {"m"}, "mansour": {"y"}}
+
+
+@pytest.mark.parametrize(
+    ("written", "year"),
+    [("1996", 1996), ("(1996)", 1996), ("1996.0", 1996), ("Spring 1996", 1996), ("n.d.", 0)],
+)
+def test_a_year_is_read_as_citations_write_it(written: str, year: int) -> None:
+    from unioncat.dedupe.features import build_features, from_csv_row
+
+    features = build_features([from_csv_row({"id": "x", "title": "t", "year": written}, "l")])
+    assert features.year[0] == year

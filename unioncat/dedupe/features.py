@@ -215,16 +215,14 @@ def _split_title(title: str | None) -> tuple[str | None, str | None]:
     return proper.strip(), rest.strip()
 
 
+# A year as citations write it: "1996", "(1996)", "1996.", "1996.0" (a spreadsheet's),
+# "Spring 1996", "1996-97".
+_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
+
+
 def _year(value: str | None) -> int | None:
-    if not value:
-        return None
-    digits = "".join(c for c in value.strip()[:4] if c.isdigit())
-    if len(digits) == 4:
-        return int(digits)
-    try:
-        return int(float(value))
-    except ValueError:
-        return None
+    found = _YEAR.search(value) if value else None
+    return int(found.group(1)) if found else None
 
 
 def from_csv_row(row: Mapping[str, str | None], source: str) -> MatchRecord:
