@@ -169,13 +169,24 @@ def noisy(skip_splink: bool) -> None:
                       f"{ours.seconds:8.2f}")  # fmt: skip
         if skip_splink:
             return
-        from bench.splink_anchor import run_splink
+        from bench.splink_anchor import run_splink, run_splink_dedupe
 
         gold = read_gold(gold_path)
         splink = run_splink(left, right)
         for label, p, r, f1 in _splink_rows(splink, gold):
             print(f"{'two tables':34} {label:18} {p:6.3f} {r:6.3f} {f1:6.4f} {'':>8} "
                   f"{splink.seconds:8.2f}")  # fmt: skip
+        for name, path, one_gold in (
+            ("one table, long clusters", table, gold_one),
+            ("one table, most cited 190 times", heavy, gold_heavy),
+        ):
+            gold = {(min(a, b), max(a, b)) for a, b in read_gold(one_gold)}
+            splink = run_splink_dedupe(path)
+            for label, pairs in (("splink p>=0.9", splink.pairs),
+                                 ("splink clusters", splink.one_to_one)):  # fmt: skip
+                p, r, f1 = _prf(pairs, gold)
+                print(f"{name:34} {label:18} {p:6.3f} {r:6.3f} {f1:6.4f} {'':>8} "
+                      f"{splink.seconds:8.2f}")  # fmt: skip
 
 
 def _splink_rows(splink: Any, gold: set[tuple[str, str]]) -> list[tuple[str, float, float, float]]:

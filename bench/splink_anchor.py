@@ -32,6 +32,8 @@ DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "dedupe"
 
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
+# the separators of an author list: "a, b", "a; b", "a, b, and c", "a & b"
+_NAMES = re.compile(r"[,;&]|\band\b")
 
 
 @dataclass
@@ -65,7 +67,7 @@ def _surnames(authors: str | None) -> list[str] | None:
     """Sorted distinct last words of the comma-separated author names (order-free key)."""
     if authors is None:
         return None
-    names = {words[-1] for name in authors.split(",") if (words := _WORD.findall(name))}
+    names = {words[-1] for name in _NAMES.split(authors) if (words := _WORD.findall(name))}
     return sorted(names) or None
 
 
@@ -207,6 +209,39 @@ def run_splink_cddb(path: Path, threshold: float = 0.9) -> SplinkResult:
         a, b = str(record["unique_id_l"]), str(record["unique_id_r"])
         pairs.add((min(a, b), max(a, b)))
     return SplinkResult(pairs=pairs, one_to_one=pairs, seconds=time.perf_counter() - start)
+
+
+def run_splink_dedupe(path: Path, threshold: float = 0.9) -> SplinkResult:
+    """An unsupervised Splink ``dedupe_only`` model of one table of citations, with the
+    comparisons and blocking rules of :func:`run_splink`, trained the same way.
+    ``pairs`` are its pairwise predictions; ``one_to_one`` here holds the pairs of the
+    clusters Splink makes of them at the same threshold (its connected components),
+    which is what a one-table evaluation counts."""
+    start = time.perf_counter()
+    db_api = DuckDBAPI()
+    table = db_api.register(load_table(Path(path)), dataset_display_name="citations")
+    settings = _settings()
+    settings.link_type = "dedupe_only"
+    linker = Linker(table, settings, log_level=logging.ERROR)
+    _train(linker, ("title", "year"), "year", "substr(title, 1, 10)")
+    predictions = linker.inference.predict(threshold_match_probability=threshold)
+    pairs = set()
+    for record in predictions.as_record_list():
+        a, b = str(record["unique_id_l"]), str(record["unique_id_r"])
+        pairs.add((min(a, b), max(a, b)))
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+        predictions, threshold_match_probability=threshold
+    )
+    members: dict[str, list[str]] = {}
+    for record in clusters.as_record_list():
+        members.setdefault(str(record["cluster_id"]), []).append(str(record["unique_id"]))
+    clustered = {
+        (min(a, b), max(a, b))
+        for ids in members.values()
+        for i, a in enumerate(ids)
+        for b in ids[i + 1 :]
+    }
+    return SplinkResult(pairs=pairs, one_to_one=clustered, seconds=time.perf_counter() - start)
 
 
 def _read_pairs(path: Path, left_col: str, right_col: str, label: bool) -> set[tuple[str, str]]:
