@@ -167,6 +167,20 @@ class ClusterStore:
         with self.db.registered(keys.select(MATCH_KEYS.names), "posted") as posted:
             self.db.execute(f"INSERT INTO match_keys SELECT record_id, key, kind FROM {posted}")
 
+    def copy_keys(self, probe_ids: Iterable[str], postings: str, probes: str) -> None:
+        """Every record's matching keys, and the probing records' keys, written as two
+        Parquet files (``rid``, ``key``, ``kind``) for an engine that blocks elsewhere."""
+        with self.db.id_table(probe_ids, "probes") as chosen:
+            for path, where in (
+                (postings, ""),
+                (probes, f"WHERE record_id IN (SELECT id FROM {chosen})"),
+            ):
+                quoted = path.replace("'", "''")
+                self.db.execute(
+                    f"COPY (SELECT record_id AS rid, key, kind FROM match_keys {where}) "
+                    f"TO '{quoted}' (FORMAT parquet, COMPRESSION zstd)"
+                )
+
     def candidate_pairs(
         self, probe_ids: Iterable[str], blocking: Callable[[str, str], str]
     ) -> list[tuple[str, str, bool]]:

@@ -17,7 +17,8 @@ paired with everyone.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
@@ -99,11 +100,71 @@ def keys_table(features: Features, offset: int = 0) -> pa.Table:
     return pa.table([rids, keys, kinds], schema=KEYS_SCHEMA)
 
 
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    """The few expressions the blocking query needs that DuckDB and Spark SQL spell
+    differently; everything else in it is written once for both."""
+
+    name: str
+
+    def has_digit(self, text: str) -> str:
+        if self.name == "spark":
+            return f"({text} RLIKE '[0-9]')"
+        return f"regexp_matches({text}, '[0-9]')"
+
+    def each_position(self, text: str) -> str:
+        """One row per character position, 1-based (a set-returning expression)."""
+        if self.name == "spark":
+            return f"explode(sequence(1, length({text})))"
+        return f"unnest(range(1, length({text}) + 1))"
+
+    def commonest(self, key: str, n: str) -> str:
+        """The key held by most records, the first in order among equals."""
+        if self.name == "spark":
+            return f"min_by({key}, named_struct('n', -{n}, 'k', {key}))"
+        return f"first({key} ORDER BY {n} DESC, {key})"
+
+    def members(self, rid: str) -> str:
+        """A value telling one set of records from another (equal sets, equal values)."""
+        if self.name == "spark":
+            return f"xxhash64(array_sort(collect_list({rid})))"
+        return f"hash(list({rid} ORDER BY {rid}))"
+
+    @staticmethod
+    def run_of(pos: str, run: int) -> str:
+        return f"CAST(CAST(floor(({pos}) / {run}) AS BIGINT) AS STRING)"
+
+
+DUCKDB = Dialect("duckdb")
+SPARK = Dialect("spark")
+
+
 def candidate_sql(
-    postings: str, probes: str, settings: MatchSettings, *, everyone: bool = False
+    postings: str,
+    probes: str,
+    settings: MatchSettings,
+    *,
+    everyone: bool = False,
+    sql: Dialect = DUCKDB,
 ) -> str:
-    """SQL giving distinct (a, b, by_id), a < b: probing records paired with the others;
-    ``by_id`` tells that the two met in an identifier block.
+    """:func:`candidate_steps` as one query."""
+    steps, final = candidate_steps(postings, probes, settings, everyone=everyone, sql=sql)
+    ctes = ",\n".join(f"{name} AS ({body}\n)" for name, body in steps)
+    return f"WITH {ctes}\n{final}"
+
+
+def candidate_steps(
+    postings: str,
+    probes: str,
+    settings: MatchSettings,
+    *,
+    everyone: bool = False,
+    sql: Dialect = DUCKDB,
+) -> tuple[list[tuple[str, str]], str]:
+    """The blocking query as named steps and a final select giving distinct (a, b,
+    by_id), a < b: probing records paired with the others; ``by_id`` tells that the two
+    met in an identifier block.  Each step reads the ones before it by name: DuckDB runs
+    them as one query, Spark as views it materialises one by one.
 
     ``postings`` holds every record's keys, ``probes`` the keys of the records being
     matched now (the same relation on a first run).  Three kinds of blocks:
@@ -136,86 +197,127 @@ def candidate_sql(
     top = int(settings.probe_tokens)
     run = int(settings.max_word_block)
     kind_letter = "(CASE kind WHEN 't' THEN 'w' WHEN 'p' THEN 'p' ELSE 'c' END)"
-    # a nightly run counts partners only for the records that can meet a probing one
-    touched = (
-        ""
-        if everyone
-        else f"""
-touched AS (
-  SELECT rid FROM {probes}
-  UNION
-  SELECT r.rid FROM reach r JOIN blocks q ON q.key = r.key WHERE q.rid IN (SELECT rid FROM {probes})
-),"""
-    )
     only_touched = "" if everyone else "\n  WHERE r.rid IN (SELECT rid FROM touched)"
-    return f"""
-WITH vocab AS (
+    steps: list[tuple[str, str]] = []
+    steps.append(
+        (
+            "vocab",
+            f"""
   -- the title words long enough for a typo to leave them recognisable
   SELECT key, count(*) AS n FROM {postings}
-  WHERE kind = 't' AND length(key) >= {RESPELL_MIN_CHARS} AND NOT regexp_matches(key, '[0-9]')
-  GROUP BY key
-),
-cut AS (SELECT key, n, unnest(range(1, length(key) + 1)) AS i FROM vocab),
-spellings AS (
+  WHERE kind = 't' AND length(key) >= {RESPELL_MIN_CHARS} AND NOT {sql.has_digit("key")}
+  GROUP BY key""",
+        )
+    )
+    steps.append(
+        (
+            "cut",
+            f"""
+  SELECT key, n, {sql.each_position("key")} AS i FROM vocab""",
+        )
+    )
+    steps.append(
+        (
+            "spellings",
+            """
   -- each word, and each word with one letter left out: two words one edit apart (a
   -- letter left out, added, changed, or two swapped) share one of these
   SELECT key, n, key AS form FROM vocab
   UNION ALL
-  SELECT key, n, substr(key, 1, i - 1) || substr(key, i + 1) FROM cut
-),
-respelt AS (
+  SELECT key, n, substr(key, 1, i - 1) || substr(key, i + 1) FROM cut""",
+        )
+    )
+    steps.append(
+        (
+            "respelt",
+            f"""
   -- a word one edit from a word more records hold is a misspelling of it ("reelvance"
   -- for "relevance"): it is posted as the commoner word, so the two titles share a key
-  SELECT x.key, first(y.key ORDER BY y.n DESC, y.key) AS better
+  SELECT x.key, {sql.commonest("y.key", "y.n")} AS better
   FROM spellings x JOIN spellings y ON x.form = y.form AND y.n > x.n
-  GROUP BY x.key
-),
-posted AS (
+  GROUP BY x.key""",
+        )
+    )
+    steps.append(
+        (
+            "posted",
+            f"""
   SELECT DISTINCT p.rid, coalesce(s.better, p.key) AS key, p.kind
-  FROM {postings} p LEFT JOIN respelt s ON p.kind = 't' AND s.key = p.key
-),
-df AS (
-  SELECT key, kind, count(*) AS n FROM posted GROUP BY key, kind
-),
-ranked AS (
+  FROM {postings} p LEFT JOIN respelt s ON p.kind = 't' AND s.key = p.key""",
+        )
+    )
+    steps.append(
+        (
+            "df",
+            """
+  SELECT key, kind, count(*) AS n FROM posted GROUP BY key, kind""",
+        )
+    )
+    steps.append(
+        (
+            "ranked",
+            """
   -- a word only one record holds (often a typo) blocks nothing: rank the shared ones
   SELECT p.rid, p.key, p.kind, df.n,
          row_number() OVER (PARTITION BY p.rid, p.kind ORDER BY df.n, p.key) AS r
   FROM posted p JOIN df ON p.key = df.key AND p.kind = df.kind
-  WHERE df.n > 1
-),
-rare AS (
-  SELECT rid, key, kind FROM ranked WHERE kind IN ('t', 'c') AND r <= {top}
-),
-word_pairs AS (
+  WHERE df.n > 1""",
+        )
+    )
+    steps.append(
+        (
+            "rare",
+            f"""
+  SELECT rid, key, kind FROM ranked WHERE kind IN ('t', 'c') AND r <= {top}""",
+        )
+    )
+    steps.append(
+        (
+            "word_pairs",
+            """
   SELECT x.rid, x.kind, x.key || ' ' || y.key AS key
-  FROM rare x JOIN rare y ON x.rid = y.rid AND x.kind = y.kind AND x.key < y.key
-),
-pair_df AS (
-  SELECT kind, key, count(*) AS n FROM word_pairs GROUP BY kind, key
-),
-crowded AS (
+  FROM rare x JOIN rare y ON x.rid = y.rid AND x.kind = y.kind AND x.key < y.key""",
+        )
+    )
+    steps.append(
+        (
+            "pair_df",
+            """
+  SELECT kind, key, count(*) AS n FROM word_pairs GROUP BY kind, key""",
+        )
+    )
+    steps.append(
+        (
+            "crowded",
+            f"""
   -- a pair of rare words, or an opening, that more records share than a block may
   -- hold (a work cited hundreds of times): its records in a fixed order, to be cut into
   -- overlapping runs
   SELECT w.rid, w.kind, w.key,
-         row_number() OVER (PARTITION BY w.kind, w.key ORDER BY hash(w.rid), w.rid) - 1 AS pos
+         row_number() OVER (PARTITION BY w.kind, w.key
+                            ORDER BY md5(CAST(w.rid AS STRING)), w.rid) - 1 AS pos
   FROM word_pairs w JOIN pair_df d ON w.key = d.key AND w.kind = d.kind
   WHERE d.n > {int(settings.max_block)}
   UNION ALL
-  SELECT rid, kind, key, row_number() OVER (PARTITION BY key ORDER BY hash(rid), rid) - 1
-  FROM ranked WHERE kind = 'p' AND n > {int(settings.max_block)}
-),
-blocks AS (
+  SELECT rid, kind, key,
+         row_number() OVER (PARTITION BY key ORDER BY md5(CAST(rid AS STRING)), rid) - 1
+  FROM ranked WHERE kind = 'p' AND n > {int(settings.max_block)}""",
+        )
+    )
+    steps.append(
+        (
+            "blocks",
+            f"""
   SELECT w.rid, (CASE w.kind WHEN 't' THEN 'w:' ELSE 'c:' END) || w.key AS key
   FROM word_pairs w JOIN pair_df d ON w.key = d.key AND w.kind = d.kind
   WHERE d.n BETWEEN 2 AND {int(settings.max_block)}
   UNION ALL
   -- runs of a crowded block, each overlapping the next by half, so that the records of
   -- a much cited work meet in blocks of bounded size and still chain into one cluster
-  SELECT rid, {kind_letter} || (pos // {run}) || ':' || key FROM crowded
+  SELECT rid, {kind_letter} || {sql.run_of("pos", run)} || ':' || key FROM crowded
   UNION ALL
-  SELECT rid, {kind_letter} || '+' || ((pos + {run // 2}) // {run}) || ':' || key FROM crowded
+  SELECT rid, {kind_letter} || '+' || {sql.run_of(f"pos + {run // 2}", run)} || ':' || key
+  FROM crowded
   UNION ALL
   SELECT rid, 't:' || key FROM ranked
   WHERE kind = 't' AND r <= 2 AND n BETWEEN 2 AND {int(settings.max_word_block)}
@@ -227,41 +329,82 @@ blocks AS (
   WHERE kind = 'i' AND n BETWEEN 2 AND {int(settings.max_id_block)}
   UNION ALL
   SELECT rid, 'a:' || key FROM ranked
-  WHERE kind = 'a' AND r <= 3 AND n BETWEEN 2 AND {int(settings.max_word_block)}
-)
-,
-members AS (
+  WHERE kind = 'a' AND r <= 3 AND n BETWEEN 2 AND {int(settings.max_word_block)}""",
+        )
+    )
+    steps.append(
+        (
+            "members",
+            f"""
   -- a block's size and who is in it: blocks of the same records are one block
-  SELECT key, count(*) AS n, hash(list(rid ORDER BY rid)) AS who FROM blocks GROUP BY key
-),
-sized AS (
+  SELECT key, count(*) AS n, {sql.members("rid")} AS who FROM blocks GROUP BY key""",
+        )
+    )
+    steps.append(
+        (
+            "sized",
+            """
   SELECT rid, key, n FROM (
     SELECT b.rid, b.key, m.n,
            row_number() OVER (PARTITION BY b.rid, m.who
-                              ORDER BY starts_with(b.key, 'i:') DESC, b.key) AS copy
+                              ORDER BY substr(b.key, 1, 2) = 'i:' DESC, b.key) AS copy
     FROM blocks b JOIN members m ON m.key = b.key
   )
-  WHERE copy = 1
-),
-ordered AS (
+  WHERE copy = 1""",
+        )
+    )
+    steps.append(
+        (
+            "ordered",
+            """
   SELECT rid, key, n,
          row_number() OVER (PARTITION BY rid ORDER BY n, key) AS pos,
          sum(n) OVER (PARTITION BY rid ORDER BY n, key ROWS UNBOUNDED PRECEDING) AS seen
-  FROM sized
-),
-reach AS (
+  FROM sized""",
+        )
+    )
+    steps.append(
+        (
+            "reach",
+            f"""
   -- the blocks a record looks into, smallest first, up to a bounded sum of sizes
   SELECT rid, key, pos FROM ordered
-  WHERE seen - n < {REACH * int(settings.candidate_budget)} OR starts_with(key, 'i:')
-),{touched}
-firsts AS (
+  WHERE seen - n < {REACH * int(settings.candidate_budget)} OR substr(key, 1, 2) = 'i:'""",
+        )
+    )
+    if not everyone:
+        # a nightly run counts partners only for the records that can meet a probing one
+        steps.append(
+            (
+                "touched",
+                f"""
+  SELECT rid FROM {probes}
+  UNION
+  SELECT r.rid FROM reach r JOIN blocks q ON q.key = r.key
+  WHERE q.rid IN (SELECT rid FROM {probes})""",
+            )
+        )
+    steps.append(
+        (
+            "firsts",
+            f"""
   -- each partner once, at the first of the record's blocks that holds it
   SELECT r.rid, o.rid AS partner, min(r.pos) AS pos
   FROM reach r JOIN blocks o ON o.key = r.key AND o.rid <> r.rid{only_touched}
-  GROUP BY r.rid, o.rid
-),
-fresh AS (SELECT rid, pos, count(*) AS new FROM firsts GROUP BY rid, pos),
-budgeted AS (
+  GROUP BY r.rid, o.rid""",
+        )
+    )
+    steps.append(
+        (
+            "fresh",
+            """
+  SELECT rid, pos, count(*) AS new FROM firsts GROUP BY rid, pos""",
+        )
+    )
+    steps.append(
+        (
+            "budgeted",
+            f"""
   -- a record takes its blocks while the partners they bring, each counted once, stay
   -- within the budget (identifier blocks always)
   SELECT rid, key FROM (
@@ -271,25 +414,32 @@ budgeted AS (
                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
     FROM reach r LEFT JOIN fresh f ON f.rid = r.rid AND f.pos = r.pos{only_touched}
   )
-  WHERE before < {int(settings.candidate_budget)} OR starts_with(key, 'i:')
-),
-met AS (
+  WHERE before < {int(settings.candidate_budget)} OR substr(key, 1, 2) = 'i:'""",
+        )
+    )
+    steps.append(
+        (
+            "met",
+            f"""
   SELECT p.rid AS x, o.rid AS y, p.key FROM budgeted p JOIN blocks o ON p.key = o.key
   WHERE p.rid <> o.rid AND p.rid IN (SELECT rid FROM {probes}){
-        ""
-        if everyone
-        else f'''
+                ""
+                if everyone
+                else f'''
   UNION ALL
   -- an older record whose own budget covers a block it shares with a probing one: the
   -- pair a full run would find, whichever of the two arrived first
   SELECT q.rid, p.rid, p.key FROM blocks q JOIN budgeted p ON q.key = p.key
   WHERE q.rid <> p.rid AND q.rid IN (SELECT rid FROM {probes})'''
-    }
-)
-SELECT least(x, y) AS a, greatest(x, y) AS b, bool_or(starts_with(key, 'i:')) AS by_id
+            }""",
+        )
+    )
+    final = """
+SELECT least(x, y) AS a, greatest(x, y) AS b, bool_or(substr(key, 1, 2) = 'i:') AS by_id
 FROM met
 GROUP BY 1, 2
 """
+    return steps, final
 
 
 def arrow_of(con: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
@@ -305,22 +455,28 @@ def candidate_pairs(
     *,
     cross_sources_only: bool = False,
     con: duckdb.DuckDBPyConnection | None = None,
+    blocker: Callable[[pa.Table, MatchSettings], pa.Table] | None = None,
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_]]:
     """Candidate pairs among ``features``: positions a < b, and whether an identifier
-    block found them."""
-    own = con is None
-    # A bounded memory budget: past it DuckDB spills the join to disk instead of
-    # competing with the Python side for RAM.
-    con = con or duckdb.connect(config={"memory_limit": "2GB"})
-    try:
-        con.register("match_keys_mem", keys_table(features))
-        rows = arrow_of(
-            con, candidate_sql("match_keys_mem", "match_keys_mem", settings, everyone=True)
-        )
-        con.unregister("match_keys_mem")
-    finally:
-        if own:
-            con.close()
+    block found them.  ``blocker(keys, settings)`` runs the blocking query elsewhere
+    (on Spark) and gives its rows; by default DuckDB in this process runs it."""
+    keys = keys_table(features)
+    if blocker is not None:
+        rows = blocker(keys, settings)
+    else:
+        own = con is None
+        # A bounded memory budget: past it DuckDB spills the join to disk instead of
+        # competing with the Python side for RAM.
+        con = con or duckdb.connect(config={"memory_limit": "2GB"})
+        try:
+            con.register("match_keys_mem", keys)
+            rows = arrow_of(
+                con, candidate_sql("match_keys_mem", "match_keys_mem", settings, everyone=True)
+            )
+            con.unregister("match_keys_mem")
+        finally:
+            if own:
+                con.close()
     a = rows.column("a").to_numpy().astype(np.int64)
     b = rows.column("b").to_numpy().astype(np.int64)
     by_id = rows.column("by_id").to_numpy(zero_copy_only=False).astype(bool)

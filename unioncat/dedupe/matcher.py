@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
@@ -22,6 +23,9 @@ from unioncat.dedupe.learn import LearnedWeights, learn_weights
 from unioncat.dedupe.scoring import ChainGuard, ScoredPairs, reweigh, score_pairs
 from unioncat.dedupe.settings import MatchSettings
 from unioncat.gc_pause import gc_paused
+
+if TYPE_CHECKING:
+    from unioncat.dedupe.on_spark import SparkDedupe
 
 
 @dataclass(slots=True)
@@ -76,17 +80,21 @@ def match(
     start: Sequence[Sequence[int]] = (),
     con: duckdb.DuckDBPyConnection | None = None,
     within: frozenset[str] = frozenset(),
+    spark: SparkDedupe | None = None,
 ) -> MatchResult:
     """Match ``features``; ``within`` names the sources whose own records may join one
-    cluster (``dedupe_within``)."""
+    cluster (``dedupe_within``).  With ``spark``, blocking, scoring and clustering run
+    there, with the same results."""
     timings: dict[str, float] = {}
     with gc_paused():
         started = time.perf_counter()
         a, b, by_id = candidate_pairs(
-            features, settings, cross_sources_only=cross_sources_only, con=con
-        )
+            features, settings, cross_sources_only=cross_sources_only, con=con,
+            blocker=spark.block_keys if spark else None,
+        )  # fmt: skip
         timings["blocking"] = time.perf_counter() - started
-        scored = score_pairs(features, a, b, settings, by_id)
+        score = spark.score if spark else score_pairs
+        scored = score(features, a, b, settings, by_id)
         learned = learn_weights(scored, settings)
         if learned.levels:
             settings = learned.apply(settings)
@@ -95,12 +103,18 @@ def match(
         veto = vetoed_pairs(scored)
         veto.update((min(x, y), max(x, y)) for x, y in rejected)
         edges = [e for e in edges_of(scored, settings) if (e.a, e.b) not in veto]
-        clustering = cluster(
-            slots(features), edges, vetoed=veto, forced=forced, start=start,
-            forbids=ChainGuard(features, settings), within=within_rule(settings, within),
-        )  # fmt: skip
-        clustering, _splits = split_weak_links(
-            clustering, edges, features, settings, keep=[*start, *(list(p) for p in forced)]
-        )
+        if spark is not None and not start:
+            clustering, _splits = spark.cluster(
+                features, slots(features), edges, vetoed=veto, forced=list(forced),
+                within=within_rule(settings, within), settings=settings,
+            )  # fmt: skip
+        else:
+            clustering = cluster(
+                slots(features), edges, vetoed=veto, forced=forced, start=start,
+                forbids=ChainGuard(features, settings), within=within_rule(settings, within),
+            )  # fmt: skip
+            clustering, _splits = split_weak_links(
+                clustering, edges, features, settings, keep=[*start, *(list(p) for p in forced)]
+            )
         timings["clustering"] = time.perf_counter() - started - sum(timings.values())
     return MatchResult(features, (a, b), scored, clustering, timings, learned, settings)

@@ -1,0 +1,350 @@
+"""A full dedupe's heavy steps on Spark (``engine: spark``), with the same results.
+
+Blocking runs the very query the catalog runs in DuckDB (:func:`blocking.candidate_steps`
+in Spark's dialect), each step a view Spark materialises before the next reads it (Spark
+would otherwise compute a step again for every step that reads it).  Scoring runs the
+same :func:`scoring.score_pairs` over Arrow batches of the candidate pairs, with the
+folded records broadcast to the workers: every pair is weighed alone, so the batches
+give what one call gives.  The matched pairs are split into connected components in
+Spark, and each component is clustered by the same greedy clustering and cohesion check
+in a Python worker: a cluster never reaches beyond its component, and what the
+clustering decides inside one component depends on nothing outside it, so the clusters
+are the ones the in-process engine makes.  Cluster ids, the plan and the writes stay in
+the stage, in the same transaction as ever.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from unioncat.dedupe.blocking import SPARK, candidate_steps
+from unioncat.dedupe.cluster import Clustering, Edge, Within, cluster
+from unioncat.dedupe.cohesion import split_weak_links
+from unioncat.dedupe.features import Features
+from unioncat.dedupe.scoring import COMPARISONS, ChainGuard, ScoredPairs, score_pairs
+from unioncat.dedupe.settings import MatchSettings
+from unioncat.log import event
+
+# one Arrow batch of candidate pairs scored at a time in a worker
+SCORE_BATCH = 20_000
+# label propagation rounds before the components are taken as they are (a chain of
+# matched pairs this long does not occur; the clustering would still be right, only
+# slower, since a component then spans several labels' worth of work)
+MAX_ROUNDS = 64
+
+_SCALARS = (
+    ("a", pa.int64()), ("b", pa.int64()), ("weight", pa.float64()), ("title", pa.float64()),
+    ("authors", pa.float64()), ("ids", pa.int8()), ("guards", pa.int32()),
+    ("given_differ", pa.bool_()), ("contents", pa.float64()), ("fixed", pa.float64()),
+)  # fmt: skip
+SCORED_SCHEMA = pa.schema(
+    [pa.field(n, t) for n, t in _SCALARS] + [pa.field(f"level_{c}", pa.int8()) for c in COMPARISONS]
+)
+GROUP_SCHEMA = pa.schema([("position", pa.int64()), ("group", pa.int64()), ("splits", pa.int64())])
+
+
+@dataclass(slots=True)
+class SparkDedupe:
+    """Blocking, scoring and clustering of one dedupe run on a Spark session; the
+    run's Parquet files live in ``folder``, removed by :meth:`close`."""
+
+    spark: Any
+    folder: Path
+    master: str = ""
+
+    def __post_init__(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def close(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    # ----------------------------------------------------------------- blocking
+
+    def candidate_pairs(
+        self, postings: str, probes: str | None, settings: MatchSettings
+    ) -> pa.Table:
+        """(a, b, by_id) of the blocking query over the Parquet files of every record's
+        keys and of the probing records' keys (``None``: every record probes)."""
+        spark = self.spark
+        spark.read.parquet(postings).createOrReplaceTempView("postings")
+        if probes is not None:
+            spark.read.parquet(probes).createOrReplaceTempView("probes")
+        steps, final = candidate_steps(
+            "postings", "probes" if probes else "postings", settings,
+            everyone=probes is None, sql=SPARK,
+        )  # fmt: skip
+        views = []
+        for name, body in steps:
+            frame = spark.sql(body).localCheckpoint()
+            frame.createOrReplaceTempView(name)
+            views.append(name)
+        out = self.folder / "candidates"
+        spark.sql(final).write.mode("overwrite").parquet(str(out))
+        for name in views:
+            spark.catalog.dropTempView(name)
+        table = pq.read_table(out)
+        event("spark.blocked", f"spark: {table.num_rows} candidate pairs", pairs=table.num_rows)
+        return table
+
+    def block_keys(self, keys: pa.Table, settings: MatchSettings) -> pa.Table:
+        """:meth:`candidate_pairs` of an in-memory keys table, every record probing."""
+        path = self.folder / "keys.parquet"
+        pq.write_table(keys, path)
+        return self.candidate_pairs(str(path), None, settings)
+
+    # ------------------------------------------------------------------ scoring
+
+    def score(
+        self,
+        features: Features,
+        a: Sequence[int] | np.ndarray,
+        b: Sequence[int] | np.ndarray,
+        settings: MatchSettings,
+        by_identifier: np.ndarray,
+    ) -> ScoredPairs:
+        """:func:`score_pairs` of the pairs, computed on the workers, in the order of
+        the pairs given."""
+        from pyspark.sql.pandas.types import from_arrow_schema
+
+        pairs = pa.table({
+            "a": pa.array(np.asarray(a, dtype=np.int64)),
+            "b": pa.array(np.asarray(b, dtype=np.int64)),
+            "by_id": pa.array(np.asarray(by_identifier, dtype=bool)),
+            "n": pa.array(np.arange(len(a), dtype=np.int64)),
+        })  # fmt: skip
+        source = self.folder / "pairs.parquet"
+        pq.write_table(pairs, source)
+        shared = self.spark.sparkContext.broadcast((features, settings))
+        parts = max(2 * self.spark.sparkContext.defaultParallelism, 2)
+        frame = self.spark.read.parquet(str(source)).repartition(parts)
+        schema = pa.schema([*SCORED_SCHEMA, pa.field("n", pa.int64())])
+        out = self.folder / "scored"
+        frame.mapInArrow(_score_batches(shared), from_arrow_schema(schema)).write.mode(
+            "overwrite"
+        ).parquet(str(out))
+        shared.unpersist()
+        table = pq.read_table(out).sort_by("n")
+        return _scored_of(table)
+
+    # --------------------------------------------------------------- clustering
+
+    def cluster(
+        self,
+        features: Features,
+        slots_of: Sequence[tuple[str, str]],
+        edges: Sequence[Edge],
+        *,
+        vetoed: set[tuple[int, int]],
+        forced: Sequence[tuple[int, int]],
+        within: Within,
+        settings: MatchSettings,
+    ) -> tuple[Clustering, int]:
+        """What ``cluster`` then ``split_weak_links`` make of the pairs, component by
+        component: the components of the matched and forced pairs found by label
+        propagation in Spark, each clustered in a worker with its own pairs."""
+        from pyspark.sql import functions as F
+        from pyspark.sql.pandas.types import from_arrow_schema
+
+        spark = self.spark
+        links = pa.table({
+            "a": pa.array([e.a for e in edges] + [x for x, _ in forced], pa.int64()),
+            "b": pa.array([e.b for e in edges] + [y for _, y in forced], pa.int64()),
+        })  # fmt: skip
+        if links.num_rows == 0:
+            return Clustering(slots_of), 0
+        labels = spark.read.parquet(str(self._components(links)))
+        veto = sorted(vetoed)
+        rows = pa.table({
+            "kind": pa.array(["edge"] * len(edges) + ["forced"] * len(forced)
+                             + ["veto"] * len(veto), pa.string()),
+            "a": pa.array([e.a for e in edges] + [x for x, _ in forced] + [x for x, _ in veto],
+                          pa.int64()),
+            "b": pa.array([e.b for e in edges] + [y for _, y in forced] + [y for _, y in veto],
+                          pa.int64()),
+            "weight": pa.array([e.weight for e in edges] + [0.0] * (len(forced) + len(veto)),
+                               pa.float64()),
+            "by_id": pa.array([e.by_identifier for e in edges]
+                              + [False] * (len(forced) + len(veto)), pa.bool_()),
+        })  # fmt: skip
+        source = self.folder / "links_all.parquet"
+        pq.write_table(rows, source)
+        pairs = spark.read.parquet(str(source))
+        la = labels.select(F.col("position").alias("pa"), F.col("label"))
+        lb = labels.select(F.col("position").alias("pb"), F.col("label").alias("label_b"))
+        # a pair belongs to the component of both its records (a veto across two
+        # components can never be asked: no cluster spans them)
+        inside = (
+            pairs.join(la, pairs.a == la.pa).join(lb, pairs.b == lb.pb)
+            .where(F.col("label") == F.col("label_b"))
+            .select("label", "kind", "a", "b", "weight", "by_id")
+        )  # fmt: skip
+        nodes = labels.select(
+            "label", F.lit("node").alias("kind"), F.col("position").alias("a"),
+            F.col("position").alias("b"), F.lit(0.0).alias("weight"), F.lit(False).alias("by_id"),
+        )  # fmt: skip
+        shared = spark.sparkContext.broadcast((features, list(slots_of), within, settings))
+        out = self.folder / "groups"
+        inside.unionByName(nodes).groupBy("label").applyInArrow(
+            _cluster_component(shared), from_arrow_schema(GROUP_SCHEMA)
+        ).write.mode("overwrite").parquet(str(out))
+        shared.unpersist()
+        groups = pq.read_table(out)
+        clustering = Clustering(slots_of)
+        firsts: dict[int, int] = {}
+        for position, group in zip(
+            groups.column("position").to_pylist(), groups.column("group").to_pylist(), strict=True
+        ):
+            first = firsts.setdefault(group, position)
+            if first != position:
+                clustering.join(first, position)
+        splits = int(pc.sum(groups.column("splits")).as_py() or 0)
+        event("spark.clustered", f"spark: {len(firsts)} components clustered")
+        return clustering, splits
+
+    def _components(self, links: pa.Table) -> Path:
+        """(position, label) of every record a link touches, ``label`` the smallest
+        position of its connected component (min-label propagation with pointer
+        jumping, each round one join)."""
+        from pyspark.sql import functions as F
+
+        spark = self.spark
+        source = self.folder / "links.parquet"
+        pq.write_table(links, source)
+        both = spark.read.parquet(str(source))
+        edges = both.union(both.select(F.col("b").alias("a"), F.col("a").alias("b")))
+        edges = edges.localCheckpoint()
+        labels = edges.groupBy("a").agg(F.least(F.min("b"), F.col("a")).alias("label"))
+        labels = labels.withColumnRenamed("a", "position").localCheckpoint()
+        for _round in range(MAX_ROUNDS):
+            # each record takes the smallest label among its neighbours', then the label
+            # of the record its label names (which halves the distance to the root)
+            near = labels.select(F.col("position").alias("b"), F.col("label").alias("seen"))
+            hop = (
+                edges.join(near, "b").groupBy("a").agg(F.min("seen").alias("near"))
+                .withColumnRenamed("a", "position")
+            )  # fmt: skip
+            step = labels.join(hop, "position", "left").select(
+                "position", F.least("label", F.coalesce("near", "label")).alias("label")
+            )
+            root = step.select(F.col("position").alias("label"), F.col("label").alias("up"))
+            step = step.join(root, "label", "left").select(
+                "position", F.least("label", F.coalesce("up", "label")).alias("label")
+            ).localCheckpoint()  # fmt: skip
+            before = labels.select("position", F.col("label").alias("before"))
+            changed = step.join(before, "position").where(F.col("label") != F.col("before")).count()
+            labels = step
+            if changed == 0:
+                break
+        out = self.folder / "components"
+        labels.write.mode("overwrite").parquet(str(out))
+        return out
+
+
+def _score_batches(shared: Any) -> Any:
+    def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        features, settings = shared.value
+        for batch in batches:
+            for start in range(0, batch.num_rows, SCORE_BATCH):
+                part = batch.slice(start, SCORE_BATCH)
+                a = part.column("a").to_numpy()
+                b = part.column("b").to_numpy()
+                by_id = part.column("by_id").to_numpy(zero_copy_only=False).astype(bool)
+                scored = score_pairs(features, a, b, settings, by_id)
+                yield _batch_of(scored, part.column("n").to_numpy(), a, b)
+
+    return run
+
+
+def _batch_of(scored: ScoredPairs, n: np.ndarray, a: np.ndarray, b: np.ndarray) -> pa.RecordBatch:
+    """The scored pairs as one Arrow batch, each with its place in the input: scoring
+    keeps the pairs it does not drop in their order, so one pass finds each one's."""
+    places = np.empty(len(scored), dtype=np.int64)
+    at = 0
+    for k, (x, y) in enumerate(zip(scored.a.tolist(), scored.b.tolist(), strict=True)):
+        while a[at] != x or b[at] != y:
+            at += 1
+        places[k] = n[at]
+        at += 1
+    assert scored.fixed is not None and scored.contents is not None
+    assert scored.given_differ is not None
+    columns = {
+        "a": scored.a, "b": scored.b, "weight": scored.weight, "title": scored.title,
+        "authors": scored.authors, "ids": scored.ids, "guards": scored.guards,
+        "given_differ": scored.given_differ, "contents": scored.contents,
+        "fixed": scored.fixed,
+        **{f"level_{c}": scored.levels[c] for c in COMPARISONS},
+        "n": places,
+    }  # fmt: skip
+    schema = pa.schema([*SCORED_SCHEMA, pa.field("n", pa.int64())])
+    return pa.RecordBatch.from_pydict(
+        {name: pa.array(columns[name], type=schema.field(name).type) for name in schema.names},
+        schema=schema,
+    )
+
+
+def _scored_of(table: pa.Table) -> ScoredPairs:
+    def col(name: str, dtype: Any) -> np.ndarray:
+        return np.asarray(table.column(name).to_numpy(zero_copy_only=False), dtype=dtype)
+
+    return ScoredPairs(
+        col("a", np.int64), col("b", np.int64), col("weight", np.float64),
+        col("title", np.float64), col("authors", np.float64), col("ids", np.int8),
+        col("guards", np.int32), col("given_differ", bool), col("contents", np.float64),
+        {c: col(f"level_{c}", np.int8) for c in COMPARISONS}, col("fixed", np.float64),
+    )  # fmt: skip
+
+
+def _cluster_component(shared: Any) -> Any:
+    """The function Spark runs on each component: its records numbered in the order of
+    their positions (so every tie the clustering breaks by position breaks the same
+    way), clustered and checked as the in-process engine does, and each record's
+    group given back as the position of the group's first record."""
+
+    def run(table: pa.Table) -> pa.Table:
+        from unioncat.dedupe.features import take_features
+
+        features, slots_of, within, settings = shared.value
+        kinds = table.column("kind").to_pylist()
+        xs, ys = table.column("a").to_pylist(), table.column("b").to_pylist()
+        weights, by_id = table.column("weight").to_pylist(), table.column("by_id").to_pylist()
+        positions = sorted({x for k, x in zip(kinds, xs, strict=True) if k == "node"})
+        local = {p: n for n, p in enumerate(positions)}
+        edges, forced, vetoed = [], [], set()
+        for kind, x, y, w, i in zip(kinds, xs, ys, weights, by_id, strict=True):
+            if kind == "edge":
+                edges.append(Edge(local[x], local[y], w, i))
+            elif kind == "forced":
+                forced.append((local[x], local[y]))
+            elif kind == "veto":
+                vetoed.add((local[x], local[y]))
+        own = take_features(features, positions)
+        clustering = cluster(
+            [slots_of[p] for p in positions], edges, vetoed=vetoed, forced=forced,
+            forbids=ChainGuard(own, settings), within=within,
+        )  # fmt: skip
+        clustering, splits = split_weak_links(
+            clustering, edges, own, settings, keep=[list(p) for p in forced]
+        )
+        first: dict[int, int] = {}
+        for group in clustering.groups():
+            for n in group:
+                first[n] = positions[group[0]]
+        return pa.table(
+            {
+                "position": positions,
+                "group": [first[n] for n in range(len(positions))],
+                "splits": [splits] + [0] * (len(positions) - 1),
+            },
+            schema=GROUP_SCHEMA,
+        )
+
+    return run
