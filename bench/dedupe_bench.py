@@ -40,21 +40,13 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from bench.synthetic_catalog import stream_synthetic  # noqa: E402
+from bench.synthetic_catalog import as_record, stream_synthetic  # noqa: E402
 from unioncat.catalog import Catalog, PageWrite  # noqa: E402
 from unioncat.dedupe.evaluate import evaluate, read_gold  # noqa: E402
 from unioncat.dedupe.features import MatchRecord, build_features  # noqa: E402
 from unioncat.dedupe.matcher import match  # noqa: E402
 from unioncat.dedupe.settings import MatchSettings  # noqa: E402
 from unioncat.dedupe.stage import dedupe_catalog  # noqa: E402
-from unioncat.ids import mint_id  # noqa: E402
-from unioncat.schemas.record import (  # noqa: E402
-    Contributor,
-    Identifier,
-    Part,
-    Record,
-    Relation,
-)
 
 DATA = HERE.parent.parent / "shared" / "data" / "dedupe"
 
@@ -260,24 +252,10 @@ def synthetic_one(size: int, learn: bool = False) -> dict[str, float]:
     }
 
 
-def _as_record(m: MatchRecord) -> Record:
-    return Record(
-        id=mint_id(m.source, m.id), source=m.source, source_id=m.id,
-        source_format="synthetic", type=m.type, medium=m.medium, title=m.title,
-        subtitle=m.subtitle, part=Part(number=m.part_number) if m.part_number else None,
-        contributors=[Contributor(name=a) for a in m.authors], year=m.year,
-        publisher=m.publisher, edition=m.edition, language=list(m.language),
-        identifiers=[Identifier(s, v) for s, v in m.identifiers],
-        relations=[Relation("other_format", identifiers=[Identifier(s, v)])
-                   for s, v in m.linked_identifiers],
-        page_count=m.page_count,
-    )  # fmt: skip
-
-
 def catalog_one(size: int) -> dict[str, float]:
     """The catalog stage: a first dedupe of 99% of ``size`` records, then the last 1%."""
     stream, _ = stream_synthetic(size)
-    records = [_as_record(m) for m in stream]
+    records = [as_record(m) for m in stream]
     # the night brings 1% of the records, scattered: many are e-books of works the
     # catalog already holds
     random.Random(3).shuffle(records)

@@ -25,6 +25,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from unioncat.dedupe.features import MatchRecord
+from unioncat.ids import mint_id
+from unioncat.schemas.record import Contributor, Identifier, Part, Record, Relation
 
 _SYLLABLES = (
     "ka ri to na se mi lo ve da su ne ra po li an el or is um ex in co de re al tor ma ni "
@@ -239,3 +241,18 @@ def stream_synthetic(records: int, seed: int = 7) -> tuple[Iterator[MatchRecord]
             yield from batch
 
     return records_of(), gen.truth
+
+
+def as_record(m: MatchRecord) -> Record:
+    """A generated record as the catalog holds one."""
+    return Record(
+        id=mint_id(m.source, m.id), source=m.source, source_id=m.id,
+        source_format="synthetic", type=m.type, medium=m.medium, title=m.title,
+        subtitle=m.subtitle, part=Part(number=m.part_number) if m.part_number else None,
+        contributors=[Contributor(name=a) for a in m.authors], year=m.year,
+        publisher=m.publisher, edition=m.edition, language=list(m.language),
+        identifiers=[Identifier(s, v) for s, v in m.identifiers],
+        relations=[Relation("other_format", identifiers=[Identifier(s, v)])
+                   for s, v in m.linked_identifiers],
+        page_count=m.page_count,
+    )  # fmt: skip

@@ -53,6 +53,11 @@ def run_summary(
         lines.append(f"  STOPPED: {extra['stopped']}")
     if extra.get("engine") == "spark":
         lines.append("  mapped on Spark (engine: spark), committed here page by page")
+    if extra.get("dedupe_engine") == "spark":
+        lines.append(
+            "  matched on Spark (engine: spark): blocking, scoring and clustering; "
+            "cluster ids and writes here"
+        )
     if "dedupe" in extra:
         lines.append(f"  dedupe: {describe_counts(DedupeCounts(**extra['dedupe']))}")
     if "export" in extra and "written" in extra:

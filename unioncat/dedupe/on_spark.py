@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +59,8 @@ class SparkDedupe:
 
     spark: Any
     folder: Path
-    master: str = ""
+    # what ran on Spark, step by step ("blocked", "scored", "clustered"), for the summary
+    done: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -93,6 +94,7 @@ class SparkDedupe:
             spark.catalog.dropTempView(name)
         table = pq.read_table(out)
         event("spark.blocked", f"spark: {table.num_rows} candidate pairs", pairs=table.num_rows)
+        self.done.append("blocked")
         return table
 
     def block_keys(self, keys: pa.Table, settings: MatchSettings) -> pa.Table:
@@ -133,6 +135,7 @@ class SparkDedupe:
         ).parquet(str(out))
         shared.unpersist()
         table = pq.read_table(out).sort_by("n")
+        self.done.append("scored")
         return _scored_of(table)
 
     # --------------------------------------------------------------- clustering
@@ -208,6 +211,7 @@ class SparkDedupe:
                 clustering.join(first, position)
         splits = int(pc.sum(groups.column("splits")).as_py() or 0)
         event("spark.clustered", f"spark: {len(firsts)} components clustered")
+        self.done.append("clustered")
         return clustering, splits
 
     def _components(self, links: pa.Table) -> Path:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -49,6 +50,9 @@ from unioncat.dedupe.settings import MatchSettings
 from unioncat.gc_pause import gc_paused
 from unioncat.log import event
 
+if TYPE_CHECKING:
+    from unioncat.dedupe.on_spark import SparkDedupe
+
 
 @dataclass(slots=True)
 class _Run:
@@ -69,6 +73,8 @@ class _Run:
     within: frozenset[str] = frozenset()
     # whether this run learns the level weights (from its first round's pairs)
     learn: bool = False
+    # blocking, scoring and clustering on Spark (``engine: spark``, a full run)
+    spark: SparkDedupe | None = None
 
     def add_features(self, extra: Features) -> None:
         self.features = extra if self.features is None else concat_features(self.features, extra)
@@ -82,10 +88,12 @@ def dedupe_catalog(
     *,
     full: bool = False,
     within: frozenset[str] = frozenset(),
+    spark: SparkDedupe | None = None,
 ) -> DedupeCounts:
     """Bring clusters up to date with the records; returns what changed.  ``within``
-    names the sources set to ``dedupe_within``."""
-    run = _Run(catalog.clusters, run_id, settings, datetime.now(UTC), within=within)
+    names the sources set to ``dedupe_within``; with ``spark``, each round's blocking,
+    scoring and clustering run there (the clusters are the same)."""
+    run = _Run(catalog.clusters, run_id, settings, datetime.now(UTC), within=within, spark=spark)
     with run.store.transaction(), gc_paused():
         _dedupe(run, full)
     c = run.counts
@@ -196,9 +204,7 @@ def _round(run: _Run, round_ids: Sequence[str], skip: set[str]) -> None:
     store, settings = run.store, run.settings
     assert run.features is not None
     pairs = [
-        p for p in store.candidate_pairs(
-            round_ids, lambda postings, probes: candidate_sql(postings, probes, settings)
-        )
+        p for p in _candidates(run, round_ids, settings)
         if p[0] not in skip and p[1] not in skip
     ]  # fmt: skip
     run.counts.candidate_pairs += len(pairs)
@@ -229,12 +235,15 @@ def _round(run: _Run, round_ids: Sequence[str], skip: set[str]) -> None:
         edited=run.edited,
     )
     pos = universe.position
-    known = [
+    # in position order, whichever engine found them: the pairs are weighed (and
+    # weights learned from them) in one order
+    known = sorted(
         (min(pos[x], pos[y]), max(pos[x], pos[y]), by_id)
         for x, y, by_id in pairs
         if x in pos and y in pos
-    ]
-    scored = score_pairs(
+    )
+    score = run.spark.score if run.spark else score_pairs
+    scored = score(
         features,
         [x for x, _, _ in known],
         [y for _, y, _ in known],
@@ -263,14 +272,20 @@ def _round(run: _Run, round_ids: Sequence[str], skip: set[str]) -> None:
     for rid, cid in kept:
         if rid in pos:
             start.setdefault(cid, []).append(pos[rid])
-    clustering = cluster(
-        slots(features), edges, vetoed=veto, forced=forced, start=list(start.values()),
-        forbids=ChainGuard(features, settings), within=within_rule(settings, run.within),
-    )  # fmt: skip
-    clustering, splits = split_weak_links(
-        clustering, edges, features, settings,
-        keep=[*start.values(), *(list(p) for p in forced)],
-    )  # fmt: skip
+    if run.spark is not None and not start:
+        clustering, splits = run.spark.cluster(
+            features, slots(features), edges, vetoed=veto, forced=forced,
+            within=within_rule(settings, run.within), settings=settings,
+        )  # fmt: skip
+    else:
+        clustering = cluster(
+            slots(features), edges, vetoed=veto, forced=forced, start=list(start.values()),
+            forbids=ChainGuard(features, settings), within=within_rule(settings, run.within),
+        )  # fmt: skip
+        clustering, splits = split_weak_links(
+            clustering, edges, features, settings,
+            keep=[*start.values(), *(list(p) for p in forced)],
+        )  # fmt: skip
     run.counts.weak_links_split += splits
     groups = clustering.groups()
     old = universe.old_cluster
@@ -296,6 +311,29 @@ def _round(run: _Run, round_ids: Sequence[str], skip: set[str]) -> None:
         run.now,
     )
     run.counts.review_open = store.open_review_count()
+
+
+def _candidates(
+    run: _Run, round_ids: Sequence[str], settings: MatchSettings
+) -> list[tuple[str, str, bool]]:
+    """The round's candidate pairs: the blocking query over the catalog's keys, run by
+    the catalog's DuckDB or, with Spark, over the keys written out for it."""
+    if run.spark is None:
+        return run.store.candidate_pairs(
+            round_ids, lambda postings, probes: candidate_sql(postings, probes, settings)
+        )
+    postings = str(run.spark.folder / "postings.parquet")
+    probes = str(run.spark.folder / "probes.parquet")
+    run.store.copy_keys(round_ids, postings, probes)
+    table = run.spark.candidate_pairs(postings, probes, settings)
+    return list(
+        zip(
+            table.column("a").to_pylist(),
+            table.column("b").to_pylist(),
+            [bool(i) for i in table.column("by_id").to_pylist()],
+            strict=True,
+        )
+    )
 
 
 def _refresh(run: _Run, cluster_ids: Sequence[str]) -> None:
