@@ -26,6 +26,7 @@ import argparse
 import csv
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -206,21 +207,10 @@ def one_table(folder: Path, seed: int = 11, rates: Rates = Rates()) -> tuple[Pat
     rng = random.Random(seed)
     works = read_works()
     chosen = rng.sample(range(len(works)), 150 + 1500)
-    rows: list[dict[str, str]] = []
-    gold: list[tuple[str, str]] = []
-    for k, n in enumerate(chosen):
-        times = rng.randint(2, 25) if k < 150 else 1
-        ids = []
-        for _ in range(times):
-            rid = f"r{len(rows)}"
-            rows.append({"id": rid, **cite(rng, works[n], rates)})
-            ids.append(rid)
-        gold += [(a, b) for i, a in enumerate(ids) for b in ids[i + 1 :]]
-    rng.shuffle(rows)
-    table, gold_path = folder / "noisy_one.csv", folder / "noisy_one_gold.csv"
-    write_csv(table, rows)
-    gold_path.write_text("id1,id2\n" + "".join(f"{a},{b}\n" for a, b in gold), encoding="utf-8")
-    return table, gold_path
+    return _cited(
+        rng, [works[n] for n in chosen], lambda k: rng.randint(2, 25) if k < 150 else 1,
+        "r", rates, folder / "noisy_one.csv", folder / "noisy_one_gold.csv",
+    )  # fmt: skip
 
 
 def heavy_table(folder: Path, seed: int = 13, rates: Rates = Rates()) -> tuple[Path, Path]:
@@ -233,17 +223,34 @@ def heavy_table(folder: Path, seed: int = 13, rates: Rates = Rates()) -> tuple[P
     works = read_works()
     sizes = [max(2, int(190 / (k + 1) ** 0.9)) for k in range(112)] + [1] * 1500
     chosen = rng.sample(range(len(works)), len(sizes))
+    return _cited(
+        rng, [works[n] for n in chosen], lambda k: sizes[k], "h", rates,
+        folder / "noisy_heavy.csv", folder / "noisy_heavy_gold.csv",
+    )  # fmt: skip
+
+
+def _cited(
+    rng: random.Random,
+    works: list[dict[str, str]],
+    times_of: Callable[[int], int],
+    prefix: str,
+    rates: Rates,
+    table: Path,
+    gold_path: Path,
+) -> tuple[Path, Path]:
+    """One table citing the k-th work ``times_of(k)`` times, shuffled, and its gold
+    pairs (every two citations of one work)."""
     rows: list[dict[str, str]] = []
     gold: list[tuple[str, str]] = []
-    for n, times in zip(chosen, sizes, strict=True):
+    for k, work in enumerate(works):
+        times = times_of(k)
         ids = []
         for _ in range(times):
-            rid = f"h{len(rows)}"
-            rows.append({"id": rid, **cite(rng, works[n], rates)})
+            rid = f"{prefix}{len(rows)}"
+            rows.append({"id": rid, **cite(rng, work, rates)})
             ids.append(rid)
         gold += [(a, b) for i, a in enumerate(ids) for b in ids[i + 1 :]]
     rng.shuffle(rows)
-    table, gold_path = folder / "noisy_heavy.csv", folder / "noisy_heavy_gold.csv"
     write_csv(table, rows)
     gold_path.write_text("id1,id2\n" + "".join(f"{a},{b}\n" for a, b in gold), encoding="utf-8")
     return table, gold_path

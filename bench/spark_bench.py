@@ -10,6 +10,10 @@ process and all its children (Spark's JVM and Python workers) seen while it ran.
 Run from the project root:
 
     python bench/spark_bench.py --records 100000 200000
+    python bench/spark_bench.py --records --dedupe 100000 1000000
+
+``--dedupe`` times ``unioncat dedupe --full`` of the dedupe bench's synthetic union
+catalog the same way, on each engine.
 
 Needs the ``spark`` extra and Java 17 or newer.
 """
@@ -24,6 +28,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,13 +117,80 @@ def pipeline(folder: Path, engine: str) -> Path:
     return path
 
 
+def dedupe_pipeline(folder: Path, engine: str) -> Path:
+    path = folder / "pipelines.yaml"
+    path.write_text(
+        "catalog: catalog.duckdb\nexport: export\n"
+        f"engine: {engine}\nspark: {{master: 'local[2]', warehouse: {folder / 'wh'}, "
+        "conf: {spark.driver.memory: 6g}}\n"
+        "sources:\n"
+        f"  - {{name: catalog, kind: files, format: marc, paths: ['{folder}/none/*.mrc']}}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def write_catalog(path: Path, n: int) -> None:
+    """The synthetic union catalog of the dedupe bench (print and e-book records of one
+    edition, repository copies, other editions and volumes as traps), ``n`` records."""
+    sys.path.insert(0, str(ROOT))
+    from bench.synthetic_catalog import as_record, stream_synthetic
+    from unioncat.catalog import Catalog, PageWrite
+
+    stream, _truth = stream_synthetic(n)
+    catalog = Catalog(path)
+    page: list = []
+    for m in stream:
+        page.append(as_record(m))
+        if len(page) == 50_000:
+            catalog.write(PageWrite("load", records=page))
+            page = []
+    if page:
+        catalog.write(PageWrite("load", records=page))
+    catalog.close()
+
+
+def dedupe(sizes: list[int], cli: list[str]) -> None:
+    """``unioncat dedupe --full`` of the same synthetic catalog, whole-process, on each
+    engine."""
+    print("dedupe --full of the synthetic union catalog")
+    print(f"{'records':>9} {'engine':8} {'seconds':>8} {'records/s':>10} {'peak MB':>8}")
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            base = Path(tmp) / "base"
+            base.mkdir()
+            write_catalog(base / "catalog.duckdb", n)
+            on_each_engine(n, base, Path(tmp),
+                           lambda folder, engine: [*cli, str(dedupe_pipeline(folder, engine)),
+                                                   "dedupe", "--full"])  # fmt: skip
+
+
+def on_each_engine(
+    n: int, base: Path, tmp: Path, argv_of: Callable[[Path, str], list[str]]
+) -> None:
+    """The command ``argv_of(folder, engine)`` timed on a copy of ``base`` per engine."""
+    for engine in ("duckdb", "spark"):
+        folder = tmp / engine
+        shutil.copytree(base, folder)
+        seconds, peak = timed(argv_of(folder, engine))
+        print(f"{n:>9,} {engine:8} {seconds:8.1f} {n / seconds:10,.0f} {peak:8,.0f}", flush=True)
+        shutil.rmtree(folder)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--records", type=int, nargs="*", default=[100_000])
+    parser.add_argument("--dedupe", type=int, nargs="*", default=[],
+                        help="also dedupe --full a synthetic catalog of these sizes")  # fmt: skip
     args = parser.parse_args()
+    cli = [sys.executable, "-m", "unioncat.cli", "--config"]
+    if args.dedupe:
+        dedupe(args.dedupe, cli)
+    if not args.records:
+        return
     if not JAZZ.is_file():
         raise SystemExit(f"{JAZZ} is absent: the bench maps real MARC records from ../shared")
-    cli = [sys.executable, "-m", "unioncat.cli", "--config"]
+    print("renormalize of real MARC records")
     print(f"{'records':>9} {'engine':8} {'seconds':>8} {'records/s':>10} {'peak MB':>8}")
     for n in args.records:
         with tempfile.TemporaryDirectory() as tmp:
@@ -126,13 +198,9 @@ def main() -> None:
             write_archive(base / "marc", n)
             subprocess.run([*cli, str(pipeline(base, "duckdb")), "harvest"], check=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-            for engine in ("duckdb", "spark"):
-                folder = Path(tmp) / engine
-                shutil.copytree(base, folder)
-                seconds, peak = timed([*cli, str(pipeline(folder, engine)), "renormalize"])
-                print(f"{n:>9,} {engine:8} {seconds:8.1f} {n / seconds:10,.0f} {peak:8,.0f}",
-                      flush=True)  # fmt: skip
-                shutil.rmtree(folder)
+            on_each_engine(n, base, Path(tmp),
+                           lambda folder, engine: [*cli, str(pipeline(folder, engine)),
+                                                   "renormalize"])  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -204,11 +204,17 @@ def run_splink_cddb(path: Path, threshold: float = 0.9) -> SplinkResult:
     linker = Linker(table, settings, log_level=logging.ERROR)
     _train(linker, ("title", "artist"), "artist", "substr(title, 1, 8)")
     predictions = linker.inference.predict(threshold_match_probability=threshold)
+    pairs = _pairs_of(predictions)
+    return SplinkResult(pairs=pairs, one_to_one=pairs, seconds=time.perf_counter() - start)
+
+
+def _pairs_of(predictions: Any) -> set[tuple[str, str]]:
+    """A ``dedupe_only`` model's predicted pairs, each (smaller id, larger id)."""
     pairs = set()
     for record in predictions.as_record_list():
         a, b = str(record["unique_id_l"]), str(record["unique_id_r"])
         pairs.add((min(a, b), max(a, b)))
-    return SplinkResult(pairs=pairs, one_to_one=pairs, seconds=time.perf_counter() - start)
+    return pairs
 
 
 def run_splink_dedupe(path: Path, threshold: float = 0.9) -> SplinkResult:
@@ -225,10 +231,7 @@ def run_splink_dedupe(path: Path, threshold: float = 0.9) -> SplinkResult:
     linker = Linker(table, settings, log_level=logging.ERROR)
     _train(linker, ("title", "year"), "year", "substr(title, 1, 10)")
     predictions = linker.inference.predict(threshold_match_probability=threshold)
-    pairs = set()
-    for record in predictions.as_record_list():
-        a, b = str(record["unique_id_l"]), str(record["unique_id_r"])
-        pairs.add((min(a, b), max(a, b)))
+    pairs = _pairs_of(predictions)
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
         predictions, threshold_match_probability=threshold
     )

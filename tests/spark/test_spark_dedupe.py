@@ -5,7 +5,6 @@ list.  Skips, saying how to install them, without PySpark or Java."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -16,20 +15,14 @@ import numpy as np
 import pytest
 import yaml
 
+from tests.spark.support import require_spark
 from tests.support.builders import SHARED_DATA
 from unioncat.catalog import Catalog, PageWrite
 from unioncat.dedupe.settings import MatchSettings
 
 pytestmark = pytest.mark.spark
 
-pytest.importorskip(
-    "pyspark", reason="PySpark is not installed: pip install -e '.[spark]' (Java 17 too)"
-)
-if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
-    pytest.skip(
-        "no Java for Spark: apt-get install openjdk-17-jre-headless (.ci/run does)",
-        allow_module_level=True,
-    )
+require_spark()
 
 Cli = Callable[..., tuple[int, str, str]]
 DEDUPE = SHARED_DATA / "dedupe"

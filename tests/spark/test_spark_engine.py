@@ -4,7 +4,6 @@ and each source's counts.  Skips, saying how to install them, without PySpark or
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -12,19 +11,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.spark.support import require_spark
 from tests.support.builders import marc_record
 from unioncat.catalog import Catalog
 
 pytestmark = pytest.mark.spark
 
-pytest.importorskip(
-    "pyspark", reason="PySpark is not installed: pip install -e '.[spark]' (Java 17 too)"
-)
-if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
-    pytest.skip(
-        "no Java for Spark: apt-get install openjdk-17-jre-headless (.ci/run does)",
-        allow_module_level=True,
-    )
+require_spark()
 
 Cli = Callable[..., tuple[int, str, str]]
 
