@@ -75,9 +75,9 @@ class Catalog:
             except duckdb.Error as exc:
                 self.db.close()
                 raise resources.explain(exc, path) or exc from exc
-        from unioncat.catalog.clusters import ClusterStore
+        from unioncat.catalog.clusters import ClusterStore, blocking_memory
 
-        self.clusters = ClusterStore(self.db)
+        self.clusters = ClusterStore(self.db, None if memory_limit else blocking_memory())
 
     def close(self) -> None:
         self.db.close()
@@ -95,7 +95,7 @@ class Catalog:
         view.path = self.path
         view.memory_limit = self.memory_limit
         view.db = Db(self.db.con.cursor())
-        view.clusters = ClusterStore(view.db)
+        view.clusters = ClusterStore(view.db, self.clusters.blocking_memory)
         return view
 
     # -- runs and sources ---------------------------------------------------------------

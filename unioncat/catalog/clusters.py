@@ -9,6 +9,7 @@ should change, without a database (:mod:`unioncat.dedupe.plan`), and hands it he
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -62,9 +63,20 @@ def _id_map(mapping: dict[str, str], key: str = "id") -> pa.Table:
     )
 
 
+def blocking_memory() -> str:
+    """What DuckDB may hold for the blocking query when the pipeline sets no limit: two
+    fifths of this machine's memory.  DuckDB alone would take four fifths, and the
+    matcher's folded records share the process (a catalog of a million records was
+    killed for memory that way); past the limit DuckDB spills to disk."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return f"{max(total * 2 // 5 // 2**20, 512)}MB"
+
+
 class ClusterStore:
-    def __init__(self, db: Db) -> None:
+    def __init__(self, db: Db, blocking_memory: str | None = None) -> None:
         self.db = db
+        # DuckDB's memory limit while the blocking query runs (None: the catalog's own)
+        self.blocking_memory = blocking_memory
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -167,19 +179,44 @@ class ClusterStore:
         with self.db.registered(keys.select(MATCH_KEYS.names), "posted") as posted:
             self.db.execute(f"INSERT INTO match_keys SELECT record_id, key, kind FROM {posted}")
 
-    def copy_keys(self, probe_ids: Iterable[str], postings: str, probes: str) -> None:
-        """Every record's matching keys, and the probing records' keys, written as two
-        Parquet files (``rid``, ``key``, ``kind``) for an engine that blocks elsewhere."""
+    @contextmanager
+    def _numbered_keys(self, probe_ids: Iterable[str]) -> Iterator[tuple[str, str, str]]:
+        """(postings, probes, numbers): every record's keys and the probing records'
+        keys with each record id replaced by a number (the ids in order), and the
+        table of the numbers.  The blocking query joins and counts these rows by the
+        million: numbers cost a fraction of what the ids would."""
         with self.db.id_table(probe_ids, "probes") as chosen:
-            for path, where in (
-                (postings, ""),
-                (probes, f"WHERE record_id IN (SELECT id FROM {chosen})"),
-            ):
+            numbers = self.db.temp_name("numbered")
+            self.db.execute(
+                f"CREATE TEMP TABLE {numbers} AS SELECT record_id, "
+                "row_number() OVER (ORDER BY record_id) AS n "
+                "FROM (SELECT DISTINCT record_id FROM match_keys)"
+            )
+            try:
+                keyed = (
+                    f"SELECT n AS rid, key, kind FROM match_keys JOIN {numbers} USING (record_id)"
+                )
+                yield (
+                    f"({keyed})",
+                    f"({keyed} WHERE record_id IN (SELECT id FROM {chosen}))",
+                    numbers,
+                )
+            finally:
+                self.db.execute(f"DROP TABLE IF EXISTS {numbers}")
+
+    def copy_keys(self, probe_ids: Iterable[str], postings: str, probes: str) -> list[str]:
+        """Every record's matching keys, and the probing records' keys, written as two
+        Parquet files (``rid``, ``key``, ``kind``) for an engine that blocks elsewhere;
+        ``rid`` numbers the records, and the record id of number n is at n - 1 of the
+        list returned."""
+        with self._numbered_keys(probe_ids) as (every, probing, numbers):
+            for path, relation in ((postings, every), (probes, probing)):
                 quoted = path.replace("'", "''")
                 self.db.execute(
-                    f"COPY (SELECT record_id AS rid, key, kind FROM match_keys {where}) "
-                    f"TO '{quoted}' (FORMAT parquet, COMPRESSION zstd)"
+                    f"COPY (SELECT * FROM {relation}) TO '{quoted}' "
+                    "(FORMAT parquet, COMPRESSION zstd)"
                 )
+            return [str(r) for r in self.db.column(f"SELECT record_id FROM {numbers} ORDER BY n")]
 
     def candidate_pairs(
         self, probe_ids: Iterable[str], blocking: Callable[[str, str], str]
@@ -189,13 +226,21 @@ class ClusterStore:
         ``blocking(postings, probes)`` returns the query (giving ``a``, ``b``,
         ``by_id``) over two relations of (``rid``, ``key``, ``kind``): every record's
         stored keys, and the probing records' keys."""
-        with self.db.id_table(probe_ids, "probes") as chosen:
-            postings = "(SELECT record_id AS rid, key, kind FROM match_keys)"
-            probes = (
-                "(SELECT record_id AS rid, key, kind FROM match_keys "
-                f"WHERE record_id IN (SELECT id FROM {chosen}))"
-            )
-            return [(a, b, bool(i)) for a, b, i in self.db.rows(blocking(postings, probes))]
+        with self._numbered_keys(probe_ids) as (every, probing, numbers):
+            found = blocking(every, probing)
+            if self.blocking_memory:
+                self.db.execute(f"SET memory_limit = '{self.blocking_memory}'")
+            try:
+                return [
+                    (a, b, bool(i))
+                    for a, b, i in self.db.rows(
+                        f"SELECT x.record_id, y.record_id, c.by_id FROM ({found}) c "
+                        f"JOIN {numbers} x ON x.n = c.a JOIN {numbers} y ON y.n = c.b"
+                    )
+                ]
+            finally:
+                if self.blocking_memory:
+                    self.db.execute("RESET memory_limit")
 
     def decisions(self, ids: Iterable[str], among: bool = False) -> list[tuple[str, str, str]]:
         """Cataloger decisions (accepted, rejected) on pairs with a record of ``ids``;

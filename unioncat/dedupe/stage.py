@@ -75,6 +75,9 @@ class _Run:
     learn: bool = False
     # blocking, scoring and clustering on Spark (``engine: spark``, a full run)
     spark: SparkDedupe | None = None
+    # a full run: every record probes, and the blocking query runs once for all rounds
+    full: bool = False
+    everyone: list[tuple[str, str, bool]] | None = None
 
     def add_features(self, extra: Features) -> None:
         self.features = extra if self.features is None else concat_features(self.features, extra)
@@ -93,7 +96,10 @@ def dedupe_catalog(
     """Bring clusters up to date with the records; returns what changed.  ``within``
     names the sources set to ``dedupe_within``; with ``spark``, each round's blocking,
     scoring and clustering run there (the clusters are the same)."""
-    run = _Run(catalog.clusters, run_id, settings, datetime.now(UTC), within=within, spark=spark)
+    run = _Run(
+        catalog.clusters, run_id, settings, datetime.now(UTC), within=within, spark=spark,
+        full=full,
+    )  # fmt: skip
     with run.store.transaction(), gc_paused():
         _dedupe(run, full)
     c = run.counts
@@ -317,23 +323,38 @@ def _candidates(
     run: _Run, round_ids: Sequence[str], settings: MatchSettings
 ) -> list[tuple[str, str, bool]]:
     """The round's candidate pairs: the blocking query over the catalog's keys, run by
-    the catalog's DuckDB or, with Spark, over the keys written out for it."""
-    if run.spark is None:
+    the catalog's DuckDB or, with Spark, over the keys written out for it.  A full run
+    asks for every record's pairs once (the query without its nightly part, which finds
+    the pairs of a few probing records) and gives each round those of its records."""
+    if not run.full:
         return run.store.candidate_pairs(
             round_ids, lambda postings, probes: candidate_sql(postings, probes, settings)
         )
+    if run.everyone is None:
+        run.everyone = _every_pair(run, settings)
+    probing = set(round_ids)
+    return [p for p in run.everyone if p[0] in probing or p[1] in probing]
+
+
+def _every_pair(run: _Run, settings: MatchSettings) -> list[tuple[str, str, bool]]:
+    if run.spark is None:
+        return run.store.candidate_pairs(
+            (),
+            lambda postings, _probes: candidate_sql(postings, postings, settings, everyone=True),
+        )
     postings = str(run.spark.folder / "postings.parquet")
     probes = str(run.spark.folder / "probes.parquet")
-    run.store.copy_keys(round_ids, postings, probes)
-    table = run.spark.candidate_pairs(postings, probes, settings)
-    return list(
-        zip(
+    record_of = run.store.copy_keys((), postings, probes)
+    table = run.spark.candidate_pairs(postings, None, settings)
+    return [
+        (record_of[a - 1], record_of[b - 1], bool(i))
+        for a, b, i in zip(
             table.column("a").to_pylist(),
             table.column("b").to_pylist(),
-            [bool(i) for i in table.column("by_id").to_pylist()],
+            table.column("by_id").to_pylist(),
             strict=True,
         )
-    )
+    ]
 
 
 def _refresh(run: _Run, cluster_ids: Sequence[str]) -> None:
