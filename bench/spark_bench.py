@@ -104,27 +104,20 @@ def timed(argv: list[str]) -> tuple[float, float]:
     return time.perf_counter() - started, peak
 
 
-def pipeline(folder: Path, engine: str) -> Path:
+def pipeline(folder: Path, engine: str, *, dedupe: bool = False) -> Path:
+    """The bench's pipeline file: the MARC archive's source with dedupe off, or (for
+    ``dedupe``) a catalog whose records are written directly, with Spark's driver given
+    room for the blocking steps."""
+    conf = ", conf: {spark.driver.memory: 6g}" if dedupe else ""
+    source = "catalog" if dedupe else "jazz"
+    files = "none" if dedupe else "marc"
     path = folder / "pipelines.yaml"
     path.write_text(
         "catalog: catalog.duckdb\nexport: export\n"
-        f"engine: {engine}\nspark: {{master: 'local[2]', warehouse: {folder / 'wh'}}}\n"
-        "dedupe: {enabled: false}\n"
-        "sources:\n"
-        f"  - {{name: jazz, kind: files, format: marc, paths: ['{folder}/marc/*.mrc']}}\n",
-        encoding="utf-8",
-    )
-    return path
-
-
-def dedupe_pipeline(folder: Path, engine: str) -> Path:
-    path = folder / "pipelines.yaml"
-    path.write_text(
-        "catalog: catalog.duckdb\nexport: export\n"
-        f"engine: {engine}\nspark: {{master: 'local[2]', warehouse: {folder / 'wh'}, "
-        "conf: {spark.driver.memory: 6g}}\n"
-        "sources:\n"
-        f"  - {{name: catalog, kind: files, format: marc, paths: ['{folder}/none/*.mrc']}}\n",
+        f"engine: {engine}\nspark: {{master: 'local[2]', warehouse: {folder / 'wh'}{conf}}}\n"
+        + ("" if dedupe else "dedupe: {enabled: false}\n")
+        + "sources:\n"
+        f"  - {{name: {source}, kind: files, format: marc, paths: ['{folder}/{files}/*.mrc']}}\n",
         encoding="utf-8",
     )
     return path
@@ -161,7 +154,7 @@ def dedupe(sizes: list[int], cli: list[str]) -> None:
             base.mkdir()
             write_catalog(base / "catalog.duckdb", n)
             on_each_engine(n, base, Path(tmp),
-                           lambda folder, engine: [*cli, str(dedupe_pipeline(folder, engine)),
+                           lambda folder, engine: [*cli, str(pipeline(folder, engine, dedupe=True)),
                                                    "dedupe", "--full"])  # fmt: skip
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import yaml
 
-from tests.spark.support import require_spark
+from tests.spark.support import require_spark, with_engine
 from tests.support.builders import SHARED_DATA
 from unioncat.catalog import Catalog, PageWrite
 from unioncat.dedupe.settings import MatchSettings
@@ -145,13 +145,9 @@ def test_dedupe_full_with_engine_spark_from_the_command_line(
     copies = {}
     for engine in ("duckdb", "spark"):
         folder = tmp_path / engine
-        shutil.copytree(default_pipeline.parent, folder)
-        doc = yaml.safe_load((folder / default_pipeline.name).read_text())
-        doc["engine"] = engine
-        doc["spark"] = {"master": "local[2]", "warehouse": str(folder / "warehouse"),
-                        "conf": {"spark.sql.shuffle.partitions": "2"}}  # fmt: skip
-        (folder / default_pipeline.name).write_text(yaml.safe_dump(doc, sort_keys=False))
-        code, out, err = cli("--config", str(folder / default_pipeline.name), "dedupe", "--full")
+        code, out, err = cli(
+            "--config", str(with_engine(default_pipeline, folder, engine)), "dedupe", "--full"
+        )
         assert code == 0, out + err
         copies[engine] = (folder, out)
         assert ("matched on Spark" in out) == (engine == "spark"), out

@@ -4,14 +4,13 @@ and each source's counts.  Skips, saying how to install them, without PySpark or
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.spark.support import require_spark
+from tests.spark.support import require_spark, with_engine
 from tests.support.builders import marc_record
 from unioncat.catalog import Catalog
 
@@ -34,16 +33,6 @@ RECORDS = "SELECT * EXCLUDE (updated_at, run_id) FROM records ORDER BY id"
 QUARANTINE = "SELECT source, envelope_id, stage, reason, payload FROM quarantine ORDER BY ALL"
 
 
-def _with_engine(pipeline: Path, folder: Path, engine: str) -> Path:
-    shutil.copytree(pipeline.parent, folder)
-    doc = yaml.safe_load((folder / pipeline.name).read_text())
-    doc["engine"] = engine
-    doc["spark"] = {"master": "local[2]", "warehouse": str(folder / "warehouse"),
-                    "conf": {"spark.sql.shuffle.partitions": "2"}}  # fmt: skip
-    (folder / pipeline.name).write_text(yaml.safe_dump(doc, sort_keys=False))
-    return folder / pipeline.name
-
-
 def test_renormalize_on_spark_gives_the_records_duckdb_gives(
     default_pipeline: Path, tmp_path: Path, cli: Cli
 ) -> None:
@@ -63,8 +52,8 @@ def test_renormalize_on_spark_gives_the_records_duckdb_gives(
     code, out, err = cli("--config", str(default_pipeline), "run")
     assert code in (0, 1), out + err
 
-    here = _with_engine(default_pipeline, tmp_path / "duckdb", "duckdb")
-    there = _with_engine(default_pipeline, tmp_path / "spark", "spark")
+    here = with_engine(default_pipeline, tmp_path / "duckdb", "duckdb")
+    there = with_engine(default_pipeline, tmp_path / "spark", "spark")
     code_here, out_here, _ = cli("--config", str(here), "renormalize")
     code_there, out_there, err_there = cli("--config", str(there), "renormalize")
     assert code_there == code_here, out_there + err_there
@@ -117,8 +106,8 @@ def test_shared_marc_files_give_the_same_records_on_spark(tmp_path: Path, cli: C
     pipeline = write_pipeline(tmp_path / "first", sources, dedupe={"enabled": False})
     code, out, err = cli("--config", str(pipeline), "run")
     assert code in (0, 1), out + err
-    here = _with_engine(pipeline, tmp_path / "duckdb", "duckdb")
-    there = _with_engine(pipeline, tmp_path / "spark", "spark")
+    here = with_engine(pipeline, tmp_path / "duckdb", "duckdb")
+    there = with_engine(pipeline, tmp_path / "spark", "spark")
     assert (
         cli("--config", str(here), "renormalize")[0]
         == cli("--config", str(there), "renormalize")[0]
