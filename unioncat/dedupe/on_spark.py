@@ -36,9 +36,9 @@ from unioncat.log import event
 
 # one Arrow batch of candidate pairs scored at a time in a worker
 SCORE_BATCH = 20_000
-# label propagation rounds before the components are taken as they are (a chain of
-# matched pairs this long does not occur; the clustering would still be right, only
-# slower, since a component then spans several labels' worth of work)
+# label propagation rounds allowed: pointer jumping halves the distance to a
+# component's smallest record each round, so 64 settle any chain of matched pairs; a
+# component cut short would be clustered in pieces, so not settling is an error
 MAX_ROUNDS = 64
 
 _SCALARS = (
@@ -66,7 +66,13 @@ class SparkDedupe:
         self.folder.mkdir(parents=True, exist_ok=True)
 
     def close(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
+        try:
+            shutil.rmtree(self.folder)
+        except FileNotFoundError:
+            return
+        except OSError as exc:  # the clusters are written: a leftover folder is only space
+            event("spark.cleanup", f"spark: could not remove {self.folder}: {exc}", level=30,
+                  folder=str(self.folder))  # fmt: skip
 
     # ----------------------------------------------------------------- blocking
 
@@ -248,6 +254,11 @@ class SparkDedupe:
             labels = step
             if changed == 0:
                 break
+        else:
+            raise RuntimeError(
+                f"spark: the components of the matched pairs did not settle in {MAX_ROUNDS} "
+                "rounds of label propagation"
+            )
         out = self.folder / "components"
         labels.write.mode("overwrite").parquet(str(out))
         return out
