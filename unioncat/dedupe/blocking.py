@@ -102,41 +102,37 @@ def keys_table(features: Features, offset: int = 0) -> pa.Table:
 
 @dataclass(frozen=True, slots=True)
 class Dialect:
-    """The few expressions the blocking query needs that DuckDB and Spark SQL spell
-    differently; everything else in it is written once for both."""
+    """The few expressions of the blocking query that DuckDB and Spark SQL spell
+    differently, as data; everything else in it is written once for both."""
 
-    name: str
-
-    def has_digit(self, text: str) -> str:
-        if self.name == "spark":
-            return f"({text} RLIKE '[0-9]')"
-        return f"regexp_matches({text}, '[0-9]')"
-
-    def each_position(self, text: str) -> str:
-        """One row per character position, 1-based (a set-returning expression)."""
-        if self.name == "spark":
-            return f"explode(sequence(1, length({text})))"
-        return f"unnest(range(1, length({text}) + 1))"
-
-    def commonest(self, key: str, n: str) -> str:
-        """The key held by most records, the first in order among equals."""
-        if self.name == "spark":
-            return f"min_by({key}, named_struct('n', -{n}, 'k', {key}))"
-        return f"first({key} ORDER BY {n} DESC, {key})"
-
-    def members(self, rid: str) -> str:
-        """A value telling one set of records from another (equal sets, equal values)."""
-        if self.name == "spark":
-            return f"xxhash64(array_sort(collect_list({rid})))"
-        return f"hash(list({rid} ORDER BY {rid}))"
-
-    @staticmethod
-    def run_of(pos: str, run: int) -> str:
-        return f"CAST(CAST(floor(({pos}) / {run}) AS BIGINT) AS STRING)"
+    # whether the title word ``key`` holds a digit
+    key_has_digit: str
+    # one row per character position of ``key``, 1-based (a set-returning expression)
+    each_position: str
+    # of the spellings ``y`` one edit away, the one most records hold, the first in
+    # order among equals
+    commonest_spelling: str
+    # a value telling one block's set of records (``rid``) from another's
+    block_members: str
 
 
-DUCKDB = Dialect("duckdb")
-SPARK = Dialect("spark")
+DUCKDB = Dialect(
+    key_has_digit="regexp_matches(key, '[0-9]')",
+    each_position="unnest(range(1, length(key) + 1))",
+    commonest_spelling="first(y.key ORDER BY y.n DESC, y.key)",
+    block_members="hash(list(rid ORDER BY rid))",
+)
+SPARK = Dialect(
+    key_has_digit="(key RLIKE '[0-9]')",
+    each_position="explode(sequence(1, length(key)))",
+    commonest_spelling="min_by(y.key, named_struct('n', -y.n, 'k', y.key))",
+    block_members="xxhash64(array_sort(collect_list(rid)))",
+)
+
+
+def _run_of(pos: str, run: int) -> str:
+    """Which run of ``run`` records position ``pos`` of a crowded block falls in."""
+    return f"CAST(CAST(floor(({pos}) / {run}) AS BIGINT) AS STRING)"
 
 
 def candidate_sql(
@@ -205,7 +201,7 @@ def candidate_steps(
             f"""
   -- the title words long enough for a typo to leave them recognisable
   SELECT key, count(*) AS n FROM {postings}
-  WHERE kind = 't' AND length(key) >= {RESPELL_MIN_CHARS} AND NOT {sql.has_digit("key")}
+  WHERE kind = 't' AND length(key) >= {RESPELL_MIN_CHARS} AND NOT {sql.key_has_digit}
   GROUP BY key""",
         )
     )
@@ -213,7 +209,7 @@ def candidate_steps(
         (
             "cut",
             f"""
-  SELECT key, n, {sql.each_position("key")} AS i FROM vocab""",
+  SELECT key, n, {sql.each_position} AS i FROM vocab""",
         )
     )
     steps.append(
@@ -233,7 +229,7 @@ def candidate_steps(
             f"""
   -- a word one edit from a word more records hold is a misspelling of it ("reelvance"
   -- for "relevance"): it is posted as the commoner word, so the two titles share a key
-  SELECT x.key, {sql.commonest("y.key", "y.n")} AS better
+  SELECT x.key, {sql.commonest_spelling} AS better
   FROM spellings x JOIN spellings y ON x.form = y.form AND y.n > x.n
   GROUP BY x.key""",
         )
@@ -314,9 +310,9 @@ def candidate_steps(
   UNION ALL
   -- runs of a crowded block, each overlapping the next by half, so that the records of
   -- a much cited work meet in blocks of bounded size and still chain into one cluster
-  SELECT rid, {kind_letter} || {sql.run_of("pos", run)} || ':' || key FROM crowded
+  SELECT rid, {kind_letter} || {_run_of("pos", run)} || ':' || key FROM crowded
   UNION ALL
-  SELECT rid, {kind_letter} || '+' || {sql.run_of(f"pos + {run // 2}", run)} || ':' || key
+  SELECT rid, {kind_letter} || '+' || {_run_of(f"pos + {run // 2}", run)} || ':' || key
   FROM crowded
   UNION ALL
   SELECT rid, 't:' || key FROM ranked
@@ -337,7 +333,7 @@ def candidate_steps(
             "members",
             f"""
   -- a block's size and who is in it: blocks of the same records are one block
-  SELECT key, count(*) AS n, {sql.members("rid")} AS who FROM blocks GROUP BY key""",
+  SELECT key, count(*) AS n, {sql.block_members} AS who FROM blocks GROUP BY key""",
         )
     )
     steps.append(
