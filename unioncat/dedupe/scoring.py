@@ -564,8 +564,6 @@ def score_pairs(
             differ[n] = True
             author_level[n] = len(settings.author_levels)  # the "else" level
     levels["authors"] = author_level
-    # 0 same year, 1 a year apart, 3 further apart (2, in one venue, once venues are known)
-    levels["year"] = np.where(known, np.where(gap >= 2, 3, gap), -1).astype(np.int8)
     contents_level = _level_index(contents, settings.contents_levels)
     contents_level[contents < 0] = -1
     levels["contents"] = contents_level
@@ -589,7 +587,9 @@ def score_pairs(
         if g & Guard.DOI:
             fixed[n] += settings.conflicting_doi
     levels["venue"] = venue_level
-    levels["year"][(levels["year"] == 3) & (venue_level == 0)] = 2
+    # 0 same year, 1 a year apart, then further apart in one venue (2) or not (3)
+    far = np.where(venue_level == 0, 2, 3)
+    levels["year"] = np.where(known, np.where(gap >= 2, far, gap), -1).astype(np.int8)
     weight = weigh(levels, fixed, settings)
     return ScoredPairs(ka, kb, weight, title, authors, ids, guards, differ, contents, levels, fixed)
 

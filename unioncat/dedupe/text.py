@@ -441,10 +441,10 @@ def venue_words(folded_venue: str) -> tuple[str, ...]:
 
 
 def venues_alike(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
-    """Whether two venues' names (:func:`venue_words`) can be one venue: a word in
-    common (or one the abbreviation of the other: "syst" and "systems"), or one the
-    acronym of the other ("vldb" and "very large data bases", "tods" and "on database
-    systems")."""
+    """Whether two venues' names (:func:`venue_words`) can be one venue: each word of
+    the shorter name is a word of the longer or its abbreviation ("syst" and "systems";
+    "coastal research" is not "coastal dynamics"), or one name is the other's acronym
+    ("vldb" and "very large data bases", "tods" and "on database systems")."""
     if not a or not b:
         return False
     fewer, more = (a, b) if len(a) <= len(b) else (b, a)
