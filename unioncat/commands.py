@@ -335,25 +335,24 @@ def cmd_dedupe(args: argparse.Namespace, config: PipelineConfig) -> int:
     ) -> tuple[int, list[SourceOutcome], dict[str, Any]]:
         from unioncat.dedupe.stage import dedupe_catalog
 
-        if config.engine == "spark" and args.full:
+        spark = None
+        if config.engine == "spark" and args.full:  # a nightly run's few records stay here
             from unioncat.dedupe.on_spark import SparkDedupe
             from unioncat.spark_engine import spark_session
 
             spark = SparkDedupe(
                 spark_session(config.spark), config.spark.warehouse / run_id / "dedupe"
             )
-            try:
-                counts = dedupe_catalog(
-                    catalog, run_id, config.dedupe, full=True, within=config.dedupe_within,
-                    spark=spark,
-                )  # fmt: skip
-            finally:
+        try:
+            counts = dedupe_catalog(
+                catalog, run_id, config.dedupe, full=args.full, within=config.dedupe_within,
+                spark=spark,
+            )  # fmt: skip
+        finally:
+            if spark is not None:
                 spark.close()
-            return EXIT_OK, [], {"dedupe": counts.as_dict(), "dedupe_engine": "spark"}
-        counts = dedupe_catalog(
-            catalog, run_id, config.dedupe, full=args.full, within=config.dedupe_within
-        )
-        return EXIT_OK, [], {"dedupe": counts.as_dict()}
+        extra = {"dedupe_engine": "spark"} if spark else {}
+        return EXIT_OK, [], {"dedupe": counts.as_dict(), **extra}
 
     return _with_writer(config, "dedupe", work)
 

@@ -204,18 +204,15 @@ class ClusterStore:
             finally:
                 self.db.execute(f"DROP TABLE IF EXISTS {numbers}")
 
-    def copy_keys(self, probe_ids: Iterable[str], postings: str, probes: str) -> list[str]:
-        """Every record's matching keys, and the probing records' keys, written as two
-        Parquet files (``rid``, ``key``, ``kind``) for an engine that blocks elsewhere;
-        ``rid`` numbers the records, and the record id of number n is at n - 1 of the
-        list returned."""
-        with self._numbered_keys(probe_ids) as (every, probing, numbers):
-            for path, relation in ((postings, every), (probes, probing)):
-                quoted = path.replace("'", "''")
-                self.db.execute(
-                    f"COPY (SELECT * FROM {relation}) TO '{quoted}' "
-                    "(FORMAT parquet, COMPRESSION zstd)"
-                )
+    def copy_keys(self, postings: str) -> list[str]:
+        """Every record's matching keys written as a Parquet file (``rid``, ``key``,
+        ``kind``) for an engine that blocks elsewhere; ``rid`` numbers the records, and
+        the record id of number n is at n - 1 of the list returned."""
+        with self._numbered_keys(()) as (every, _probing, numbers):
+            quoted = postings.replace("'", "''")
+            self.db.execute(
+                f"COPY (SELECT * FROM {every}) TO '{quoted}' (FORMAT parquet, COMPRESSION zstd)"
+            )
             return [str(r) for r in self.db.column(f"SELECT record_id FROM {numbers} ORDER BY n")]
 
     def candidate_pairs(

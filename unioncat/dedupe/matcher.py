@@ -70,6 +70,34 @@ def vetoed_pairs(scored: ScoredPairs) -> set[tuple[int, int]]:
     return set(zip(scored.a[hit].tolist(), scored.b[hit].tolist(), strict=True))
 
 
+def clusters_of(
+    features: Features,
+    edges: Sequence[Edge],
+    settings: MatchSettings,
+    *,
+    vetoed: set[tuple[int, int]],
+    forced: Sequence[tuple[int, int]],
+    start: Sequence[Sequence[int]],
+    within: Within,
+    spark: SparkDedupe | None = None,
+) -> tuple[Clustering, int]:
+    """The matched pairs clustered strongest first under the guards, then each cluster
+    held by one weak link split there; and how many splits.  ``start`` groups records
+    already together and ``forced`` pairs a cataloger accepted; neither is ever split.
+    With ``spark`` (and no ``start``), component by component on Spark."""
+    if spark is not None and not start:
+        return spark.cluster(
+            features, edges, vetoed=vetoed, forced=forced, within=within, settings=settings
+        )
+    clustering = cluster(
+        slots(features), edges, vetoed=vetoed, forced=forced, start=start,
+        forbids=ChainGuard(features, settings), within=within,
+    )  # fmt: skip
+    return split_weak_links(
+        clustering, edges, features, settings, keep=[*start, *(list(p) for p in forced)]
+    )
+
+
 def match(
     features: Features,
     settings: MatchSettings,
@@ -103,18 +131,9 @@ def match(
         veto = vetoed_pairs(scored)
         veto.update((min(x, y), max(x, y)) for x, y in rejected)
         edges = [e for e in edges_of(scored, settings) if (e.a, e.b) not in veto]
-        if spark is not None and not start:
-            clustering, _splits = spark.cluster(
-                features, slots(features), edges, vetoed=veto, forced=list(forced),
-                within=within_rule(settings, within), settings=settings,
-            )  # fmt: skip
-        else:
-            clustering = cluster(
-                slots(features), edges, vetoed=veto, forced=forced, start=start,
-                forbids=ChainGuard(features, settings), within=within_rule(settings, within),
-            )  # fmt: skip
-            clustering, _splits = split_weak_links(
-                clustering, edges, features, settings, keep=[*start, *(list(p) for p in forced)]
-            )
+        clustering, _splits = clusters_of(
+            features, edges, settings, vetoed=veto, forced=list(forced), start=start,
+            within=within_rule(settings, within), spark=spark,
+        )  # fmt: skip
         timings["clustering"] = time.perf_counter() - started - sum(timings.values())
     return MatchResult(features, (a, b), scored, clustering, timings, learned, settings)

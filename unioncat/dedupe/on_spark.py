@@ -27,10 +27,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from unioncat.dedupe.blocking import SPARK, candidate_steps
-from unioncat.dedupe.cluster import Clustering, Edge, Within, cluster
-from unioncat.dedupe.cohesion import split_weak_links
-from unioncat.dedupe.features import Features
-from unioncat.dedupe.scoring import COMPARISONS, ChainGuard, ScoredPairs, score_pairs
+from unioncat.dedupe.cluster import Clustering, Edge, Within
+from unioncat.dedupe.features import Features, take_features
+from unioncat.dedupe.matcher import clusters_of, slots
+from unioncat.dedupe.scoring import COMPARISONS, ScoredPairs, score_pairs
 from unioncat.dedupe.settings import MatchSettings
 from unioncat.log import event
 
@@ -76,19 +76,12 @@ class SparkDedupe:
 
     # ----------------------------------------------------------------- blocking
 
-    def candidate_pairs(
-        self, postings: str, probes: str | None, settings: MatchSettings
-    ) -> pa.Table:
-        """(a, b, by_id) of the blocking query over the Parquet files of every record's
-        keys and of the probing records' keys (``None``: every record probes)."""
+    def candidate_pairs(self, postings: str, settings: MatchSettings) -> pa.Table:
+        """(a, b, by_id) of the blocking query over the Parquet file of every record's
+        keys, every record probing (a full run's)."""
         spark = self.spark
         spark.read.parquet(postings).createOrReplaceTempView("postings")
-        if probes is not None:
-            spark.read.parquet(probes).createOrReplaceTempView("probes")
-        steps, final = candidate_steps(
-            "postings", "probes" if probes else "postings", settings,
-            everyone=probes is None, sql=SPARK,
-        )  # fmt: skip
+        steps, final = candidate_steps("postings", "postings", settings, everyone=True, sql=SPARK)
         views = []
         for name, body in steps:
             frame = spark.sql(body).localCheckpoint()
@@ -107,7 +100,7 @@ class SparkDedupe:
         """:meth:`candidate_pairs` of an in-memory keys table, every record probing."""
         path = self.folder / "keys.parquet"
         pq.write_table(keys, path)
-        return self.candidate_pairs(str(path), None, settings)
+        return self.candidate_pairs(str(path), settings)
 
     # ------------------------------------------------------------------ scoring
 
@@ -149,7 +142,6 @@ class SparkDedupe:
     def cluster(
         self,
         features: Features,
-        slots_of: Sequence[tuple[str, str]],
         edges: Sequence[Edge],
         *,
         vetoed: set[tuple[int, int]],
@@ -157,9 +149,9 @@ class SparkDedupe:
         within: Within,
         settings: MatchSettings,
     ) -> tuple[Clustering, int]:
-        """What ``cluster`` then ``split_weak_links`` make of the pairs, component by
-        component: the components of the matched and forced pairs found by label
-        propagation in Spark, each clustered in a worker with its own pairs."""
+        """What :func:`matcher.clusters_of` makes of the pairs, component by component:
+        the components of the matched and forced pairs found by label propagation in
+        Spark, each clustered in a worker with its own pairs."""
         from pyspark.sql import functions as F
         from pyspark.sql.pandas.types import from_arrow_schema
 
@@ -168,6 +160,7 @@ class SparkDedupe:
             "a": pa.array([e.a for e in edges] + [x for x, _ in forced], pa.int64()),
             "b": pa.array([e.b for e in edges] + [y for _, y in forced], pa.int64()),
         })  # fmt: skip
+        slots_of = slots(features)
         if links.num_rows == 0:
             return Clustering(slots_of), 0
         labels = spark.read.parquet(str(self._components(links)))
@@ -200,7 +193,7 @@ class SparkDedupe:
             "label", F.lit("node").alias("kind"), F.col("position").alias("a"),
             F.col("position").alias("b"), F.lit(0.0).alias("weight"), F.lit(False).alias("by_id"),
         )  # fmt: skip
-        shared = spark.sparkContext.broadcast((features, list(slots_of), within, settings))
+        shared = spark.sparkContext.broadcast((features, within, settings))
         out = self.folder / "groups"
         inside.unionByName(nodes).groupBy("label").applyInArrow(
             _cluster_component(shared), from_arrow_schema(GROUP_SCHEMA)
@@ -325,9 +318,7 @@ def _cluster_component(shared: Any) -> Any:
     group given back as the position of the group's first record."""
 
     def run(table: pa.Table) -> pa.Table:
-        from unioncat.dedupe.features import take_features
-
-        features, slots_of, within, settings = shared.value
+        features, within, settings = shared.value
         kinds = table.column("kind").to_pylist()
         xs, ys = table.column("a").to_pylist(), table.column("b").to_pylist()
         weights, by_id = table.column("weight").to_pylist(), table.column("by_id").to_pylist()
@@ -341,14 +332,10 @@ def _cluster_component(shared: Any) -> Any:
                 forced.append((local[x], local[y]))
             elif kind == "veto":
                 vetoed.add((local[x], local[y]))
-        own = take_features(features, positions)
-        clustering = cluster(
-            [slots_of[p] for p in positions], edges, vetoed=vetoed, forced=forced,
-            forbids=ChainGuard(own, settings), within=within,
+        clustering, splits = clusters_of(
+            take_features(features, positions), edges, settings, vetoed=vetoed,
+            forced=forced, start=(), within=within,
         )  # fmt: skip
-        clustering, splits = split_weak_links(
-            clustering, edges, own, settings, keep=[list(p) for p in forced]
-        )
         first: dict[int, int] = {}
         for group in clustering.groups():
             for n in group:

@@ -21,8 +21,6 @@ import pyarrow as pa
 from unioncat import interrupts
 from unioncat.catalog import Catalog, ClusterStore
 from unioncat.dedupe.blocking import candidate_sql, keys_table
-from unioncat.dedupe.cluster import cluster
-from unioncat.dedupe.cohesion import split_weak_links
 from unioncat.dedupe.counts import DedupeCounts, describe_counts
 from unioncat.dedupe.features import (
     ROW_COLUMNS,
@@ -34,7 +32,7 @@ from unioncat.dedupe.features import (
     take_features,
 )
 from unioncat.dedupe.learn import LearnedWeights, learn_weights, priors_key
-from unioncat.dedupe.matcher import edges_of, slots, vetoed_pairs, within_rule
+from unioncat.dedupe.matcher import clusters_of, edges_of, vetoed_pairs, within_rule
 from unioncat.dedupe.plan import (
     MERGE_COLUMNS,
     RoundInputs,
@@ -45,7 +43,7 @@ from unioncat.dedupe.plan import (
     plan_round,
     review_rows,
 )
-from unioncat.dedupe.scoring import ChainGuard, ScoredPairs, reweigh, score_pairs
+from unioncat.dedupe.scoring import ScoredPairs, reweigh, score_pairs
 from unioncat.dedupe.settings import MatchSettings
 from unioncat.gc_pause import gc_paused
 from unioncat.log import event
@@ -101,7 +99,7 @@ def dedupe_catalog(
         full=full,
     )  # fmt: skip
     with run.store.transaction(), gc_paused():
-        _dedupe(run, full)
+        _dedupe(run)
     c = run.counts
     event(
         "dedupe.done",
@@ -112,14 +110,14 @@ def dedupe_catalog(
     return run.counts
 
 
-def _weights(run: _Run, full: bool) -> None:
+def _weights(run: _Run) -> None:
     """Weigh with the weights the catalog learned, or learn them in this run: on a full
     run, and whenever none were learned under the present settings.  A nightly run
     keeps the weights it finds, so that it decides as the full run before it did."""
     if not run.settings.learn_weights:
         return
     stored = LearnedWeights.from_rows(run.store.learned_weights())
-    if full or stored is None or stored.priors_key != priors_key(run.settings):
+    if run.full or stored is None or stored.priors_key != priors_key(run.settings):
         run.learn = True
         return
     run.settings = stored.apply(run.settings)
@@ -146,10 +144,10 @@ def _learn(run: _Run, scored: ScoredPairs) -> ScoredPairs:
     return reweigh(scored, run.settings)
 
 
-def _dedupe(run: _Run, full: bool) -> None:
+def _dedupe(run: _Run) -> None:
     store = run.store
-    _weights(run, full)
-    dirty = store.changed_records(0 if full else store.watermark())
+    _weights(run)
+    dirty = store.changed_records(0 if run.full else store.watermark())
     run.edited = frozenset(dirty)
     # The other members of a cluster that a changed record is in are matched again with
     # it: the record may have been the only bridge between them, and nightly runs must
@@ -278,20 +276,10 @@ def _round(run: _Run, round_ids: Sequence[str], skip: set[str]) -> None:
     for rid, cid in kept:
         if rid in pos:
             start.setdefault(cid, []).append(pos[rid])
-    if run.spark is not None and not start:
-        clustering, splits = run.spark.cluster(
-            features, slots(features), edges, vetoed=veto, forced=forced,
-            within=within_rule(settings, run.within), settings=settings,
-        )  # fmt: skip
-    else:
-        clustering = cluster(
-            slots(features), edges, vetoed=veto, forced=forced, start=list(start.values()),
-            forbids=ChainGuard(features, settings), within=within_rule(settings, run.within),
-        )  # fmt: skip
-        clustering, splits = split_weak_links(
-            clustering, edges, features, settings,
-            keep=[*start.values(), *(list(p) for p in forced)],
-        )  # fmt: skip
+    clustering, splits = clusters_of(
+        features, edges, settings, vetoed=veto, forced=forced, start=list(start.values()),
+        within=within_rule(settings, run.within), spark=run.spark,
+    )  # fmt: skip
     run.counts.weak_links_split += splits
     groups = clustering.groups()
     old = universe.old_cluster
@@ -343,9 +331,8 @@ def _every_pair(run: _Run, settings: MatchSettings) -> list[tuple[str, str, bool
             lambda postings, _probes: candidate_sql(postings, postings, settings, everyone=True),
         )
     postings = str(run.spark.folder / "postings.parquet")
-    probes = str(run.spark.folder / "probes.parquet")
-    record_of = run.store.copy_keys((), postings, probes)
-    table = run.spark.candidate_pairs(postings, None, settings)
+    record_of = run.store.copy_keys(postings)
+    table = run.spark.candidate_pairs(postings, settings)
     return [
         (record_of[a - 1], record_of[b - 1], bool(i))
         for a, b, i in zip(
