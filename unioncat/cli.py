@@ -32,6 +32,19 @@ OPTIONAL = "optional"
 DEFAULT_CONFIG = "pipelines.yaml"
 
 
+class _Version(argparse.Action):
+    """``--version``: the release and which MARC path runs (compiled core or pure
+    Python), worked out only when asked, so other commands do not import the core."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kw: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kw)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+        from unioncat.compiled import MARC_PATH
+
+        parser.exit(message=f"unioncat {__version__}\nMARC path: {MARC_PATH}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="unioncat",
@@ -39,7 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--config", default=DEFAULT_CONFIG, help="pipeline file (default: %(default)s)")
     p.add_argument("-v", "--verbose", action="store_true", help="log every committed page")
-    p.add_argument("--version", action="version", version=f"unioncat {__version__}")
+    p.add_argument(
+        "--version", action=_Version, help="show the version and the MARC path, then exit"
+    )
     # the same options after the command (`unioncat run --config x.yaml`) for cron lines
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)

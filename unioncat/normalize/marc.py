@@ -61,7 +61,7 @@ from unioncat.normalize.marc_read import (
     read_mrk,
 )
 from unioncat.normalize.marc_text import clean, first_sub, sub
-from unioncat.normalize.marc_utf8 import IndexedRecord
+from unioncat.normalize.marc_utf8 import INDEXED, IndexedRecord
 from unioncat.schemas.record import (
     Access,
     Host,
@@ -540,7 +540,7 @@ def map_records(
     items: Sequence[ItemField] = KOHA_ITEMS,
 ) -> list[Record]:
     """The record, then the chapters or volumes its 505 contents note lists."""
-    if not isinstance(marc, IndexedRecord):
+    if not isinstance(marc, INDEXED):
         # The mapping asks for some sixty tags per record; pymarc answers each by
         # scanning every field.  One pass to index them pays for itself (MARCXML and
         # MARC-8 records; the fast UTF-8 reader's records come indexed).

@@ -50,7 +50,7 @@ def read_iso2709(data: bytes) -> pymarc.Record:
             f"leader says {declared} bytes but the record has {len(data)} "
             "(truncated or damaged record)"
         )
-    fast = read_utf8(data)
+    fast: pymarc.Record | None = read_utf8(data)
     if fast is not None:
         return fast
     _check_structure(data)

@@ -6,8 +6,11 @@ Only the reader API subset documented in :mod:`unioncat.normalize.marc` is used.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pymarc
+
+from unioncat.compiled import MARC_CORE
 
 _TRAILING = " /:;,=+"
 # Abbreviations of one to three letters whose final period is part of the text.
@@ -21,7 +24,7 @@ _INITIALS = re.compile(r"(?:[^\W\d_]\.)+")
 _OLD_CATALOG = re.compile(r"\s*\[from old catalog\]", re.I)
 
 
-def clean(text: str | None) -> str | None:
+def _clean(text: str | None) -> str | None:
     """Strip ISBD punctuation and whitespace at the ends; keep a final period only after
     an initial or abbreviation (``Jr.``, ``J.``, ``N.Y.``, ``2nd ed.``), where it is part
     of the text.
@@ -58,7 +61,7 @@ def _drop_final_period(t: str) -> str:
     return t[:-1].rstrip(_TRAILING)
 
 
-def sub(field: pymarc.Field, *codes: str) -> list[str]:
+def _sub(field: pymarc.Field, *codes: str) -> list[str]:
     """Non-blank values of the subfields ``codes``, in field order.  Reads
     ``field.subfields`` itself: this runs a hundred times per record, and going through
     ``get_subfields`` cost a tenth of the mapping."""
@@ -68,9 +71,18 @@ def sub(field: pymarc.Field, *codes: str) -> list[str]:
     return [s.value for s in field.subfields if s.code in codes and s.value.strip()]
 
 
-def first_sub(field: pymarc.Field, code: str) -> str | None:
-    vals = sub(field, code)
+def _first_sub(field: pymarc.Field, code: str) -> str | None:
+    vals = _sub(field, code)
     return vals[0] if vals else None
+
+
+# The compiled core's versions of the three when it is built (the same results: see
+# unioncat.compiled); these definitions are the reference.
+clean: Callable[[str | None], str | None] = MARC_CORE.clean if MARC_CORE else _clean
+sub: Callable[..., list[str]] = MARC_CORE.sub if MARC_CORE else _sub
+first_sub: Callable[[pymarc.Field, str], str | None] = (
+    MARC_CORE.first_sub if MARC_CORE else _first_sub
+)
 
 
 def joined(field: pymarc.Field, *codes: str) -> str | None:

@@ -12,9 +12,14 @@ two readers on every shared MARC file.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pymarc
 from pymarc import Field, Subfield
 from pymarc.field import Indicators
+
+from unioncat.compiled import MARC_CORE
 
 _FT = 0x1E  # field terminator
 _SF = "\x1f"  # subfield delimiter
@@ -80,7 +85,7 @@ def _data(tag: str, ind: Indicators, subfields: list[Subfield]) -> Field:
 _BLANKS = Indicators(" ", " ")
 
 
-def read_utf8(data: bytes) -> IndexedRecord | None:
+def _read_utf8(data: bytes) -> IndexedRecord | None:
     """The record, or ``None`` when only pymarc can say what it holds."""
     if len(data) < 25 or data[9:10] != b"a":
         return None
@@ -128,3 +133,11 @@ def read_utf8(data: bytes) -> IndexedRecord | None:
     if not fields:
         return None
     return IndexedRecord(leader, fields)
+
+
+# The compiled core's reader when it is built: the same records accepted and refused,
+# its fields offering the same reader API (``unioncat.marc_core``).
+read_utf8: Callable[[bytes], Any] = MARC_CORE.read_utf8 if MARC_CORE else _read_utf8
+read_utf8_pure = _read_utf8
+# What the mapping takes as already indexed by tag.
+INDEXED: tuple[type, ...] = (IndexedRecord, MARC_CORE.MarcRecord) if MARC_CORE else (IndexedRecord,)

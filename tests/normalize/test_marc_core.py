@@ -1,0 +1,232 @@
+"""The compiled MARC core and the pure Python path give the same records.
+
+The core (``unioncat/marc_core.pyx``) is a second implementation of the UTF-8 reader
+and of the subfield helpers; the pure modules are the reference.  Compared here three
+ways: the reader on damaged and varied records built byte by byte, the helpers on
+generated text, and whole files (every shared MARC file and the examples) converted in
+two processes, one forced onto the pure path with ``UNIONCAT_PURE_PYTHON=1``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.builders import EXAMPLES, ROOT, iso2709, marc_record
+from unioncat.compiled import MARC_CORE, PURE_ENV
+from unioncat.normalize import marc_text
+from unioncat.normalize.marc_utf8 import read_utf8_pure
+
+NOT_BUILT = (
+    "the compiled MARC core is not built on this install (no C compiler when it was "
+    f"installed, or {PURE_ENV}=1): `pip install -e .` with gcc and the Python headers "
+    "builds it"
+)
+core = pytest.mark.skipif(MARC_CORE is None, reason=NOT_BUILT)
+
+
+def _shape(record):  # type: ignore[no-untyped-def]
+    return str(record.leader), [
+        (f.tag, f.data, f.indicator1, f.indicator2, [tuple(s) for s in f.subfields],
+         f.is_control_field())
+        for f in record.fields
+    ]  # fmt: skip
+
+
+def _same_reading(payload: bytes) -> bool:
+    """Both readers take the record or both refuse it; taken, they read it alike."""
+    assert MARC_CORE is not None
+    ours, ref = MARC_CORE.read_utf8(payload), read_utf8_pure(payload)
+    assert (ours is None) == (ref is None), payload[:80]
+    if ours is None:
+        return False
+    assert _shape(ours) == _shape(ref)
+    for tag in {f.tag for f in ref.fields} | {"999", "245"}:
+        assert _shape_of(ours.get_fields(tag)) == _shape_of(ref.get_fields(tag))
+    assert _shape_of(ours.get_fields("245", "100")) == _shape_of(ref.get_fields("245", "100"))
+    for f, g in zip(ours.fields, ref.fields, strict=True):
+        for codes in (("a",), ("a", "b"), ()):
+            assert f.get_subfields(*codes) == g.get_subfields(*codes)
+    return True
+
+
+def _shape_of(fields):  # type: ignore[no-untyped-def]
+    return [(f.tag, f.data, [tuple(s) for s in f.subfields]) for f in fields]
+
+
+def _utf8(record) -> bytes:  # type: ignore[no-untyped-def]
+    record.leader = record.leader[:9] + "a" + record.leader[10:]
+    return bytes(record.as_marc())
+
+
+@core
+def test_the_readers_agree_on_damage_byte_by_byte() -> None:
+    """Every single-byte change of a small record, at every position: lengths, offsets,
+    indicators, delimiters, terminators, UTF-8 lead and continuation bytes."""
+    good = _utf8(marc_record(control="d1", title="Köln ☃ 乔布斯", fields=[
+        ("100", "1 ", ["a", "Müller, Jürgen,", "e", "author."]),
+        ("650", " 0", ["a", "Ångström", "x", "History."]),
+    ]))  # fmt: skip
+    assert _same_reading(good)
+    taken = 0
+    for at in range(len(good)):
+        for byte in (0x00, 0x1E, 0x1F, 0x20, 0x30, 0x39, 0x41, 0x7F, 0x80, 0xC3, 0xE4, 0xFF):
+            bad = bytearray(good)
+            bad[at] = byte
+            taken += _same_reading(bytes(bad))
+        taken += _same_reading(good[:at] + good[at + 1 :])  # a byte lost
+    assert taken > len(good)  # most changes land in text, which both still read
+
+
+@core
+def test_the_readers_agree_on_shapes_pymarc_cannot_write() -> None:
+    records = [
+        iso2709([("001", b"x1"), ("245", b"10\x1faTitle")]),
+        iso2709([("001", b"x2"), ("245", b"1\x1faNo second indicator")]),
+        iso2709([("001", b"x3"), ("245", b"100\x1faThree indicators")]),
+        iso2709([("001", b"x4"), ("245", b"10\x1f\x1fa\x1fbEmpty parts\x1f")]),
+        iso2709([("001", b"x5"), ("245", b"10\x1f\xc3\xa4Non-ASCII code")]),
+        iso2709([("001", b"x6"), ("245", b"\xc3\xa4\x1faMultibyte indicator")]),
+        iso2709([("001", b"x7"), ("245", b"10\x1faLead byte at the end\xc3")]),
+        iso2709([("00a", b"not a control tag"), ("245", b"10\x1faT")]),
+        iso2709([("009", b"\xe4\xb9\x94 control"), ("245", b"10\x1faT")]),
+        iso2709([("010", b"  \x1fa  85012345 "), ("245", b"10\x1faT")]),
+        iso2709([("245", b"10\x1faOnly indicators next"), ("500", b"  ")]),
+        iso2709([("245", b"10\x1fa\x1e\x1fbTerminator inside")]),
+        iso2709([("001", b"")]),
+        iso2709([("001", b"x8"), ("245", b"\t\x1faTab indicators")]),
+    ]
+    for payload in records:
+        payload = payload[:9] + b"a" + payload[10:]
+        _same_reading(payload)
+    # a directory that points past the end, and an entry whose length is zero
+    base = bytearray(records[0][:9] + b"a" + records[0][10:])
+    for at, digits in ((24 + 3, b"9999"), (24 + 7, b"99999"), (24 + 3, b"0000")):
+        bad = bytearray(base)
+        bad[at : at + len(digits)] = digits
+        _same_reading(bytes(bad))
+
+
+@core
+def test_the_readers_agree_on_varied_generated_records() -> None:
+    rng = random.Random(11)
+    alphabet = "abc xyz ÄÖüßé ☃ 乔布斯 Привет ‒—–\u00a0\u2003\t.,;:/[]"
+    for i in range(400):
+        fields = []
+        for _ in range(rng.randint(0, 10)):
+            tag = rng.choice(["020", "100", "245", "260", "505", "650", "700", "856", "880"])
+            subs: list[str] = []
+            for _ in range(rng.randint(1, 5)):
+                text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 20)))
+                subs += [rng.choice("abcnptuvxz06"), text]
+            fields.append((tag, rng.choice(["  ", "10", "04", " 1", "7 "]), subs))
+        assert _same_reading(_utf8(marc_record(control=f"g{i}", fields=fields)))
+
+
+@core
+def test_the_helpers_agree_on_generated_text() -> None:
+    assert MARC_CORE is not None
+    rng = random.Random(5)
+    pieces = ["The ", "law", ".", " ", "Jr.", "N.Y.", "ed.", "[", "]", " /", " :", ";", ",",
+              " =", "+", "  ", "\u00a0", "Köln", "2nd", "..", "(", "[from old catalog]", "Company",
+              "s.n.", "A.", "é", "vol.", "\t", "—"]  # fmt: skip
+    texts = ["", " ", ".", "[", "]", "[]", "..", None]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 8))) for _ in range(5000)]
+    for text in texts:
+        assert MARC_CORE.clean(text) == marc_text._clean(text), repr(text)
+    values = ["", " ", "\u2003", "a", " x ", "\t\n", "乔"]
+    records = [_utf8(marc_record(control=f"h{i}", fields=[
+        ("650", "  ", [c for code in "aabxa" for c in (code, rng.choice(values))]),
+    ])) for i in range(50)]  # fmt: skip
+    for payload in records:
+        ours, ref = MARC_CORE.read_utf8(payload), read_utf8_pure(payload)
+        for f, g in zip(ours.fields, ref.fields, strict=True):
+            if f.is_control_field():
+                continue
+            for codes in (("a",), ("b",), ("a", "x"), ("q",)):
+                assert MARC_CORE.sub(f, *codes) == marc_text._sub(g, *codes)
+                assert MARC_CORE.sub(g, *codes) == marc_text._sub(g, *codes)  # a pymarc field
+            assert MARC_CORE.first_sub(f, "a") == marc_text._first_sub(g, "a")
+
+
+def _marc_files(shared: Path | None) -> list[Path]:
+    found = sorted(EXAMPLES.glob("marc/*")) + sorted(EXAMPLES.glob("journal/*.mrc"))
+    if shared is not None:
+        found += sorted(p for p in shared.glob("marc/**/*") if p.is_file())
+    return found
+
+
+_CONVERT = """
+import json, sys
+from pathlib import Path
+from unioncat.compiled import MARC_PATH
+from unioncat.convert import convert_files
+from unioncat.errors import UnioncatError
+out = Path(sys.argv[1])
+for n, name in enumerate(sys.argv[2:]):
+    target = out / f"{n}.jsonl"
+    try:
+        result = convert_files([name], "marc", target, workers=1)
+    except UnioncatError as exc:
+        (out / f"{n}.error").write_text(str(exc))
+        continue
+    reasons = [(q.envelope.position, q.reason) for q in result.quarantined]
+    (out / f"{n}.quarantine").write_text(json.dumps(reasons))
+print(MARC_PATH)
+"""
+
+
+def _convert_all(files: list[Path], out: Path, pure: bool) -> str:
+    out.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != PURE_ENV}
+    if pure:
+        env[PURE_ENV] = "1"
+    done = subprocess.run(
+        [sys.executable, "-c", _CONVERT, str(out), *map(str, files)],
+        capture_output=True, text=True, env=env, cwd=ROOT, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout.strip().splitlines()[-1]
+
+
+@core
+def test_every_marc_file_maps_alike_on_both_paths(tmp_path: Path) -> None:
+    from tests.support.builders import SHARED_DATA
+
+    shared = SHARED_DATA if SHARED_DATA.is_dir() else None
+    files = _marc_files(shared)
+    compiled_path = _convert_all(files, tmp_path / "compiled", pure=False)
+    pure_path = _convert_all(files, tmp_path / "pure", pure=True)
+    assert compiled_path.startswith("compiled") and pure_path.startswith("pure"), (
+        compiled_path,
+        pure_path,
+    )
+    rows = 0
+    for n, name in enumerate(files):
+        for suffix in (".jsonl", ".quarantine", ".error"):
+            ours, ref = tmp_path / "compiled" / f"{n}{suffix}", tmp_path / "pure" / f"{n}{suffix}"
+            assert ours.exists() == ref.exists(), (name, suffix)
+            if not ours.exists():
+                continue
+            if suffix != ".jsonl":
+                assert ours.read_text() == ref.read_text(), name
+                continue
+            got, want = ours.read_text().splitlines(), ref.read_text().splitlines()
+            assert len(got) == len(want), name
+            for a, b in zip(got, want, strict=True):
+                x, y = json.loads(a), json.loads(b)
+                x.pop("harvested_at", None), y.pop("harvested_at", None)
+                assert x == y, (name, x.get("id"), {k for k in x if x[k] != y.get(k)})
+            rows += len(got)
+    assert rows > (5000 if shared else 30), rows
+    if shared is None:
+        pytest.skip(
+            f"compared the {len(files)} example files only: ../shared/data is absent, "
+            "which holds the shared MARC files this test also compares"
+        )

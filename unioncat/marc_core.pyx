@@ -1,0 +1,307 @@
+# cython: language_level=3
+"""The compiled MARC core: the UTF-8 ISO 2709 reader and the subfield helpers the
+mapping calls a hundred times a record.
+
+It is a second implementation of :mod:`unioncat.normalize.marc_utf8` and of ``sub``,
+``first_sub`` and ``clean`` in :mod:`unioncat.normalize.marc_text`, which stay the
+reference and the fallback (a machine with no compiler, ``UNIONCAT_PURE_PYTHON=1``).
+It must accept and refuse exactly the records the pure reader does and give fields
+the mapping reads the same way: a test maps every shared MARC file through both paths
+and compares the records field by field.
+
+The reader walks the leader and directory as C bytes (no Python object per directory
+entry), decodes each subfield's bytes once, and indexes fields by tag as it goes.
+Fields are :class:`MarcField` objects offering the reader API of
+:mod:`unioncat.normalize.marc` with plain attributes instead of pymarc's properties;
+subfields stay pymarc ``Subfield`` tuples.
+"""
+
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
+from cpython.dict cimport PyDict_GetItem, PyDict_SetItem
+from cpython.list cimport PyList_Append
+from cpython.object cimport PyObject
+from cpython.tuple cimport PyTuple_GET_ITEM
+from cpython.unicode cimport PyUnicode_DecodeUTF8, PyUnicode_DecodeASCII
+
+import re
+
+cdef object _tuple_new = tuple.__new__
+# pymarc's Subfield, imported on the first read so that ``unioncat --version`` (which
+# imports this module to say the path works) loads no MARC library
+cdef object _Subfield = None
+cdef list _NO_FIELDS = []
+
+
+cdef class MarcField:
+    """One field: ``data`` for a control field, indicators and subfields otherwise."""
+
+    cdef public str tag
+    cdef public object data
+    cdef public str indicator1
+    cdef public str indicator2
+    cdef public list subfields
+    cdef public bint control_field
+
+    def is_control_field(self):
+        return self.control_field
+
+    def get_subfields(self, *codes):
+        """Values of the subfields ``codes`` in field order, blank ones included (as
+        pymarc's ``Field.get_subfields``)."""
+        cdef list out = []
+        cdef object sf
+        if self.control_field or not codes:
+            return out
+        for sf in self.subfields:
+            if <object>PyTuple_GET_ITEM(sf, 0) in codes:
+                out.append(<object>PyTuple_GET_ITEM(sf, 1))
+        return out
+
+    @property
+    def indicators(self):
+        if self.control_field:
+            return None
+        return (self.indicator1, self.indicator2)
+
+    def __repr__(self):
+        if self.control_field:
+            return f"={self.tag}  {self.data}"
+        codes = "".join(f"${sf.code}{sf.value}" for sf in self.subfields)
+        return f"={self.tag}  {self.indicator1}{self.indicator2}{codes}"
+
+
+cdef class MarcRecord:
+    """A record whose ``get_fields`` looks tags up in the index built while reading."""
+
+    cdef public str leader
+    cdef public list fields
+    cdef public int pos
+    cdef dict _index
+
+    def get_fields(self, *tags):
+        """Fields with these tags, in record order; for one tag the index's own list
+        (the mapping only reads it)."""
+        cdef PyObject* found
+        if not tags:
+            return self.fields
+        if len(tags) == 1:
+            found = PyDict_GetItem(self._index, tags[0])
+            return <list>found if found is not NULL else _NO_FIELDS
+        wanted = set(tags)
+        return [f for f in self.fields if f.tag in wanted]
+
+    def add_field(self, *fields):
+        for f in fields:
+            self.fields.append(f)
+            self._index.setdefault(f.tag, []).append(f)
+
+
+cdef inline bint _digits(const unsigned char* p, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        if p[i] < 48 or p[i] > 57:
+            return False
+    return True
+
+
+cdef inline Py_ssize_t _number(const unsigned char* p, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i, v = 0
+    for i in range(n):
+        v = v * 10 + (p[i] - 48)
+    return v
+
+
+cdef inline bint _ascii(const unsigned char* p, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        if p[i] >= 128:
+            return False
+    return True
+
+
+cdef str _BLANK = " "
+
+
+def read_utf8(bytes data not None):
+    """The record, or ``None`` when only pymarc can say what it holds (the same records
+    as :func:`unioncat.normalize.marc_utf8.read_utf8`)."""
+    cdef const unsigned char* buf = <const unsigned char*>PyBytes_AS_STRING(data)
+    cdef Py_ssize_t size = PyBytes_GET_SIZE(data)
+    cdef Py_ssize_t base, end_dir, i, length, start, stop, p, q, field_end
+    cdef const unsigned char* entry
+    cdef list fields = []
+    cdef dict index = {}
+    cdef list subfields
+    cdef list bucket
+    cdef PyObject* found
+    cdef MarcField f
+    cdef str tag, text, code
+    cdef bint control
+    global _Subfield
+    if _Subfield is None:
+        from pymarc import Subfield
+        _Subfield = Subfield
+    if size < 25 or buf[9] != 97:  # "a": UTF-8
+        return None
+    if not _ascii(buf, 24) or not _digits(buf, 5) or not _digits(buf + 12, 5):
+        return None
+    base = _number(buf + 12, 5)
+    if base <= 24 or base >= size or _number(buf, 5) > size:
+        return None
+    end_dir = base - 1
+    if not _ascii(buf + 24, end_dir - 24) or (end_dir - 24) % 12:
+        return None
+    leader = PyUnicode_DecodeASCII(<const char*>buf, 24, NULL)
+    for i in range(24, end_dir, 12):
+        entry = buf + i
+        if not _digits(entry + 3, 9):
+            return None
+        length = _number(entry + 3, 4)
+        start = base + _number(entry + 7, 5)
+        # Python's slice data[start : start + length - 1], clamped as slicing clamps
+        stop = start + length - 1
+        if stop > size:
+            stop = size
+        if start > size:
+            start = size
+        if stop < start:
+            stop = start
+        tag = PyUnicode_DecodeASCII(<const char*>entry, 3, NULL)
+        # tag < "010" and tag.isdigit(): 000 to 009
+        control = _digits(entry, 3) and entry[0] == 48 and entry[1] == 48
+        f = MarcField.__new__(MarcField)
+        f.tag = tag
+        if control:
+            try:
+                f.data = PyUnicode_DecodeUTF8(<const char*>buf + start, stop - start, NULL)
+            except UnicodeDecodeError:
+                return None
+            f.indicator1 = ""
+            f.indicator2 = ""
+            f.subfields = []
+            f.control_field = True
+        else:
+            # the indicators: exactly two ASCII bytes before the first delimiter (or the
+            # end); anything else is pymarc's to read
+            p = start
+            while p < stop and buf[p] != 0x1F:
+                p += 1
+            if p - start != 2 or not _ascii(buf + start, 2):
+                # a multibyte character here would decode to more or fewer than two
+                # characters, which the pure reader refuses too; but two bytes that are
+                # not valid UTF-8 must also be refused, and are (non-ASCII)
+                return None
+            f.data = None
+            f.indicator1 = _BLANK if buf[start] == 32 else chr(buf[start])
+            f.indicator2 = _BLANK if buf[start + 1] == 32 else chr(buf[start + 1])
+            f.control_field = False
+            subfields = []
+            while p < stop:
+                p += 1  # past the delimiter
+                q = p
+                while q < stop and buf[q] != 0x1F:
+                    q += 1
+                if q > p:
+                    if buf[p] >= 128:
+                        # a non-ASCII code: pymarc's; invalid UTF-8 here is refused too
+                        return None
+                    code = chr(buf[p])
+                    try:
+                        text = PyUnicode_DecodeUTF8(<const char*>buf + p + 1, q - p - 1, NULL)
+                    except UnicodeDecodeError:
+                        return None
+                    subfields.append(_tuple_new(_Subfield, (code, text)))
+                p = q
+            f.subfields = subfields
+        fields.append(f)
+        found = PyDict_GetItem(index, tag)
+        if found is NULL:
+            PyDict_SetItem(index, tag, [f])
+        else:
+            PyList_Append(<object>found, f)
+    if not fields:
+        return None
+    cdef MarcRecord record = MarcRecord.__new__(MarcRecord)
+    record.leader = leader
+    record.fields = fields
+    record.pos = 0
+    record._index = index
+    return record
+
+
+def sub(field, *codes):
+    """Non-blank values of the subfields ``codes``, in field order (``marc_text.sub``)."""
+    cdef list subfields = (<MarcField>field).subfields if type(field) is MarcField else field.subfields
+    cdef list out = []
+    cdef object sf, code, value
+    cdef Py_ssize_t n = len(codes)
+    if n == 1:
+        code = codes[0]
+        for sf in subfields:
+            if <object>PyTuple_GET_ITEM(sf, 0) == code:
+                value = <object>PyTuple_GET_ITEM(sf, 1)
+                if _not_blank(value):
+                    out.append(value)
+        return out
+    for sf in subfields:
+        if <object>PyTuple_GET_ITEM(sf, 0) in codes:
+            value = <object>PyTuple_GET_ITEM(sf, 1)
+            if _not_blank(value):
+                out.append(value)
+    return out
+
+
+cdef inline bint _not_blank(str value):
+    """``value.strip()`` is not empty, without building the stripped string."""
+    cdef Py_UCS4 c
+    for c in value:
+        if not c.isspace():
+            return True
+    return False
+
+
+def first_sub(field, str code):
+    cdef list vals = sub(field, code)
+    return vals[0] if vals else None
+
+
+cdef str _TRAILING = " /:;,=+"
+cdef frozenset _ABBREVIATIONS = frozenset(
+    """ed eds inc co ltd pub jr sr st dr mr mrs ms etc al bro cie no nos vol pt pts ser
+    rev enl cop ca pp ill col cm mm ff hr min sec izd off bd nr jg hft str éd tip
+    ont me del ind pa md vic va vt ga ky wis fla ore mo ala ark kan mex que""".split()
+)
+cdef object _INITIALS = re.compile(r"(?:[^\W\d_]\.)+").fullmatch
+cdef object _OLD_CATALOG = re.compile(r"\s*\[from old catalog\]", re.I).sub
+
+
+def clean(text):
+    """``marc_text.clean``: ISBD punctuation and whitespace off the ends, a final period
+    kept only after an initial or abbreviation, unbalanced brackets dropped."""
+    cdef str t
+    if text is None:
+        return None
+    t = " ".join((<str>text).split())
+    if "old catalog" in t:
+        t = _OLD_CATALOG("", t)
+    t = t.strip(_TRAILING).strip()
+    if t.endswith("."):
+        t = drop_final_period(t)
+    if "[" in t or "]" in t:
+        if t.count("[") != t.count("]"):
+            t = t.replace("[", "").replace("]", "").strip(_TRAILING).strip()
+        if t.startswith("[") and t.endswith("]") and t.count("[") == 1:
+            t = t[1:-1].strip()
+    if t.endswith("."):
+        t = drop_final_period(t)
+    return t or None
+
+
+cpdef str drop_final_period(str t):
+    cdef str last
+    if not t.endswith(".") or t.endswith(".."):
+        return t
+    last = t.rsplit(" ", 1)[-1].lstrip("([")
+    if _INITIALS(last) or last[:-1].lower() in _ABBREVIATIONS:
+        return t
+    return t[:-1].rstrip(_TRAILING)
