@@ -8,6 +8,9 @@ checkpoint in DuckDB.  Both libraries are imported before timing starts; the cat
 file is created inside the timed run.  Run from the project root:
 
     python bench/harvest_bench.py --records 20000 --page 500 --rounds 5
+
+It then runs each client again as a cron job would, a fresh process timed from outside
+with the interpreter's start and every import counted in.
 """
 
 from __future__ import annotations
@@ -115,6 +118,52 @@ def main() -> None:
     print(f"one-off import: unioncat {ours_s:.2f} s, sickle {theirs_s:.2f} s")
     with_imports = (args.records / sickle_rate + theirs_s) / (args.records / harvest_rate + ours_s)
     print(f"unioncat harvest / sickle at the median rates, counting imports: {with_imports:.2f}x")
+    whole_process(args)
+
+
+# sickle's whole process: the interpreter, the import and the harvest, as a cron job runs it
+SICKLE_PROCESS = """
+import sys
+from sickle import Sickle
+print(sum(1 for _ in Sickle(sys.argv[1], max_retries=3).ListRecords(metadataPrefix="oai_dc")))
+"""
+
+
+def whole_process(args: argparse.Namespace) -> None:
+    """Each client as a cron job runs it: a fresh process, imports and all, timed from
+    outside; the same server and rounds alternating as above."""
+    from tests.support.builders import write_pipeline
+
+    script = Path(sys.executable).with_name("unioncat")
+    ratios = []
+    for round_no in range(1, args.rounds + 1):
+        proc, url = serve(args.records, args.page)
+        try:
+            t = time.perf_counter()
+            done = subprocess.run([sys.executable, "-c", SICKLE_PROCESS, url], check=True,
+                                  capture_output=True, text=True)  # fmt: skip
+            theirs = time.perf_counter() - t
+        finally:
+            proc.communicate("", timeout=30)
+        n = int(done.stdout.strip())
+        proc, url = serve(args.records, args.page)
+        try:
+            folder = Path(tempfile.mkdtemp())
+            source = {"name": "peer", "kind": "oai-pmh", "format": "oai_dc", "url": url}
+            cfg = write_pipeline(folder, [source])
+            t = time.perf_counter()
+            subprocess.run([str(script), "--config", str(cfg), "harvest"], check=True,
+                           capture_output=True)  # fmt: skip
+            ours = time.perf_counter() - t
+        finally:
+            proc.communicate("", timeout=30)
+        ratios.append(theirs / ours)
+        print(f"whole process, round {round_no}: sickle {n} records {theirs:.2f} s, "
+              f"unioncat harvest {ours:.2f} s: {theirs / ours:.2f}x", flush=True)  # fmt: skip
+    print(
+        f"unioncat harvest / sickle, whole process: median {statistics.median(ratios):.2f}x "
+        f"(rounds {min(ratios):.2f}-{max(ratios):.2f}x)"
+    )
 
 
 def timed(name: str, fn: Callable[[str], int], args: argparse.Namespace) -> float:

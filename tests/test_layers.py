@@ -3,7 +3,8 @@
 Stages speak to each other through contracts, never through each other's insides:
 
 * the shared ground (errors, log, ids, schemas, contracts, xmlsafe, identifiers, bounds,
-  gc_pause, interrupts, redact, embargo) imports no stage;
+  gc_pause, interrupts, redact, embargo, lazy, and the compiled MARC core with the
+  module that picks it) imports no stage;
 * framing imports only the shared ground;
 * harvest imports the shared ground and framing; normalize the same; neither imports
   the other, the catalog or dedupe;
@@ -11,7 +12,7 @@ Stages speak to each other through contracts, never through each other's insides
 * dedupe reaches the catalog only through ``unioncat.catalog`` itself (its public API);
   so does the OAI-PMH provider, which only reads, and the collection report (overview);
 * only the application modules (cli, config, pipeline, mapping, parallel, convert,
-  report, progress) tie the stages together.
+  report, progress, and the commands) tie the stages together.
 """
 
 from __future__ import annotations
@@ -25,14 +26,15 @@ PACKAGE = Path(__file__).resolve().parents[1] / "unioncat"
 GROUND = {
     "errors", "log", "ids", "schemas", "contracts", "xmlsafe", "identifiers", "gc_pause",
     "bounds", "interrupts", "redact", "embargo", "xmltext", "reader_links", "registry",
+    "lazy", "compiled", "marc_core",
     "__version__",  # the package's own version, from unioncat/__init__.py
 }  # fmt: skip
 STAGES = {"framing", "harvest", "normalize", "catalog", "dedupe", "provider", "outputs",
           "overview"}  # fmt: skip
 APP = {"cli", "config", "pipeline", "mapping", "parallel", "convert", "report", "progress",
-       "reads", "read_service", "access", "oai_server", "marc_export", "linked_export",
-       "openurl", "catalog_access", "workbench", "commands", "engine", "spark_engine",
-       "__init__",
+       "reads", "read_service", "read_commands", "access", "oai_server", "marc_export",
+       "linked_export", "openurl", "catalog_access", "workbench", "commands", "engine",
+       "spark_engine", "__init__",
        "__main__"}  # fmt: skip
 ALLOWED: dict[str, set[str]] = {
     "ground": GROUND,

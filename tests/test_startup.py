@@ -45,3 +45,31 @@ def test_listing_the_formats_still_names_every_one() -> None:
 
     assert set(MODULES) <= set(NORMALIZERS)
     assert "bibframe" in NORMALIZERS and "nothing-of-the-kind" not in NORMALIZERS
+
+
+def test_version_is_on_stdout_and_names_the_marc_path() -> None:
+    done = subprocess.run([sys.executable, "-m", "unioncat.cli", "--version"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    assert done.stdout.startswith("unioncat ") and "MARC path: " in done.stdout
+    assert "compiled MARC core" in done.stdout or "pure Python" in done.stdout
+
+
+def test_the_read_only_commands_load_no_arrow_and_no_http_client(tmp_path: Path) -> None:
+    """``status``, ``find`` and ``show`` open the catalog read-only: the Arrow conversion
+    (and pandas, numpy behind it) and the harvesters' HTTP client are for the writers."""
+    from unioncat.cli import main
+
+    pipeline = write_pipeline(tmp_path, [
+        {"name": "print", "kind": "files", "format": "marc",
+         "paths": [str(EXAMPLES / "marc" / "print-books.mrc")]},
+    ])  # fmt: skip
+    assert main(["--config", str(pipeline), "run"]) == 0
+    for argv in (["status"], ["find", "history"], ["show", "print:nothing-of-the-kind"]):
+        args = ["--config", str(pipeline), *argv]
+        loaded = _loaded(
+            f"from unioncat.cli import main\ncode = main({args!r})\nprint()\n"
+            "assert code in (0, 1), code"
+        )
+        assert "duckdb" in loaded  # it did open the catalog
+        heavy = loaded & {"pyarrow", "numpy", "pandas", "requests", "unioncat.pipeline"}
+        assert not heavy, f"unioncat {' '.join(argv)} imported {sorted(heavy)}"

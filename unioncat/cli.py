@@ -42,7 +42,9 @@ class _Version(argparse.Action):
     def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
         from unioncat.compiled import MARC_PATH
 
-        parser.exit(message=f"unioncat {__version__}\nMARC path: {MARC_PATH}\n")
+        # on stdout, like argparse's own version action: scripts capture it
+        print(f"unioncat {__version__}\nMARC path: {MARC_PATH}")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -290,9 +292,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for name in args.allow_deletions:
                 config.source(name)  # an unknown name is a typo: refuse it
             config.allow_deletions = frozenset(args.allow_deletions)
-        from unioncat import commands
-
-        code: int = getattr(commands, f"cmd_{args.func}")(args, config)
+        code: int = _command(args.func)(args, config)
         return code
     except ConfigError as exc:
         return _fail(exc, EXIT_USAGE)
@@ -323,6 +323,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if resource is None:
             raise
         return _fail(resource, resource.exit_code)
+
+
+def _command(name: str) -> Any:
+    """The function of a command: the read-only ones first, whose module loads the
+    catalog's reading side only."""
+    from unioncat import read_commands
+
+    found = getattr(read_commands, f"cmd_{name}", None)
+    if found is None:
+        from unioncat import commands
+
+        found = getattr(commands, f"cmd_{name}")
+    return found
 
 
 if __name__ == "__main__":

@@ -13,14 +13,14 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from unioncat import interrupts, report
-from unioncat.catalog import Catalog, CatalogLock, ReaderLock, export_records
+from unioncat.catalog import Catalog, CatalogLock, export_records
 from unioncat.catalog.resources import explain
 from unioncat.cli import EXIT_OK, EXIT_PARTIAL, EXIT_STANDING
 from unioncat.config import PipelineConfig
@@ -28,7 +28,7 @@ from unioncat.contracts import RunStatus
 from unioncat.convert import convert_files
 from unioncat.dedupe.review import decide
 from unioncat.dedupe.settings import MatchSettings
-from unioncat.errors import ConfigError, Interrupted, LockHeld, ResourceError
+from unioncat.errors import ConfigError, Interrupted, ResourceError
 from unioncat.ids import new_run_id
 from unioncat.log import event, say
 from unioncat.parallel import MapPool
@@ -39,8 +39,8 @@ from unioncat.pipeline import (
     normalize_archived,
     settle,
 )
-from unioncat.read_service import ReadService, ask_writer
-from unioncat.reads import READS, Answer
+from unioncat.read_commands import read_command
+from unioncat.read_service import ReadService
 from unioncat.redact import scrub
 
 
@@ -359,7 +359,7 @@ def cmd_dedupe(args: argparse.Namespace, config: PipelineConfig) -> int:
 
 def cmd_review(args: argparse.Namespace, config: PipelineConfig) -> int:
     if args.decision is None:
-        return _read(config, "review", {"limit": args.limit})
+        return read_command(config, "review", {"limit": args.limit})
     if len(args.ids) != 2:
         raise ConfigError(f"review {args.decision}: give exactly two record ids")
     with CatalogLock(config.catalog, "review", new_run_id()):
@@ -389,47 +389,6 @@ def cmd_eval(args: argparse.Namespace, config: PipelineConfig | None) -> int:
     if not args.quiet:
         print(result.summary(), file=sys.stderr)
     return EXIT_OK
-
-
-def _read(
-    config: PipelineConfig, command: str, args: dict[str, Any],
-    then: Callable[[Answer], Answer] | None = None,
-) -> int:  # fmt: skip
-    """Run a read-only command.  It opens the catalog under the shared lock, so it never
-    blocks a writer; while a run writes, that run answers it (see read_service).
-    ``then`` takes the answer before it is printed (a command that writes files)."""
-    try:
-        with ReaderLock(config.catalog):
-            catalog = Catalog(config.catalog, read_only=True, memory_limit=config.memory_limit)
-            try:
-                answer = READS[command](catalog, config, args)
-            finally:
-                catalog.close()
-    except LockHeld:
-        served = ask_writer(config.catalog, command, args)
-        if served is None:
-            raise
-        answer = served
-    return _print(then(answer) if then else answer, args)
-
-
-def _print(answer: Answer, args: dict[str, Any]) -> int:
-    if answer.out:
-        print(scrub(answer.out))
-    if answer.err:
-        say(answer.err, "read.message", logging.WARNING)
-    dump = args.get("dump")
-    if dump and answer.files:
-        folder = Path(dump)
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, payload in answer.files.items():
-            (folder / name).write_bytes(payload)
-        print(f"raw bytes of {len(answer.files)} record(s) written to {folder}")
-    return answer.code
-
-
-def cmd_status(args: argparse.Namespace, config: PipelineConfig) -> int:
-    return _read(config, "status", {})
 
 
 def cmd_serve_oai(args: argparse.Namespace, config: PipelineConfig) -> int:
@@ -487,59 +446,6 @@ def _serve(
     return EXIT_OK
 
 
-def cmd_resolve(args: argparse.Namespace, config: PipelineConfig) -> int:
-    if args.date:
-        try:
-            date.fromisoformat(args.date)
-        except ValueError as exc:
-            raise ConfigError(f"--date {args.date!r} is not a date", hint="YYYY-MM-DD") from exc
-    return _read(config, "resolve", {"kev": args.kev, "date": args.date, "html": args.html})
-
-
-def cmd_show(args: argparse.Namespace, config: PipelineConfig) -> int:
-    return _read(config, "show", {"id": args.id, "text": args.text})
-
-
-def cmd_find(args: argparse.Namespace, config: PipelineConfig) -> int:
-    table = args.table if args.table is not None else sys.stdout.isatty()
-    query = " ".join(args.query)
-    return _read(
-        config,
-        "find",
-        {"query": query, "source": args.source, "type": args.type, "limit": args.limit,
-         "table": table},
-    )  # fmt: skip
-
-
-def cmd_report(args: argparse.Namespace, config: PipelineConfig) -> int:
-    """The collection report, read like every read-only command, written whole: each
-    file under a temporary name then renamed, the page last, so a page that is there
-    always has its tables beside it."""
-    from unioncat.outputs.files import write_whole
-    from unioncat.overview import PAGE
-
-    out = Path(args.out) if args.out else config.export.parent / "report"
-    answer: Answer | None = None
-
-    def keep(found: Answer) -> Answer:
-        nonlocal answer
-        answer = found
-        return Answer(found.code, err=found.err)
-
-    code = _read(config, "report", {}, keep)
-    if answer is None or code != EXIT_OK:
-        return code
-    files = answer.files
-    for name in sorted(files, key=lambda n: n == PAGE):
-        path = out / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_whole(path, [files[name]])
-    size = len(files[PAGE])
-    print(f"collection report: {out / PAGE} ({size / 1024:,.0f} KiB), "
-          f"{len(files) - 1} table files in {out / 'tables'}")  # fmt: skip
-    return EXIT_OK
-
-
 def cmd_serve(args: argparse.Namespace, config: PipelineConfig) -> int:
     from unioncat.workbench.server import make_workbench
 
@@ -564,10 +470,6 @@ def cmd_serve(args: argparse.Namespace, config: PipelineConfig) -> int:
         )
 
     return _serve(start, args.host, args.port, announce)
-
-
-def cmd_quarantine(args: argparse.Namespace, config: PipelineConfig) -> int:
-    return _read(config, "quarantine", {"source": args.source, "dump": args.dump})
 
 
 def cmd_check(args: argparse.Namespace) -> int:

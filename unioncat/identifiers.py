@@ -10,13 +10,32 @@ from __future__ import annotations
 
 import functools
 import re
+from types import ModuleType
+from typing import Any
 
-from stdnum import isbn as _isbn
-from stdnum import ismn as _ismn
-from stdnum import issn as _issn
-from stdnum.exceptions import ValidationError
-
+from unioncat.compiled import MARC_CORE
 from unioncat.schemas.record import Identifier
+
+
+class _Stdnum:
+    """python-stdnum's modules, imported when a number is first checked: a command that
+    checks none (``status``, ``find`` by words) does not pay for them."""
+
+    isbn: ModuleType
+    ismn: ModuleType
+    issn: ModuleType
+    ValidationError: type[Exception]
+
+    def __getattr__(self, name: str) -> object:
+        from stdnum import isbn, ismn, issn
+        from stdnum.exceptions import ValidationError
+
+        self.isbn, self.ismn, self.issn = isbn, ismn, issn
+        self.ValidationError = ValidationError
+        return getattr(self, name)
+
+
+_stdnum = _Stdnum()
 
 _ISBN_CANDIDATE = re.compile(r"(97[89][\d\- ]{10,14}|[\dXx][\d\- ]{8,12}[\dXx])")
 # A Standard Book Number (UK, before 1970) is nine digits: an ISBN-10 without its
@@ -40,7 +59,7 @@ def isbn(raw: str, *, status: str = "valid", qualifier: str | None = None) -> Id
     text = raw.strip()
     m = _ISBN_CANDIDATE.search(text)
     sbn = _SBN.match(text) if m is None else None
-    if sbn is not None and _isbn.is_valid("0" + sbn.group(1)):
+    if sbn is not None and _stdnum.isbn.is_valid("0" + sbn.group(1)):
         m = sbn
     if not m:
         return None
@@ -59,14 +78,32 @@ def isbn(raw: str, *, status: str = "valid", qualifier: str | None = None) -> Id
         given = [q for q in (_clean_qualifier(x) for x in qualifier.split(";")) if q]
         quals[:0] = given
     qual = "; ".join(dict.fromkeys(quals)) or None
-    try:
-        value = _isbn.to_isbn13(_isbn.validate(digits))
-        value = value.replace("-", "")
-    except ValidationError:
+    value = isbn13(digits)
+    if not value:
         if status == "valid":
             status = "invalid"
         value = digits
     return Identifier("isbn", value, qual, status, raw)
+
+
+def _isbn13(digits: str) -> str:
+    """The ISBN-13 of bare ISBN digits, ``""`` when they are no valid ISBN: python-stdnum's
+    rules, the reference the compiled core's ``isbn13`` is tested against."""
+    try:
+        return str(_stdnum.isbn.to_isbn13(_stdnum.isbn.validate(digits))).replace("-", "")
+    except _stdnum.ValidationError:
+        return ""
+
+
+_CORE: Any = MARC_CORE
+
+
+def _isbn13_compiled(digits: str) -> str:
+    found: str | None = _CORE.isbn13(digits)
+    return _isbn13(digits) if found is None else found
+
+
+isbn13 = _isbn13 if MARC_CORE is None else _isbn13_compiled
 
 
 def issn(raw: str, *, scheme: str = "issn", status: str = "valid") -> Identifier | None:
@@ -85,8 +122,8 @@ def _issn_checks(value: str) -> bool:
     times (every article of a Crossref page carries its journal's ISSNs), and stdnum's
     validation costs more than the rest of reading one."""
     try:
-        _issn.validate(value)
-    except ValidationError:
+        _stdnum.issn.validate(value)
+    except _stdnum.ValidationError:
         return False
     return True
 
@@ -94,8 +131,8 @@ def _issn_checks(value: str) -> bool:
 def ismn(raw: str, *, status: str = "valid") -> Identifier | None:
     text = raw.strip().split(" ")[0]
     try:
-        value = _ismn.to_ismn13(_ismn.validate(text)).replace("-", "")
-    except ValidationError:
+        value = _stdnum.ismn.to_ismn13(_stdnum.ismn.validate(text)).replace("-", "")
+    except _stdnum.ValidationError:
         value = re.sub(r"[\- ]", "", text)
         if status == "valid":
             status = "invalid"

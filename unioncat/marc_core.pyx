@@ -305,3 +305,48 @@ cpdef str drop_final_period(str t):
     if _INITIALS(last) or last[:-1].lower() in _ABBREVIATIONS:
         return t
     return t[:-1].rstrip(_TRAILING)
+
+
+def isbn13(str digits not None):
+    """The ISBN-13 of an ISBN-10 or -13 written as bare digits (and a final X), ``""``
+    when its check digit or length is wrong, None when it is not ASCII (python-stdnum,
+    the reference, then decides).  The same rules as stdnum's ``isbn.validate`` and
+    ``to_isbn13``: a 020 gives one or two of these per record, and stdnum's general
+    cleaning costs more than the rest of reading the number."""
+    cdef Py_ssize_t n = len(digits), i
+    cdef Py_UCS4 c, last
+    cdef int total = 0, check
+    if not digits.isascii():
+        return None
+    if n == 9:
+        digits = "0" + digits
+        n = 10
+    if n != 10 and n != 13:
+        return ""
+    for i in range(n - 1):
+        c = digits[i]
+        if c < u"0" or c > u"9":
+            return ""
+    last = digits[n - 1]
+    if n == 10:
+        for i in range(9):
+            total += (i + 1) * (<int>digits[i] - 48)
+        check = total % 11
+        if (last != u"X") if check == 10 else (last != <Py_UCS4>(48 + check)):
+            return ""
+        return "978" + digits[:9] + _ean_check("978" + digits[:9])
+    if last < u"0" or last > u"9":
+        return ""
+    if _ean_check(digits[:12]) != digits[12:]:
+        return ""
+    if not (digits.startswith("978") or digits.startswith("979")):
+        return ""
+    return digits
+
+
+cdef str _ean_check(str body):
+    """EAN-13's check digit of twelve digits (weights 1 and 3 from the left)."""
+    cdef int total = 0, i
+    for i in range(12):
+        total += (<int>body[i] - 48) * (3 if i % 2 else 1)
+    return chr(48 + (10 - total % 10) % 10)

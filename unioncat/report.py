@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from unioncat.catalog import KILLED_MESSAGE, Catalog
 from unioncat.catalog.lock import noted_ending
 from unioncat.config import PipelineConfig
 from unioncat.dedupe.counts import DedupeCounts, describe_counts
-from unioncat.pipeline import SourceOutcome
+
+if TYPE_CHECKING:
+    from unioncat.pipeline import SourceOutcome
 
 
 def run_summary(

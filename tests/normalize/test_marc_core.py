@@ -1,9 +1,10 @@
 """The compiled MARC core and the pure Python path give the same records.
 
 The core (``unioncat/marc_core.pyx``) is a second implementation of the UTF-8 reader
-and of the subfield helpers; the pure modules are the reference.  Compared here three
-ways: the reader on damaged and varied records built byte by byte, the helpers on
-generated text, and whole files (every shared MARC file and the examples) converted in
+and of the subfield helpers and the ISBN check; the pure modules (and python-stdnum) are
+the reference.  Compared here four ways: the reader on damaged and varied records built
+byte by byte, the helpers on generated text, the ISBN check on generated numbers, and
+whole files (every shared MARC file and the examples) converted in
 two processes, one forced onto the pure path with ``UNIONCAT_PURE_PYTHON=1``.
 """
 
@@ -153,6 +154,36 @@ def test_the_helpers_agree_on_generated_text() -> None:
                 assert MARC_CORE.sub(f, *codes) == marc_text._sub(g, *codes)
                 assert MARC_CORE.sub(g, *codes) == marc_text._sub(g, *codes)  # a pymarc field
             assert MARC_CORE.first_sub(f, "a") == marc_text._first_sub(g, "a")
+
+
+@core
+def test_the_isbn_check_agrees_with_python_stdnum() -> None:
+    """Every ISBN the core checks is checked as stdnum checks it: valid ones from both
+    checks, every single-digit error and transposition, lengths and prefixes around them."""
+    from unioncat import identifiers
+
+    assert MARC_CORE is not None
+    rng = random.Random(13)
+    bodies = ["030640615", "000000000", "999999999", "080442957", "123456789"]
+    bodies += ["".join(rng.choice("0123456789") for _ in range(9)) for _ in range(300)]
+    numbers: list[str] = []
+    for body in bodies:
+        for check in "0123456789X":
+            numbers.append(body + check)  # every final character: one valid, ten not
+        for prefix in ("978", "979", "977", "000"):
+            twelve = prefix + body
+            numbers += [twelve + str(d) for d in range(10)]
+        numbers += [body, body[:8], body + "00", body + "X0", "9780" + body[:8]]
+        i = rng.randrange(8)
+        numbers.append(body[:i] + body[i + 1] + body[i] + body[i + 2 :] + "0")
+    numbers += ["", "X", "97803064061X7", "0306406152", "9780306406157", "١٢٣٤٥٦٧٨٩٠"]
+    assert sum(bool(identifiers._isbn13(n)) for n in numbers) > 300  # valid ones are met
+    for number in numbers:
+        found = MARC_CORE.isbn13(number)
+        assert (found if found is not None else identifiers._isbn13(number)) == (
+            identifiers._isbn13(number)
+        ), number
+        assert identifiers.isbn13(number) == identifiers._isbn13(number), number
 
 
 def _marc_files(shared: Path | None) -> list[Path]:

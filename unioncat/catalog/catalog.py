@@ -11,17 +11,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 
-from unioncat.catalog import deletions, find, pages, raw, resources, runs
+from unioncat.catalog import resources, runs
 from unioncat.catalog.db import Db, connect
-from unioncat.catalog.migrate import ensure_schema
 from unioncat.contracts import RawEnvelope, RunStatus, SourceStatus
 from unioncat.errors import ConfigError, LockHeld, ResourceError, TerminalError
+
+if TYPE_CHECKING:
+    # the writing modules (and Arrow with them) are imported by the methods that write:
+    # ``status``, ``find`` and ``show`` open the catalog read-only and need none of them
+    import pyarrow as pa
+
+    from unioncat.catalog import pages
+    from unioncat.catalog.clusters import ClusterStore
+    from unioncat.catalog.deletion_guard import DeletionGuard
 
 
 def _is_lock_error(exc: duckdb.Error) -> bool:
@@ -70,14 +78,13 @@ class Catalog:
                     hint="write it like 4GB or 512MB",
                 ) from exc
         if not read_only:
+            from unioncat.catalog.migrate import ensure_schema
+
             try:
                 ensure_schema(self.db, path)
             except duckdb.Error as exc:
                 self.db.close()
                 raise resources.explain(exc, path) or exc from exc
-        from unioncat.catalog.clusters import ClusterStore, blocking_memory
-
-        self.clusters = ClusterStore(self.db, None if memory_limit else blocking_memory())
 
     def close(self) -> None:
         self.db.close()
@@ -89,14 +96,18 @@ class Catalog:
     def reader(self) -> Catalog:
         """A read-only view on its own cursor, for another thread of this process: it sees
         the catalog as of the last commit, whatever this connection is in the middle of."""
-        from unioncat.catalog.clusters import ClusterStore
-
         view = Catalog.__new__(Catalog)
         view.path = self.path
         view.memory_limit = self.memory_limit
         view.db = Db(self.db.con.cursor())
-        view.clusters = ClusterStore(view.db, self.clusters.blocking_memory)
         return view
+
+    @cached_property
+    def clusters(self) -> ClusterStore:
+        """The dedupe stage's store, made when first asked for (its module needs Arrow)."""
+        from unioncat.catalog.clusters import ClusterStore, blocking_memory
+
+        return ClusterStore(self.db, None if self.memory_limit else blocking_memory())
 
     # -- runs and sources ---------------------------------------------------------------
 
@@ -125,6 +136,8 @@ class Catalog:
 
     def write(self, page: pages.PageWrite) -> pages.WriteCounts:
         """Commit one page atomically; returns what changed."""
+        from unioncat.catalog import pages
+
         return pages.commit(self.db, page)
 
     def withdraw_file(
@@ -133,7 +146,7 @@ class Catalog:
         name: str,
         limit: float | None,
         run_id: str,
-        guard: deletions.DeletionGuard | None = None,
+        guard: DeletionGuard | None = None,
     ) -> int:
         """Withdraw what file ``name`` no longer gives, once it is read to its end and
         all its archived envelopes are mapped (``harvest`` then ``normalize``)."""
@@ -146,6 +159,8 @@ class Catalog:
         )
         if pending:
             return 0
+        from unioncat.catalog import deletions
+
         now = datetime.now(UTC)
         with self.db.transaction():
             n = deletions.withdraw_from_file(self.db, source, name, limit, run_id, now)
@@ -157,10 +172,14 @@ class Catalog:
         self, *, source: str | None = None, pending_only: bool = True, chunk: int = 2000
     ) -> Iterator[list[RawEnvelope]]:
         """Archived envelopes in commit-sized chunks, for ``normalize`` and ``renormalize``."""
+        from unioncat.catalog import raw
+
         return raw.iter_archived(self.db, source=source, pending_only=pending_only, chunk=chunk)
 
     def copy_raw(self, path: str, *, source: str | None = None, pending_only: bool = True) -> int:
         """The envelopes ``iter_raw`` gives, as one Parquet file (for the Spark engine)."""
+        from unioncat.catalog import raw
+
         return raw.copy_archived(self.db, path, source=source, pending_only=pending_only)
 
     def source_names(self) -> list[str]:
@@ -169,6 +188,8 @@ class Catalog:
 
     def tidy(self) -> None:
         """Upkeep after a writer's work: keep the find index sorted (see catalog/find.py)."""
+        from unioncat.catalog import find
+
         find.tidy(self.db)
 
     def record_count(self, source: str) -> int:
@@ -190,20 +211,21 @@ class Catalog:
     def has_table(self, name: str) -> bool:
         """Whether the catalog has this table (a catalog written by an older unioncat and
         opened read-only may not have the newer ones yet)."""
-        return bool(
-            self.db.scalar(
-                "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-            )
-        )
+        return name in self._tables
 
     def has_column(self, table: str, column: str) -> bool:
-        return bool(
-            self.db.scalar(
-                "SELECT count(*) FROM information_schema.columns "
-                "WHERE table_name = ? AND column_name = ?",
-                [table, column],
-            )
-        )
+        return (table, column) in self._columns
+
+    @cached_property
+    def _tables(self) -> frozenset[str]:
+        # read once: every table is made when the catalog is opened (ensure_schema), and
+        # each information_schema query costs a few milliseconds of a short command
+        return frozenset(self.db.column("SELECT table_name FROM information_schema.tables"))
+
+    @cached_property
+    def _columns(self) -> frozenset[tuple[str, str]]:
+        rows = self.db.rows("SELECT table_name, column_name FROM information_schema.columns")
+        return frozenset((str(t), str(c)) for t, c in rows)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self.db.rows(sql, params)

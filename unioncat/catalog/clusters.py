@@ -14,12 +14,19 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from unioncat.catalog.db import Db
-from unioncat.catalog.tables import CLUSTER_MEMBERS, CLUSTERS, MATCH_KEYS, MATCH_WEIGHTS
+from unioncat.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from unioncat.catalog import tables
+else:
+    # the writing methods' Arrow and table shapes; ``show`` and ``review`` read only
+    pa = lazy_module("pyarrow")
+    tables = lazy_module("unioncat.catalog.tables")
 
 WATERMARK_KEY = "dedupe_changes_seq"
 # Every cluster row with its members (id, source, medium of each) as ``member_rows``:
@@ -176,7 +183,7 @@ class ClusterStore:
 
     def post_keys(self, keys: pa.Table) -> None:
         """Add matching keys (``record_id``, ``key``, ``kind``)."""
-        with self.db.registered(keys.select(MATCH_KEYS.names), "posted") as posted:
+        with self.db.registered(keys.select(tables.MATCH_KEYS.names), "posted") as posted:
             self.db.execute(f"INSERT INTO match_keys SELECT record_id, key, kind FROM {posted}")
 
     @contextmanager
@@ -350,7 +357,7 @@ class ClusterStore:
                     [run_id, now],
                 )
         if plan.members:
-            table = pa.Table.from_pylist(plan.members, schema=CLUSTER_MEMBERS.schema)
+            table = pa.Table.from_pylist(plan.members, schema=tables.CLUSTER_MEMBERS.schema)
             with db.registered(table, "members") as members:
                 db.execute(
                     "DELETE FROM cluster_members "
@@ -454,9 +461,10 @@ class ClusterStore:
         if not rows:
             return 0
         table = pa.Table.from_pylist(
-            [{**r, "updated_at": now, "run_id": run_id} for r in rows], schema=CLUSTERS.schema
+            [{**r, "updated_at": now, "run_id": run_id} for r in rows],
+            schema=tables.CLUSTERS.schema,
         )
-        content = [n for n in CLUSTERS.names if n not in _CLUSTER_BOOKKEEPING]
+        content = [n for n in tables.CLUSTERS.names if n not in _CLUSTER_BOOKKEEPING]
         new = ", ".join(f'd."{c}"' for c in content)
         old = ", ".join(f'c."{c}"' for c in content)
         db = self.db
@@ -532,7 +540,7 @@ class ClusterStore:
 
     def learned_weights(self) -> list[dict[str, Any]]:
         """The rows of ``match_weights``, by comparison and level."""
-        names = MATCH_WEIGHTS.names
+        names = tables.MATCH_WEIGHTS.names
         cols = ", ".join(f'"{n}"' for n in names)
         rows = self.db.rows(f"SELECT {cols} FROM match_weights ORDER BY comparison, level")
         return [dict(zip(names, row, strict=True)) for row in rows]
@@ -541,8 +549,8 @@ class ClusterStore:
         """Replace the learned weights with ``rows`` (none: the set weights apply)."""
         self.db.execute("DELETE FROM match_weights")
         if rows:
-            table = pa.Table.from_pylist(list(rows), schema=MATCH_WEIGHTS.schema)
-            cols = ", ".join(f'"{n}"' for n in MATCH_WEIGHTS.names)
+            table = pa.Table.from_pylist(list(rows), schema=tables.MATCH_WEIGHTS.schema)
+            cols = ", ".join(f'"{n}"' for n in tables.MATCH_WEIGHTS.names)
             with self.db.registered(table, "weights") as weights:
                 self.db.execute(f"INSERT INTO match_weights ({cols}) SELECT {cols} FROM {weights}")
 

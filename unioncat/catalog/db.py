@@ -15,12 +15,14 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 
 from unioncat.log import event
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 _NO_EXTENSIONS = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 
@@ -133,6 +135,8 @@ class Db:
         name = self.temp_name(stem)
         self.execute(f"CREATE TEMP TABLE {name} (id VARCHAR PRIMARY KEY)")
         try:
+            import pyarrow as pa
+
             values = pa.table({"id": pa.array(sorted(set(ids)), pa.string())})
             with self.registered(values, "ids_in") as source:
                 self.execute(f"INSERT INTO {name} SELECT id FROM {source}")

@@ -17,7 +17,6 @@ A record a sweep tombstoned comes back when the server lists it again.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,6 +24,7 @@ import pyarrow as pa
 
 from unioncat.catalog import raw
 from unioncat.catalog.db import Db
+from unioncat.catalog.deletion_guard import DeletionGuard
 from unioncat.catalog.records import tombstone
 from unioncat.errors import SourceError
 from unioncat.log import event
@@ -57,21 +57,6 @@ def retire_lost_parts(db: Db, lost: str, run_id: str, now: datetime) -> int:
         return tombstone(db, lost, "lost", run_id, now)
     finally:
         db.execute(f"DROP TABLE IF EXISTS {lost}")
-
-
-# A source may always lose this many records within the window, whatever its size: a
-# share of a small source is a handful of records.
-DELETION_FLOOR = 10
-
-
-@dataclass(frozen=True, slots=True)
-class DeletionGuard:
-    """At most ``fraction`` of a source's records may be tombstoned within the last
-    ``window_days`` days (0: within one run), and always ``floor`` of them."""
-
-    fraction: float
-    window_days: float
-    floor: int = DELETION_FLOOR
 
 
 def check_window(db: Db, source: str, guard: DeletionGuard, run_id: str, now: datetime) -> None:

@@ -36,11 +36,10 @@ import pyarrow.parquet as pq
 
 from unioncat import interrupts
 from unioncat.catalog.catalog import Catalog
-from unioncat.catalog.records import RECORD_COLUMNS
 from unioncat.catalog.resources import explain
 from unioncat.catalog.tables import CHANGES, CLUSTERS, MERGED_IDS
 from unioncat.schemas.generate import RECORD_ARROW_SCHEMA
-from unioncat.schemas.record import SCHEMA_MAJOR, SCHEMA_VERSION
+from unioncat.schemas.record import RECORD_COLUMNS, SCHEMA_MAJOR, SCHEMA_VERSION
 
 ROWS_PER_PART = 250_000
 

@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from unioncat.catalog import deletions, quarantine, raw, records, runs
 from unioncat.catalog.db import Db
+from unioncat.catalog.deletion_guard import DeletionGuard
 from unioncat.contracts import EnvelopeStatus, Quarantined, RawEnvelope
 from unioncat.schemas.record import Record
 
@@ -74,7 +75,7 @@ class PageWrite:
     resolved: tuple[str, list[str]] | None = None  # (source, envelope ids); see Page.resolved
     # (source, its guard): the page rolls back if its deletions take the source's
     # tombstones over the guard's share (None: deletions allowed for this run)
-    guard: tuple[str, deletions.DeletionGuard] | None = None
+    guard: tuple[str, DeletionGuard] | None = None
 
 
 def commit(db: Db, page: PageWrite) -> WriteCounts:

@@ -21,12 +21,11 @@ from unioncat.catalog import find
 from unioncat.catalog.db import Db
 from unioncat.log import event
 from unioncat.schemas.generate import RECORD_ARROW_SCHEMA, record_to_row
-from unioncat.schemas.record import Record
+from unioncat.schemas.record import RECORD_COLUMNS, Record
 
 # Not content: when it was fetched, which work it is in, and where in its file it sat
 # (inserting a record into a file must not make every later record look changed).
 _HASH_EXCLUDE = ("harvested_at", "cluster_id", "raw_ref")
-RECORD_COLUMNS = [f.name for f in RECORD_ARROW_SCHEMA]
 INCOMING_SCHEMA = RECORD_ARROW_SCHEMA.append(pa.field("content_hash", pa.string())).append(
     pa.field("envelope_id", pa.string())
 )

@@ -20,8 +20,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, ClassVar
 
-import requests
-
 from unioncat.bounds import bounded
 from unioncat.contracts import Page, RawEnvelope, SourceSpec
 from unioncat.errors import SourceError
@@ -89,6 +87,8 @@ def resolve_paths(
 
 
 def _download(url: str, timeout: float, source: str) -> IO[bytes]:
+    import requests  # only a source that names a URL pays for the HTTP client
+
     try:
         resp = requests.get(url, stream=True, timeout=timeout)
     except requests.RequestException as exc:

@@ -265,3 +265,8 @@ class Record:
     harvested_at: datetime | None = None
     raw_ref: str | None = None
     schema_version: str = SCHEMA_VERSION
+
+
+# The records table's columns, in order: the record's fields (the Arrow schema and the
+# DDL are generated from the same fields, in the same order).
+RECORD_COLUMNS: list[str] = [name for name in Record.__dataclass_fields__]
