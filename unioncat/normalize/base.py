@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from unioncat.contracts import RawEnvelope
 from unioncat.framing import declare_format, lend_format_loaders
-from unioncat.normalize.formats import load, load_all
+from unioncat.normalize.formats import load, load_all, load_check
 from unioncat.registry import Registry
 from unioncat.schemas.record import Record
 
@@ -73,7 +73,7 @@ def normalizer_for(fmt: str, settings: FormatSettings | None = None) -> Normaliz
 # A format's checker holds a whole file against the format's standard, for
 # `convert --check`: findings by row and column, worded for the provider who must fix them.
 Checker = Callable[[bytes, str], list[Any]]
-CHECKERS: Registry[Checker] = Registry(load, load_all)
+CHECKERS: Registry[Checker] = Registry(load_check, load_all)
 
 
 def register_check(name: str) -> Callable[[Checker], Checker]:

@@ -29,13 +29,12 @@ broken work is quarantined alone.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, Any
-
-import msgspec
 
 from unioncat.contracts import RawEnvelope, raw_ref
 from unioncat.errors import RecordError
@@ -226,10 +225,20 @@ def normalize(envelope: RawEnvelope) -> list[Record]:
 def _parse(payload: bytes) -> Any:
     """msgspec's decoder, faster than json's; what it refuses and json accepts
     (NaN, a lone surrogate escape) is read by json rather than lost."""
+    decode, refused = _decoder()
     try:
-        return _DECODE(payload)
-    except msgspec.DecodeError:
+        return decode(payload)
+    except refused:
         return _parse_leniently(payload)  # not strict JSON: json says if it is JSON at all
+
+
+@functools.cache
+def _decoder() -> tuple[Callable[[bytes], Any], type[Exception]]:
+    """msgspec's decoder and its error, made on first use: a pipeline that only names
+    the format (``status``) does not import msgspec."""
+    import msgspec
+
+    return msgspec.json.Decoder().decode, msgspec.DecodeError
 
 
 def _parse_leniently(payload: bytes) -> Any:
@@ -237,9 +246,6 @@ def _parse_leniently(payload: bytes) -> Any:
         return json.loads(payload)
     except ValueError as exc:
         raise RecordError(f"not a Crossref work: the JSON does not parse ({exc})") from exc
-
-
-_DECODE = msgspec.json.Decoder().decode
 
 
 def map_work(envelope: RawEnvelope, work: dict[str, Any], own_doi: Identifier) -> Record:

@@ -33,15 +33,23 @@ CHECK_MODULES: dict[str, str] = {"kbart": "kbart_check"}
 
 
 def load(fmt: str) -> bool:
-    """Import the module of ``fmt`` (and of its checker); False for a name no module has."""
-    found = False
-    for table in (MODULES, CHECK_MODULES):
-        if fmt in table:
-            importlib.import_module(f"unioncat.normalize.{table[fmt]}")
-            found = True
-    return found
+    """Import the module of ``fmt``; False for a name no module has."""
+    if fmt not in MODULES:
+        return False
+    importlib.import_module(f"unioncat.normalize.{MODULES[fmt]}")
+    return True
+
+
+def load_check(fmt: str) -> bool:
+    """Import the module of ``fmt``'s checker: only ``convert --check`` asks for one, so
+    reading a pipeline that names the format does not load it."""
+    if fmt not in CHECK_MODULES:
+        return False
+    importlib.import_module(f"unioncat.normalize.{CHECK_MODULES[fmt]}")
+    return True
 
 
 def load_all() -> None:
     for fmt in sorted(MODULES.keys() | CHECK_MODULES.keys()):
         load(fmt)
+        load_check(fmt)
