@@ -16,6 +16,15 @@ from typing import Any
 from unioncat.compiled import MARC_CORE
 from unioncat.schemas.record import Identifier
 
+# the expressions of the checks below, compiled once (each module-level ``re`` call
+# looks its pattern up in re's cache, which a record pays some forty times)
+_SEPARATORS = re.compile(r"[\- ]")
+_SPACES = re.compile(r"\s+")
+_LCCN_CHARS = re.compile(r"[A-Za-z0-9\-/]*")
+_NOT_LCCN_CHARS = re.compile(r"[^A-Za-z0-9\-/]")
+_LCCN = re.compile(r"[a-z]{0,3}(?:\d{8}|\d{10})")
+_OCLC_PREFIX = re.compile(r"^\s*\((OCoLC|OCLC)\)", re.I)
+
 
 class _Stdnum:
     """python-stdnum's modules, imported when a number is first checked: a command that
@@ -63,7 +72,7 @@ def isbn(raw: str, *, status: str = "valid", qualifier: str | None = None) -> Id
         m = sbn
     if not m:
         return None
-    digits = re.sub(r"[\- ]", "", m.group(1)).upper()
+    digits = _SEPARATORS.sub("", m.group(1)).upper()
     if len(digits) == 9:
         digits = "0" + digits
     rest = (text[: m.start()] + text[m.end() :]).strip()
@@ -133,7 +142,7 @@ def ismn(raw: str, *, status: str = "valid") -> Identifier | None:
     try:
         value = _stdnum.ismn.to_ismn13(_stdnum.ismn.validate(text)).replace("-", "")
     except _stdnum.ValidationError:
-        value = re.sub(r"[\- ]", "", text)
+        value = _SEPARATORS.sub("", text)
         if status == "valid":
             status = "invalid"
     return Identifier("ismn", value, None, status, raw) if value else None
@@ -175,11 +184,11 @@ def lccn(raw: str, *, status: str = "valid") -> Identifier | None:
     Remove blanks, cut at a slash, and if a hyphen is present, left-pad the part after
     it with zeros to six digits.
     """
-    text = re.sub(r"\s+", "", raw)
-    if not re.fullmatch(r"[A-Za-z0-9\-/]*", text):
+    text = _SPACES.sub("", raw)
+    if not _LCCN_CHARS.fullmatch(text):
         # a stray character ("\u02b9  75002321" in a real 010) is dropped from the value
         # used for matching, and the number is flagged: the raw text keeps what was there
-        text = re.sub(r"[^A-Za-z0-9\-/]", "", text)
+        text = _NOT_LCCN_CHARS.sub("", text)
         if status == "valid":
             status = "invalid"
     text = text.split("/")[0]
@@ -192,7 +201,7 @@ def lccn(raw: str, *, status: str = "valid") -> Identifier | None:
     text = text.lower()
     # A normalised LCCN is a prefix of up to three letters and either 8 digits (2-digit
     # year + 6-digit serial) or 10 digits (4-digit year from 2001 + serial); 9 is neither.
-    if not text or not re.fullmatch(r"[a-z]{0,3}(?:\d{8}|\d{10})", text):
+    if not text or not _LCCN.fullmatch(text):
         if not text:
             return None
         status = "invalid" if status == "valid" else status
@@ -207,4 +216,4 @@ def oclc(raw: str) -> Identifier | None:
 
 
 def is_oclc_prefixed(raw: str) -> bool:
-    return bool(re.match(r"^\s*\((OCoLC|OCLC)\)", raw, re.I))
+    return bool(_OCLC_PREFIX.match(raw))

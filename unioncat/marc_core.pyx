@@ -350,3 +350,104 @@ cdef str _ean_check(str body):
     for i in range(12):
         total += (<int>body[i] - 48) * (3 if i % 2 else 1)
     return chr(48 + (10 - total % 10) % 10)
+
+
+def subject_terms(field):
+    """``marc._subject_terms``: the 6XX heading and its subdivisions joined with " -- "
+    (653: each ``$a`` a term of its own)."""
+    cdef list subfields = (<MarcField>field).subfields if type(field) is MarcField else field.subfields
+    cdef list heading = [], subdivisions = [], parts, terms
+    cdef object sf, code, value
+    if field.tag == "653":
+        terms = []
+        for value in sub(field, "a"):
+            value = clean(value)
+            if value:
+                terms.append(value)
+        return terms
+    for sf in subfields:
+        code = <object>PyTuple_GET_ITEM(sf, 0)
+        value = <object>PyTuple_GET_ITEM(sf, 1)
+        if not value or not _not_blank(value) or not code.isalpha() or code == "e":
+            continue
+        if code in "vxyz":
+            subdivisions.append(value)
+        else:
+            heading.append(value)
+    parts = []
+    if heading:
+        value = clean(" ".join(heading))
+        if value:
+            parts.append(value)
+    for value in subdivisions:
+        value = clean(value)
+        if value:
+            parts.append(value)
+    if not parts:
+        return []
+    return [" -- ".join(parts)]
+
+
+def subjects(record, subject, dict schemes, frozenset ind2_tags):
+    """``marc._subjects``: a ``subject(term=, scheme=)`` for each term of each 6XX field,
+    its thesaurus from indicator 2 where the tag has one there, else from ``$2``."""
+    cdef list out = []
+    cdef list terms
+    cdef object f, scheme, term
+    cdef str tag
+    for f in record.fields:
+        tag = f.tag
+        if not tag.startswith("6") or f.is_control_field():
+            continue
+        terms = subject_terms(f)
+        if not terms:
+            continue
+        scheme = schemes.get(f.indicator2) if tag in ind2_tags else None
+        if f.indicator2 == "7" or tag not in ind2_tags:
+            scheme = first_sub(f, "2") or scheme
+        for term in terms:
+            out.append(subject(term=term, scheme=scheme))
+    return out
+
+
+def content_text(obj, tuple spec, frozenset exclude):
+    """``repr`` of the values of ``schemas.record_to_row(obj)`` whose names are not in
+    ``exclude``, as a list: the text a record's content hash is taken of
+    (``catalog.records.content_hash``), written from the objects without making the
+    row's dicts.  ``spec`` is ``schemas.generate.content_spec()``."""
+    cdef tuple names = spec[0], kinds = spec[2], subs = spec[3]
+    cdef tuple values = spec[4](obj)
+    cdef list parts = []
+    cdef Py_ssize_t i
+    for i in range(len(names)):
+        if names[i] in exclude:
+            continue
+        parts.append(_value_text(values[i], kinds[i], subs[i]))
+    return "[" + ", ".join(parts) + "]"
+
+
+cdef str _value_text(object value, int kind, object sub):
+    cdef list parts
+    cdef object item
+    if value is None:
+        return "None"
+    if kind == -1:
+        return repr(value)
+    if kind == 2:  # a list of scalars
+        parts = [repr(item) for item in value]
+        return "[" + ", ".join(parts) + "]"
+    if kind == 0:  # a struct
+        return _struct_text(value, <tuple>sub)
+    parts = [_struct_text(item, <tuple>sub) for item in value]  # a list of structs
+    return "[" + ", ".join(parts) + "]"
+
+
+cdef str _struct_text(object obj, tuple spec):
+    """``repr`` of the dict ``schemas.generate._convert`` makes of ``obj``."""
+    cdef tuple keys = spec[1], kinds = spec[2], subs = spec[3]
+    cdef tuple values = spec[4](obj)
+    cdef list parts = []
+    cdef Py_ssize_t i
+    for i in range(len(keys)):
+        parts.append(<str>keys[i] + _value_text(values[i], kinds[i], subs[i]))
+    return "{" + ", ".join(parts) + "}"

@@ -1,11 +1,11 @@
 """The compiled MARC core and the pure Python path give the same records.
 
-The core (``unioncat/marc_core.pyx``) is a second implementation of the UTF-8 reader
-and of the subfield helpers and the ISBN check; the pure modules (and python-stdnum) are
-the reference.  Compared here four ways: the reader on damaged and varied records built
-byte by byte, the helpers on generated text, the ISBN check on generated numbers, and
-whole files (every shared MARC file and the examples) converted in
-two processes, one forced onto the pure path with ``UNIONCAT_PURE_PYTHON=1``.
+The core (``unioncat/marc_core.pyx``) is a second implementation of the UTF-8 reader,
+the subfield helpers, the subjects and the ISBN check; the pure modules (and
+python-stdnum) are the reference.  Compared here on damaged and varied records built
+byte by byte, on generated text, 6XX fields and numbers, and on whole files (every
+shared MARC file and the examples) converted in two processes, one forced onto the pure
+path with ``UNIONCAT_PURE_PYTHON=1``.
 """
 
 from __future__ import annotations
@@ -154,6 +154,31 @@ def test_the_helpers_agree_on_generated_text() -> None:
                 assert MARC_CORE.sub(f, *codes) == marc_text._sub(g, *codes)
                 assert MARC_CORE.sub(g, *codes) == marc_text._sub(g, *codes)  # a pymarc field
             assert MARC_CORE.first_sub(f, "a") == marc_text._first_sub(g, "a")
+
+
+@core
+def test_the_subjects_agree_on_generated_6xx_fields() -> None:
+    from unioncat.normalize import marc
+    from unioncat.schemas.record import Subject
+
+    assert MARC_CORE is not None
+    rng = random.Random(17)
+    values = ["Cats", "History", " ", "", "Jobs, Steve,", "1955-2011.", "Fiction.", "lcsh",
+              "fast", "  Köln  ", "Dogs -- Training", "[from old catalog]", "乔"]  # fmt: skip
+    tags = ["600", "610", "611", "630", "647", "648", "650", "651", "653", "655", "690", "699"]
+    for i in range(400):
+        fields = [
+            (rng.choice(tags), rng.choice(["00", " 0", " 7", "17", " 2", "  ", " 6", "1 "]),
+             [c for _ in range(rng.randint(1, 6))
+              for c in (rng.choice("aabcdevxyz2409"), rng.choice(values))])
+            for _ in range(rng.randint(0, 6))
+        ]  # fmt: skip
+        record = MARC_CORE.read_utf8(_utf8(marc_record(control=f"s{i}", fields=fields)))
+        assert record is not None
+        ours = MARC_CORE.subjects(record, Subject, marc._SUBJECT_SCHEMES, marc._SUBJECT_IND2_TAGS)
+        assert ours == marc._subjects_pure(record), fields
+        assert ours == marc._subjects_pure(read_utf8_pure(_utf8(marc_record(
+            control=f"s{i}", fields=fields))))  # fmt: skip
 
 
 @core

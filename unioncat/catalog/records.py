@@ -19,8 +19,14 @@ import pyarrow as pa
 
 from unioncat.catalog import find
 from unioncat.catalog.db import Db
+from unioncat.compiled import MARC_CORE
 from unioncat.log import event
-from unioncat.schemas.generate import RECORD_ARROW_SCHEMA, record_to_row
+from unioncat.schemas.generate import (
+    RECORD_ARROW_SCHEMA,
+    content_spec,
+    record_to_row,
+    records_to_table,
+)
 from unioncat.schemas.record import RECORD_COLUMNS, Record
 
 # Not content: when it was fetched, which work it is in, and where in its file it sat
@@ -41,18 +47,38 @@ def content_hash(row: dict[str, Any]) -> str:
     return hashlib.blake2b(repr(stable).encode(), digest_size=16).hexdigest()
 
 
+_EXCLUDED = frozenset(_HASH_EXCLUDE)
+_CORE: Any = MARC_CORE
+
+
+def record_hash(record: Record) -> str:
+    """``content_hash`` of the record's row, the same digest: the compiled core, when
+    built, writes the row's text from the record itself (the row's dicts cost as much as
+    the rest of building a page's table)."""
+    if _CORE is None:
+        return content_hash(record_to_row(record))
+    text: str = _CORE.content_text(record, content_spec(), _EXCLUDED)
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
 def incoming_table(
     records: Sequence[Record], envelope_ids: Sequence[str | None] | None = None
 ) -> pa.Table:
     """Records as catalog rows with their content hash and envelope; a later record with
-    the same id in one page wins (a file that lists a control number twice)."""
-    latest: dict[str, dict[str, Any]] = {}
+    the same id in one page wins (a file that lists a control number twice), in the place
+    of the first."""
+    latest: dict[str, int] = {}
     for n, r in enumerate(records):
-        row = record_to_row(r)
-        row["content_hash"] = content_hash(row)
-        row["envelope_id"] = envelope_ids[n] if envelope_ids is not None else None
-        latest[r.id] = row
-    return pa.Table.from_pylist(list(latest.values()), schema=INCOMING_SCHEMA)
+        latest[r.id] = n
+    kept = [records[n] for n in latest.values()]
+    hashes = [record_hash(r) for r in kept]
+    envelopes = [envelope_ids[n] for n in latest.values()] if envelope_ids is not None else None
+    table = records_to_table(kept)
+    extra = [
+        pa.array(hashes, pa.string()),
+        pa.array(envelopes if envelopes is not None else [None] * len(kept), pa.string()),
+    ]
+    return pa.Table.from_arrays([*table.columns, *extra], schema=INCOMING_SCHEMA)
 
 
 def note_conflicts(db: Db, incoming: str, file: str, run_id: str, now: datetime) -> int:

@@ -31,10 +31,12 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import pymarc
 
 from unioncat import identifiers as idn
+from unioncat.compiled import MARC_CORE
 from unioncat.contracts import RawEnvelope, raw_ref, tombstone
 from unioncat.errors import RecordError
 from unioncat.ids import mint_id
@@ -102,6 +104,16 @@ _856_RELATIONSHIP = {"0": "resource", "1": "version", "2": "related"}
 _SUBJECT_IND2_TAGS = frozenset({"600", "610", "611", "630", "647", "648", "650", "651", "655"})
 _sub = sub
 _first_sub = first_sub
+# the compiled core, when built, maps the subjects (its reference: _subjects_pure)
+_CORE: Any = MARC_CORE
+
+
+# expressions compiled once (a module-level ``re`` call looks its pattern up each time)
+_NOT_DIGITS = re.compile(r"\D")
+_OCLC_NUMBER_START = re.compile(r"^\s*(ocm|ocn|on)\d")
+_OCLC_CONTROL = re.compile(r"^(ocm|ocn|on)\d+$")
+_LANGUAGE_CODE = re.compile(r"[a-z]{3}")
+_NUMBERS = re.compile(r"\d+")
 
 
 def _control(record: pymarc.Record, tag: str) -> str | None:
@@ -146,7 +158,7 @@ def _identifiers(record: pymarc.Record) -> list[Identifier]:
             elif f.indicator1 == "2":
                 found = idn.ismn(raw)
             elif f.indicator1 == "3":
-                found = Identifier("ean", re.sub(r"\D", "", raw), None, "valid", raw)
+                found = Identifier("ean", _NOT_DIGITS.sub("", raw), None, "valid", raw)
             elif f.indicator1 == "7" and source in ("isni", "uri", "urn"):
                 scheme = "uri" if source != "isni" else "isni"
                 found = Identifier(scheme, raw.strip(), None, "valid", raw)
@@ -163,14 +175,13 @@ def _identifiers(record: pymarc.Record) -> list[Identifier]:
                 out.append(ident)
     for f in record.get_fields("035"):
         for raw in _sub(f, "a"):
-            if idn.is_oclc_prefixed(raw) or re.match(r"^\s*(ocm|ocn|on)\d", raw):
+            if idn.is_oclc_prefixed(raw) or _OCLC_NUMBER_START.match(raw):
                 ident = idn.oclc(raw)
                 if ident:
                     out.append(ident)
     control = _control(record, "001")
     if control and (
-        re.match(r"^(ocm|ocn|on)\d+$", control)
-        or (_control(record, "003") or "").upper() in ("OCOLC", "OCLC")
+        _OCLC_CONTROL.match(control) or (_control(record, "003") or "").upper() in ("OCOLC", "OCLC")
     ):
         ident = idn.oclc(control)
         if ident:
@@ -239,13 +250,13 @@ def _languages(record: pymarc.Record) -> list[str]:
     out: list[str] = []
     data008 = _control(record, "008") or ""
     code = data008[35:38].strip().lower() if len(data008) >= 38 else ""
-    if re.fullmatch(r"[a-z]{3}", code) and code not in ("zxx", "und", "mul"):
+    if _LANGUAGE_CODE.fullmatch(code) and code not in ("zxx", "und", "mul"):
         out.append(code)
     for f in record.get_fields("041"):
         for raw in _sub(f, "a", "d"):
             for i in range(0, len(raw.strip()) - 2, 3):
                 c = raw.strip()[i : i + 3].lower()
-                if re.fullmatch(r"[a-z]{3}", c):
+                if _LANGUAGE_CODE.fullmatch(c):
                     out.append(c)
     return list(dict.fromkeys(out))
 
@@ -256,7 +267,7 @@ _MAX_PAGES = 1_000_000
 def _page_count(extent: str | None) -> int | None:
     if not extent:
         return None
-    counts = [int(n) for run in _PAGES.findall(extent) for n in re.findall(r"\d+", run)]
+    counts = [int(n) for run in _PAGES.findall(extent) for n in _NUMBERS.findall(run)]
     # a typo of twenty digits is no page count (and would not fit the column): none
     counts = [n for n in counts if n <= _MAX_PAGES]
     return max(counts) if counts else None
@@ -289,6 +300,14 @@ def _subject_terms(f: pymarc.Field) -> list[str]:
 
 
 def _subjects(record: pymarc.Record) -> list[Subject]:
+    if _CORE is not None:
+        found: list[Subject] = _CORE.subjects(record, Subject, _SUBJECT_SCHEMES, _SUBJECT_IND2_TAGS)
+        return found
+    return _subjects_pure(record)
+
+
+def _subjects_pure(record: pymarc.Record) -> list[Subject]:
+    """The reference of the compiled core's ``subjects``."""
     out: list[Subject] = []
     for f in record.fields:
         if not f.tag.startswith("6") or f.is_control_field():

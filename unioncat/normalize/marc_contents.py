@@ -114,6 +114,11 @@ _DURATION = re.compile(r"\s*\(?\s*(\d{1,3}:\d{2}(?::\d{2})?)\s*\)?\s*\.?\s*$")
 _HONORIFICS = frozenset({"dr", "mr", "mrs", "ms", "st", "prof", "rev", "hon", "mme", "mlle"})
 
 
+# expressions compiled once (a module-level ``re`` call looks its pattern up each time)
+_LAST_WORD = re.compile(r"(\S+)$")
+_SEMICOLONS = re.compile(r"\s*;\s*")
+
+
 @dataclass(slots=True)
 class Item:
     """One entry of a contents note, before it becomes a record."""
@@ -161,7 +166,7 @@ def _item_from_text(text: str) -> Item | None:
 
 def _statement_end(text: str) -> int | None:
     for m in _STATEMENT_END.finditer(text):
-        word = re.search(r"(\S+)$", text[: m.start()])
+        word = _LAST_WORD.search(text[: m.start()])
         token = word.group(1).strip("([\"'") if word else ""
         if len(token) <= 1 or token.lower() in _HONORIFICS:
             continue  # "Emilio F. Moran", "Dr. Smith"
@@ -192,7 +197,7 @@ def _basic_items(text: str, first: bool) -> list[Item]:
         text = _CAPTION.sub("", text, count=1)
     segments = [s for s in _SEPARATOR.split(text) if s and s.strip()]
     if len(segments) == 1 and ";" in text and " / " not in text:
-        segments = [s for s in re.split(r"\s*;\s*", text) if s.strip()]
+        segments = [s for s in _SEMICOLONS.split(text) if s.strip()]
     items = []
     for segment in segments:
         for run in _runs(segment):

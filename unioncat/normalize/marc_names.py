@@ -121,8 +121,14 @@ _TERM_ABBREVIATIONS = {
 _TERM_SPLIT = re.compile(r"\s*(?:\[and\]|&|\band\b|,)\s*")
 
 
+# expressions compiled once (a module-level ``re`` call looks its pattern up each time)
+_PUNCTUATION = re.compile(r"[^\w\s]")
+_ORCID_PREFIX = re.compile(r"^\(orcid\)", re.I)
+_NOT_ISNI = re.compile(r"[^\dX]")
+
+
 def _key(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
+    return " ".join(_PUNCTUATION.sub(" ", text.casefold()).split())
 
 
 def relator_terms(field: pymarc.Field) -> list[str]:
@@ -148,11 +154,11 @@ def name_identifiers(field: pymarc.Field) -> list[Identifier]:
         text = raw.strip()
         low = text.lower()
         if "orcid.org/" in low or low.startswith("(orcid)"):
-            value = re.sub(r"^\(orcid\)", "", text.rsplit("/", 1)[-1], flags=re.I).strip()
+            value = _ORCID_PREFIX.sub("", text.rsplit("/", 1)[-1]).strip()
             out.append(Identifier("orcid", value.upper(), None, "valid", raw))
         elif "isni" in low:
             # keep the check character: an ISNI ends in a digit or X (ISO 27729)
-            isni = re.sub(r"[^\dX]", "", text.rsplit("/", 1)[-1].upper())
+            isni = _NOT_ISNI.sub("", text.rsplit("/", 1)[-1].upper())
             out.append(Identifier("isni", isni, None, "valid", raw))
         elif low.startswith("http"):
             out.append(Identifier("uri", text, None, "valid", raw))
