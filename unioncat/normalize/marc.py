@@ -31,15 +31,14 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from typing import Any
-
-import pymarc
+from typing import TYPE_CHECKING, Any
 
 from unioncat import identifiers as idn
 from unioncat.compiled import MARC_CORE
 from unioncat.contracts import RawEnvelope, raw_ref, tombstone
 from unioncat.errors import RecordError
 from unioncat.ids import mint_id
+from unioncat.lazy import lazy_module
 from unioncat.normalize import marc_medium
 from unioncat.normalize.base import register
 from unioncat.normalize.marc_880 import Script880
@@ -54,16 +53,7 @@ from unioncat.normalize.marc_holdings import (
     holdings_record,
 )
 from unioncat.normalize.marc_names import contributors as _contributors
-from unioncat.normalize.marc_read import (
-    marc_from_xml,
-    oai_header,
-    parse_marcxml,
-    read_iso2709,
-    read_marcjson,
-    read_mrk,
-)
 from unioncat.normalize.marc_text import clean, first_sub, sub
-from unioncat.normalize.marc_utf8 import INDEXED, IndexedRecord
 from unioncat.schemas.record import (
     Access,
     Host,
@@ -74,6 +64,16 @@ from unioncat.schemas.record import (
     Series,
     Subject,
 )
+
+if TYPE_CHECKING:
+    import pymarc
+
+    from unioncat.normalize import marc_read, marc_utf8
+else:
+    # the readers, and pymarc behind them, load with the first record: a command that
+    # only reads a pipeline naming the format (``status``) does not pay for them
+    marc_read = lazy_module("unioncat.normalize.marc_read")
+    marc_utf8 = lazy_module("unioncat.normalize.marc_utf8")
 
 _YEAR = re.compile(r"(1[0-9]{3}|20[0-9]{2})")
 # A pagination run is one or more numbered sequences before the unit: "247, 16 pages"
@@ -559,11 +559,11 @@ def map_records(
     items: Sequence[ItemField] = KOHA_ITEMS,
 ) -> list[Record]:
     """The record, then the chapters or volumes its 505 contents note lists."""
-    if not isinstance(marc, INDEXED):
+    if not isinstance(marc, marc_utf8.INDEXED):
         # The mapping asks for some sixty tags per record; pymarc answers each by
         # scanning every field.  One pass to index them pays for itself (MARCXML and
         # MARC-8 records; the fast UTF-8 reader's records come indexed).
-        marc = IndexedRecord(str(marc.leader), list(marc.fields))
+        marc = marc_utf8.IndexedRecord(str(marc.leader), list(marc.fields))
     script = Script880(marc)
     book = _map_book(marc, envelope, script, record_id or envelope.record_id)
     book.holdings = holdings_of(marc, book.medium, items=items)
@@ -639,8 +639,8 @@ def normalize(envelope: RawEnvelope, settings: MarcSettings = _DEFAULT) -> list[
     start = data.lstrip()[:1]
     record_id = envelope.record_id
     if envelope.format == "marcxml" or start == b"<":
-        root = parse_marcxml(data)
-        header = oai_header(root)
+        root = marc_read.parse_marcxml(data)
+        header = marc_read.oai_header(root)
         if header is not None:
             # a saved OAI-PMH response: the OAI identifier names the record, as it does
             # when the repository is harvested
@@ -648,13 +648,13 @@ def normalize(envelope: RawEnvelope, settings: MarcSettings = _DEFAULT) -> list[
             if header.deleted:  # keyed as oai_dc and mods key theirs (see xml_util.identity)
                 key = record_id or envelope.envelope_id
                 return [tombstone(envelope, key, header.datestamp)]
-        marc = marc_from_xml(root)
+        marc = marc_read.marc_from_xml(root)
     elif envelope.format == "marc-json" or start == b"{":
-        marc = read_marcjson(data)
+        marc = marc_read.read_marcjson(data)
     elif envelope.format == "marc-mrk" or data.lstrip().startswith(b"=LDR"):
-        marc = read_mrk(data)
+        marc = marc_read.read_mrk(data)
     else:
-        marc = read_iso2709(data)
+        marc = marc_read.read_iso2709(data)
     if marc.leader is None or len(str(marc.leader)) < 24:
         raise RecordError("leader is missing or shorter than 24 characters")
     if str(marc.leader)[6:7] in HOLDINGS_LEADER and not marc.get_fields("245"):

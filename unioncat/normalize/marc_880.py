@@ -13,8 +13,11 @@ Only the reader API subset of :mod:`unioncat.normalize.marc` is used (``get_fiel
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-import pymarc
+if TYPE_CHECKING:
+    import pymarc
+
 
 _LINK = re.compile(r"^\s*(\d{3})-(\d{2})")
 

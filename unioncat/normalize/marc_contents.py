@@ -51,14 +51,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-
-import pymarc
+from typing import TYPE_CHECKING
 
 from unioncat.ids import mint_part_id
 from unioncat.normalize.marc_880 import Script880
 from unioncat.normalize.marc_names import responsibility_names
 from unioncat.normalize.marc_text import clean
 from unioncat.schemas.record import Contributor, Host, Part, Record
+
+if TYPE_CHECKING:
+    import pymarc
 
 # Works on a recording, a score or a video are of the host's own kind.
 SAME_KIND_PARTS = frozenset(

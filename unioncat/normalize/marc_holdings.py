@@ -20,15 +20,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
-from typing import Any
-
-import pymarc
+from typing import TYPE_CHECKING, Any
 
 from unioncat.contracts import RawEnvelope, raw_ref
 from unioncat.errors import ConfigError, RecordError
 from unioncat.ids import mint_id
 from unioncat.normalize.marc_text import clean
 from unioncat.schemas.record import Holding, Record
+
+if TYPE_CHECKING:
+    import pymarc
 
 HOLDINGS_LEADER = frozenset("uvxy")
 _TEXTUAL = {"866": None, "867": "supplements", "868": "indexes"}

@@ -26,8 +26,11 @@ in, but a catalog may describe a reproduction by its original.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-import pymarc
+if TYPE_CHECKING:
+    import pymarc
+
 
 # 008 form of item sits at 29 for maps and visual materials, at 23 for the rest.
 _FORM_AT_29 = set("efgkor")

@@ -27,12 +27,14 @@
 from __future__ import annotations
 
 import re
-
-import pymarc
+from typing import TYPE_CHECKING
 
 from unioncat.normalize.marc_880 import Script880
 from unioncat.normalize.marc_text import clean, joined, sub
 from unioncat.schemas.record import Contributor, Identifier
+
+if TYPE_CHECKING:
+    import pymarc
 
 MAIN_TAGS = {"100": "person", "110": "organization", "111": "meeting"}
 ADDED_TAGS = {"700": "person", "710": "organization", "711": "meeting"}

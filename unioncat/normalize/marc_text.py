@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-
-import pymarc
+from typing import TYPE_CHECKING
 
 from unioncat.compiled import MARC_CORE
+
+if TYPE_CHECKING:
+    import pymarc
 
 _TRAILING = " /:;,=+"
 # Abbreviations of one to three letters whose final period is part of the text.
