@@ -23,6 +23,7 @@ from unioncat import interrupts, report
 from unioncat.catalog import Catalog, CatalogLock, export_records
 from unioncat.catalog.resources import explain
 from unioncat.cli import EXIT_OK, EXIT_PARTIAL, EXIT_STANDING
+from unioncat.compiled import warn_if_not_built
 from unioncat.config import PipelineConfig
 from unioncat.contracts import RunStatus
 from unioncat.convert import convert_files
@@ -204,6 +205,7 @@ def _interrupted(catalog: Catalog, run_id: str, command: str, stop: Interrupted)
 
 
 def cmd_run(args: argparse.Namespace, config: PipelineConfig) -> int:
+    warn_if_not_built()
     _sources_to_harvest(config)
 
     def work(
@@ -253,6 +255,7 @@ def cmd_harvest(args: argparse.Namespace, config: PipelineConfig) -> int:
 
 
 def _cmd_normalize(config: PipelineConfig, pending_only: bool, only: str | None) -> int:
+    warn_if_not_built()
     name = "normalize" if pending_only else "renormalize"
 
     def work(
@@ -512,6 +515,7 @@ def cmd_convert(args: argparse.Namespace, config: PipelineConfig | None) -> int:
         return cmd_check(args)
     if not args.output:
         raise ConfigError("convert needs -o OUT.parquet or OUT.jsonl (or --check)", stage="config")
+    warn_if_not_built()
     with interrupts.stop_at_safe_points():
         try:
             result = convert_files(

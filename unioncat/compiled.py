@@ -28,3 +28,24 @@ def _load() -> tuple[ModuleType | None, str]:
 
 
 MARC_CORE, MARC_PATH = _load()
+
+
+def warn_if_not_built() -> None:
+    """Say once, at the start of a command that maps records, that the core is missing:
+    pip shows a build's warnings only with ``-v``, so a machine that had no compiler
+    when unioncat was installed would otherwise run at half speed without a word.
+    Forcing the pure path (``UNIONCAT_PURE_PYTHON=1``) is a choice and is not warned of."""
+    if MARC_CORE is not None or os.environ.get(PURE_ENV) == "1":
+        return
+    import logging
+
+    from unioncat.log import say
+
+    say(
+        "unioncat: the compiled MARC core is not built on this install, so records are "
+        "read and mapped by the pure Python path (the same records, about half as fast); "
+        "install gcc and the Python headers and run `pip install -e .` again to build it, "
+        f"or set {PURE_ENV}=1 to choose the pure path and silence this",
+        "compiled.not_built",
+        logging.WARNING,
+    )

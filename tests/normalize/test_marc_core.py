@@ -286,3 +286,33 @@ def test_every_marc_file_maps_alike_on_both_paths(tmp_path: Path) -> None:
             f"compared the {len(files)} example files only: ../shared/data is absent, "
             "which holds the shared MARC files this test also compares"
         )
+
+
+_WITHOUT_CORE = """
+import sys
+class NoCore:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name == "unioncat.marc_core":
+            raise ImportError("not built here")
+sys.meta_path.insert(0, NoCore)
+from unioncat.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_run_on_an_install_without_the_core_says_so_once(tmp_path: Path) -> None:
+    """pip hides a build's warnings, so a command that maps records says it instead; a
+    pure path chosen with UNIONCAT_PURE_PYTHON=1 is not warned of."""
+    source = str(EXAMPLES / "marc" / "print-books.mrc")
+    args = [sys.executable, "-c", _WITHOUT_CORE, "convert", "--format", "marc", source, "-o"]
+    env = {k: v for k, v in os.environ.items() if k != PURE_ENV}
+    done = subprocess.run([*args, str(tmp_path / "a.parquet")], capture_output=True, text=True,
+                          env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("compiled MARC core is not built") == 1, done.stderr
+    assert "pip install -e ." in done.stderr and PURE_ENV in done.stderr
+    chosen = subprocess.run([*args, str(tmp_path / "b.parquet")], capture_output=True,
+                            text=True, env={**env, PURE_ENV: "1"})  # fmt: skip
+    assert chosen.returncode == 0 and "not built" not in chosen.stderr, chosen.stderr
+    assert (tmp_path / "a.parquet").stat().st_size == (tmp_path / "b.parquet").stat().st_size
