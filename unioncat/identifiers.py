@@ -16,15 +16,6 @@ from typing import Any
 from unioncat.compiled import MARC_CORE
 from unioncat.schemas.record import Identifier
 
-# the expressions of the checks below, compiled once (each module-level ``re`` call
-# looks its pattern up in re's cache, which a record pays some forty times)
-_SEPARATORS = re.compile(r"[\- ]")
-_SPACES = re.compile(r"\s+")
-_LCCN_CHARS = re.compile(r"[A-Za-z0-9\-/]*")
-_NOT_LCCN_CHARS = re.compile(r"[^A-Za-z0-9\-/]")
-_LCCN = re.compile(r"[a-z]{0,3}(?:\d{8}|\d{10})")
-_OCLC_PREFIX = re.compile(r"^\s*\((OCoLC|OCLC)\)", re.I)
-
 
 class _Stdnum:
     """python-stdnum's modules, imported when a number is first checked: a command that
@@ -56,6 +47,14 @@ _DOI = re.compile(r"(10\.\d{4,9}/\S+)")
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
 _ORCID = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])", re.I)
 _OCLC = re.compile(r"^\s*(?:\(OCoLC\)|\(OCLC\))?\s*(?:ocm|ocn|on)?\s*0*(\d+)\s*$", re.I)
+# compiled here rather than written as ``re.sub(pattern, ...)`` where they are used: each
+# such call looks its pattern up in re's cache, which a record pays some forty times
+_SEPARATORS = re.compile(r"[\- ]")
+_SPACES = re.compile(r"\s+")
+_LCCN_CHARS = re.compile(r"[A-Za-z0-9\-/]*")
+_NOT_LCCN_CHARS = re.compile(r"[^A-Za-z0-9\-/]")
+_LCCN = re.compile(r"[a-z]{0,3}(?:\d{8}|\d{10})")
+_OCLC_PREFIX = re.compile(r"^\s*\((OCoLC|OCLC)\)", re.I)
 
 
 def _clean_qualifier(text: str) -> str | None:

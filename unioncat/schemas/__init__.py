@@ -55,22 +55,17 @@ __all__ = [
     "record_to_row",
     "records_to_table",
 ]
-_GENERATED = {
-    "RECORD_ARROW_SCHEMA",
-    "arrow_schema",
-    "duckdb_ddl",
-    "json_schema",
-    "record_from_row",
-    "record_to_row",
-    "records_to_table",
-}
 
 
 def __getattr__(name: str) -> Any:
     if name not in __all__:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module = "generate" if name in _GENERATED else "record"
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    # the record's own names first; the generated shapes (and Arrow) only when asked for
+    record = importlib.import_module(f"{__name__}.record")
+    if hasattr(record, name):
+        value = getattr(record, name)
+    else:
+        value = getattr(importlib.import_module(f"{__name__}.generate"), name)
     globals()[name] = value
     return value
 
