@@ -16,6 +16,7 @@ from setuptools.command.build_ext import build_ext
 
 CORE = "unioncat.marc_core"
 SOURCE = "unioncat/marc_core.pyx"
+GENERATED = "unioncat/marc_core.c"
 
 
 def _warn(why: str) -> None:
@@ -49,6 +50,8 @@ def _extensions() -> list[Extension]:
     try:
         from Cython.Build import cythonize
     except ImportError:
+        if os.path.exists(GENERATED):  # an sdist carries the C that Cython wrote
+            return [Extension(CORE, [GENERATED], extra_compile_args=["-O2"])]
         _warn("Cython is not installed")
         return []
     return cythonize(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from unioncat.catalog import KILLED_MESSAGE, Catalog
 from unioncat.catalog.lock import noted_ending
+from unioncat.compiled import MARC_PATH
 from unioncat.config import PipelineConfig
 from unioncat.dedupe.counts import DedupeCounts, describe_counts
 
@@ -130,6 +131,13 @@ def status(catalog: Catalog, config: PipelineConfig, *, writer_alive: bool = Fal
     names = [s.name for s in config.sources] + sorted(
         set(per_source) - {s.name for s in config.sources}
     )
+    conflicts = (
+        {r[0]: r[1:] for r in catalog.query(
+            "SELECT source, count(DISTINCT record_id), any_value(source_id), any_value(file), "
+            "any_value(other_file) FROM conflicts GROUP BY source"
+        )}
+        if catalog.has_table("conflicts") else {}
+    )  # fmt: skip
     for name in names:
         if name not in per_source:
             lines.append(f"  {name}: never harvested")
@@ -138,17 +146,12 @@ def status(catalog: Catalog, config: PipelineConfig, *, writer_alive: bool = Fal
         line = f"  {name}: {st or 'not run'}, {n} records, {nq} quarantined"
         if nq and since is not None:
             line += f" (the first since {since:%Y-%m-%d})"
-        if catalog.has_table("conflicts"):
-            conflict = catalog.query(
-                "SELECT count(DISTINCT record_id), any_value(source_id), any_value(file), "
-                "any_value(other_file) FROM conflicts WHERE source = ?",
-                [name],
-            )[0]
-            if conflict[0]:
-                line += (
-                    f"\n    {conflict[0]} record(s) are given by two files, the last read wins "
-                    f"(for one, {conflict[1]!r} is in {conflict[2]} and {conflict[3]})"
-                )
+        conflict = conflicts.get(name)
+        if conflict:
+            line += (
+                f"\n    {conflict[0]} record(s) are given by two files, the last read wins "
+                f"(for one, {conflict[1]!r} is in {conflict[2]} and {conflict[3]})"
+            )
         if err:
             line += f"\n    error: {err}"
         for warning in _checkpoint_warnings(catalog, name):
@@ -164,6 +167,7 @@ def status(catalog: Catalog, config: PipelineConfig, *, writer_alive: bool = Fal
     lines.append("recent runs:")
     for r in runs:
         lines.append(f"  {r[0]} {r[1]:<11} {r[4]}")
+    lines.append(f"MARC path of this install: {MARC_PATH}")
     return "\n".join(lines)
 
 

@@ -15,6 +15,7 @@ import os
 import random
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -220,6 +221,7 @@ def _marc_files(shared: Path | None) -> list[Path]:
 
 _CONVERT = """
 import json, sys
+from collections.abc import Callable
 from pathlib import Path
 from unioncat.compiled import MARC_PATH
 from unioncat.convert import convert_files
@@ -316,3 +318,19 @@ def test_a_run_on_an_install_without_the_core_says_so_once(tmp_path: Path) -> No
                             text=True, env={**env, PURE_ENV: "1"})  # fmt: skip
     assert chosen.returncode == 0 and "not built" not in chosen.stderr, chosen.stderr
     assert (tmp_path / "a.parquet").stat().st_size == (tmp_path / "b.parquet").stat().st_size
+
+
+def test_status_says_which_marc_path_this_install_runs(
+    tmp_path: Path, cli: Callable[..., tuple[int, str, str]]
+) -> None:
+    from tests.support.builders import write_pipeline
+    from unioncat.compiled import MARC_PATH
+
+    cfg = str(write_pipeline(tmp_path, [
+        {"name": "print", "kind": "files", "format": "marc",
+         "paths": [str(EXAMPLES / "marc" / "print-books.mrc")]},
+    ]))  # fmt: skip
+    assert cli("--config", cfg, "run")[0] == 0
+    code, out, _ = cli("--config", cfg, "status")
+    assert code == 0 and out.rstrip().endswith(f"MARC path of this install: {MARC_PATH}")
+    assert ("install: compiled MARC core" in out) == (MARC_CORE is not None)
