@@ -8,6 +8,7 @@ path is active).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 
@@ -50,15 +51,29 @@ def _extensions() -> list[Extension]:
     try:
         from Cython.Build import cythonize
     except ImportError:
-        if os.path.exists(GENERATED):  # an sdist carries the C that Cython wrote
-            return [Extension(CORE, [GENERATED], extra_compile_args=["-O2"])]
+        # an sdist carries the C that Cython wrote; a C file older than the source is
+        # left from an earlier build of a checkout, and is not compiled
+        if os.path.exists(GENERATED) and os.path.getmtime(GENERATED) >= os.path.getmtime(SOURCE):
+            return [_extension(GENERATED)]
         _warn("Cython is not installed")
         return []
-    return cythonize(
-        [Extension(CORE, [SOURCE], extra_compile_args=["-O2"])],
-        compiler_directives={"language_level": "3"},
-        quiet=True,
-    )
+    try:
+        return list(cythonize([_extension(SOURCE)], compiler_directives={"language_level": "3"},
+                              quiet=True))  # fmt: skip
+    except Exception as exc:  # noqa: BLE001  (a source Cython refuses means: no core)
+        _warn(f"Cython could not translate {SOURCE}: {type(exc).__name__}: {exc}")
+        return []
+
+
+def _extension(source: str) -> Extension:
+    """The core, told the digest of the source it is built from (``unioncat.compiled``
+    refuses a core whose digest is not the source's: one left from an older checkout)."""
+    with open(SOURCE, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    return Extension(
+        CORE, [source], extra_compile_args=["-O2"],
+        define_macros=[("UNIONCAT_CORE_SOURCE", f'"{digest}"')],
+    )  # fmt: skip
 
 
 setup(ext_modules=_extensions(), cmdclass={"build_ext": OptionalBuildExt})

@@ -9,8 +9,10 @@ mapping processes always take the same path.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import os
+from pathlib import Path
 from types import ModuleType
 
 PURE_ENV = "UNIONCAT_PURE_PYTHON"
@@ -24,7 +26,22 @@ def _load() -> tuple[ModuleType | None, str]:
         module = importlib.import_module(_CORE)
     except ImportError:
         return None, "pure Python (the compiled MARC core is not built on this install)"
+    if not _built_from_this_source(module):
+        return None, (
+            "pure Python (the compiled MARC core was built from an older marc_core.pyx: "
+            "run `pip install -e .` again to rebuild it)"
+        )
     return module, "compiled MARC core (Cython)"
+
+
+def _built_from_this_source(module: ModuleType) -> bool:
+    """Whether the core was compiled from the ``marc_core.pyx`` beside it, when that
+    source is there (a checkout, an editable install): a core left from before a
+    ``git pull`` would lack what the pure modules now expect of it."""
+    source = Path(module.__file__ or "").with_name("marc_core.pyx")
+    if not source.is_file():
+        return True  # a wheel without the source: it was built with what it ships
+    return getattr(module, "SOURCE_DIGEST", "") == hashlib.sha256(source.read_bytes()).hexdigest()
 
 
 MARC_CORE, MARC_PATH = _load()

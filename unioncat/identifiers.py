@@ -27,6 +27,8 @@ class _Stdnum:
     ValidationError: type[Exception]
 
     def __getattr__(self, name: str) -> object:
+        if name not in ("isbn", "ismn", "issn", "ValidationError"):
+            raise AttributeError(name)
         from stdnum import isbn, ismn, issn
         from stdnum.exceptions import ValidationError
 

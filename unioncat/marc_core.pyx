@@ -25,6 +25,18 @@ from cpython.unicode cimport PyUnicode_DecodeUTF8, PyUnicode_DecodeASCII
 
 import re
 
+cdef extern from *:
+    """
+    #ifndef UNIONCAT_CORE_SOURCE
+    #define UNIONCAT_CORE_SOURCE ""
+    #endif
+    """
+    const char* UNIONCAT_CORE_SOURCE
+
+# the sha256 of the marc_core.pyx this module was compiled from (setup.py defines it),
+# so that unioncat.compiled can refuse a core left from an older source
+SOURCE_DIGEST = (<bytes>UNIONCAT_CORE_SOURCE).decode("ascii")
+
 cdef object _tuple_new = tuple.__new__
 # pymarc's Subfield, imported on the first read so that ``unioncat --version`` (which
 # imports this module to say the path works) loads no MARC library
@@ -229,9 +241,17 @@ def read_utf8(bytes data not None):
     return record
 
 
+cdef inline list _subfields_of(field):
+    """A field's subfields as a list (a pymarc field may hold them in any sequence)."""
+    if type(field) is MarcField:
+        return (<MarcField>field).subfields
+    found = field.subfields
+    return found if type(found) is list else list(found)
+
+
 def sub(field, *codes):
     """Non-blank values of the subfields ``codes``, in field order (``marc_text.sub``)."""
-    cdef list subfields = (<MarcField>field).subfields if type(field) is MarcField else field.subfields
+    cdef list subfields = _subfields_of(field)
     cdef list out = []
     cdef object sf, code, value
     cdef Py_ssize_t n = len(codes)
@@ -309,15 +329,16 @@ cpdef str drop_final_period(str t):
 
 def isbn13(str digits not None):
     """The ISBN-13 of an ISBN-10 or -13 written as bare digits (and a final X), ``""``
-    when its check digit or length is wrong, None when it is not ASCII (python-stdnum,
-    the reference, then decides).  The same rules as stdnum's ``isbn.validate`` and
+    when its check digit or length is wrong, None for any other text (python-stdnum,
+    the reference, then decides: separators, a lowercase x, Unicode digits).  The same rules as stdnum's ``isbn.validate`` and
     ``to_isbn13``: a 020 gives one or two of these per record, and stdnum's general
     cleaning costs more than the rest of reading the number."""
     cdef Py_ssize_t n = len(digits), i
     cdef Py_UCS4 c, last
     cdef int total = 0, check
-    if not digits.isascii():
-        return None
+    for c in digits:
+        if not (u"0" <= c <= u"9" or c == u"X"):
+            return None  # not bare digits: separators, a lowercase x, Unicode digits
     if n == 9:
         digits = "0" + digits
         n = 10
@@ -355,7 +376,7 @@ cdef str _ean_check(str body):
 def subject_terms(field):
     """``marc._subject_terms``: the 6XX heading and its subdivisions joined with " -- "
     (653: each ``$a`` a term of its own)."""
-    cdef list subfields = (<MarcField>field).subfields if type(field) is MarcField else field.subfields
+    cdef list subfields = _subfields_of(field)
     cdef list heading = [], subdivisions = [], parts, terms
     cdef object sf, code, value
     if field.tag == "653":

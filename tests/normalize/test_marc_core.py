@@ -202,7 +202,19 @@ def test_the_isbn_check_agrees_with_python_stdnum() -> None:
         numbers += [body, body[:8], body + "00", body + "X0", "9780" + body[:8]]
         i = rng.randrange(8)
         numbers.append(body[:i] + body[i + 1] + body[i] + body[i + 2 :] + "0")
-    numbers += ["", "X", "97803064061X7", "0306406152", "9780306406157", "١٢٣٤٥٦٧٨٩٠"]
+    numbers += [
+        "",
+        "X",
+        "97803064061X7",
+        "0306406152",
+        "9780306406157",
+        "١٢٣٤٥٦٧٨٩٠",
+        "080442957x",
+        "0-306-40615-2",
+        " 0306406152",
+        "978-0-306-40615-7 ",
+        "0306406152\n",
+    ]
     assert sum(bool(identifiers._isbn13(n)) for n in numbers) > 300  # valid ones are met
     for number in numbers:
         found = MARC_CORE.isbn13(number)
@@ -334,3 +346,40 @@ def test_status_says_which_marc_path_this_install_runs(
     code, out, _ = cli("--config", cfg, "status")
     assert code == 0 and out.rstrip().endswith(f"MARC path of this install: {MARC_PATH}")
     assert ("install: compiled MARC core" in out) == (MARC_CORE is not None)
+
+
+@core
+def test_a_core_built_from_another_source_is_not_used() -> None:
+    """An editable install keeps its compiled module across a ``git pull``: a core whose
+    source digest is not the checkout's is refused, and the pure path runs."""
+    import types
+
+    from unioncat import compiled
+
+    assert MARC_CORE is not None and compiled._built_from_this_source(MARC_CORE)
+    stale = types.ModuleType("unioncat.marc_core")
+    stale.__file__ = MARC_CORE.__file__
+    stale.SOURCE_DIGEST = "0" * 64  # type: ignore[attr-defined]
+    assert not compiled._built_from_this_source(stale)
+
+
+@core
+def test_the_helpers_take_subfields_in_any_sequence() -> None:
+    """pymarc keeps a field's subfields in a list; a field that holds a tuple is read
+    alike by both paths."""
+    from pymarc import Subfield
+
+    from unioncat.normalize import marc
+
+    assert MARC_CORE is not None
+    parts = (Subfield("a", "Cats"), Subfield("x", "History."), Subfield("2", "fast"))
+    field = types_field("650", " 7", parts)
+    assert MARC_CORE.sub(field, "a", "x") == marc_text._sub(field, "a", "x") == ["Cats", "History."]
+    assert MARC_CORE.subject_terms(field) == marc._subject_terms(field) == ["Cats -- History"]
+
+
+def types_field(tag: str, indicators: str, subfields: tuple[object, ...]) -> object:
+    import types
+
+    return types.SimpleNamespace(tag=tag, indicator1=indicators[0], indicator2=indicators[1],
+                                 subfields=subfields, is_control_field=lambda: False)  # fmt: skip
