@@ -263,29 +263,24 @@ def _field_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(cls))
 
 
-@cache
-def content_spec(cls: type = Record) -> tuple[Any, ...]:
-    """The plan of ``cls`` as plain tuples for the compiled core's ``content_text``:
+def content_spec() -> tuple[Any, ...]:
+    """The record's plan as plain tuples for the compiled core's ``content_text``:
     (names, each name's repr and ": " as a dict's repr writes it, kinds, the sub-spec of
     each struct field, the fetch); kind -1 is a scalar, else ``_STRUCT``,
     ``_STRUCT_LIST`` or ``_SCALAR_LIST``."""
-    plan = _plan(cls)
+    return _spec(_plan(Record))
+
+
+@cache
+def _spec(plan: _Plan) -> tuple[Any, ...]:
     nested = {name: (kind, sub) for name, kind, sub in plan.nested}
     kinds, subs = [], []
     for name in plan.names:
         kind, sub = nested.get(name, (-1, None))
         kinds.append(kind)
-        subs.append(content_spec(_class_of(cls, name)) if sub is not None else None)
+        subs.append(_spec(sub) if sub is not None else None)
     keys = tuple(f"{name!r}: " for name in plan.names)
     return plan.names, keys, tuple(kinds), tuple(subs), plan.fetch
-
-
-def _class_of(cls: type, name: str) -> type:
-    """The dataclass a struct (or list of structs) field of ``cls`` holds."""
-    inner, _ = _unwrap_optional(dict(_fields(cls))[name])
-    if typing.get_origin(inner) is list:
-        (inner,) = typing.get_args(inner)
-    return cast(type, inner)
 
 
 def record_to_row(record: Record) -> dict[str, Any]:
