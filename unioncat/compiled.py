@@ -14,6 +14,7 @@ import importlib
 import os
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 PURE_ENV = "UNIONCAT_PURE_PYTHON"
 _CORE = "unioncat.marc_core"
@@ -44,6 +45,10 @@ def _built_from_this_source(module: ModuleType) -> bool:
     return getattr(module, "SOURCE_DIGEST", "") == hashlib.sha256(source.read_bytes()).hexdigest()
 
 
+# the core module, or None; typed Any because its functions are the compiled module's
+# (their references in the pure modules carry the types)
+MARC_CORE: Any
+MARC_PATH: str
 MARC_CORE, MARC_PATH = _load()
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import re
 from types import ModuleType
-from typing import Any
 
 from unioncat.compiled import MARC_CORE
 from unioncat.schemas.record import Identifier
@@ -105,11 +104,8 @@ def _isbn13(digits: str) -> str:
         return ""
 
 
-_CORE: Any = MARC_CORE
-
-
 def _isbn13_compiled(digits: str) -> str:
-    found: str | None = _CORE.isbn13(digits)
+    found: str | None = MARC_CORE.isbn13(digits)
     return _isbn13(digits) if found is None else found
 
 

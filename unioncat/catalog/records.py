@@ -48,16 +48,15 @@ def content_hash(row: dict[str, Any]) -> str:
 
 
 _EXCLUDED = frozenset(_HASH_EXCLUDE)
-_CORE: Any = MARC_CORE
 
 
 def record_hash(record: Record) -> str:
     """``content_hash`` of the record's row, the same digest: the compiled core, when
     built, writes the row's text from the record itself (the row's dicts cost as much as
     the rest of building a page's table)."""
-    if _CORE is None:
+    if MARC_CORE is None:
         return content_hash(record_to_row(record))
-    text: str = _CORE.content_text(record, content_spec(), _EXCLUDED)
+    text: str = MARC_CORE.content_text(record, content_spec(), _EXCLUDED)
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 

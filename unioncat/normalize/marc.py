@@ -31,7 +31,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from unioncat import identifiers as idn
 from unioncat.compiled import MARC_CORE
@@ -104,8 +104,6 @@ _856_RELATIONSHIP = {"0": "resource", "1": "version", "2": "related"}
 _SUBJECT_IND2_TAGS = frozenset({"600", "610", "611", "630", "647", "648", "650", "651", "655"})
 _sub = sub
 _first_sub = first_sub
-# the compiled core, when built, maps the subjects (its reference: _subjects_pure)
-_CORE: Any = MARC_CORE
 
 
 # expressions compiled once (a module-level ``re`` call looks its pattern up each time)
@@ -300,8 +298,10 @@ def _subject_terms(f: pymarc.Field) -> list[str]:
 
 
 def _subjects(record: pymarc.Record) -> list[Subject]:
-    if _CORE is not None:
-        found: list[Subject] = _CORE.subjects(record, Subject, _SUBJECT_SCHEMES, _SUBJECT_IND2_TAGS)
+    if MARC_CORE is not None:  # the compiled twin of _subjects_pure
+        found: list[Subject] = MARC_CORE.subjects(
+            record, Subject, _SUBJECT_SCHEMES, _SUBJECT_IND2_TAGS
+        )
         return found
     return _subjects_pure(record)
 
