@@ -45,18 +45,15 @@ def resolve(db: Db, source: str, envelope_ids: Sequence[str]) -> None:
         # an OAI-PMH page names the one placeholder its request would have left: a list
         # in the statement costs a fraction of a temporary table, on every page
         marks = ", ".join("?" * len(envelope_ids))
-        for table in ("quarantine", "raw"):
-            db.execute(
-                f"DELETE FROM {table} WHERE source = ? AND envelope_id IN ({marks})",
-                [source, *envelope_ids],
-            )
+        _delete_resolved(db, f"IN ({marks})", [source, *envelope_ids])
         return
     with db.id_table(envelope_ids, "resolved") as ids:
-        for table in ("quarantine", "raw"):
-            db.execute(
-                f"DELETE FROM {table} WHERE source = ? AND envelope_id IN (SELECT id FROM {ids})",
-                [source],
-            )
+        _delete_resolved(db, f"IN (SELECT id FROM {ids})", [source])
+
+
+def _delete_resolved(db: Db, among: str, params: Sequence[object]) -> None:
+    for table in ("quarantine", "raw"):
+        db.execute(f"DELETE FROM {table} WHERE source = ? AND envelope_id {among}", params)
 
 
 # up to this many ids are written into the statement; more go through a temporary table

@@ -71,13 +71,12 @@ def incoming_table(
         latest[r.id] = n
     kept = [records[n] for n in latest.values()]
     hashes = [record_hash(r) for r in kept]
-    envelopes = [envelope_ids[n] for n in latest.values()] if envelope_ids is not None else None
-    table = records_to_table(kept)
-    extra = [
-        pa.array(hashes, pa.string()),
-        pa.array(envelopes if envelopes is not None else [None] * len(kept), pa.string()),
-    ]
-    return pa.Table.from_arrays([*table.columns, *extra], schema=INCOMING_SCHEMA)
+    if envelope_ids is None:
+        envelopes: list[str | None] = [None] * len(kept)
+    else:
+        envelopes = [envelope_ids[n] for n in latest.values()]
+    extra = [pa.array(hashes, pa.string()), pa.array(envelopes, pa.string())]
+    return pa.Table.from_arrays([*records_to_table(kept).columns, *extra], schema=INCOMING_SCHEMA)
 
 
 def note_conflicts(db: Db, incoming: str, file: str, run_id: str, now: datetime) -> int:
