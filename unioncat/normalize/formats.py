@@ -34,18 +34,19 @@ CHECK_MODULES: dict[str, str] = {"kbart": "kbart_check"}
 
 def load(fmt: str) -> bool:
     """Import the module of ``fmt``; False for a name no module has."""
-    if fmt not in MODULES:
-        return False
-    importlib.import_module(f"unioncat.normalize.{MODULES[fmt]}")
-    return True
+    return _import(MODULES, fmt)
 
 
 def load_check(fmt: str) -> bool:
     """Import the module of ``fmt``'s checker: only ``convert --check`` asks for one, so
     reading a pipeline that names the format does not load it."""
-    if fmt not in CHECK_MODULES:
+    return _import(CHECK_MODULES, fmt)
+
+
+def _import(table: dict[str, str], fmt: str) -> bool:
+    if fmt not in table:
         return False
-    importlib.import_module(f"unioncat.normalize.{CHECK_MODULES[fmt]}")
+    importlib.import_module(f"unioncat.normalize.{table[fmt]}")
     return True
 
 
