@@ -365,6 +365,85 @@ def isbn13(str digits not None):
     return digits
 
 
+cdef inline bint _isbn_char(Py_UCS4 c) noexcept:
+    return u"0" <= c <= u"9" or c == u"-" or c == u" "
+
+
+cdef inline bint _isbn_end(Py_UCS4 c) noexcept:
+    return u"0" <= c <= u"9" or c == u"X" or c == u"x"
+
+
+cdef inline object _clean_qualifier(str text):
+    cdef str q = text.strip(" :;,.()[]").strip()
+    return q or None
+
+
+def isbn_parts(str raw not None, qualifier):
+    """What ``identifiers.isbn`` makes of an 020 ``$a`` (the ISBN's digits or value, its
+    qualifiers, and whether the check digit holds), or None to leave it to that
+    function: text that is not ASCII (Unicode digits and spaces) and text with no ISBN
+    in it (a Standard Book Number, or nothing) are rare, and decided there.
+
+    The candidate is the one ``_ISBN_CANDIDATE`` finds: at the leftmost position,
+    "97[89]" and 10 to 14 digits, hyphens or spaces (as many as there are), else a
+    digit or X, 8 to 12 of them, and a digit or X (the longest that ends in one)."""
+    cdef str text = raw.strip()
+    cdef Py_ssize_t n, s, k, j, start = -1, end = -1, i, close
+    cdef Py_UCS4 c
+    if not text.isascii():
+        return None
+    n = len(text)
+    for s in range(n):
+        c = text[s]
+        if c == u"9" and s + 2 < n and text[s + 1] == u"7" and (
+            text[s + 2] == u"8" or text[s + 2] == u"9"
+        ):
+            k = 0
+            while k < 14 and s + 3 + k < n and _isbn_char(text[s + 3 + k]):
+                k += 1
+            if k >= 10:
+                start, end = s, s + 3 + k
+                break
+        if _isbn_end(c):
+            k = 0
+            while k < 12 and s + 1 + k < n and _isbn_char(text[s + 1 + k]):
+                k += 1
+            j = k
+            while j >= 8:
+                if s + 1 + j < n and _isbn_end(text[s + 1 + j]):
+                    break
+                j -= 1
+            if j >= 8:
+                start, end = s, s + 2 + j
+                break
+    if start < 0:
+        return None
+    digits = text[start:end].replace("-", "").replace(" ", "").upper()
+    if len(digits) == 9:
+        digits = "0" + digits
+    cdef str rest = (text[:start] + text[end:]).strip()
+    cdef list quals = []
+    i = rest.find("(")
+    while i >= 0:
+        close = rest.find(")", i + 1)
+        if close < 0:
+            break
+        q = _clean_qualifier(rest[i + 1 : close])
+        if q:
+            quals.append(q)
+        i = rest.find("(", close + 1)
+    if not quals and rest:
+        q = _clean_qualifier(rest)
+        if q:
+            quals.append(q)
+    if qualifier:
+        quals[:0] = [q for q in (_clean_qualifier(x) for x in qualifier.split(";")) if q]
+    value = isbn13(digits)
+    if value is None:
+        return None  # not bare digits after all: python-stdnum decides
+    return (value or digits, "; ".join(dict.fromkeys(quals)) or None, bool(value))
+
+
 cdef str _ean_check(str body):
     """EAN-13's check digit of twelve digits (weights 1 and 3 from the left)."""
     cdef int total = 0, i

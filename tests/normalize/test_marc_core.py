@@ -224,6 +224,40 @@ def test_the_isbn_check_agrees_with_python_stdnum() -> None:
         assert identifiers.isbn13(number) == identifiers._isbn13(number), number
 
 
+@core
+def test_the_020_reading_agrees_on_generated_text() -> None:
+    """``isbn_parts`` finds the same candidate, qualifiers and status as the regular
+    expressions of ``identifiers._isbn``: numbers with and without separators, cut and
+    run together, with qualifiers in and out of parentheses, a caller's ``$q``, and text
+    it must leave to the reference (Unicode digits, an SBN, no number at all)."""
+    from unioncat import identifiers
+
+    assert MARC_CORE is not None
+    rng = random.Random(23)
+    pieces = ["0306406152", "9780306406157", "978-0-306-40615-7", "0-306-40615-2", "979",
+              "978", "0306", "X", "x", "-", " ", "  ", "(", ")", "(pbk.)", "(v. 1)", "pbk.",
+              ": $12.00", "[", "]", ";", "hbk", "1", "23", "45678", "080442957X", "\t",
+              "12345678X", "(alk. paper)", "((", "))"]  # fmt: skip
+    not_ascii = ["ébk", "١٢٣", "\u00a0", "０３０６４０６１５２"]
+    texts = ["", " ", "0306406152", "030640615", " 030640615 (pbk.)", "12345678X", "isbn"]
+    for _ in range(20000):
+        chosen = [rng.choice(pieces) for _ in range(rng.randint(1, 7))]
+        if rng.random() < 0.1:
+            chosen.insert(rng.randrange(len(chosen) + 1), rng.choice(not_ascii))
+        texts.append("".join(chosen))
+    qualifiers = [None, "", "pbk.", "(pbk.) ; hbk", " ; ", "alk. paper"]
+    found = read = 0
+    for text in texts:
+        qualifier = rng.choice(qualifiers)
+        for status in ("valid", "cancelled"):
+            want = identifiers._isbn(text, status=status, qualifier=qualifier)
+            assert identifiers.isbn(text, status=status, qualifier=qualifier) == want, text
+        found += want is not None
+        read += MARC_CORE.isbn_parts(text, qualifier) is not None
+    # of the texts with an ISBN in them the core reads most and leaves some
+    assert 0.75 * found < read < found, (read, found)
+
+
 def _marc_files(shared: Path | None) -> list[Path]:
     found = sorted(EXAMPLES.glob("marc/*")) + sorted(EXAMPLES.glob("journal/*.mrc"))
     if shared is not None:

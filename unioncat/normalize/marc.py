@@ -426,9 +426,14 @@ _LINKS = {
 }
 
 
+_LINK_TAGS = tuple(_LINKS)
+
+
 def _relations(record: pymarc.Record) -> list[Relation]:
     out: list[Relation] = []
-    for tag, rel in _LINKS.items():
+    # one pass over the fields says whether there is any linking entry at all (most
+    # records have none) where fourteen lookups would
+    for tag, rel in _LINKS.items() if record.get_fields(*_LINK_TAGS) else ():
         for f in record.get_fields(tag):
             title = clean(_first_sub(f, "t") or _first_sub(f, "a"))
             note = clean(" ".join(_sub(f, "i", "c", "n")))

@@ -142,6 +142,9 @@ _EXTENT_TERMS = (
     (re.compile(rf"{_W}micro(?:fiche|film|opaque)s?\b", re.I), "microform"),
     (re.compile(rf"{_W}(?:film ?reels?|filmstrips?|slides?)\b", re.I), "projected"),
 )  # fmt: skip
+# every carrier term in one expression: most extents name none of them ("xii, 320 p. ;
+# 24 cm"), and one search says so where six would
+_ANY_EXTENT_TERM = re.compile("|".join(f"(?:{p.pattern})" for p, _ in _EXTENT_TERMS), re.I)
 _PAGES = re.compile(r"\d+\]?\s*(?:p\b|pp\b|pages?\b|leaves|s\.|ff?\.)|\bv\.|\bvolumes?\b", re.I)
 _CM = re.compile(r"\d\s*cm\b", re.I)
 
@@ -238,7 +241,8 @@ def medium(record: pymarc.Record, leader: str) -> tuple[str, list[str]]:
     form = data008[pos : pos + 1]
     if form in _FORM:
         return _FORM[form], [f"008/{pos}={form}"]
-    for decided in (_from_007(record, rtype), _from_338(record, rtype), _from_337(record, rtype)):
+    for decide in (_from_007, _from_338, _from_337):
+        decided = decide(record, rtype)
         if decided is not None:
             return decided
     for f in record.get_fields("533"):
@@ -326,8 +330,10 @@ def _from_300(record: pymarc.Record, rtype: str) -> tuple[str, list[str]] | None
     """The 300 extent: the carrier's name, or pages and centimetres for print."""
     for f in record.get_fields("300"):
         extent = " ".join(f.get_subfields("a", "b", "c", "e"))
-        found = [(m, f"300={pattern.pattern}") for pattern, m in _EXTENT_TERMS
-                 if pattern.search(" ".join(f.get_subfields("a")))]  # fmt: skip
+        carrier = " ".join(f.get_subfields("a"))
+        found = []
+        if _ANY_EXTENT_TERM.search(carrier):
+            found = [(m, f"300={p.pattern}") for p, m in _EXTENT_TERMS if p.search(carrier)]
         choice = _choose(found, rtype)
         if choice is not None:
             medium, _ = choice
