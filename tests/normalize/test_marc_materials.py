@@ -363,3 +363,31 @@ def test_a_record_longer_than_iso_2709_allows_says_so() -> None:
     data = marc([("520", "  ", ["a", "x" * 120_000])]).as_marc()
     with pytest.raises(RecordError, match="longer than ISO 2709 can hold"):
         _read(data)
+
+
+def test_the_carrier_screen_passes_every_extent_a_carrier_term_matches() -> None:
+    """``may_name_carrier`` only spares the six expressions the extents none of them
+    matches: over generated extents in every case, with the letters a case-insensitive
+    expression takes for others ("ı", "İ", "ſ", the Kelvin sign), it is never False
+    where one of them matches, and False for most plain print extents."""
+    import random
+
+    from unioncat.normalize import marc_medium
+
+    rng = random.Random(31)
+    pieces = ["1 online resource", "remote", "digital file", "audio disc", "sound cassette",
+              "videodisc", "DVD", "Blu-ray", "computer disk", "CD-ROM", "microfiche",
+              "microfilm", "film reel", "filmstrips", "slides", "xii, 320 p.", " : ill. ; ",
+              "24 cm", "v.", "score", "1 ", "2 ", "s", "ı", "İ", "ſ", "\u212a", "(", ")",
+              ", "]  # fmt: skip
+    matched = screened_out_print = 0
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 5)))
+        text = "".join(c.upper() if rng.random() < 0.3 else c for c in text)
+        if any(p.search(text) for p, _ in marc_medium._EXTENT_TERMS):
+            matched += 1
+            assert marc_medium.may_name_carrier(text), text
+    for text in ("xii, 320 p. : ill. ; 24 cm.", "2 v. (xx, 845 p.) ; 29 cm", "1 score (12 p.)"):
+        screened_out_print += not marc_medium.may_name_carrier(text)
+    assert matched > 5000 and screened_out_print == 3
+    assert marc_medium.may_name_carrier("1 onlİne resource")  # re.I reads İ as i

@@ -225,8 +225,8 @@ def _take_duration(item: Item) -> Item:
     """A playing time at the end of a title or a statement is the item's duration."""
     for attr in ("statement", "subtitle", "title"):
         text = getattr(item, attr)
-        if not text:
-            continue
+        if not text or ":" not in text:
+            continue  # a playing time has its colon; the expression would look everywhere
         m = _DURATION.search(text)
         if m and m.start() > 0:
             item.duration = item.duration or m.group(1)

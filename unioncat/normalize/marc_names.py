@@ -188,8 +188,8 @@ def contributor(
     if kind == "person":
         personal = clean(" ".join(sub(field, "a")))
         if personal and field.indicator1 == "1" and "," in personal:
-            family, _, given = (s.strip() for s in personal.partition(","))
-            given = given or None
+            family, _, given = personal.partition(",")
+            family, given = family.strip(), given.strip() or None
         elif personal and field.indicator1 == "0":
             given = personal
     roles = relator_terms(field)
@@ -252,7 +252,8 @@ def responsibility_names(statement: str | None) -> list[Contributor]:
     text = clean(statement)
     if not text:
         return []
-    text = _BY.sub("", text)
+    if "by" in text.casefold():  # as the expression reads it (re.I takes no other b or y)
+        text = _BY.sub("", text)
     inverted = _INVERTED.match(text)
     if inverted and " and " not in text and ";" not in text:
         family, given = inverted.group(1), clean(inverted.group(2))
