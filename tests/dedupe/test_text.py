@@ -216,3 +216,21 @@ def test_a_venue_is_one_venue_however_abbreviated(a: str, b: str, alike: bool) -
     from unioncat.dedupe.text import fold, venue_words, venues_alike
 
     assert venues_alike(venue_words(fold(a)), venue_words(fold(b))) is alike
+
+
+def test_the_ascii_shortcut_of_fold_gives_what_the_full_path_gives() -> None:
+    """ASCII text without an entity skips normalization, mojibake and entities; over
+    generated ASCII (control characters, underscores, digits, every punctuation) the
+    result is the full path's, taken by adding one character that is not ASCII and
+    folds away."""
+    import random
+    import string
+
+    from unioncat.dedupe.text import fold
+
+    rng = random.Random(41)
+    alphabet = string.printable + "\x00\x1f\x7f_"
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 30))).replace("&", "")
+        # U+0301 (a combining accent) sends fold down the full path and is removed there
+        assert fold(text) == fold(text + "\u0301"), repr(text)

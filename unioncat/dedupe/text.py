@@ -134,6 +134,10 @@ def fold(text: str | None) -> str:
     """Lower case, no diacritics, no punctuation, single spaces: the comparison form."""
     if not text:
         return ""
+    if text.isascii() and "&" not in text:
+        # the common case, and the same result: ASCII is its own NFKC form, holds no
+        # mojibake or entity, and folds as it lowers (matching folds millions of these)
+        return _NON_WORD.sub(" ", text.lower()).strip()
     text = unicodedata.normalize("NFKC", unmangle(unescape(text))).casefold()
     if not text.isascii():
         text = _strip_marks(text)
