@@ -60,7 +60,7 @@ def map_page(
         except (pa.ArrowException, OverflowError, TypeError, ValueError):
             table = _build_each(envelopes, n, for_catalog)
         # freed while the collector is still paused: the first allocation after it is
-        # back would otherwise walk every object of the page's records (a tenth of the
+        # back would otherwise walk every object of the page's records (a seventh of the
         # time of the page), to find no cycle in them
         n.records.clear()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

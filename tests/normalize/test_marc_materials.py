@@ -391,3 +391,16 @@ def test_the_carrier_screen_passes_every_extent_a_carrier_term_matches() -> None
         screened_out_print += not marc_medium.may_name_carrier(text)
     assert matched > 5000 and screened_out_print == 3
     assert marc_medium.may_name_carrier("1 onlİne resource")  # re.I reads İ as i
+
+
+def test_a_part_copies_every_field_of_its_host_isbn() -> None:
+    """``marc_contents._copy`` names the identifier's fields itself (it is on the path of
+    every chapter): a field added to ``Identifier`` must be added there too."""
+    from dataclasses import fields
+
+    from unioncat.normalize.marc_contents import _copy
+    from unioncat.schemas.record import Identifier
+
+    given = Identifier(**{f.name: f"{f.name}-value" for f in fields(Identifier)})
+    copied = _copy(given)
+    assert copied == given and copied is not given
