@@ -31,8 +31,8 @@ GROUND = {
 }  # fmt: skip
 STAGES = {"framing", "harvest", "normalize", "catalog", "dedupe", "provider", "outputs",
           "overview"}  # fmt: skip
-APP = {"cli", "config", "pipeline", "mapping", "parallel", "convert", "report", "progress",
-       "reads", "read_service", "read_commands", "access", "oai_server", "marc_export",
+APP = {"cli", "arrow_start", "config", "pipeline", "mapping", "parallel", "convert", "report",
+       "progress", "reads", "read_service", "read_commands", "access", "oai_server", "marc_export",
        "linked_export", "openurl", "catalog_access", "workbench", "commands", "engine",
        "spark_engine", "__init__",
        "__main__"}  # fmt: skip

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from unioncat import __version__, interrupts
+from unioncat.arrow_start import keep_pandas_out_of_pyarrow
 from unioncat.errors import ConfigError, LockHeld, UnioncatError
 from unioncat.log import say, setup_logging
 
@@ -292,6 +293,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             for name in args.allow_deletions:
                 config.source(name)  # an unknown name is a typo: refuse it
             config.allow_deletions = frozenset(args.allow_deletions)
+        if config is None or config.engine != "spark":
+            keep_pandas_out_of_pyarrow()  # Spark's driver may hand pyarrow pandas values
         code: int = _command(args.func)(args, config)
         return code
     except ConfigError as exc:

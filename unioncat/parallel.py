@@ -24,6 +24,7 @@ from typing import Protocol
 
 import pyarrow as pa
 
+from unioncat.arrow_start import keep_pandas_out
 from unioncat.catalog import incoming_table
 from unioncat.contracts import EnvelopeStatus, Quarantined, RawEnvelope
 from unioncat.gc_pause import gc_paused
@@ -143,6 +144,7 @@ def start_worker(parent: int, verbose: bool, json_lines: bool) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     setup_logging(verbose=verbose, json_lines=json_lines)
+    keep_pandas_out()
     _die_with_parent()
 
     def watch() -> None:
