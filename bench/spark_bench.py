@@ -28,7 +28,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -143,7 +143,7 @@ def write_catalog(path: Path, n: int) -> None:
     catalog.close()
 
 
-def dedupe(sizes: list[int], cli: list[str]) -> None:
+def dedupe(sizes: list[int], cli: list[str], engines: Sequence[str]) -> None:
     """``unioncat dedupe --full`` of the same synthetic catalog, whole-process, on each
     engine."""
     print("dedupe --full of the synthetic union catalog")
@@ -153,16 +153,16 @@ def dedupe(sizes: list[int], cli: list[str]) -> None:
             base = Path(tmp) / "base"
             base.mkdir()
             write_catalog(base / "catalog.duckdb", n)
-            on_each_engine(n, base, Path(tmp),
+            on_each_engine(n, base, Path(tmp), engines,
                            lambda folder, engine: [*cli, str(pipeline(folder, engine, dedupe=True)),
                                                    "dedupe", "--full"])  # fmt: skip
 
 
 def on_each_engine(
-    n: int, base: Path, tmp: Path, argv_of: Callable[[Path, str], list[str]]
+    n: int, base: Path, tmp: Path, engines: Sequence[str], argv_of: Callable[[Path, str], list[str]]
 ) -> None:
     """The command ``argv_of(folder, engine)`` timed on a copy of ``base`` per engine."""
-    for engine in ("duckdb", "spark"):
+    for engine in engines:
         folder = tmp / engine
         shutil.copytree(base, folder)
         seconds, peak = timed(argv_of(folder, engine))
@@ -175,10 +175,13 @@ def main() -> None:
     parser.add_argument("--records", type=int, nargs="*", default=[100_000])
     parser.add_argument("--dedupe", type=int, nargs="*", default=[],
                         help="also dedupe --full a synthetic catalog of these sizes")  # fmt: skip
+    parser.add_argument("--engines", nargs="+", default=["duckdb", "spark"],
+                        choices=["duckdb", "spark"],
+                        help="the engines to time (default: both)")  # fmt: skip
     args = parser.parse_args()
     cli = [sys.executable, "-m", "unioncat.cli", "--config"]
     if args.dedupe:
-        dedupe(args.dedupe, cli)
+        dedupe(args.dedupe, cli, args.engines)
     if not args.records:
         return
     if not JAZZ.is_file():
@@ -191,7 +194,7 @@ def main() -> None:
             write_archive(base / "marc", n)
             subprocess.run([*cli, str(pipeline(base, "duckdb")), "harvest"], check=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-            on_each_engine(n, base, Path(tmp),
+            on_each_engine(n, base, Path(tmp), args.engines,
                            lambda folder, engine: [*cli, str(pipeline(folder, engine)),
                                                    "renormalize"])  # fmt: skip
 

@@ -166,38 +166,79 @@ def _archived(source: str | None, pending_only: bool) -> tuple[str, list[Any]]:
     return " AND ".join(where), params
 
 
+# the order the archive is mapped in: earlier versions of a file (fetched earlier)
+# first, so that the newest mapping wins
+_ARCHIVE_ORDER = "source, fetched_at, batch, position, envelope_id"
+
+
 def iter_archived(
     db: Db, *, source: str | None = None, pending_only: bool = True, chunk: int = 2000
 ) -> Iterator[list[RawEnvelope]]:
-    """Archived envelopes in commit-sized chunks, for ``normalize`` and ``renormalize``."""
+    """Archived envelopes in commit-sized chunks, for ``normalize`` and ``renormalize``.
+
+    One query streaming the whole ordered archive keeps its snapshot for the whole run,
+    and DuckDB then keeps in memory what the run's writes replace: the catalog's memory
+    grew with the run (10 GB at a million envelopes), and the sort held every payload
+    besides.  So the order is worked out once, as row ids and keys in a temporary table,
+    and each chunk is a query of its own, by row id, checked against its key.  A row
+    that moved (written again, or renumbered by a checkpoint that compacts the table) is
+    found again by its key; one that left the archive meanwhile (a withdrawn earlier
+    version of a file) is not given."""
     condition, params = _archived(source, pending_only)
-    cur = db.cursor()
-    cur.execute(
-        f"SELECT {RAW_COLUMNS} FROM raw WHERE {condition} "
-        # earlier versions of a file (fetched earlier) first: the newest mapping wins
-        "ORDER BY source, fetched_at, batch, position, envelope_id",
-        params,
+    select = (
+        f"SELECT row_number() OVER (ORDER BY {_ARCHIVE_ORDER}) AS seq, rowid AS rid, source, "
+        f"envelope_id FROM raw WHERE {condition}"
     )
-    try:
-        while rows := cur.fetchmany(chunk):
-            yield [
-                RawEnvelope(
-                    source=r[0],
-                    envelope_id=r[1],
-                    format=r[2],
-                    payload=bytes(r[3]),
-                    fetched_at=r[4],
-                    datestamp=r[5],
-                    deleted=bool(r[6]),
-                    batch=r[7],
-                    position=r[8],
-                    record_id=r[9],
-                    error=r[10],
-                )
-                for r in rows
-            ]
-    finally:
-        cur.close()
+    with db.temp_table(select, params, stem="archive_order") as order:
+        total = int(db.scalar(f"SELECT count(*) FROM {order}") or 0)
+        for low in range(0, total, chunk):
+            rows = _chunk_rows(db, order, low, low + chunk)
+            if rows:
+                yield [_envelope(r) for r in rows]
+
+
+_COLUMNS_OF_R = ", ".join("r." + c.strip() for c in RAW_COLUMNS.split(","))
+
+
+def _chunk_rows(db: Db, order: str, low: int, high: int) -> list[tuple[Any, ...]]:
+    """The envelopes ``low < seq <= high`` of the order, in order."""
+    query = (
+        f"SELECT {_COLUMNS_OF_R} FROM {order} o JOIN raw r ON r.rowid = o.rid "
+        "WHERE o.seq > ? AND o.seq <= ? AND r.source = o.source "
+        "AND r.envelope_id = o.envelope_id ORDER BY o.seq"
+    )
+    rows = db.rows(query, [low, high])
+    expected = db.scalar(f"SELECT count(*) FROM {order} WHERE seq > ? AND seq <= ?", [low, high])
+    if len(rows) == expected:
+        return rows
+    # rows moved or left: find the rest of the order again by key, then read the chunk
+    db.execute(
+        f"DELETE FROM {order} o WHERE o.seq > ? AND NOT EXISTS "
+        "(SELECT 1 FROM raw r WHERE r.source = o.source AND r.envelope_id = o.envelope_id)",
+        [low],
+    )
+    db.execute(
+        f"UPDATE {order} o SET rid = r.rowid FROM raw r WHERE o.seq > ? "
+        "AND r.source = o.source AND r.envelope_id = o.envelope_id",
+        [low],
+    )
+    return db.rows(query, [low, high])
+
+
+def _envelope(r: tuple[Any, ...]) -> RawEnvelope:
+    return RawEnvelope(
+        source=r[0],
+        envelope_id=r[1],
+        format=r[2],
+        payload=bytes(r[3]),
+        fetched_at=r[4],
+        datestamp=r[5],
+        deleted=bool(r[6]),
+        batch=r[7],
+        position=r[8],
+        record_id=r[9],
+        error=r[10],
+    )
 
 
 def copy_archived(db: Db, path: str, *, source: str | None, pending_only: bool) -> int:
@@ -206,8 +247,7 @@ def copy_archived(db: Db, path: str, *, source: str | None, pending_only: bool) 
     condition, params = _archived(source, pending_only)
     quoted = path.replace("'", "''")
     db.execute(
-        f"COPY (SELECT {RAW_COLUMNS} FROM raw WHERE {condition} "
-        "ORDER BY source, fetched_at, batch, position, envelope_id) "
+        f"COPY (SELECT {RAW_COLUMNS} FROM raw WHERE {condition} ORDER BY {_ARCHIVE_ORDER}) "
         f"TO '{quoted}' (FORMAT parquet, COMPRESSION zstd)",
         params,
     )
