@@ -6,9 +6,6 @@ archive while it is read."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from unioncat.catalog import Catalog, PageWrite
 from unioncat.contracts import RawEnvelope
@@ -21,14 +18,6 @@ def _env(n: int, batch: str = "f.mrc", fetched: datetime = NOW, text: str = "") 
         "s", f"{batch}#{n}", "marc21", f"payload {batch} {n}{text}".encode(), fetched,
         batch=batch, position=n,
     )  # fmt: skip
-
-
-@pytest.fixture
-def catalog(tmp_path: Path):  # type: ignore[no-untyped-def]
-    c = Catalog(tmp_path / "c.duckdb")
-    c.start_run("r1", "test")
-    yield c
-    c.close()
 
 
 def _archive(catalog: Catalog, envelopes: list[RawEnvelope]) -> None:

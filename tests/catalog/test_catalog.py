@@ -39,14 +39,6 @@ def env(n: int) -> RawEnvelope:
     )
 
 
-@pytest.fixture
-def catalog(tmp_path: Path):  # type: ignore[no-untyped-def]
-    c = Catalog(tmp_path / "c.duckdb")
-    c.start_run("r1", "test")
-    yield c
-    c.close()
-
-
 def _count(c: Catalog, sql: str) -> int:
     return int(c.query(sql)[0][0])
 
