@@ -39,7 +39,7 @@ def _run(code: str, cwd: Path | None = None) -> dict[str, object]:
 
 
 @needs_pandas
-def test_a_harvest_and_a_run_on_the_command_line_never_import_pandas(tmp_path: Path) -> None:
+def test_a_harvest_and_a_run_of_the_program_never_import_pandas(tmp_path: Path) -> None:
     pipeline = write_pipeline(tmp_path, [
         {"name": "print", "kind": "files", "format": "marc",
          "paths": [str(EXAMPLES / "marc" / "print-books.mrc")]},
@@ -48,8 +48,8 @@ def test_a_harvest_and_a_run_on_the_command_line_never_import_pandas(tmp_path: P
     ])  # fmt: skip
     for command in ("harvest", "run"):
         out = _run(
-            "import json, sys\nfrom unioncat.cli import main\n"
-            f"code = main(['--config', {str(pipeline)!r}, {command!r}])\n"
+            "import json, sys\nfrom unioncat.cli import run\n"
+            f"code = run(['--config', {str(pipeline)!r}, {command!r}])\n"
             "print(json.dumps({'code': code, 'pyarrow': 'pyarrow' in sys.modules,"
             " 'pandas': 'pandas' in sys.modules}))"
         )
@@ -168,3 +168,81 @@ def test_the_hook_waits_for_pyarrow_and_then_leaves_the_import_system_as_it_was(
     assert out["restored"] is True
     assert out["loader"] == out["spec_loader"] == "SourceFileLoader"
     assert out["pandas"] is False and out["empty_left"] is False
+
+
+@needs_pandas
+def test_main_called_in_someone_elses_process_leaves_pyarrow_alone(tmp_path: Path) -> None:
+    """An application that runs a command through ``cli.main`` keeps pyarrow as it was:
+    pandas' NA is still a null to it."""
+    pipeline = write_pipeline(tmp_path, [
+        {"name": "print", "kind": "files", "format": "marc",
+         "paths": [str(EXAMPLES / "marc" / "print-books.mrc")]},
+    ])  # fmt: skip
+    out = _run(
+        "import json, sys\nfrom unioncat.cli import main\n"
+        f"code = main(['--config', {str(pipeline)!r}, 'harvest'])\n"
+        "import pandas as pd, pyarrow as pa\n"
+        "nulls = pa.array([pd.NA, 1], from_pandas=True).null_count\n"
+        "print(json.dumps({'code': code, 'nulls': nulls}))"
+    )
+    assert out == {"code": 0, "nulls": 1}
+
+
+def test_a_spark_engine_pipeline_leaves_pyarrow_alone(tmp_path: Path) -> None:
+    """The hook waits for pyarrow in a ``status`` (which never imports it) of a DuckDB
+    pipeline, and is not set at all for a Spark one."""
+    hooked = {}
+    for engine in ("duckdb", "spark"):
+        folder = tmp_path / engine
+        folder.mkdir()
+        pipeline = write_pipeline(folder, [
+            {"name": "print", "kind": "files", "format": "marc",
+             "paths": [str(EXAMPLES / "marc" / "print-books.mrc")]},
+        ])  # fmt: skip
+        text = pipeline.read_text(encoding="utf-8")
+        pipeline.write_text(f"engine: {engine}\n{text}", encoding="utf-8")
+        out = _run(
+            "import json, sys\nfrom unioncat.cli import run\n"
+            f"run(['--config', {str(pipeline)!r}, 'status'])\n"
+            "print(json.dumps({'hooked': any(type(f).__name__ == '_AfterPyarrow'"
+            " for f in sys.meta_path)}))"
+        )
+        hooked[engine] = out["hooked"]
+    assert hooked == {"duckdb": True, "spark": False}
+
+
+@needs_pandas
+def test_looking_pyarrow_up_does_not_use_the_hook_up() -> None:
+    out = _run(
+        "import importlib.util, json, sys\n"
+        "from unioncat.arrow_start import keep_pandas_out_of_pyarrow\n"
+        "keep_pandas_out_of_pyarrow()\n"
+        "found = importlib.util.find_spec('pyarrow') is not None\n"
+        "import pyarrow.parquet\n"
+        "import pyarrow as pa\n"
+        "pa.array(['x'])\n"
+        "print(json.dumps({'found': found, 'pandas': 'pandas' in sys.modules}))"
+    )
+    assert out == {"found": True, "pandas": False}
+
+
+def test_a_pyarrow_that_looks_another_way_costs_the_import_and_nothing_else() -> None:
+    """Should pyarrow's conversion fail while pandas is kept out, the process goes on
+    with the import system as it was."""
+    out = _run(
+        "import json, sys\n"
+        "import pyarrow as pa\n"
+        "from unioncat import arrow_start\n"
+        "finders = list(sys.meta_path)\n"
+        "real = pa.array\n"
+        "def looks_otherwise(*args, **kw):\n"
+        "    raise AttributeError(\"module 'pandas' has no attribute '__version__'\")\n"
+        "pa.array = looks_otherwise\n"
+        "arrow_start.keep_pandas_out()\n"
+        "pa.array = real\n"
+        "print(json.dumps({'restored': sys.meta_path == finders,"
+        " 'left': 'pandas' in sys.modules and sys.modules['pandas'] is not None"
+        " and not hasattr(sys.modules['pandas'], 'DataFrame'),"
+        " 'works': pa.array([1, None]).null_count}))"
+    )
+    assert out == {"restored": True, "left": False, "works": 1}

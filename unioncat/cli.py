@@ -275,7 +275,14 @@ def _resource_errors() -> tuple[type[BaseException], ...]:
     return found + ((duckdb.Error,) if duckdb is not None else ())
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def run(argv: Sequence[str] | None = None) -> int:
+    """The ``unioncat`` program: :func:`main` in a process of its own, which may
+    therefore keep pandas out of pyarrow (:mod:`unioncat.arrow_start`); code that calls
+    :func:`main` in its own process keeps pyarrow as it was."""
+    return main(argv, own_process=True)
+
+
+def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     setup_logging(verbose=args.verbose)
@@ -293,7 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for name in args.allow_deletions:
                 config.source(name)  # an unknown name is a typo: refuse it
             config.allow_deletions = frozenset(args.allow_deletions)
-        if config is None or config.engine != "spark":
+        if own_process and (config is None or config.engine != "spark"):
             keep_pandas_out_of_pyarrow()  # Spark's driver may hand pyarrow pandas values
         code: int = _command(args.func)(args, config)
         return code
@@ -342,4 +349,4 @@ def _command(name: str) -> Any:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

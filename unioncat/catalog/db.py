@@ -32,7 +32,7 @@ _NO_EXTENSIONS = {"autoinstall_known_extensions": False, "autoload_known_extensi
 # (duckdb/duckdb#24848), so its cost grows with the catalog.  A renormalize of 100,000
 # envelopes took 51 s at DuckDB's 16 MB, 43 s at 256 MB and 38 s here; the changes
 # wait in memory until the next checkpoint (up to this much), and a crash loses
-# nothing either way (the log is replayed on the next open).
+# nothing either way (the log is replayed on the next open, which takes that longer).
 CHECKPOINT_THRESHOLD = "1GB"
 
 

@@ -211,7 +211,9 @@ def _chunk_rows(db: Db, order: str, low: int, high: int) -> list[tuple[Any, ...]
     expected = db.scalar(f"SELECT count(*) FROM {order} WHERE seq > ? AND seq <= ?", [low, high])
     if len(rows) == expected:
         return rows
-    # rows moved or left: find the rest of the order again by key, then read the chunk
+    # rows moved or left: find the rest of the order again by key (a pass over the rest
+    # of the order and the archive's keys; rare, as files are withdrawn after the
+    # reading), then read the chunk
     db.execute(
         f"DELETE FROM {order} o WHERE o.seq > ? AND NOT EXISTS "
         "(SELECT 1 FROM raw r WHERE r.source = o.source AND r.envelope_id = o.envelope_id)",
