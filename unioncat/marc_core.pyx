@@ -291,17 +291,48 @@ cdef frozenset _ABBREVIATIONS = frozenset(
     rev enl cop ca pp ill col cm mm ff hr min sec izd off bd nr jg hft str éd tip
     ont me del ind pa md vic va vt ga ky wis fla ore mo ala ark kan mex que""".split()
 )
-cdef object _INITIALS = re.compile(r"(?:[^\W\d_]\.)+").fullmatch
 cdef object _OLD_CATALOG = re.compile(r"\s*\[from old catalog\]", re.I).sub
+
+
+cdef inline bint _trailing(Py_UCS4 c) noexcept:
+    """One of ``_TRAILING``."""
+    return (c == u" " or c == u"/" or c == u":" or c == u";" or c == u"," or c == u"="
+            or c == u"+")
 
 
 def clean(text):
     """``marc_text.clean``: ISBD punctuation and whitespace off the ends, a final period
-    kept only after an initial or abbreviation, unbalanced brackets dropped."""
-    cdef str t
+    kept only after an initial or abbreviation, unbalanced brackets dropped.
+
+    Most values have nothing to mend but their ends: no whitespace other than single
+    spaces, no brackets.  One pass over the characters says so and finds the ends, and
+    such a value is cut once; any other takes the reference's steps."""
+    cdef str s, t
+    cdef Py_ssize_t n, i, start, end
+    cdef Py_UCS4 c, before = u"x"
     if text is None:
         return None
-    t = " ".join((<str>text).split())
+    s = <str>text
+    n = len(s)
+    for i in range(n):
+        c = s[i]
+        if c == u"[" or c == u"]" or (c.isspace() and (c != u" " or before == u" ")):
+            return _clean_steps(s)
+        before = c
+    start = 0
+    while start < n and _trailing(s[start]):
+        start += 1
+    end = n
+    while end > start and _trailing(s[end - 1]):
+        end -= 1
+    t = s if start == 0 and end == n else s[start:end]
+    if t.endswith("."):
+        t = drop_final_period(drop_final_period(t))
+    return t or None
+
+
+cdef object _clean_steps(str text):
+    cdef str t = " ".join(text.split())
     if "old catalog" in t:
         t = _OLD_CATALOG("", t)
     t = t.strip(_TRAILING).strip()
@@ -319,12 +350,32 @@ def clean(text):
 
 cpdef str drop_final_period(str t):
     cdef str last
-    if not t.endswith(".") or t.endswith(".."):
+    cdef Py_ssize_t n = len(t), k
+    if n == 0 or t[n - 1] != u"." or (n > 1 and t[n - 2] == u"."):
         return t
-    last = t.rsplit(" ", 1)[-1].lstrip("([")
-    if _INITIALS(last) or last[:-1].lower() in _ABBREVIATIONS:
+    k = n - 1
+    while k > 0 and t[k - 1] != u" ":
+        k -= 1
+    while k < n and (t[k] == u"(" or t[k] == u"["):
+        k += 1
+    last = t[k:]
+    if _initials(last) or last[:-1].lower() in _ABBREVIATIONS:
         return t
     return t[:-1].rstrip(_TRAILING)
+
+
+cdef inline bint _initials(str last):
+    """``(?:[^\\W\\d_]\\.)+`` in full: letters (word characters but digits and the
+    underscore), each with its period."""
+    cdef Py_ssize_t n = len(last), i
+    cdef Py_UCS4 c
+    if n == 0 or n % 2:
+        return False
+    for i in range(0, n, 2):
+        c = last[i]
+        if last[i + 1] != u"." or not c.isalnum() or c.isdecimal() or c == u"_":
+            return False
+    return True
 
 
 def isbn13(str digits not None):
@@ -551,3 +602,141 @@ cdef str _struct_text(object obj, tuple spec):
     for i in range(len(keys)):
         parts.append(<str>keys[i] + _value_text(values[i], kinds[i], subs[i]))
     return "{" + ", ".join(parts) + "}"
+
+
+# ------------------------------------------------------------------- contributors
+
+cdef str _RELATOR_STRIP = " ,.;:[]"
+cdef str _RELATOR_CODE_STRIP = " ,.;:"
+
+
+def contributors(record, script, tuple spec):
+    """``marc_names.contributors``: the 1XX and 7XX names as contributors, each once.
+
+    ``spec`` is ``marc_names.CORE_SPEC``: the tags with their kind, name and key codes,
+    the classes to make, the relator tables and the expressions, so that the tables stay
+    written once, in the pure module."""
+    cdef tuple tags = spec[0]
+    cdef list out = []
+    cdef set seen = set()
+    cdef tuple entry, key
+    cdef str kind
+    cdef bint main
+    cdef object f, c
+    for entry in tags:
+        kind = entry[1]
+        main = entry[4]
+        for f in record.get_fields(entry[0]):
+            if not main and sub(f, "t") and f.indicator2 != "2":
+                continue  # names a related work, not one this item contains
+            c = _contributor(f, kind, <tuple>entry[2], script, main, spec)
+            if c is None:
+                continue
+            key = (kind, _fold_key(" ".join(sub(f, *<tuple>entry[3]))))
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(c)
+    return out
+
+
+cdef object _contributor(f, str kind, tuple codes, script, bint main, tuple spec):
+    cdef object name, personal, family = None, given = None, original = None, pair, value
+    cdef list roles, affiliations
+    cdef str ind1, text
+    if not sub(f, "a"):
+        return None
+    name = clean(" ".join(sub(f, *codes)))
+    if not name:
+        return None
+    if kind == "person":
+        personal = clean(" ".join(sub(f, "a")))
+        ind1 = f.indicator1
+        if personal and ind1 == "1" and "," in personal:
+            family, _, given = (<str>personal).partition(",")
+            family = (<str>family).strip()
+            given = (<str>given).strip() or None
+        elif personal and ind1 == "0":
+            given = personal
+    roles = _relator_terms(f, <dict>spec[3], <dict>spec[4], spec[5])
+    if not roles and main and kind == "person":
+        roles = ["author"]
+    if script is not None:
+        pair = script.pair(f)
+        if pair is not None:
+            original = clean(" ".join(sub(pair, *codes)))
+    affiliations = []
+    for value in sub(f, "u"):
+        text = (clean(value) or "").rstrip(" .,;")
+        if text:
+            affiliations.append(text)
+    return spec[1](
+        name=name,
+        family=family,
+        given=given,
+        role="; ".join(roles) or None,
+        kind=kind,
+        identifiers=_name_identifiers(f, spec[2], spec[6], spec[7]),
+        name_original_script=original,
+        affiliations=affiliations,
+    )
+
+
+cdef list _relator_terms(f, dict codes, dict abbreviations, object split):
+    cdef dict out = {}
+    cdef object raw, part
+    cdef str term, code
+    for raw in sub(f, "e"):
+        for part in split(raw):
+            term = (<str>part).strip(_RELATOR_STRIP)
+            if term:
+                term = abbreviations.get(term.lower(), term)
+                out.setdefault(term.lower(), term)
+    for raw in sub(f, "4"):
+        code = (<str>raw).strip(_RELATOR_CODE_STRIP).rsplit("/", 1)[-1].lower()
+        if code:
+            term = codes.get(code, code)
+            out.setdefault(term.lower(), term)
+    return list(out.values())
+
+
+cdef list _name_identifiers(f, identifier, orcid_prefix, not_isni):
+    cdef list out = []
+    cdef object raw
+    cdef str text, low
+    for raw in sub(f, "0", "1"):
+        text = (<str>raw).strip()
+        low = text.lower()
+        if "orcid.org/" in low or low.startswith("(orcid)"):
+            value = orcid_prefix("", text.rsplit("/", 1)[-1]).strip()
+            out.append(identifier("orcid", value.upper(), None, "valid", raw))
+        elif "isni" in low:
+            out.append(identifier("isni", not_isni("", text.rsplit("/", 1)[-1].upper()),
+                                  None, "valid", raw))
+        elif low.startswith("http"):
+            out.append(identifier("uri", text, None, "valid", raw))
+        elif low.startswith("(uri)"):
+            out.append(identifier("uri", text[5:].strip(), None, "valid", raw))
+        else:
+            out.append(identifier("local", text, None, "valid", raw))
+    return out
+
+
+cpdef str _fold_key(str text):
+    """``marc_names._key``: the case-folded words (runs of word characters), one space
+    between them."""
+    cdef str folded = text.casefold()
+    cdef list words = []
+    cdef Py_ssize_t i, n = len(folded), start = -1
+    cdef Py_UCS4 c
+    for i in range(n):
+        c = folded[i]
+        if c.isalnum() or c == u"_":
+            if start < 0:
+                start = i
+        elif start >= 0:
+            words.append(folded[start:i])
+            start = -1
+    if start >= 0:
+        words.append(folded[start:])
+    return " ".join(words)

@@ -137,11 +137,15 @@ def test_the_helpers_agree_on_generated_text() -> None:
     rng = random.Random(5)
     pieces = ["The ", "law", ".", " ", "Jr.", "N.Y.", "ed.", "[", "]", " /", " :", ";", ",",
               " =", "+", "  ", "\u00a0", "Köln", "2nd", "..", "(", "[from old catalog]", "Company",
-              "s.n.", "A.", "é", "vol.", "\t", "—"]  # fmt: skip
+              "s.n.", "A.", "é", "vol.", "\t", "—", "\u2003", "\u3000", "\x1f", "É.", "1.",
+              "_.", "(J.", "[A.", "Ⅻ.", "٣.", "ß.", "Co.", "ED."]  # fmt: skip
     texts = ["", " ", ".", "[", "]", "[]", "..", None]
     texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 8))) for _ in range(5000)]
     for text in texts:
         assert MARC_CORE.clean(text) == marc_text._clean(text), repr(text)
+        if text:
+            dropped = MARC_CORE.drop_final_period(text)
+            assert dropped == marc_text._drop_final_period(text), repr(text)
     values = ["", " ", "\u2003", "a", " x ", "\t\n", "乔"]
     records = [_utf8(marc_record(control=f"h{i}", fields=[
         ("650", "  ", [c for code in "aabxa" for c in (code, rng.choice(values))]),
@@ -180,6 +184,53 @@ def test_the_subjects_agree_on_generated_6xx_fields() -> None:
         assert ours == marc._subjects_pure(record), fields
         assert ours == marc._subjects_pure(read_utf8_pure(_utf8(marc_record(
             control=f"s{i}", fields=fields))))  # fmt: skip
+
+
+@core
+def test_the_contributors_agree_on_generated_name_fields() -> None:
+    """1XX and 7XX fields of every kind, with relators (terms, codes, URIs), identifiers,
+    affiliations, titles, 880 pairs and repeated names."""
+    from unioncat.normalize import marc_names
+    from unioncat.normalize.marc_880 import Script880
+
+    assert MARC_CORE is not None
+    rng = random.Random(23)
+    values = ["Smith, John,", "Smith, John", "1955-2011.", "ed.", "tr. [and] ed.", "edt",
+              "http://id.loc.gov/vocabulary/relators/trl", "(orcid)0000-0002-1825-0097",
+              "https://orcid.org/0000-0002-1825-0097", "(isni)0000 0001 2103 2683",
+              "http://isni.org/isni/000000012103268X", "(uri)http://x.org/1", "(DE-588)1185",
+              " ", "", "Université de Paris.", "Gwynedd (Wales).", "Education Department.",
+              "Müller, Jürgen,", "乔布斯,", "Meeting (3rd : 1999 : Köln)", "880-01", "100-01",
+              "700-02/$1", "joint ed.", "[and]", "Sir,", "II,", "author.", "ÉDITEUR",
+              "Çelik"]  # fmt: skip
+    tags = ["100", "110", "111", "700", "710", "711", "720"]
+    codes = "aaabcdeq4401utn6"
+    found = set()
+    for i in range(600):
+        fields = [
+            (rng.choice(tags), rng.choice(["1 ", "0 ", "12", "02", "  ", "3 ", "2 "]),
+             [c for _ in range(rng.randint(1, 7)) for c in (rng.choice(codes), rng.choice(values))])
+            for _ in range(rng.randint(0, 6))
+        ]  # fmt: skip
+        fields += [("880", "1 ", ["6", rng.choice(["100-01", "700-02/$1", "700-01", "x"]),
+                                  "a", rng.choice(values), "e", "ed."])
+                   for _ in range(rng.randint(0, 2))]  # fmt: skip
+        if i % 3 == 0:  # a name in two scripts
+            fields += [(rng.choice(["100", "700"]), "1 ", ["6", "880-01", "a", "Li, Wei,"]),
+                       ("880", "1 ", ["6", "100-01", "a", "李伟"]),
+                       ("880", "1 ", ["6", "700-01", "a", "李, 伟"])]  # fmt: skip
+        payload = _utf8(marc_record(control=f"n{i}", fields=fields))
+        for record in (MARC_CORE.read_utf8(payload), read_utf8_pure(payload)):
+            assert record is not None
+            for script in (Script880(record), None):
+                ours = MARC_CORE.contributors(record, script, marc_names.CORE_SPEC)
+                assert ours == marc_names.contributors_pure(record, script), fields
+                found.update((c.kind, bool(c.role), bool(c.identifiers), bool(c.family),
+                              bool(c.name_original_script)) for c in ours)  # fmt: skip
+    assert len(found) >= 18, len(found)  # every kind, with and without each part
+    assert any(key[4] for key in found)
+    for text in values + ["a--b", "x_y", "١٢ ab", "ǅ", "ß", "İstanbul", "a\u00a0b", ""]:
+        assert MARC_CORE._fold_key(text) == marc_names._key(text), text
 
 
 @core

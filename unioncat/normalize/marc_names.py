@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from unioncat.compiled import MARC_CORE
 from unioncat.normalize.marc_880 import Script880
 from unioncat.normalize.marc_text import clean, joined, sub
 from unioncat.schemas.record import Contributor, Identifier
@@ -211,7 +212,33 @@ def contributor(
     )
 
 
+# a meeting repeated with its number or date is still the same meeting; two persons of
+# one name are told apart by their dates and fuller names
+_KEY_CODES = {"person": ("a", "b", "c", "d", "q"), "organization": ("a", "b", "c", "d", "q"),
+              "meeting": ("a",)}  # fmt: skip
+# what the compiled core's twin of contributors reads: (tag, kind, name codes, key codes,
+# main entry) in the order of the fields' kinds, then the classes, tables and expressions
+CORE_SPEC = (
+    tuple(
+        (tag, kind, _NAME_CODES[kind], _KEY_CODES[kind], tags is MAIN_TAGS)
+        for tags in (MAIN_TAGS, ADDED_TAGS)
+        for tag, kind in tags.items()
+    ),
+    Contributor, Identifier, RELATOR_CODES, _TERM_ABBREVIATIONS, _TERM_SPLIT.split,
+    _ORCID_PREFIX.sub, _NOT_ISNI.sub,
+)  # fmt: skip
+
+
 def contributors(record: pymarc.Record, script: Script880 | None = None) -> list[Contributor]:
+    """The 1XX and 7XX names as contributors, each once (see the module docstring)."""
+    if MARC_CORE is not None:  # the compiled twin of contributors_pure
+        found: list[Contributor] = MARC_CORE.contributors(record, script, CORE_SPEC)
+        return found
+    return contributors_pure(record, script)
+
+
+def contributors_pure(record: pymarc.Record, script: Script880 | None = None) -> list[Contributor]:
+    """The reference of the compiled core's ``contributors``."""
     out: list[Contributor] = []
     seen: set[tuple[str, str]] = set()
     for tags in (MAIN_TAGS, ADDED_TAGS):
@@ -222,10 +249,7 @@ def contributors(record: pymarc.Record, script: Script880 | None = None) -> list
                 c = contributor(f, kind, script)
                 if c is None:
                     continue
-                # a meeting repeated with its number or date is still the same meeting;
-                # two persons of one name are told apart by their dates and fuller names
-                codes = ("a",) if kind == "meeting" else ("a", "b", "c", "d", "q")
-                key = (kind, _key(" ".join(sub(f, *codes))))
+                key = (kind, _key(" ".join(sub(f, *_KEY_CODES[kind]))))
                 if key in seen:
                     continue
                 seen.add(key)
