@@ -193,11 +193,11 @@ def _strip_doi_tail(value: str) -> str:
     return value
 
 
-def lccn(raw: str, *, status: str = "valid") -> Identifier | None:
+def _lccn(raw: str, *, status: str = "valid") -> Identifier | None:
     """LCCN normalised by the Library of Congress rule (info:lccn/ normalisation).
 
     Remove blanks, cut at a slash, and if a hyphen is present, left-pad the part after
-    it with zeros to six digits.
+    it with zeros to six digits.  The reference of the compiled core's ``lccn_parts``.
     """
     text = _SPACES.sub("", raw)
     if not _LCCN_CHARS.fullmatch(text):
@@ -221,6 +221,18 @@ def lccn(raw: str, *, status: str = "valid") -> Identifier | None:
             return None
         status = "invalid" if status == "valid" else status
     return Identifier("lccn", text, None, status, raw)
+
+
+def _lccn_compiled(raw: str, *, status: str = "valid") -> Identifier | None:
+    text, stray, form = MARC_CORE.lccn_parts(raw)
+    if not text:
+        return None
+    if (stray or not form) and status == "valid":
+        status = "invalid"
+    return Identifier("lccn", text, None, status, raw)
+
+
+lccn = _lccn if MARC_CORE is None else _lccn_compiled
 
 
 def oclc(raw: str) -> Identifier | None:

@@ -740,3 +740,207 @@ cpdef str _fold_key(str text):
     if start >= 0:
         words.append(folded[start:])
     return " ".join(words)
+
+
+# -------------------------------------------------------------------- identifiers
+
+def identifiers(record, tuple spec):
+    """``marc._identifiers``: the record's standard numbers, each (scheme, value,
+    status) once, the first qualifier kept.  ``spec`` is ``marc.CORE_IDENTIFIERS``: the
+    functions of :mod:`unioncat.identifiers` and the expressions, so that every number's
+    rules stay written once."""
+    isbn, issn, doi, ismn, lccn, oclc, oclc_prefixed = spec[:7]
+    identifier, not_digits, oclc_number_start, oclc_control = spec[7:11]
+    cdef list out = []
+    cdef object f, raw, qual, ident, found, control, source
+    cdef list quals
+    cdef str ind1
+    for f in record.get_fields("020"):
+        quals = []
+        for raw in sub(f, "q"):
+            quals.append(clean(raw) or "")
+        qual = "; ".join(quals) or None
+        for raw in sub(f, "a"):
+            ident = isbn(raw, qualifier=qual)
+            if ident:
+                out.append(ident)
+        for raw in sub(f, "z"):
+            ident = isbn(raw, status="cancelled", qualifier=qual)
+            if ident:
+                out.append(ident)
+    for f in record.get_fields("022"):
+        for raw in sub(f, "a"):
+            ident = issn(raw)
+            if ident:
+                out.append(ident)
+        for raw in sub(f, "l"):
+            ident = issn(raw, scheme="issn_l")
+            if ident:
+                out.append(ident)
+        for raw in sub(f, "y"):
+            ident = issn(raw, status="invalid")
+            if ident:
+                out.append(ident)
+        for raw in sub(f, "z"):
+            ident = issn(raw, status="cancelled")
+            if ident:
+                out.append(ident)
+    for f in record.get_fields("024"):
+        source = (first_sub(f, "2") or "").lower()
+        ind1 = f.indicator1
+        for raw in sub(f, "a"):
+            found = None
+            if ind1 == "7" and source == "doi":
+                found = doi(raw)
+            elif ind1 == "2":
+                found = ismn(raw)
+            elif ind1 == "3":
+                found = identifier("ean", not_digits("", raw), None, "valid", raw)
+            elif ind1 == "7" and (source == "isni" or source == "uri" or source == "urn"):
+                found = identifier("uri" if source != "isni" else "isni", (<str>raw).strip(),
+                                   None, "valid", raw)
+            if found and found.value:
+                out.append(found)
+    for f in record.get_fields("010"):
+        for raw in sub(f, "a"):
+            ident = lccn(raw)
+            if ident:
+                out.append(ident)
+        for raw in sub(f, "z"):
+            ident = lccn(raw, status="cancelled")
+            if ident:
+                out.append(ident)
+    for f in record.get_fields("035"):
+        for raw in sub(f, "a"):
+            if oclc_prefixed(raw) or oclc_number_start(raw):
+                ident = oclc(raw)
+                if ident:
+                    out.append(ident)
+    control = _control_value(record, "001")
+    if control and (
+        oclc_control(control) or (_control_value(record, "003") or "").upper() in ("OCOLC", "OCLC")
+    ):
+        ident = oclc(control)
+        if ident:
+            out.append(ident)
+    for f in record.get_fields("856"):
+        for raw in sub(f, "u"):
+            if "doi.org/10." in raw:
+                ident = doi(raw)
+                if ident:
+                    out.append(ident)
+    return _unique_identifiers(out)
+
+
+cdef object _control_value(record, str tag):
+    """``marc._control``: the first non-empty value of a control field, stripped."""
+    cdef object f
+    for f in record.get_fields(tag):
+        if f.data:
+            return str(f.data).strip() or None
+    return None
+
+
+cdef list _unique_identifiers(list idents):
+    cdef dict seen = {}
+    cdef object i, key, kept
+    for i in idents:
+        key = (i.scheme, i.value, i.status)
+        kept = seen.get(key)
+        if kept is None:
+            seen[key] = i
+        elif i.qualifier and not kept.qualifier:
+            kept.qualifier = i.qualifier
+    return list(seen.values())
+
+
+def lccn_parts(str raw not None):
+    """What ``identifiers.lccn`` makes of a number: the normalised text (the Library of
+    Congress rule: no blanks, cut at a slash, the serial after a hyphen padded to six
+    digits, lower case), whether a character outside letters, digits, hyphen and slash
+    was dropped, and whether the result has an LCCN's form (up to three letters, then 8
+    or 10 digits)."""
+    cdef list kept = []
+    cdef bint stray = False
+    cdef Py_UCS4 c
+    cdef str text, left, right
+    cdef Py_ssize_t at, n, letters, i
+    for c in raw:
+        if c.isspace():
+            continue
+        if (u"a" <= c <= u"z") or (u"A" <= c <= u"Z") or (u"0" <= c <= u"9") or c == u"-" \
+                or c == u"/":
+            kept.append(c)
+        else:
+            stray = True
+    text = "".join(kept)
+    at = text.find("/")
+    if at >= 0:
+        text = text[:at]
+    at = text.find("-")
+    if at >= 0:
+        left, right = text[:at], text[at + 1:]
+        text = left + (right.zfill(6) if right.isdigit() else right)
+    text = text.lower()
+    n = len(text)
+    letters = 0
+    while letters < n and u"a" <= text[letters] <= u"z":
+        letters += 1
+    form = letters <= 3 and (n - letters == 8 or n - letters == 10)
+    if form:
+        for i in range(letters, n):
+            if not (u"0" <= text[i] <= u"9"):
+                form = False
+                break
+    return text, stray, form
+
+
+# ------------------------------------------------------------------ Arrow columns
+
+from cpython.bytearray cimport PyByteArray_AS_STRING
+from libc.stdint cimport int32_t
+
+
+def list_layout(values):
+    """``schemas.generate._list_array``'s walk: every list's items in one flat list, the
+    int32 offsets of each list as little-endian bytes, and the null mask (None when no
+    value is None), for ``pa.ListArray.from_arrays``."""
+    cdef Py_ssize_t n = len(values), i, total = 0
+    cdef bytearray offsets = bytearray((n + 1) * 4)
+    cdef int32_t* at = <int32_t*>PyByteArray_AS_STRING(offsets)
+    cdef list flat = []
+    cdef list mask = None
+    cdef object value
+    at[0] = 0
+    for i in range(n):
+        value = values[i]
+        if value is None:
+            if mask is None:
+                mask = [False] * n
+            mask[i] = True
+        else:
+            flat.extend(value)
+            total = len(flat)
+            if total > 2147483647:
+                raise OverflowError("a list column holds more than 2**31 items")
+        at[i + 1] = <int32_t>total
+    return flat, offsets, mask
+
+
+def struct_rows(objs, fetch, tuple blank):
+    """``schemas.generate._struct_array``'s walk: each object's fields fetched (``blank``
+    for None), and the null mask (None when no object is None)."""
+    cdef Py_ssize_t n = len(objs), i
+    cdef list rows = [None] * n
+    cdef list mask = None
+    cdef object obj
+    for i in range(n):
+        obj = objs[i]
+        if obj is None:
+            if mask is None:
+                mask = [False] * n
+            mask[i] = True
+            rows[i] = blank
+        else:
+            rows[i] = fetch(obj)
+    return rows, mask

@@ -234,6 +234,60 @@ def test_the_contributors_agree_on_generated_name_fields() -> None:
 
 
 @core
+def test_the_identifiers_agree_on_generated_number_fields() -> None:
+    """Every identifier field the mapping reads, with good, bad, cancelled and repeated
+    numbers, and the LCCN rule on generated text."""
+    import pymarc
+
+    from unioncat import identifiers as idn
+    from unioncat.normalize import marc
+
+    assert MARC_CORE is not None
+    rng = random.Random(29)
+    numbers = ["0812216393 (pbk. : alk. paper)", "9780812216394", "0812216390", "  75002321 ",
+               "n 79021164 ", "2001-12345", "85-2", "ʹ  75002321", "0028-0836", "0028-083X",
+               "(OCoLC)12345", "ocm00012345", "on1234567890", "10.1000/xyz", "doi:10.1/a)",
+               "https://doi.org/10.1000/ABC", "M-2306-7118-7", "4006381333931", " ", "",
+               "(DLC)   75002321", "ISNI 0000 0001 2103 2683", "urn:nbn:de:1", "pbk.",
+               "乔"]  # fmt: skip
+    fields_of = [("020", "  ", "aqz"), ("022", "0 ", "alyz"), ("024", "7 ", "a2"),
+                 ("024", "2 ", "a"), ("024", "3 ", "a"), ("010", "  ", "az"), ("035", "  ", "a"),
+                 ("856", "40", "uz")]  # fmt: skip
+    sources = ["doi", "DOI", "isni", "uri", "urn", "local"]
+    kinds = set()
+    for i in range(500):
+        fields = []
+        for _ in range(rng.randint(0, 7)):
+            tag, ind, codes = rng.choice(fields_of)
+            subfields = []
+            for _ in range(rng.randint(1, 4)):
+                code = rng.choice(codes)
+                value = rng.choice(sources) if code == "2" else rng.choice(numbers)
+                if code == "u" and rng.random() < 0.5:
+                    value = "https://doi.org/" + value
+                subfields += [code, value]
+            fields.append((tag, ind, subfields))
+        control = rng.choice([f"i{i}", "ocm00012345", "12345", " 99 "])
+        built = marc_record(control=control, fields=fields)
+        if i % 2:
+            built.add_field(pymarc.Field(tag="003", data=rng.choice(["OCoLC", "DLC", "ocolc"])))
+        payload = _utf8(built)
+        for record in (MARC_CORE.read_utf8(payload), read_utf8_pure(payload)):
+            assert record is not None
+            ours = MARC_CORE.identifiers(record, marc.CORE_IDENTIFIERS)
+            assert ours == marc._identifiers_pure(record), fields
+            kinds.update((x.scheme, x.status, bool(x.qualifier)) for x in ours)
+    assert len(kinds) >= 12, sorted(kinds)
+    pieces = ["7500", "2321", "-", "/", " ", "\u00a0", "ʹ", "n", "AB", "abcd", "12", "x",
+              "乔", "\t", "٣"]  # fmt: skip
+    texts = ["", " ", "-", "/", "a-", "-12"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 7))) for _ in range(4000)]
+    for text in texts:
+        for status in ("valid", "cancelled"):
+            assert idn._lccn_compiled(text, status=status) == idn._lccn(text, status=status), text
+
+
+@core
 def test_the_isbn_check_agrees_with_python_stdnum() -> None:
     """Every ISBN the core checks is checked as stdnum checks it: valid ones from both
     checks, every single-digit error and transposition, lengths and prefixes around them."""
@@ -468,3 +522,55 @@ def types_field(tag: str, indicators: str, subfields: tuple[object, ...]) -> obj
 
     return types.SimpleNamespace(tag=tag, indicator1=indicators[0], indicator2=indicators[1],
                                  subfields=subfields, is_control_field=lambda: False)  # fmt: skip
+
+
+@core
+def test_the_arrow_columns_agree_on_both_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The compiled walks of the list and struct columns build the table the Python
+    walks build: mapped records of every example file, a record with every field, and
+    None where a list or a struct may be (the null masks)."""
+    from tests.test_schema import full_record
+    from unioncat.convert import _chunks
+    from unioncat.mapping import normalize_envelopes
+    from unioncat.schemas import generate
+    from unioncat.schemas.record import Contributor, Host, Record
+
+    records = []
+    for name in ("print-books.mrc", "vendor-ebooks.xml", "serials.mrc.gz"):
+        for chunk in _chunks([str(EXAMPLES / "marc" / name)], "marc"):
+            records += normalize_envelopes(chunk, "marc").records
+    assert len(records) > 5
+    records.append(full_record())
+    odd = Record(id="uc1-z", source="s", source_id="3", source_format="x", type="book",
+                 host=Host(title="H", identifiers=None), contributors=[Contributor("A")])  # type: ignore[arg-type]  # fmt: skip
+    odd.title_variants = None  # type: ignore[assignment]
+    records += [odd, Record(id="uc1-y", source="s", source_id="2", source_format="x", type="x")]
+    compiled = generate.records_to_table(records)
+    monkeypatch.setattr(generate, "MARC_CORE", None)
+    pure = generate.records_to_table(records)
+    assert compiled.equals(pure)
+    assert compiled.column("title_variants").null_count >= 1
+    assert compiled.num_rows == len(records)
+    for sample in ([], records[:1], [odd]):
+        monkeypatch.setattr(generate, "MARC_CORE", MARC_CORE)
+        ours = generate.records_to_table(sample)
+        monkeypatch.setattr(generate, "MARC_CORE", None)
+        assert ours.equals(generate.records_to_table(sample))
+
+
+def test_the_020_electronic_words_are_looked_for_as_the_expression_finds_them() -> None:
+    """The words looked for before the expression runs leave out no text it matches."""
+    from unioncat.normalize import marc_medium
+
+    rng = random.Random(31)
+    pieces = ["e-book", "ebook", "E-Book", "EBK", "online", "ONLINE", "pdf", "ePub", "e-isbn",
+              "Kindle", "mobi", "pbk.", "(", ")", " ", ":", "electronic", "elec", "paper",
+              "book", "\u212a", "kındle", "İsbn", "ſ", "x", "-", "0812216393",
+              "Électronique"]  # fmt: skip
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 6))) for _ in range(6000)]
+    found = 0
+    for text in texts:
+        want = marc_medium._EQUALIFIER.search(text) is not None
+        assert marc_medium._electronic_qualifier(text) == want, text
+        found += want
+    assert 500 < found < 5500

@@ -122,6 +122,14 @@ def _control(record: pymarc.Record, tag: str) -> str | None:
 
 
 def _identifiers(record: pymarc.Record) -> list[Identifier]:
+    if MARC_CORE is not None:  # the compiled twin of _identifiers_pure
+        found: list[Identifier] = MARC_CORE.identifiers(record, CORE_IDENTIFIERS)
+        return found
+    return _identifiers_pure(record)
+
+
+def _identifiers_pure(record: pymarc.Record) -> list[Identifier]:
+    """The reference of the compiled core's ``identifiers``."""
     out: list[Identifier] = []
     for f in record.get_fields("020"):
         qual = "; ".join(clean(q) or "" for q in _sub(f, "q")) or None
@@ -191,6 +199,13 @@ def _identifiers(record: pymarc.Record) -> list[Identifier]:
                 if ident:
                     out.append(ident)
     return _dedupe_identifiers(out)
+
+
+# what the compiled core's twin of _identifiers reads, in its order
+CORE_IDENTIFIERS = (
+    idn.isbn, idn.issn, idn.doi, idn.ismn, idn.lccn, idn.oclc, idn.is_oclc_prefixed,
+    Identifier, _NOT_DIGITS.sub, _OCLC_NUMBER_START.match, _OCLC_CONTROL.match,
+)  # fmt: skip
 
 
 def _dedupe_identifiers(idents: list[Identifier]) -> list[Identifier]:

@@ -106,6 +106,20 @@ _336_DATASET = {"cod", "computer dataset", "crd", "cartographic dataset"}
 _336_TEXT = {"txt", "text"}
 _EQUALIFIER = re.compile(r"\b(e-?book|electronic|online|pdf|epub|ebk|e-isbn|kindle|mobi)\b", re.I)
 _PQUALIFIER = re.compile(r"\b(pbk|paperback|hardback|hardcover|hbk|cloth|print|paper)\b", re.I)
+# Words without which _EQUALIFIER cannot match ASCII text, looked for in it lowered: most
+# 020s name a binding or nothing ("(pbk. : alk. paper)"), and saying so costs the
+# expression more than the rest of the 020.  Text with any other character goes to the
+# expression itself (re.I takes the Kelvin sign for "k", "ı" and "İ" for "i").
+_EWORDS = ("book", "electronic", "online", "pdf", "epub", "ebk", "isbn", "kindle", "mobi")
+
+
+def _electronic_qualifier(text: str) -> bool:
+    if text.isascii():
+        low = text.lower()
+        if not any(word in low for word in _EWORDS):
+            return False
+    return _EQUALIFIER.search(text) is not None
+
 
 # leader/06 classes other than language material and computer files
 _CLASS_TYPES = {
@@ -276,7 +290,7 @@ def medium(record: pymarc.Record, leader: str) -> tuple[str, list[str]]:
                 return "video", ["245$h"]
     for f in record.get_fields("020"):
         text = " ".join(f.get_subfields("q", "a"))
-        if _EQUALIFIER.search(text):
+        if _electronic_qualifier(text):
             return "electronic", ["020$q"]
         if _PQUALIFIER.search(text):
             return "print", ["020$q"]

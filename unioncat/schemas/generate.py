@@ -18,6 +18,7 @@ from typing import Any, cast
 
 import pyarrow as pa
 
+from unioncat.compiled import MARC_CORE
 from unioncat.schemas.record import (
     ACCESS_KINDS,
     IDENTIFIER_STATUSES,
@@ -346,8 +347,16 @@ def _list_array(
 ) -> pa.Array:  # fmt: skip
     """A list column: every list's items in one flat child built by ``build``, with the
     offsets of each list and a null where the value is None."""
+    if MARC_CORE is not None:  # the same walk, compiled: it runs once per list column
+        flat, offsets, mask = MARC_CORE.list_layout(values)
+        offsets_array = pa.Array.from_buffers(pa.int32(), len(values) + 1,
+                                              [None, pa.py_buffer(offsets)])  # fmt: skip
+        return pa.ListArray.from_arrays(
+            offsets_array, build(flat), type=dtype,
+            mask=pa.array(mask, pa.bool_()) if mask is not None else None,
+        )  # fmt: skip
     offsets = [0]
-    flat: list[Any] = []
+    flat = []
     nulls = False
     for value in values:
         if value is None:
@@ -355,24 +364,21 @@ def _list_array(
         else:
             flat.extend(value)
         offsets.append(len(flat))
-    mask = pa.array([v is None for v in values], pa.bool_()) if nulls else None
     return pa.ListArray.from_arrays(
-        pa.array(offsets, pa.int32()), build(flat), type=dtype, mask=mask
-    )
+        pa.array(offsets, pa.int32()), build(flat), type=dtype,
+        mask=pa.array([v is None for v in values], pa.bool_()) if nulls else None,
+    )  # fmt: skip
 
 
 def _struct_array(objs: Sequence[Any], dtype: pa.DataType, plan: _Plan) -> pa.Array:
     """A struct column from dataclass objects (None a null struct), child by child."""
     blank = (None,) * len(plan.names)
-    nulls = False
-    rows = []
-    for obj in objs:
-        if obj is None:
-            nulls = True
-            rows.append(blank)
-        else:
-            rows.append(plan.fetch(obj))
+    if MARC_CORE is not None:  # the same walk, compiled
+        rows, nulls = MARC_CORE.struct_rows(objs, plan.fetch, blank)
+    else:
+        rows = [blank if obj is None else plan.fetch(obj) for obj in objs]
+        nulls = [obj is None for obj in objs] if any(obj is None for obj in objs) else None
     fields = list(dtype)
     children = _children(rows, plan, fields) if rows else [pa.array([], f.type) for f in fields]
-    mask = pa.array([o is None for o in objs], pa.bool_()) if nulls else None
+    mask = pa.array(nulls, pa.bool_()) if nulls is not None else None
     return pa.StructArray.from_arrays(children, fields=fields, mask=mask)
