@@ -944,3 +944,49 @@ def struct_rows(objs, fetch, tuple blank):
         else:
             rows[i] = fetch(obj)
     return rows, mask
+
+
+# ------------------------------------------------------------------ ISO 2709 framing
+
+from cpython.bytes cimport PyBytes_FromStringAndSize
+from libc.string cimport memchr
+
+
+cdef inline bint _between_records(unsigned char c) noexcept nogil:
+    """A byte ``framing.iso2709`` skips between records: a line end, a DOS end of file,
+    padding or a record terminator."""
+    return c == 0x0D or c == 0x0A or c == 0x1A or c == 0x00 or c == 0x1D
+
+
+def iso_clean_run(bytearray data not None, Py_ssize_t start, Py_ssize_t most):
+    """The records from ``start`` that ``framing.iso2709`` cuts without a doubt, up to
+    ``most`` of them, and where the first one not cut starts (``start`` if none).
+
+    Without a doubt means: after the bytes skipped between records, five digits give a
+    length of at least 24 that lies inside ``data``, and the first record terminator
+    after the leader is the length's last byte.  Anything else (a length that points
+    elsewhere, bytes still to be read, a terminator inside the record) stops the run
+    and is the pure framer's to decide, with its error frames and its search for the
+    next leader."""
+    cdef const unsigned char* buf = <const unsigned char*>PyByteArray_AS_STRING(data)
+    cdef Py_ssize_t size = len(data), at, length, end
+    cdef const void* first
+    cdef list out = []
+    if start < 0 or start > size:
+        return out, start
+    while len(out) < most:
+        at = start
+        while at < size and _between_records(buf[at]):
+            at += 1
+        if at + 5 > size or not _digits(buf + at, 5):
+            break
+        length = _number(buf + at, 5)
+        end = at + length
+        if length < 24 or end > size or buf[end - 1] != 0x1D:
+            break
+        first = memchr(buf + at, 0x1D, length)
+        if first != <const void*>(buf + end - 1):
+            break
+        out.append(PyBytes_FromStringAndSize(<const char*>buf + at, length))
+        start = end
+    return out, start

@@ -574,3 +574,72 @@ def test_the_020_electronic_words_are_looked_for_as_the_expression_finds_them() 
         assert marc_medium._electronic_qualifier(text) == want, text
         found += want
     assert 500 < found < 5500
+
+
+class _Trickle:
+    """A stream that hands out at most ``most`` bytes a read, so records span reads."""
+
+    def __init__(self, data: bytes, most: int) -> None:
+        self.data, self.most, self.at = data, most, 0
+
+    def read(self, size: int = -1) -> bytes:
+        n = min(self.most, size if size >= 0 else self.most)
+        chunk = self.data[self.at : self.at + n]
+        self.at += len(chunk)
+        return chunk
+
+
+@core
+def test_the_clean_runs_cut_by_the_core_frame_as_the_pure_framer_frames(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Files of records damaged at random (lengths, terminators, junk between records,
+    bytes dropped or added, a cut tail), read whole and a few bytes at a time: the same
+    frames, errors included, with the core's runs and without them."""
+    from unioncat.framing import iso2709
+
+    rng = random.Random(37)
+    records = [_utf8(marc_record(control=f"f{i}", title=f"Riffs {i} " + "x" * rng.randint(0, 90)))
+               for i in range(40)]  # fmt: skip
+    cut = 0
+    for trial in range(300):
+        parts = []
+        chosen = rng.sample(records, rng.randint(1, 12))
+        for k, record in enumerate(chosen):
+            data = bytearray(record)
+            damage = rng.random()
+            if damage < 0.08 and k + 1 < len(chosen):
+                # a length that reaches the next record's terminator
+                data[:5] = b"%05d" % (len(data) + len(chosen[k + 1]))
+            elif damage < 0.12:
+                data[rng.randrange(24, len(data) - 1)] = 0x1D  # a stray terminator inside
+            elif damage < 0.15:
+                data[rng.randrange(5)] = rng.choice(b"0123456789x")
+            elif damage < 0.2:
+                data.insert(rng.randrange(1, len(data)), 0x1D)
+            elif damage < 0.3:
+                del data[rng.randrange(len(data))]
+            elif damage < 0.35:
+                del data[-1]
+            elif damage < 0.45:
+                data[:0] = rng.choice([b"\r\n", b"\x00\x00", b"\x1a", b"\x1d", b"  "])
+            parts.append(bytes(data))
+        blob = b"".join(parts)
+        if trial % 5 == 0:
+            blob = blob[: rng.randrange(1, len(blob) + 1)]
+        for most in (1 << 20, rng.randint(3, 200)):
+            ours = [(f.payload, f.position, f.error)
+                    for f in iso2709.iter_iso2709(_Trickle(blob, most))]  # type: ignore[arg-type]  # fmt: skip
+            with monkeypatch.context() as m:
+                m.setattr(iso2709, "MARC_CORE", None)
+                ref = [(f.payload, f.position, f.error)
+                       for f in iso2709.iter_iso2709(_Trickle(blob, most))]  # type: ignore[arg-type]  # fmt: skip
+            assert ours == ref, (trial, most)
+            cut += len(ours)
+    assert cut > 3000
+    assert MARC_CORE.iso_clean_run(bytearray(records[0] * 3), 0, 2) == (
+        [records[0]] * 2,
+        2 * len(records[0]),
+    )
+    assert MARC_CORE.iso_clean_run(bytearray(b"00010"), 0, 5) == ([], 0)
+    assert MARC_CORE.iso_clean_run(bytearray(b""), 7, 5) == ([], 7)

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
+from unioncat.compiled import MARC_CORE
 from unioncat.framing.base import RECORD_LIMIT, Frame
 from unioncat.framing.stream import CHUNK, read_some
 
@@ -85,6 +86,9 @@ class _IsoBuffer:
 
 
 _MORE = -1  # the decision needs bytes not read yet
+# records cut by the compiled core at a time: few enough that the first reaches the
+# mapping at once, enough that the call costs nothing a record
+_RUN = 256
 
 
 def _declared_end(buf: _IsoBuffer) -> int | None:
@@ -192,6 +196,15 @@ def iter_iso2709(stream: IO[bytes]) -> Iterator[Frame]:
     buf = _IsoBuffer()
     position = 0
     while True:
+        if MARC_CORE is not None:
+            # the run of records nothing is wrong with, cut by the compiled core; the
+            # first one with anything to decide is left to _next_iso_record
+            payloads, buf.start = MARC_CORE.iso_clean_run(buf.data, buf.start, _RUN)
+            if payloads:
+                buf.scanned = max(buf.scanned, buf.start)
+                for payload in payloads:
+                    yield Frame(payload, position)
+                    position += 1
         record = _next_iso_record(buf)
         if record is not None:
             yield Frame(record[0], position, error=record[1])

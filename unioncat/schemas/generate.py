@@ -376,8 +376,15 @@ def _struct_array(objs: Sequence[Any], dtype: pa.DataType, plan: _Plan) -> pa.Ar
     if MARC_CORE is not None:  # the same walk, compiled
         rows, nulls = MARC_CORE.struct_rows(objs, plan.fetch, blank)
     else:
-        rows = [blank if obj is None else plan.fetch(obj) for obj in objs]
-        nulls = [obj is None for obj in objs] if any(obj is None for obj in objs) else None
+        rows, nulls, any_null = [], None, False
+        for obj in objs:
+            if obj is None:
+                any_null = True
+                rows.append(blank)
+            else:
+                rows.append(plan.fetch(obj))
+        if any_null:
+            nulls = [obj is None for obj in objs]
     fields = list(dtype)
     children = _children(rows, plan, fields) if rows else [pa.array([], f.type) for f in fields]
     mask = pa.array(nulls, pa.bool_()) if nulls is not None else None
