@@ -221,6 +221,19 @@ def years_of(statement: str) -> tuple[str | None, str | None]:
     return years[0], None if open_end else years[-1]
 
 
+# The fields that state a holding; a caption (853-855) states none without its 863-865.
+_STATEMENT_TAGS = ("852", *_CAPTIONS, *_TEXTUAL)
+
+
+def _states_holdings(marc: pymarc.Record, items: Sequence[ItemField]) -> bool:
+    """Whether any field states a holding: most bibliographic records state none, and
+    gathering nothing from a dozen tags cost more than the rest of their holdings."""
+    for tag in _STATEMENT_TAGS:
+        if marc.get_fields(tag):
+            return True
+    return any(marc.get_fields(layout.tag) for layout in items)
+
+
 def holdings_of(
     marc: pymarc.Record,
     medium: str,
@@ -229,6 +242,8 @@ def holdings_of(
 ) -> list[Holding]:
     """Every holding a MARC record states: its 852s with their statements, its ILS item
     fields, and statements with no location of their own."""
+    if not _states_holdings(marc, items):
+        return []
     form = _form(marc, medium)
     locations = [(_link(f), _location(f)) for f in marc.get_fields("852")]
     by_link = {link: h for link, h in locations if link}
