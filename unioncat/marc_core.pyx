@@ -94,11 +94,24 @@ cdef class MarcRecord:
         """Fields with these tags, in record order; for one tag the index's own list
         (the mapping only reads it)."""
         cdef PyObject* found
+        cdef object tag, only = None
+        cdef Py_ssize_t present = 0
         if not tags:
             return self.fields
         if len(tags) == 1:
             found = PyDict_GetItem(self._index, tags[0])
             return <list>found if found is not NULL else _NO_FIELDS
+        # most asks for several tags find none or one of them (the fourteen linking
+        # entries, the identifying fields): the index answers those without a scan
+        for tag in tags:
+            found = PyDict_GetItem(self._index, tag)
+            if found is not NULL:
+                present += 1
+                only = <object>found
+        if present == 0:
+            return []
+        if present == 1:
+            return list(only)
         wanted = set(tags)
         return [f for f in self.fields if f.tag in wanted]
 

@@ -51,7 +51,13 @@ def _same_reading(payload: bytes) -> bool:
     assert _shape(ours) == _shape(ref)
     for tag in {f.tag for f in ref.fields} | {"999", "245"}:
         assert _shape_of(ours.get_fields(tag)) == _shape_of(ref.get_fields(tag))
-    assert _shape_of(ours.get_fields("245", "100")) == _shape_of(ref.get_fields("245", "100"))
+    for tags in (("245", "100"), ("999", "998"), ("245", "999"), ("245", "245"), ("100", "245"),
+                 ("650", "100", "245", "008")):  # fmt: skip
+        assert _shape_of(ours.get_fields(*tags)) == _shape_of(ref.get_fields(*tags)), tags
+    found = ours.get_fields("245", "999")
+    if found:  # a list of its own, not the index's
+        found.append(None)
+        assert None not in ours.get_fields("245")
     for f, g in zip(ours.fields, ref.fields, strict=True):
         for codes in (("a",), ("a", "b"), ()):
             assert f.get_subfields(*codes) == g.get_subfields(*codes)
