@@ -1003,3 +1003,181 @@ def iso_clean_run(bytearray data not None, Py_ssize_t start, Py_ssize_t most):
         out.append(PyBytes_FromStringAndSize(<const char*>buf + at, length))
         start = end
     return out, start
+
+
+# --------------------------------------------------------------- type and medium
+
+cdef str _data008(record):
+    """``marc_medium._data008``: the first 008's data, "" when there is none."""
+    cdef list fields = record.get_fields("008")
+    if not fields:
+        return ""
+    data = fields[0].data
+    return data if data else ""
+
+
+cdef object _choose(list found, str rtype, dict natural_of):
+    cdef object natural, pair
+    if not found:
+        return None
+    natural = natural_of.get(rtype)
+    for pair in found:
+        if pair[0] == natural:
+            return pair[0], [pair[1]]
+    return found[0][0], [found[0][1]]
+
+
+def medium(record, str leader, tuple spec):
+    """``marc_medium.medium``: the carrier and the evidence that decided it, trusted in
+    the reference's order.  ``spec`` is ``marc_medium.CORE_SPEC``: its tables and
+    expressions, written once there."""
+    cdef frozenset form_at_29 = spec[0], flat338 = spec[4], flat_classes = spec[10]
+    cdef dict forms = spec[1], map007 = spec[2], prefix338 = spec[3], map337 = spec[5]
+    cdef dict terms337 = spec[6], natural_of = spec[9]
+    cdef tuple list533 = spec[7], extent_terms = spec[12]
+    electronic_qualifier, print_qualifier = spec[8], spec[13]
+    may_name_carrier, pages, cm = spec[11], spec[14], spec[15]
+    cdef str rtype = leader[6:7], data008 = _data008(record), form, code, c, note, low, text
+    cdef str unmediated = "print" if rtype in flat_classes else "other"
+    cdef Py_ssize_t pos = 29 if rtype in form_at_29 else 23
+    cdef list found, codes, terms
+    cdef object f, value, choice, start, kind, pattern
+    form = data008[pos : pos + 1]
+    if form in forms:
+        return forms[form], [f"008/{pos}={form}"]
+    found = []
+    for f in record.get_fields("007"):
+        code = (f.data or "")[:1]
+        if code in map007:
+            found.append((map007[code], f"007/00={code}"))
+    choice = _choose(found, rtype, natural_of)
+    if choice is not None:
+        return choice
+    found = []
+    for f in record.get_fields("338"):
+        for value in f.get_subfields("b"):
+            c = (<str>value).strip().lower()
+            if len(c) != 2:
+                continue
+            if c in flat338:
+                found.append((unmediated, f"338$b={c}"))
+            elif c == "nr":
+                found.append(("other", f"338$b={c}"))
+            elif c[:1] in prefix338:
+                found.append((prefix338[c[:1]], f"338$b={c}"))
+    choice = _choose(found, rtype, natural_of)
+    if choice is not None:
+        return choice
+    found = []
+    for f in record.get_fields("337"):
+        codes = [(<str>value).strip() for value in f.get_subfields("b")]
+        terms = [(<str>value).strip().lower() for value in f.get_subfields("a")]
+        for c in codes:
+            if c in map337:
+                found.append((map337[c] if c != "n" else unmediated, f"337$b={c}"))
+        if not codes:
+            for c in terms:
+                if c in terms337:
+                    found.append((terms337[c] if c != "unmediated" else unmediated,
+                                  f"337$a={c}"))
+    choice = _choose(found, rtype, natural_of)
+    if choice is not None:
+        return choice
+    for f in record.get_fields("533"):
+        for value in f.get_subfields("a"):
+            note = (<str>value).strip().strip(" .:;,").lower()
+            for start, kind in list533:
+                if note.startswith(start):
+                    return kind, [f"533$a={note}"]
+    for f in record.get_fields("245"):
+        for value in f.get_subfields("h"):
+            low = (<str>value).lower()
+            if "electronic" in low or "online" in low:
+                return "electronic", ["245$h"]
+            if "microform" in low or "microfiche" in low or "microfilm" in low:
+                return "microform", ["245$h"]
+            if "sound recording" in low:
+                return "audio", ["245$h"]
+            if "videorecording" in low:
+                return "video", ["245$h"]
+    for f in record.get_fields("020"):
+        text = " ".join(f.get_subfields("q", "a"))
+        if electronic_qualifier(text):
+            return "electronic", ["020$q"]
+        if print_qualifier(text):
+            return "print", ["020$q"]
+    for f in record.get_fields("300"):
+        text = " ".join(f.get_subfields("a", "b", "c", "e"))
+        low = " ".join(f.get_subfields("a"))
+        found = []
+        if may_name_carrier(low):
+            for pattern, kind in extent_terms:
+                if pattern.search(low):
+                    found.append((kind, f"300={pattern.pattern}"))
+        choice = _choose(found, rtype, natural_of)
+        if choice is not None:
+            return choice[0], [f"300$a names the carrier ({choice[0]})"]
+        if rtype in flat_classes and pages(text) and cm(text):
+            return "print", ["300 pages and cm (weaker than the coded fields)"]
+    for f in record.get_fields("856"):
+        if f.indicator2 == "0":
+            return "electronic", ["856 ind2=0"]
+    if rtype == "m":
+        return "electronic", ["leader/06=m"]
+    if rtype in flat_classes and form == " ":
+        return "print", [f"008/{pos}=blank"]
+    return "unknown", []
+
+
+def record_type(record, str leader, tuple spec):
+    """``marc_medium.record_type``: what the record describes, from leader/06-07 and 19,
+    the 008 and the fields that tell a thesis, a conference or an issue apart.
+    ``spec`` is ``marc_medium.CORE_TYPE_SPEC``."""
+    cdef dict class_types = spec[0]
+    cdef frozenset dataset = spec[1], text = spec[2]
+    cdef str rtype = leader[6:7], level = leader[7:8], data008 = _data008(record)
+    cdef str file_type, contents
+    cdef set content
+    cdef object f, value
+    if rtype in class_types:
+        return class_types[rtype]
+    if rtype == "m":
+        file_type = data008[26:27]
+        if file_type == "a":
+            return "dataset"
+        if file_type == "d":
+            return "book"
+        content = set()
+        for f in record.get_fields("336"):
+            for value in f.get_subfields("a", "b"):
+                if value and (<str>value).strip():
+                    content.add((<str>value).strip().lower())
+        if not content.isdisjoint(dataset):
+            return "dataset"
+        if not content.isdisjoint(text):
+            return "book"
+        return "computer_file"
+    if rtype != "a" and rtype != "t":
+        return "other"
+    if level == "a":
+        return "book_chapter"
+    if level == "b":
+        return "journal_article"
+    if level == "s" or level == "i":
+        return "journal"
+    if leader[19:20] == "a":
+        return "book_set"
+    if level == "m":
+        for f in record.get_fields("773"):
+            if f.get_subfields("x") and f.get_subfields("g"):
+                return "journal_issue"
+    contents = data008[24:28]
+    if "m" in contents or record.get_fields("502"):
+        return "thesis"
+    if rtype == "t":
+        return "manuscript"
+    if data008[29:30] == "1" or record.get_fields("111") or record.get_fields("711"):
+        return "proceedings"
+    if "t" in contents:
+        return "report"
+    return "book"

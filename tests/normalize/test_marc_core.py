@@ -649,3 +649,64 @@ def test_the_clean_runs_cut_by_the_core_frame_as_the_pure_framer_frames(
     )
     assert MARC_CORE.iso_clean_run(bytearray(b"00010"), 0, 5) == ([], 0)
     assert MARC_CORE.iso_clean_run(bytearray(b""), 7, 5) == ([], 7)
+
+
+@core
+def test_type_and_medium_agree_on_generated_records() -> None:
+    """Leaders of every class, 008s short and long, and the fields medium and type are
+    read from (007, 336-338, 502, 533, 245 $h, 020, 300, 773, 856, 111/711), at random."""
+    import pymarc
+
+    from unioncat.normalize import marc_medium
+
+    assert MARC_CORE is not None
+    rng = random.Random(41)
+    f008s = ["", "190415s2019    enk           000 0 eng d", "0123456789012345678901234567890",
+             "190415s2019    xx  ||| o    |00| 0 eng d", "190415s2019    xx ma  s  1 a  000 0 eng",
+             "abc", "190415s2019    xx            t000 1 eng d"]  # fmt: skip
+    pools = {  # fmt: skip
+        "007": ["cr una", "h", "sd fsngnnmmned", "vd cvaizq", "ta", "q", "", "z"],
+        "336": ["txt", "text", "cod", "computer dataset", "crd", " ", "two-dimensional"],
+        "337": ["c", "n", "h", "s", "v", "g", "x", "computer", "unmediated", "audio", " "],
+        "338": ["cr", "nc", "nr", "sd", "vd", "hd", "gs", "mr", "zz", "n", " NC "],
+        "533": ["Microfilm.", "Electronic reproduction.", "Photocopy.", "Digitized.", "x"],
+        "245": ["[electronic resource]", "[microform]", "[sound recording]",
+                "[videorecording]", "[text]"],
+        "020": ["0812216393 (pbk.)", "(ebook)", "9780000000002 (e-book)", "(Kindle)", "(cloth)",
+                "(alk. paper)", "x", "(hardcover)", "(online)", "\\u212aindle"],
+        "300": ["xii, 320 p. ; 24 cm.", "1 online resource (200 pages)", "2 sound discs",
+                "1 DVD-ROM", "3 microfiches", "1 videodisc (90 min.)", "1 v. (various)",
+                "5 film reels", "1 computer disc ; 12 cm", "[10] leaves ; 30 cm", "1 globe"],
+        "773": ["Journal", "0028-0836", "Vol. 12, no. 3"],
+        "856": ["http://x.org/1"],
+    }  # fmt: skip
+    codes = {"336": "ab", "337": "ab", "338": "b", "533": "a", "245": "h", "020": "qa",
+             "300": "abce", "773": "xgt", "856": "u"}  # fmt: skip
+    kinds = set()
+    for i in range(800):
+        kind = rng.choice("ncdp") + rng.choice("abcdefgijkmoprtuxz") + rng.choice("abcdims")
+        leader = "00000" + kind + " a22000007" + rng.choice(" a") + " 4500"
+        leader = leader[:19] + rng.choice(" a") + leader[20:24]
+        fields = []
+        for tag in rng.sample(sorted(pools), rng.randint(0, 5)):
+            subfields = []
+            for _ in range(rng.randint(1, 3)):
+                subfields += [rng.choice(codes.get(tag, "a")), rng.choice(pools[tag])]
+            fields.append((tag, rng.choice(["  ", "40", "41", "42", "00"]), subfields))
+        for tag in rng.sample(["502", "111", "711"], rng.randint(0, 1)):
+            fields.append((tag, "  ", ["a", "x"]))
+        built = marc_record(control=f"m{i}", leader=leader, f008=rng.choice(f008s) or "x",
+                            fields=[f for f in fields if f[0] != "007"])  # fmt: skip
+        for tag, _ind, subfields in fields:
+            if tag == "007":
+                built.add_field(pymarc.Field(tag="007", data=subfields[1]))
+        payload = _utf8(built)
+        for record in (MARC_CORE.read_utf8(payload), read_utf8_pure(payload)):
+            assert record is not None
+            lead = str(record.leader)
+            ours = MARC_CORE.medium(record, lead, marc_medium.CORE_SPEC)
+            assert ours == marc_medium.medium_pure(record, lead), (leader, fields)
+            kind = MARC_CORE.record_type(record, lead, marc_medium.CORE_TYPE_SPEC)
+            assert kind == marc_medium.record_type_pure(record, lead), (leader, fields)
+            kinds.add((ours[1][0].split("=")[0][:8] if ours[1] else "", kind))
+    assert len({k for _, k in kinds}) >= 15 and len({m for m, _ in kinds}) >= 10, kinds

@@ -28,6 +28,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from unioncat.compiled import MARC_CORE
+
 if TYPE_CHECKING:
     import pymarc
 
@@ -186,6 +188,15 @@ def _data008(record: pymarc.Record) -> str:
 
 
 def record_type(record: pymarc.Record, leader: str) -> str:
+    """What the record describes (see the module docstring)."""
+    if MARC_CORE is not None:  # the compiled twin of record_type_pure
+        found: str = MARC_CORE.record_type(record, leader, CORE_TYPE_SPEC)
+        return found
+    return record_type_pure(record, leader)
+
+
+def record_type_pure(record: pymarc.Record, leader: str) -> str:
+    """The reference of the compiled core's ``record_type``."""
     rtype = leader[6:7]
     level = leader[7:8]
     data008 = _data008(record)
@@ -261,6 +272,15 @@ def _unmediated(rtype: str) -> str:
 
 
 def medium(record: pymarc.Record, leader: str) -> tuple[str, list[str]]:
+    """The carrier and the evidence that decided it (see the module docstring)."""
+    if MARC_CORE is not None:  # the compiled twin of medium_pure
+        found: tuple[str, list[str]] = MARC_CORE.medium(record, leader, CORE_SPEC)
+        return found
+    return medium_pure(record, leader)
+
+
+def medium_pure(record: pymarc.Record, leader: str) -> tuple[str, list[str]]:
+    """The reference of the compiled core's ``medium``."""
     rtype = leader[6:7]
     data008 = _data008(record)
     pos = 29 if rtype in _FORM_AT_29 else 23
@@ -367,3 +387,12 @@ def _from_300(record: pymarc.Record, rtype: str) -> tuple[str, list[str]] | None
         if rtype in _FLAT_CLASSES and _PAGES.search(extent) and _CM.search(extent):
             return "print", ["300 pages and cm (weaker than the coded fields)"]
     return None
+
+
+# what the compiled core's twins read, in their order: the tables and expressions above
+CORE_SPEC = (
+    frozenset(_FORM_AT_29), _FORM, _007, _338_PREFIX, frozenset(_338_FLAT), _337, _337_TERMS,
+    _533, _electronic_qualifier, _NATURAL, _FLAT_CLASSES, may_name_carrier, _EXTENT_TERMS,
+    _PQUALIFIER.search, _PAGES.search, _CM.search,
+)  # fmt: skip
+CORE_TYPE_SPEC = (_CLASS_TYPES, frozenset(_336_DATASET), frozenset(_336_TEXT))
