@@ -257,3 +257,33 @@ def test_guard_settings_are_read_from_the_settings() -> None:
     lenient = MatchSettings(max_year_gap=5, page_count_ratio=4.0, page_count_slack=500)
     relaxed = match(build_features([from_record(a), from_record(b)]), lenient)
     assert int(relaxed.scored.guards[0]) == 0
+
+
+def test_feature_rows_give_back_the_features_and_their_scores() -> None:
+    """The rows a Spark worker gets with its pairs hold every folded field: the features
+    rebuilt from them are the catalog's, and a pair scores as it does over the whole."""
+    import numpy as np
+
+    from unioncat.dedupe.features import (
+        build_features,
+        feature_rows,
+        features_of_rows,
+        from_record,
+        take_features,
+    )  # fmt: skip
+    from unioncat.dedupe.scoring import score_pairs
+
+    records = [
+        rec("a", "Collected essays on urban water", year=2001, page_count=120),
+        rec("b", "Collected essays on urban water", year=2001, source="v", medium="electronic"),
+        rec("c", "Introduction to algorithms", subtitle="third edition", page_count=1312),
+        rec("d", "Introduction to algorithms", source="v"),
+    ]
+    features = build_features([from_record(r) for r in records])
+    rebuilt = features_of_rows(feature_rows(features, [3, 0, 2]))
+    assert rebuilt == take_features(features, [3, 0, 2])
+    assert features_of_rows([]) == take_features(features, [])
+    whole = score_pairs(features, np.array([0, 2]), np.array([1, 3]), MatchSettings())
+    part = features_of_rows(feature_rows(features, [0, 1, 2, 3]))
+    alone = score_pairs(part, np.array([0, 2]), np.array([1, 3]), MatchSettings())
+    assert np.array_equal(whole.weight, alone.weight) and len(whole) == 2

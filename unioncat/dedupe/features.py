@@ -8,6 +8,7 @@ results column by column, because scoring works on millions of pairs at a time.
 
 from __future__ import annotations
 
+import pickle
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -475,6 +476,24 @@ def from_row(row: Mapping[str, Any]) -> MatchRecord:
 
 def _columns_of(features: Features) -> list[str]:
     return [name for name in Features.__slots__ if name != "cache"]
+
+
+def feature_rows(features: Features, positions: Sequence[int]) -> list[bytes]:
+    """The features of the records at ``positions``, each record's as one row of bytes,
+    for an engine that joins them to the pairs that need them (Spark): a worker then
+    holds the records of its own pairs, not the whole catalog's.  Pickled, as Spark
+    pickles what it sends its Python workers: the values are unioncat's own (strings,
+    numbers, sets), made from the catalog, and read back by its own workers only."""
+    columns = [getattr(features, name) for name in _columns_of(features)]
+    return [pickle.dumps(tuple(column[p] for column in columns), protocol=5) for p in positions]
+
+
+def features_of_rows(rows: Sequence[bytes]) -> Features:
+    """The features :func:`feature_rows` wrote, in the order of ``rows``."""
+    values = [pickle.loads(row) for row in rows]
+    names = [name for name in Features.__slots__ if name != "cache"]
+    columns: dict[str, Any] = {name: [v[i] for v in values] for i, name in enumerate(names)}
+    return Features(**columns)
 
 
 def take_features(features: Features, positions: Sequence[int]) -> Features:

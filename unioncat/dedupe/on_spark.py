@@ -3,11 +3,13 @@
 Blocking runs the very query the catalog runs in DuckDB (:func:`blocking.candidate_steps`
 in Spark's dialect), each step a view Spark materialises before the next reads it (Spark
 would otherwise compute a step again for every step that reads it).  Scoring runs the
-same :func:`scoring.score_pairs` over Arrow batches of the candidate pairs, with the
-folded records broadcast to the workers: every pair is weighed alone, so the batches
-give what one call gives.  The matched pairs are split into connected components in
-Spark, and each component is clustered by the same greedy clustering and cohesion check
-in a Python worker: a cluster never reaches beyond its component, and what the
+same :func:`scoring.score_pairs` over Arrow batches of the candidate pairs, each pair
+joined to the folded records of its two sides (as Splink joins its comparison columns):
+a worker holds the records of its own batch, never the whole catalog's, and every pair
+is weighed alone, so the batches give what one call gives.  The matched pairs are split
+into connected components in Spark, and each component is clustered by the same greedy
+clustering and cohesion check in a Python worker, with the folded records of that
+component joined to it: a cluster never reaches beyond its component, and what the
 clustering decides inside one component depends on nothing outside it, so the clusters
 are the ones the in-process engine makes.  Cluster ids, the plan and the writes stay in
 the stage, in the same transaction as ever.
@@ -28,7 +30,7 @@ import pyarrow.parquet as pq
 
 from unioncat.dedupe.blocking import SPARK, candidate_steps
 from unioncat.dedupe.cluster import Clustering, Edge, Within
-from unioncat.dedupe.features import Features, take_features
+from unioncat.dedupe.features import Features, feature_rows, features_of_rows
 from unioncat.dedupe.matcher import clusters_of, slots
 from unioncat.dedupe.scoring import COMPARISONS, ScoredPairs, score_pairs
 from unioncat.dedupe.settings import MatchSettings
@@ -50,6 +52,10 @@ SCORED_SCHEMA = pa.schema(
     [pa.field(n, t) for n, t in _SCALARS] + [pa.field(f"level_{c}", pa.int8()) for c in COMPARISONS]
 )
 GROUP_SCHEMA = pa.schema([("position", pa.int64()), ("group", pa.int64()), ("splits", pa.int64())])
+# each record's folded match fields as one row (features.feature_rows), for the joins
+FEATURE_ROW_SCHEMA = pa.schema([("position", pa.int64()), ("row", pa.binary())])
+# records written to the feature rows' file at a time, so the driver never holds them all
+FEATURE_CHUNK = 50_000
 
 
 @dataclass(slots=True)
@@ -114,28 +120,48 @@ class SparkDedupe:
     ) -> ScoredPairs:
         """:func:`score_pairs` of the pairs, computed on the workers, in the order of
         the pairs given."""
+        from pyspark.sql import functions as F
         from pyspark.sql.pandas.types import from_arrow_schema
 
+        a_ = np.asarray(a, dtype=np.int64)
+        b_ = np.asarray(b, dtype=np.int64)
         pairs = pa.table({
-            "a": pa.array(np.asarray(a, dtype=np.int64)),
-            "b": pa.array(np.asarray(b, dtype=np.int64)),
+            "a": pa.array(a_),
+            "b": pa.array(b_),
             "by_id": pa.array(np.asarray(by_identifier, dtype=bool)),
-            "n": pa.array(np.arange(len(a), dtype=np.int64)),
+            "n": pa.array(np.arange(len(a_), dtype=np.int64)),
         })  # fmt: skip
         source = self.folder / "pairs.parquet"
         pq.write_table(pairs, source)
-        shared = self.spark.sparkContext.broadcast((features, settings))
+        rows = self.spark.read.parquet(self._feature_rows(features, np.union1d(a_, b_)))
+        side_a = rows.select(F.col("position").alias("a"), F.col("row").alias("row_a"))
+        side_b = rows.select(F.col("position").alias("b"), F.col("row").alias("row_b"))
         parts = max(2 * self.spark.sparkContext.defaultParallelism, 2)
-        frame = self.spark.read.parquet(str(source)).repartition(parts)
+        frame = (
+            self.spark.read.parquet(str(source)).join(side_a, "a").join(side_b, "b")
+            .repartition(parts)
+        )  # fmt: skip
         schema = pa.schema([*SCORED_SCHEMA, pa.field("n", pa.int64())])
         out = self.folder / "scored"
-        frame.mapInArrow(_score_batches(shared), from_arrow_schema(schema)).write.mode(
+        frame.mapInArrow(_score_batches(settings), from_arrow_schema(schema)).write.mode(
             "overwrite"
         ).parquet(str(out))
-        shared.unpersist()
         table = pq.read_table(out).sort_by("n")
         self.done.append("scored")
         return _scored_of(table)
+
+    def _feature_rows(self, features: Features, positions: np.ndarray) -> str:
+        """A Parquet file of the feature rows of the records at ``positions``, written
+        a chunk at a time; a new name each call (a run scores several rounds)."""
+        path = self.folder / f"features-{len(list(self.folder.glob('features-*')))}.parquet"
+        with pq.ParquetWriter(path, FEATURE_ROW_SCHEMA) as writer:
+            for start in range(0, len(positions), FEATURE_CHUNK):
+                chunk = positions[start : start + FEATURE_CHUNK].tolist()
+                writer.write_table(pa.table({
+                    "position": pa.array(chunk, pa.int64()),
+                    "row": pa.array(feature_rows(features, chunk), pa.binary()),
+                }, schema=FEATURE_ROW_SCHEMA))  # fmt: skip
+        return str(path)
 
     # --------------------------------------------------------------- clustering
 
@@ -189,16 +215,18 @@ class SparkDedupe:
             .where(F.col("label") == F.col("label_b"))
             .select("label", "kind", "a", "b", "weight", "by_id")
         )  # fmt: skip
-        nodes = labels.select(
+        touched = np.union1d(links.column("a").to_numpy(), links.column("b").to_numpy())
+        rows = spark.read.parquet(self._feature_rows(features, touched))
+        nodes = labels.join(rows, "position").select(
             "label", F.lit("node").alias("kind"), F.col("position").alias("a"),
             F.col("position").alias("b"), F.lit(0.0).alias("weight"), F.lit(False).alias("by_id"),
+            "row",
         )  # fmt: skip
-        shared = spark.sparkContext.broadcast((features, within, settings))
+        inside = inside.withColumn("row", F.lit(None).cast("binary"))
         out = self.folder / "groups"
         inside.unionByName(nodes).groupBy("label").applyInArrow(
-            _cluster_component(shared), from_arrow_schema(GROUP_SCHEMA)
+            _cluster_component(within, settings), from_arrow_schema(GROUP_SCHEMA)
         ).write.mode("overwrite").parquet(str(out))
-        shared.unpersist()
         groups = pq.read_table(out)
         clustering = Clustering(slots_of)
         firsts: dict[int, int] = {}
@@ -257,24 +285,36 @@ class SparkDedupe:
         return out
 
 
-def _score_batches(shared: Any) -> Any:
+def _score_batches(settings: MatchSettings) -> Any:
+    """The function Spark runs on each partition of the pairs joined to their records:
+    each batch's records numbered in the order of their positions (so every comparison
+    sees them as the whole catalog's order would), scored, and given back by position."""
+
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        features, settings = shared.value
         for batch in batches:
             for start in range(0, batch.num_rows, SCORE_BATCH):
                 part = batch.slice(start, SCORE_BATCH)
                 a = part.column("a").to_numpy()
                 b = part.column("b").to_numpy()
                 by_id = part.column("by_id").to_numpy(zero_copy_only=False).astype(bool)
-                scored = score_pairs(features, a, b, settings, by_id)
-                yield _batch_of(scored, part.column("n").to_numpy(), a, b)
+                positions, first, local = np.unique(
+                    np.concatenate([a, b]), return_index=True, return_inverse=True
+                )
+                rows = pa.concat_arrays([part.column("row_a"), part.column("row_b")])
+                features = features_of_rows(rows.take(pa.array(first)).to_pylist())
+                la, lb = local[: len(a)], local[len(a) :]
+                scored = score_pairs(features, la, lb, settings, by_id)
+                yield _batch_of(scored, part.column("n").to_numpy(), la, lb, positions)
 
     return run
 
 
-def _batch_of(scored: ScoredPairs, n: np.ndarray, a: np.ndarray, b: np.ndarray) -> pa.RecordBatch:
-    """The scored pairs as one Arrow batch, each with its place in the input: scoring
-    keeps the pairs it does not drop in their order, so one pass finds each one's."""
+def _batch_of(
+    scored: ScoredPairs, n: np.ndarray, a: np.ndarray, b: np.ndarray, positions: np.ndarray
+) -> pa.RecordBatch:
+    """The scored pairs as one Arrow batch, each with its place in the input and its
+    records by position (``a`` and ``b`` number them within the batch): scoring keeps
+    the pairs it does not drop in their order, so one pass finds each one's."""
     places = np.empty(len(scored), dtype=np.int64)
     at = 0
     for k, (x, y) in enumerate(zip(scored.a.tolist(), scored.b.tolist(), strict=True)):
@@ -285,10 +325,10 @@ def _batch_of(scored: ScoredPairs, n: np.ndarray, a: np.ndarray, b: np.ndarray) 
     assert scored.fixed is not None and scored.contents is not None
     assert scored.given_differ is not None
     columns = {
-        "a": scored.a, "b": scored.b, "weight": scored.weight, "title": scored.title,
-        "authors": scored.authors, "ids": scored.ids, "guards": scored.guards,
-        "given_differ": scored.given_differ, "contents": scored.contents,
-        "fixed": scored.fixed,
+        "a": positions[scored.a], "b": positions[scored.b], "weight": scored.weight,
+        "title": scored.title, "authors": scored.authors, "ids": scored.ids,
+        "guards": scored.guards, "given_differ": scored.given_differ,
+        "contents": scored.contents, "fixed": scored.fixed,
         **{f"level_{c}": scored.levels[c] for c in COMPARISONS},
         "n": places,
     }  # fmt: skip
@@ -311,18 +351,19 @@ def _scored_of(table: pa.Table) -> ScoredPairs:
     )  # fmt: skip
 
 
-def _cluster_component(shared: Any) -> Any:
+def _cluster_component(within: Within, settings: MatchSettings) -> Any:
     """The function Spark runs on each component: its records numbered in the order of
     their positions (so every tie the clustering breaks by position breaks the same
     way), clustered and checked as the in-process engine does, and each record's
     group given back as the position of the group's first record."""
 
     def run(table: pa.Table) -> pa.Table:
-        features, within, settings = shared.value
         kinds = table.column("kind").to_pylist()
         xs, ys = table.column("a").to_pylist(), table.column("b").to_pylist()
         weights, by_id = table.column("weight").to_pylist(), table.column("by_id").to_pylist()
-        positions = sorted({x for k, x in zip(kinds, xs, strict=True) if k == "node"})
+        row_of = {x: row for k, x, row in zip(kinds, xs, table.column("row").to_pylist(),
+                                              strict=True) if k == "node"}  # fmt: skip
+        positions = sorted(row_of)
         local = {p: n for n, p in enumerate(positions)}
         edges, forced, vetoed = [], [], set()
         for kind, x, y, w, i in zip(kinds, xs, ys, weights, by_id, strict=True):
@@ -333,7 +374,7 @@ def _cluster_component(shared: Any) -> Any:
             elif kind == "veto":
                 vetoed.add((local[x], local[y]))
         clustering, splits = clusters_of(
-            take_features(features, positions), edges, settings, vetoed=vetoed,
+            features_of_rows([row_of[p] for p in positions]), edges, settings, vetoed=vetoed,
             forced=forced, start=(), within=within,
         )  # fmt: skip
         first: dict[int, int] = {}
