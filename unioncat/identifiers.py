@@ -224,6 +224,8 @@ def _lccn(raw: str, *, status: str = "valid") -> Identifier | None:
 
 
 def _lccn_compiled(raw: str, *, status: str = "valid") -> Identifier | None:
+    if type(raw) is not str:  # a str subclass (numpy's, an RDF literal): the reference's
+        return _lccn(raw, status=status)
     text, stray, form = MARC_CORE.lccn_parts(raw)
     if not text:
         return None

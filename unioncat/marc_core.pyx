@@ -325,6 +325,10 @@ def clean(text):
     cdef Py_UCS4 c, before = u"x"
     if text is None:
         return None
+    if type(text) is not str:
+        if not isinstance(text, str):
+            raise TypeError(f"clean() takes text, not {type(text).__name__}")
+        text = str.__str__(text)  # a str subclass (an RDF literal): its plain text
     s = <str>text
     n = len(s)
     for i in range(n):
@@ -656,7 +660,8 @@ def contributors(record, script, tuple spec):
 cdef object _contributor(f, str kind, tuple codes, script, bint main, tuple spec):
     cdef object name, personal, family = None, given = None, original = None, pair, value
     cdef list roles, affiliations
-    cdef str ind1, text
+    cdef object ind1
+    cdef str text
     if not sub(f, "a"):
         return None
     name = clean(" ".join(sub(f, *codes)))
@@ -767,7 +772,7 @@ def identifiers(record, tuple spec):
     cdef list out = []
     cdef object f, raw, qual, ident, found, control, source
     cdef list quals
-    cdef str ind1
+    cdef object ind1
     for f in record.get_fields("020"):
         quals = []
         for raw in sub(f, "q"):
@@ -1013,7 +1018,9 @@ cdef str _data008(record):
     if not fields:
         return ""
     data = fields[0].data
-    return data if data else ""
+    if not data:
+        return ""
+    return data if type(data) is str else str.__str__(data)
 
 
 cdef object _choose(list found, str rtype, dict natural_of):

@@ -287,3 +287,69 @@ def test_feature_rows_give_back_the_features_and_their_scores() -> None:
     part = features_of_rows(feature_rows(features, [0, 1, 2, 3]))
     alone = score_pairs(part, np.array([0, 2]), np.array([1, 3]), MatchSettings())
     assert np.array_equal(whole.weight, alone.weight) and len(whole) == 2
+
+
+def test_what_spark_runs_on_a_batch_gives_the_whole_catalogs_scores_and_clusters() -> None:
+    """The functions Spark's workers run, called here on one Arrow batch of pairs whose
+    records sit at scattered positions: the scores, levels and positions of the pairs,
+    and the clusters of the component, are those of the whole catalog."""
+    import numpy as np
+    import pyarrow as pa
+
+    from unioncat.dedupe.cluster import NO_WITHIN, Edge
+    from unioncat.dedupe.features import build_features, feature_rows, from_record
+    from unioncat.dedupe.matcher import clusters_of
+    from unioncat.dedupe.on_spark import SCORED_SCHEMA, _cluster_component, _score_batches
+    from unioncat.dedupe.scoring import score_pairs
+
+    records = [
+        rec("x", "A history of the county of Kent", year=1998),
+        rec("a", "Collected essays on urban water", year=2001, page_count=120),
+        rec("y", "Ships of the Baltic", year=1975),
+        rec("b", "Collected essays on urban water", year=2001, source="v", medium="electronic"),
+        rec("z", "Poems", year=1901),
+        rec("c", "Collected essays on urban water", year=2001, source="w"),
+        rec("d", "Introduction to algorithms", year=2009, source="v"),
+    ]
+    features = build_features([from_record(r) for r in records])
+    settings = MatchSettings()
+    a, b = np.array([5, 1, 1, 3, 6], dtype=np.int64), np.array([6, 3, 5, 5, 1], dtype=np.int64)
+    by_id = np.array([False, True, False, False, True])
+    first = np.minimum(a, b), np.maximum(a, b)
+    whole = score_pairs(features, first[0], first[1], settings, by_id)
+    rows = {p: r for p, r in zip(range(7), feature_rows(features, range(7)), strict=True)}
+    batch = pa.RecordBatch.from_pydict({
+        "a": first[0], "b": first[1], "by_id": by_id, "n": np.arange(5, dtype=np.int64),
+        "row_a": pa.array([rows[p] for p in first[0].tolist()], pa.binary()),
+        "row_b": pa.array([rows[p] for p in first[1].tolist()], pa.binary()),
+    })  # fmt: skip
+    (out,) = list(_score_batches(settings)(iter([batch])))
+    assert out.column("a").to_pylist() == whole.a.tolist()
+    assert out.column("b").to_pylist() == whole.b.tolist()
+    assert np.array_equal(out.column("weight").to_numpy(), whole.weight)
+    for name in SCORED_SCHEMA.names[2:]:
+        if name.startswith("level_"):
+            level = whole.levels[name.removeprefix("level_")]
+            assert out.column(name).to_pylist() == level.tolist(), name
+    assert len(whole) >= 3
+    edges = [Edge(x, y, w, bool(i)) for x, y, w, i in zip(whole.a.tolist(), whole.b.tolist(),
+             whole.weight.tolist(), whole.ids.tolist(), strict=True)]  # fmt: skip
+    clustering, splits = clusters_of(features, edges, settings, vetoed=set(), forced=[],
+                                     start=(), within=NO_WITHIN)  # fmt: skip
+    nodes = sorted({p for e in edges for p in (e.a, e.b)})
+    table = pa.table({
+        "kind": ["node"] * len(nodes) + ["edge"] * len(edges),
+        "a": nodes + [e.a for e in edges], "b": nodes + [e.b for e in edges],
+        "weight": [0.0] * len(nodes) + [e.weight for e in edges],
+        "by_id": [False] * len(nodes) + [e.by_identifier for e in edges],
+        "row": [rows[p] for p in nodes] + [None] * len(edges),
+    })  # fmt: skip
+    groups = _cluster_component(NO_WITHIN, settings)(table)
+    by_group: dict[int, list[int]] = {}
+    for position, group in zip(groups.column("position").to_pylist(),
+                               groups.column("group").to_pylist(), strict=True):  # fmt: skip
+        by_group.setdefault(group, []).append(position)
+    expected = sorted(g for g in clustering.groups() if set(g) & set(nodes))
+    assert sorted(sorted(g) for g in by_group.values()) == sorted(sorted(g) for g in expected)
+    assert sum(groups.column("splits").to_pylist()) == splits
+    assert any(len(g) > 1 for g in by_group.values())  # a cluster was formed

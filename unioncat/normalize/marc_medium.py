@@ -190,7 +190,7 @@ def _data008(record: pymarc.Record) -> str:
 def record_type(record: pymarc.Record, leader: str) -> str:
     """What the record describes (see the module docstring)."""
     if MARC_CORE is not None:  # the compiled twin of record_type_pure
-        found: str = MARC_CORE.record_type(record, leader, CORE_TYPE_SPEC)
+        found: str = MARC_CORE.record_type(record, str(leader), CORE_TYPE_SPEC)
         return found
     return record_type_pure(record, leader)
 
@@ -274,7 +274,7 @@ def _unmediated(rtype: str) -> str:
 def medium(record: pymarc.Record, leader: str) -> tuple[str, list[str]]:
     """The carrier and the evidence that decided it (see the module docstring)."""
     if MARC_CORE is not None:  # the compiled twin of medium_pure
-        found: tuple[str, list[str]] = MARC_CORE.medium(record, leader, CORE_SPEC)
+        found: tuple[str, list[str]] = MARC_CORE.medium(record, str(leader), CORE_SPEC)
         return found
     return medium_pure(record, leader)
 
