@@ -1188,3 +1188,101 @@ def record_type(record, str leader, tuple spec):
     if "t" in contents:
         return "report"
     return "book"
+
+
+# ------------------------------------------------- publication, year and languages
+
+def publication(record, script):
+    """``marc._publication``: publisher, places and date of the first statement that
+    has any of them (264 with indicator 2 = 1, then 260, then the other 264s, then the
+    unlinked 880s)."""
+    cdef list candidates = [], places
+    cdef object f, value, publisher, date
+    cdef list fields264 = record.get_fields("264")
+    for f in fields264:
+        if f.indicator2 == "1":
+            candidates.append(f)
+    candidates.extend(record.get_fields("260"))
+    for f in fields264:
+        if f.indicator2 != "1":
+            candidates.append(f)
+    if script is not None:
+        candidates.extend(script.unlinked("264"))
+        candidates.extend(script.unlinked("260"))
+    for f in candidates:
+        places = []
+        for value in sub(f, "a"):
+            value = clean(value)
+            if value:
+                places.append(value)
+        publisher = clean(first_sub(f, "b"))
+        date = clean(first_sub(f, "c"))
+        if places or publisher or date:
+            return publisher, list(dict.fromkeys(places)), date
+    return None, [], None
+
+
+cdef inline bint _ascii_digit(Py_UCS4 c) noexcept:
+    return u"0" <= c <= u"9"
+
+
+cdef inline bint _year_at(str text, Py_ssize_t i) noexcept:
+    """``(1[0-9]{3}|20[0-9]{2})`` matches at ``i`` (the caller leaves four characters)."""
+    cdef Py_UCS4 c = text[i]
+    if c == u"1":
+        return _ascii_digit(text[i + 1]) and _ascii_digit(text[i + 2]) and _ascii_digit(text[i + 3])
+    return c == u"2" and text[i + 1] == u"0" and _ascii_digit(text[i + 2]) and _ascii_digit(
+        text[i + 3])
+
+
+def year(record, date):
+    """``marc._year``: 008/07-10 when it is a plausible year, else the first year in
+    the publication date."""
+    cdef str data008 = _control_text(record, "008"), text
+    cdef Py_ssize_t i
+    if len(data008) >= 11 and _year_at(data008, 7):
+        return int(data008[7:11])
+    if date:
+        text = date if type(date) is str else str.__str__(date)
+        for i in range(len(text) - 3):
+            if _year_at(text, i):
+                return int(text[i : i + 4])
+    return None
+
+
+cdef inline bint _language_code(str code) noexcept:
+    """``[a-z]{3}`` in full."""
+    cdef Py_UCS4 c
+    if len(code) != 3:
+        return False
+    for c in code:
+        if not (u"a" <= c <= u"z"):
+            return False
+    return True
+
+
+def languages(record):
+    """``marc._languages``: the 008 language, then every code of the 041 ``$a $d``."""
+    cdef str data008 = _control_text(record, "008"), code, text
+    cdef list out = []
+    cdef object f, raw
+    cdef Py_ssize_t i
+    code = data008[35:38].strip().lower() if len(data008) >= 38 else ""
+    if _language_code(code) and code != "zxx" and code != "und" and code != "mul":
+        out.append(code)
+    for f in record.get_fields("041"):
+        for raw in sub(f, "a", "d"):
+            text = (<str>raw).strip()
+            for i in range(0, len(text) - 2, 3):
+                code = text[i : i + 3].lower()
+                if _language_code(code):
+                    out.append(code)
+    return list(dict.fromkeys(out))
+
+
+cdef str _control_text(record, str tag):
+    """``marc._control(record, tag) or ""``."""
+    found = _control_value(record, tag)
+    if not found:
+        return ""
+    return found if type(found) is str else str.__str__(found)

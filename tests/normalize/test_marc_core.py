@@ -785,3 +785,57 @@ def test_the_twins_take_what_the_references_take() -> None:
         )
         assert marc_medium.record_type(reader, reader.leader) == "book"
     assert marc_medium.medium(record, record.leader) == ("electronic", ["008/23=o"])
+
+
+@core
+def test_publication_year_and_languages_agree_on_generated_records(pure_helpers: None) -> None:
+    """260/264 statements of every indicator, unlinked 880s, 008s of every length with
+    and without a year, and 041 codes of every shape."""
+    import pymarc
+
+    from unioncat.normalize import marc
+    from unioncat.normalize.marc_880 import Script880
+
+    assert MARC_CORE is not None
+    rng = random.Random(43)
+    values = ["Paris :", "Lyon ;", "Gallimard,", "[s.n.],", "c1999.", "2019", "[19--?]",
+              "21999", "1850-1860", "", " ", "Köln", "\u212a", "n.d.", "١٩٩٩", "Leipzig",
+              "[Place of publication not identified] :", "[2004]", "1x99", "200"]  # fmt: skip
+    f008s = ["", "190415s2019    enk           000 0 eng d", "190415s9490", "19041", "abc",
+             "190415s1999    xx            000 0 fre  ", "190415s20a9    xx  000 0 zxx d",
+             "190415s1850    xx            000 0 \u212aor d", "   415s2019    enk   000 0 ger d",
+             "190415s2019    enk           000 0 İng d"]  # fmt: skip
+    codes041 = ["engfre", "eng", "en", "ENGger", "zxx", "fr e", "\u212aor", " engmul ", "İta"]
+    years = set()
+    for i in range(600):
+        fields = []
+        for _ in range(rng.randint(0, 4)):
+            tag = rng.choice(["260", "264", "264", "880", "041"])
+            if tag == "041":
+                subfields = [c for _ in range(rng.randint(1, 3))
+                             for c in (rng.choice("adh"), rng.choice(codes041))]  # fmt: skip
+            else:
+                subfields = [c for _ in range(rng.randint(1, 5))
+                             for c in (rng.choice("abce"), rng.choice(values))]  # fmt: skip
+            if tag == "880":
+                subfields = ["6", rng.choice(["264-00", "260-00/$1", "264-01", "245-00"]),
+                             *subfields]  # fmt: skip
+            fields.append((tag, rng.choice(["  ", " 1", " 0", " 2", " 4", "3 "]), subfields))
+        f008 = rng.choice(f008s)
+        built = marc_record(control=f"p{i}", f008=f008 or "x", fields=fields)
+        if not f008:
+            built.remove_fields("008")
+        elif rng.random() < 0.2:  # a second 008, and an empty first one
+            built.add_field(pymarc.Field(tag="008", data=f008[::-1]))
+        payload = _utf8(built)
+        for record in (MARC_CORE.read_utf8(payload), read_utf8_pure(payload)):
+            assert record is not None
+            for script in (Script880(record), None):
+                ours = MARC_CORE.publication(record, script)
+                assert ours == marc._publication_pure(record, script), fields
+            date = ours[2]
+            for given in (date, None, rng.choice(values)):
+                assert MARC_CORE.year(record, given) == marc._year_pure(record, given), given
+                years.add(MARC_CORE.year(record, given))
+            assert MARC_CORE.languages(record) == marc._languages_pure(record), (f008, fields)
+    assert len(years) >= 5

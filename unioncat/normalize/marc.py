@@ -222,6 +222,15 @@ def _dedupe_identifiers(idents: list[Identifier]) -> list[Identifier]:
 def _publication(
     record: pymarc.Record, script: Script880 | None = None
 ) -> tuple[str | None, list[str], str | None]:
+    if MARC_CORE is not None:  # the compiled twin of _publication_pure
+        found: tuple[str | None, list[str], str | None] = MARC_CORE.publication(record, script)
+        return found
+    return _publication_pure(record, script)
+
+
+def _publication_pure(
+    record: pymarc.Record, script: Script880 | None = None
+) -> tuple[str | None, list[str], str | None]:
     """Publisher, places and date of the first statement that has any of them.
 
     Every ``$a`` of that statement is a place, in order ("Paris ; Lyon" gives both).
@@ -246,6 +255,14 @@ def _publication(
 
 
 def _year(record: pymarc.Record, date: str | None) -> int | None:
+    if MARC_CORE is not None:  # the compiled twin of _year_pure
+        found: int | None = MARC_CORE.year(record, date)
+        return found
+    return _year_pure(record, date)
+
+
+def _year_pure(record: pymarc.Record, date: str | None) -> int | None:
+    """008/07-10 when it is a plausible year, else the first year of the date."""
     data008 = _control(record, "008") or ""
     if len(data008) >= 11:
         date1 = data008[7:11]
@@ -260,6 +277,14 @@ def _year(record: pymarc.Record, date: str | None) -> int | None:
 
 
 def _languages(record: pymarc.Record) -> list[str]:
+    if MARC_CORE is not None:  # the compiled twin of _languages_pure
+        found: list[str] = MARC_CORE.languages(record)
+        return found
+    return _languages_pure(record)
+
+
+def _languages_pure(record: pymarc.Record) -> list[str]:
+    """The 008 language, then every code of the 041 ``$a $d``, each once."""
     out: list[str] = []
     data008 = _control(record, "008") or ""
     code = data008[35:38].strip().lower() if len(data008) >= 38 else ""
