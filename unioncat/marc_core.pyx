@@ -147,6 +147,12 @@ cdef inline bint _ascii(const unsigned char* p, Py_ssize_t n) noexcept nogil:
 cdef str _BLANK = " "
 
 
+cdef inline str _plain(object text):
+    """``text`` as an exact ``str``: a str subclass (an RDF literal, numpy's str) gives
+    its plain text, as the references' string methods would."""
+    return <str>text if type(text) is str else str.__str__(text)
+
+
 def read_utf8(bytes data not None):
     """The record, or ``None`` when only pymarc can say what it holds (the same records
     as :func:`unioncat.normalize.marc_utf8.read_utf8`)."""
@@ -328,7 +334,7 @@ def clean(text):
     if type(text) is not str:
         if not isinstance(text, str):
             raise TypeError(f"clean() takes text, not {type(text).__name__}")
-        text = str.__str__(text)  # a str subclass (an RDF literal): its plain text
+        text = _plain(text)
     s = <str>text
     n = len(s)
     for i in range(n):
@@ -623,10 +629,6 @@ cdef str _struct_text(object obj, tuple spec):
 
 # ------------------------------------------------------------------- contributors
 
-cdef str _RELATOR_STRIP = " ,.;:[]"
-cdef str _RELATOR_CODE_STRIP = " ,.;:"
-
-
 def contributors(record, script, tuple spec):
     """``marc_names.contributors``: the 1XX and 7XX names as contributors, each once.
 
@@ -676,7 +678,7 @@ cdef object _contributor(f, str kind, tuple codes, script, bint main, tuple spec
             given = (<str>given).strip() or None
         elif personal and ind1 == "0":
             given = personal
-    roles = _relator_terms(f, <dict>spec[3], <dict>spec[4], spec[5])
+    roles = _relator_terms(f, <dict>spec[3], <dict>spec[4], spec[5], <str>spec[8])
     if not roles and main and kind == "person":
         roles = ["author"]
     if script is not None:
@@ -700,18 +702,18 @@ cdef object _contributor(f, str kind, tuple codes, script, bint main, tuple spec
     )
 
 
-cdef list _relator_terms(f, dict codes, dict abbreviations, object split):
+cdef list _relator_terms(f, dict codes, dict abbreviations, object split, str punctuation):
     cdef dict out = {}
     cdef object raw, part
     cdef str term, code
     for raw in sub(f, "e"):
         for part in split(raw):
-            term = (<str>part).strip(_RELATOR_STRIP)
+            term = (<str>part).strip(punctuation + "[]")
             if term:
                 term = abbreviations.get(term.lower(), term)
                 out.setdefault(term.lower(), term)
     for raw in sub(f, "4"):
-        code = (<str>raw).strip(_RELATOR_CODE_STRIP).rsplit("/", 1)[-1].lower()
+        code = (<str>raw).strip(punctuation).rsplit("/", 1)[-1].lower()
         if code:
             term = codes.get(code, code)
             out.setdefault(term.lower(), term)
@@ -765,12 +767,12 @@ cpdef str _fold_key(str text):
 def identifiers(record, tuple spec):
     """``marc._identifiers``: the record's standard numbers, each (scheme, value,
     status) once, the first qualifier kept.  ``spec`` is ``marc.CORE_IDENTIFIERS``: the
-    functions of :mod:`unioncat.identifiers` and the expressions, so that every number's
-    rules stay written once."""
+    functions of :mod:`unioncat.identifiers`, the expressions and the dedupe of the
+    reference, so that every number's rules stay written once."""
     isbn, issn, doi, ismn, lccn, oclc, oclc_prefixed = spec[:7]
-    identifier, not_digits, oclc_number_start, oclc_control = spec[7:11]
+    identifier, not_digits, oclc_number_start, oclc_control, unique = spec[7:12]
     cdef list out = []
-    cdef object f, raw, qual, ident, found, control, source
+    cdef object f, raw, qual, ident, found, control, source, code, status
     cdef list quals
     cdef object ind1
     for f in record.get_fields("020"):
@@ -795,14 +797,11 @@ def identifiers(record, tuple spec):
             ident = issn(raw, scheme="issn_l")
             if ident:
                 out.append(ident)
-        for raw in sub(f, "y"):
-            ident = issn(raw, status="invalid")
-            if ident:
-                out.append(ident)
-        for raw in sub(f, "z"):
-            ident = issn(raw, status="cancelled")
-            if ident:
-                out.append(ident)
+        for code, status in (("y", "invalid"), ("z", "cancelled")):
+            for raw in sub(f, code):
+                ident = issn(raw, status=status)
+                if ident:
+                    out.append(ident)
     for f in record.get_fields("024"):
         source = (first_sub(f, "2") or "").lower()
         ind1 = f.indicator1
@@ -847,7 +846,7 @@ def identifiers(record, tuple spec):
                 ident = doi(raw)
                 if ident:
                     out.append(ident)
-    return _unique_identifiers(out)
+    return unique(out)
 
 
 cdef object _control_value(record, str tag):
@@ -857,19 +856,6 @@ cdef object _control_value(record, str tag):
         if f.data:
             return str(f.data).strip() or None
     return None
-
-
-cdef list _unique_identifiers(list idents):
-    cdef dict seen = {}
-    cdef object i, key, kept
-    for i in idents:
-        key = (i.scheme, i.value, i.status)
-        kept = seen.get(key)
-        if kept is None:
-            seen[key] = i
-        elif i.qualifier and not kept.qualifier:
-            kept.qualifier = i.qualifier
-    return list(seen.values())
 
 
 def lccn_parts(str raw not None):
@@ -1020,7 +1006,7 @@ cdef str _data008(record):
     data = fields[0].data
     if not data:
         return ""
-    return data if type(data) is str else str.__str__(data)
+    return _plain(data)
 
 
 cdef object _choose(list found, str rtype, dict natural_of):
@@ -1243,7 +1229,7 @@ def year(record, date):
     if len(data008) >= 11 and _year_at(data008, 7):
         return int(data008[7:11])
     if date:
-        text = date if type(date) is str else str.__str__(date)
+        text = _plain(date)
         for i in range(len(text) - 3):
             if _year_at(text, i):
                 return int(text[i : i + 4])
@@ -1285,4 +1271,4 @@ cdef str _control_text(record, str tag):
     found = _control_value(record, tag)
     if not found:
         return ""
-    return found if type(found) is str else str.__str__(found)
+    return _plain(found)

@@ -474,8 +474,8 @@ def from_row(row: Mapping[str, Any]) -> MatchRecord:
     )
 
 
-def _columns_of(features: Features) -> list[str]:
-    return [name for name in Features.__slots__ if name != "cache"]
+# the per-record lists of Features, in the order of its fields
+_FIELDS = tuple(name for name in Features.__slots__ if name != "cache")
 
 
 def feature_rows(features: Features, positions: Sequence[int]) -> list[bytes]:
@@ -484,28 +484,25 @@ def feature_rows(features: Features, positions: Sequence[int]) -> list[bytes]:
     holds the records of its own pairs, not the whole catalog's.  Pickled, as Spark
     pickles what it sends its Python workers: the values are unioncat's own (strings,
     numbers, sets), made from the catalog, and read back by its own workers only."""
-    columns = [getattr(features, name) for name in _columns_of(features)]
+    columns = [getattr(features, name) for name in _FIELDS]
     return [pickle.dumps(tuple(column[p] for column in columns), protocol=5) for p in positions]
 
 
 def features_of_rows(rows: Sequence[bytes]) -> Features:
     """The features :func:`feature_rows` wrote, in the order of ``rows``."""
     values = [pickle.loads(row) for row in rows]
-    names = [name for name in Features.__slots__ if name != "cache"]
-    columns: dict[str, Any] = {name: [v[i] for v in values] for i, name in enumerate(names)}
+    columns: dict[str, Any] = {name: [v[i] for v in values] for i, name in enumerate(_FIELDS)}
     return Features(**columns)
 
 
 def take_features(features: Features, positions: Sequence[int]) -> Features:
     """The features of the records at ``positions``, in that order."""
     cols: dict[str, Any] = {
-        name: [getattr(features, name)[i] for i in positions] for name in _columns_of(features)
+        name: [getattr(features, name)[i] for i in positions] for name in _FIELDS
     }
     return Features(**cols)
 
 
 def concat_features(first: Features, second: Features) -> Features:
-    cols: dict[str, Any] = {
-        name: getattr(first, name) + getattr(second, name) for name in _columns_of(first)
-    }
+    cols: dict[str, Any] = {name: getattr(first, name) + getattr(second, name) for name in _FIELDS}
     return Features(**cols)

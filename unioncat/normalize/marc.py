@@ -201,13 +201,6 @@ def _identifiers_pure(record: pymarc.Record) -> list[Identifier]:
     return _dedupe_identifiers(out)
 
 
-# what the compiled core's twin of _identifiers reads, in its order
-CORE_IDENTIFIERS = (
-    idn.isbn, idn.issn, idn.doi, idn.ismn, idn.lccn, idn.oclc, idn.is_oclc_prefixed,
-    Identifier, _NOT_DIGITS.sub, _OCLC_NUMBER_START.match, _OCLC_CONTROL.match,
-)  # fmt: skip
-
-
 def _dedupe_identifiers(idents: list[Identifier]) -> list[Identifier]:
     seen: dict[tuple[str, str, str], Identifier] = {}
     for i in idents:
@@ -217,6 +210,14 @@ def _dedupe_identifiers(idents: list[Identifier]) -> list[Identifier]:
         elif i.qualifier and not seen[key].qualifier:
             seen[key].qualifier = i.qualifier
     return list(seen.values())
+
+
+# what the compiled core's twin of _identifiers reads, in its order
+CORE_IDENTIFIERS = (
+    idn.isbn, idn.issn, idn.doi, idn.ismn, idn.lccn, idn.oclc, idn.is_oclc_prefixed,
+    Identifier, _NOT_DIGITS.sub, _OCLC_NUMBER_START.match, _OCLC_CONTROL.match,
+    _dedupe_identifiers,
+)  # fmt: skip
 
 
 def _publication(

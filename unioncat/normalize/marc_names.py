@@ -225,7 +225,7 @@ CORE_SPEC = (
         for tag, kind in tags.items()
     ),
     Contributor, Identifier, RELATOR_CODES, _TERM_ABBREVIATIONS, _TERM_SPLIT.split,
-    _ORCID_PREFIX.sub, _NOT_ISNI.sub,
+    _ORCID_PREFIX.sub, _NOT_ISNI.sub, _RELATOR_PUNCT,
 )  # fmt: skip
 
 
