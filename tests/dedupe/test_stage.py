@@ -537,3 +537,57 @@ def test_a_crossref_chapter_follows_when_its_book_arrives_later(catalog: Catalog
     dedupe_catalog(catalog, "r2", SETTINGS)
     assert cluster_of(catalog, PRINT) == cluster_of(catalog, EBOOK)
     assert cluster_of(catalog, vendor) == cluster_of(catalog, from_505)
+
+
+def _clusters_state(path: Path) -> list[list[tuple[object, ...]]]:
+    catalog = Catalog(path, read_only=True)
+    try:
+        return [
+            catalog.query(sql)
+            for sql in (
+                "SELECT cluster_id, record_id, score, matched_to, reasons FROM cluster_members "
+                "ORDER BY ALL",
+                "SELECT cluster_id, deleted, members, title, identifiers FROM clusters "
+                "ORDER BY cluster_id",
+                "SELECT record_a, record_b, weight FROM match_review ORDER BY ALL",
+                "SELECT op, id, entity FROM changes WHERE entity = 'cluster' ORDER BY seq",
+            )
+        ]
+    finally:
+        catalog.close()
+
+
+def test_a_full_run_read_and_refreshed_a_page_at_a_time_gives_what_one_page_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full run reads the records and writes the merged clusters a page at a time so
+    that a million records fit; the pages must not change a single cluster, member,
+    review pair or logged change."""
+    import shutil
+    import sys
+
+    import unioncat.catalog.clusters as clusters_module
+    import unioncat.dedupe.stage as stage
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from bench.synthetic_catalog import as_record, stream_synthetic
+
+    stream, _truth = stream_synthetic(1200, seed=11)
+    base = tmp_path / "base.duckdb"
+    catalog = Catalog(base)
+    catalog.write(PageWrite("load", records=[as_record(m) for m in stream]))
+    catalog.close()
+    whole, paged = tmp_path / "whole.duckdb", tmp_path / "paged.duckdb"
+    shutil.copy(base, whole)
+    shutil.copy(base, paged)
+    catalog = Catalog(whole)
+    counts_whole = dedupe_catalog(catalog, "full", SETTINGS, full=True)
+    catalog.close()
+    monkeypatch.setattr(clusters_module, "ROW_PAGE", 7)
+    monkeypatch.setattr(stage, "REFRESH_PAGE", 5)
+    catalog = Catalog(paged)
+    counts_paged = dedupe_catalog(catalog, "full", SETTINGS, full=True)
+    catalog.close()
+    assert counts_paged.as_dict() == counts_whole.as_dict()
+    assert counts_whole.clusters_multi > 100
+    assert _clusters_state(paged) == _clusters_state(whole)

@@ -38,6 +38,8 @@ CLUSTERS_WITH_MEMBERS = (
 )
 # The pseudo-column of :meth:`ClusterStore.live_rows` listing a record's contents.
 CONTENTS = "contents"
+# records turned from Arrow into dicts at a time by :meth:`ClusterStore.live_row_pages`
+ROW_PAGE = 20_000
 _CLUSTER_BOOKKEEPING = frozenset({"updated_at", "run_id"})
 # the record types a chapter's host can be, when the chapter names it by ISBN
 _BOOK_TYPES = "'book', 'book_set', 'proceedings'"
@@ -158,6 +160,14 @@ class ClusterStore:
     def live_rows(self, ids: Iterable[str], columns: Sequence[str]) -> list[dict[str, Any]]:
         """The live records among ``ids``, as dicts of ``columns``, by id.  A MARC
         holdings record is no work: its holdings belong to the record it names."""
+        return [row for page in self.live_row_pages(ids, columns) for row in page]
+
+    def live_row_pages(
+        self, ids: Iterable[str], columns: Sequence[str], page: int | None = None
+    ) -> Iterator[list[dict[str, Any]]]:
+        """:meth:`live_rows` a page at a time: the rows come out of Arrow's columns as
+        dicts only while the page is read, so a full run over a million records holds
+        its folded match fields, never every record as dicts."""
         cols = ", ".join(
             f'r."{c}"' if c != CONTENTS else f"coalesce(k.items, []) AS {CONTENTS}" for c in columns
         )
@@ -174,12 +184,14 @@ class ClusterStore:
                 if CONTENTS in columns
                 else ""
             )
-            rows: list[dict[str, Any]] = self.db.arrow(
+            table = self.db.arrow(
                 f"SELECT {cols} FROM records r {listed}"
                 "WHERE NOT r.deleted AND r.type <> 'holdings' "
                 f"AND r.id IN (SELECT id FROM {chosen}) ORDER BY r.id"
-            ).to_pylist()
-        return rows
+            )
+        size = page or ROW_PAGE
+        for start in range(0, table.num_rows, size):
+            yield table.slice(start, size).to_pylist()
 
     def post_keys(self, keys: pa.Table) -> None:
         """Add matching keys (``record_id``, ``key``, ``kind``)."""
@@ -230,21 +242,37 @@ class ClusterStore:
         ``blocking(postings, probes)`` returns the query (giving ``a``, ``b``,
         ``by_id``) over two relations of (``rid``, ``key``, ``kind``): every record's
         stored keys, and the probing records' keys."""
-        with self._numbered_keys(probe_ids) as (every, probing, numbers):
+        with self._numbered_keys(probe_ids) as (every, probing, numbers), self._blocking_limit():
             found = blocking(every, probing)
-            if self.blocking_memory:
-                self.db.execute(f"SET memory_limit = '{self.blocking_memory}'")
-            try:
-                return [
-                    (a, b, bool(i))
-                    for a, b, i in self.db.rows(
-                        f"SELECT x.record_id, y.record_id, c.by_id FROM ({found}) c "
-                        f"JOIN {numbers} x ON x.n = c.a JOIN {numbers} y ON y.n = c.b"
-                    )
-                ]
-            finally:
-                if self.blocking_memory:
-                    self.db.execute("RESET memory_limit")
+            return [
+                (a, b, bool(i))
+                for a, b, i in self.db.rows(
+                    f"SELECT x.record_id, y.record_id, c.by_id FROM ({found}) c "
+                    f"JOIN {numbers} x ON x.n = c.a JOIN {numbers} y ON y.n = c.b"
+                )
+            ]
+
+    def numbered_pairs(self, blocking: Callable[[str], str]) -> tuple[pa.Table, list[str]]:
+        """Every record's pairs (a full run's, every record probing) as numbers: the
+        table (``a``, ``b``, ``by_id``) and the record id of number n at n - 1 of the
+        list, as :meth:`copy_keys` numbers them for Spark.  A million records give
+        millions of pairs: as two ids each they would cost a hundred times the memory.
+        ``blocking(postings)`` returns the query over every record's keys."""
+        with self._numbered_keys(()) as (every, _probing, numbers), self._blocking_limit():
+            table = self.db.arrow(blocking(every))
+            ids = [str(r) for r in self.db.column(f"SELECT record_id FROM {numbers} ORDER BY n")]
+        return table, ids
+
+    @contextmanager
+    def _blocking_limit(self) -> Iterator[None]:
+        if not self.blocking_memory:
+            yield
+            return
+        self.db.execute(f"SET memory_limit = '{self.blocking_memory}'")
+        try:
+            yield
+        finally:
+            self.db.execute("RESET memory_limit")
 
     def decisions(self, ids: Iterable[str], among: bool = False) -> list[tuple[str, str, str]]:
         """Cataloger decisions (accepted, rejected) on pairs with a record of ``ids``;

@@ -323,6 +323,7 @@ class Features:
 
 
 _NO_ISBNS: frozenset[str] = frozenset()
+_NONE: frozenset[str] = frozenset()  # the one empty set of identifiers every record shares
 # Contents are compared on their first characters only: a box set's hundreds of tracks
 # would make every comparison slow, and their beginning tells as much.
 CONTENTS_CHARS = 1500
@@ -354,7 +355,11 @@ def build_features(records: Iterable[MatchRecord]) -> Features:
 
 def _build_features(records: Iterable[MatchRecord]) -> Features:
     cols: dict[str, list[object]] = {name: [] for name in Features.__slots__ if name != "cache"}
-    shared: dict[frozenset[str], frozenset[str]] = {}  # one object per language set
+    # One object per value that many records share (a source's name, a medium, a year,
+    # a set of languages or initials), and one empty set: a million records each with
+    # its own copies would hold twice the memory their folded fields need.
+    shared: dict[Any, Any] = {}
+    one = shared.setdefault
     for rec in records:
         main = title_key(rec.title, rec.title_nonfiling)
         full = " ".join(
@@ -367,37 +372,45 @@ def _build_features(records: Iterable[MatchRecord]) -> Features:
         people = [a for a in rec.authors[:12] if not ET_AL.match(a)]
         keys = frozenset(k for k in (name_key(a) for a in people) if k[0])
         schemes = SERIAL_ID_SCHEMES if rec.type in SERIAL_TYPES else WORK_ID_SCHEMES
-        work = frozenset(_id_key(s, v) for s, v in rec.identifiers if s in schemes)
-        linked = frozenset(_id_key(s, v) for s, v in rec.linked_identifiers if s in schemes)
+        work = frozenset(_id_key(s, v) for s, v in rec.identifiers if s in schemes) or _NONE
+        linked = (
+            frozenset(_id_key(s, v) for s, v in rec.linked_identifiers if s in schemes) or _NONE
+        )
         first, last = page_range(rec.pages)
         cols["ids"].append(rec.id)
-        cols["sources"].append(rec.source)
+        cols["sources"].append(one(rec.source, rec.source))
         cols["title"].append(full)
         cols["title_main"].append(main)
         cols["title_bare"].append(_without_name(full, rec.authors[0]) if rec.authors else "")
         cols["authors"].append(_authors_string(keys))
-        cols["year"].append(rec.year or 0)
+        year = rec.year or 0
+        cols["year"].append(one(year, year))
         venue = fold(rec.venue)
         cols["venue"].append(venue)
         cols["venue_words"].append(venue_words(venue))
         cols["publisher"].append(fold(rec.publisher))
         cols["work_ids"].append(work)
         cols["linked_ids"].append(linked)
-        cols["issn"].append(frozenset(v for s, v in rec.identifiers if s in ("issn", "issn_l")))
+        cols["issn"].append(
+            frozenset(v for s, v in rec.identifiers if s in ("issn", "issn_l")) or _NONE
+        )
         cols["edition"].append(edition_number(rec.edition))
         cols["part"].append(number_of(rec.part_number))
         cols["volume"].append(number_of(rec.volume))
         cols["issue"].append(number_of(rec.issue))
         cols["first_page"].append(first)
         cols["last_page"].append(last)
-        cols["page_count"].append(rec.page_count or 0)
-        cols["medium"].append(rec.medium or "unknown")
-        cols["type"].append(rec.type or "other")
+        pages = rec.page_count or 0
+        cols["page_count"].append(one(pages, pages))
+        medium, rtype = rec.medium or "unknown", rec.type or "other"
+        cols["medium"].append(one(medium, medium))
+        cols["type"].append(one(rtype, rtype))
         language = frozenset(rec.language)
-        cols["language"].append(shared.setdefault(language, language))
+        cols["language"].append(one(language, language))
         numbered = {fold(title): number_of(number) for title, number in rec.series if number}
         cols["series"].append(numbered or None)
-        cols["kind"].append(kind_of(rec.type, rec.medium))
+        kind = kind_of(rec.type, rec.medium)
+        cols["kind"].append(one(kind, kind))
         cols["title_numbers"].append(title_numbers(full) or None)
         cols["component"].append(is_component(rec.type, rec.host_id, rec.venue))
         given: dict[str, set[str]] = {}
@@ -405,7 +418,9 @@ def _build_features(records: Iterable[MatchRecord]) -> Features:
             initials = given_initials(author)
             if initials:
                 given.setdefault(name_key(author)[0], set()).update(initials)
-        cols["initials"].append({f: frozenset(i) for f, i in given.items()} or None)
+        cols["initials"].append(
+            {f: one(k, k) for f, i in given.items() if (k := frozenset(i))} or None
+        )
         cols["host_id"].append(rec.host_id or "")
         isbns = frozenset(rec.host_isbns) if rec.host_isbns and not rec.host_id else _NO_ISBNS
         cols["host_isbns"].append(isbns)

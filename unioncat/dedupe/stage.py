@@ -10,21 +10,22 @@ store; cataloger decisions in the review list win over the matcher.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pyarrow as pa
 
 from unioncat import interrupts
 from unioncat.catalog import Catalog, ClusterStore
 from unioncat.dedupe.blocking import candidate_sql, keys_table
+from unioncat.dedupe.candidates import CandidatePairs
 from unioncat.dedupe.counts import DedupeCounts, describe_counts
 from unioncat.dedupe.features import (
     ROW_COLUMNS,
     Features,
+    MatchRecord,
     build_features,
     concat_features,
     from_row,
@@ -51,6 +52,9 @@ from unioncat.log import event
 if TYPE_CHECKING:
     from unioncat.dedupe.on_spark import SparkDedupe
 
+# clusters whose merged records are worked out and written at a time
+REFRESH_PAGE = 20_000
+
 
 @dataclass(slots=True)
 class _Run:
@@ -75,7 +79,7 @@ class _Run:
     spark: SparkDedupe | None = None
     # a full run: every record probes, and the blocking query runs once for all rounds
     full: bool = False
-    everyone: list[tuple[str, str, bool]] | None = None
+    everyone: CandidatePairs | None = None
 
     def add_features(self, extra: Features) -> None:
         self.features = extra if self.features is None else concat_features(self.features, extra)
@@ -156,10 +160,23 @@ def _dedupe(run: _Run) -> None:
     run.dirty_old = store.leave_clusters(dirty)
     store.forget_keys(dirty)
 
-    dirty_rows = store.live_rows(dirty, ROW_COLUMNS)
-    run.counts.records = len(dirty_rows)
-    run.add_features(build_features(from_row(r) for r in dirty_rows))
+    # Whole records first, then parts (chapters, articles): a part matches another when
+    # their hosts are in one cluster, so the hosts' clusters must be known first.
+    parts: set[str] = set()
+
+    def folded() -> Iterator[MatchRecord]:
+        # a page of rows at a time: a full run holds the folded fields, not the rows
+        for page in store.live_row_pages(dirty, ROW_COLUMNS):
+            for r in page:
+                host = r.get("host") or {}
+                host_id, host_title = host.get("id"), host.get("title")
+                if host_id and is_component(r.get("type"), host_id, host_title):
+                    parts.add(r["id"])
+                yield from_row(r)
+
+    run.add_features(build_features(folded()))
     assert run.features is not None
+    run.counts.records = len(run.features)
     keys = keys_table(run.features)
     ids = pa.array(run.features.ids, pa.string())
     store.post_keys(
@@ -172,14 +189,7 @@ def _dedupe(run: _Run) -> None:
         )
     )
 
-    # Whole records first, then parts (chapters, articles): a part matches another when
-    # their hosts are in one cluster, so the hosts' clusters must be known first.
-    parts = {
-        r["id"] for r in dirty_rows
-        if (host := r.get("host") or {}).get("id")
-        and is_component(r.get("type"), host.get("id"), host.get("title"))
-    }  # fmt: skip
-    wholes = [r["id"] for r in dirty_rows if r["id"] not in parts]
+    wholes = [i for i in run.features.ids if i not in parts]
     # A stop asked for (Ctrl-C, SIGTERM) rolls the whole stage back at a round's end:
     # the watermark moves only with the clusters, so the next run matches them again.
     interrupts.check("while matching (clusters are as before this run)")
@@ -207,10 +217,7 @@ def _round(run: _Run, round_ids: Sequence[str], skip: set[str]) -> None:
     ``skip`` (changed records left for a later round) and update their clusters."""
     store, settings = run.store, run.settings
     assert run.features is not None
-    pairs = [
-        p for p in _candidates(run, round_ids, settings)
-        if p[0] not in skip and p[1] not in skip
-    ]  # fmt: skip
+    pairs = _candidates(run, round_ids, settings, skip)
     run.counts.candidate_pairs += len(pairs)
     event(
         "dedupe.candidates",
@@ -218,7 +225,7 @@ def _round(run: _Run, round_ids: Sequence[str], skip: set[str]) -> None:
         run_id=run.run_id,
     )
     decided = [d for d in store.decisions(round_ids) if d[0] not in skip and d[1] not in skip]
-    partners = {x for pair in pairs for x in pair[:2]} | {x for d in decided for x in d[:2]}
+    partners = pairs.partners() | {x for d in decided for x in d[:2]}
     # the clusters these records leave are loaded too: their other members stay together
     left = {run.dirty_old[i] for i in round_ids if i in run.dirty_old}
     kept = store.members_of(partners, left)
@@ -239,21 +246,11 @@ def _round(run: _Run, round_ids: Sequence[str], skip: set[str]) -> None:
         edited=run.edited,
     )
     pos = universe.position
-    # in position order, whichever engine found them: the pairs are weighed (and
-    # weights learned from them) in one order
-    known = sorted(
-        (min(pos[x], pos[y]), max(pos[x], pos[y]), by_id)
-        for x, y, by_id in pairs
-        if x in pos and y in pos
-    )
+    a, b, by_id = pairs.positions(pos)
+    del pairs
     score = run.spark.score if run.spark else score_pairs
-    scored = score(
-        features,
-        [x for x, _, _ in known],
-        [y for _, y, _ in known],
-        settings,
-        np.array([i for _, _, i in known], dtype=bool),
-    )
+    scored = score(features, a, b, settings, by_id)
+    del a, b, by_id
     if run.learn:
         scored = _learn(run, scored)
         settings = run.settings
@@ -308,46 +305,44 @@ def _round(run: _Run, round_ids: Sequence[str], skip: set[str]) -> None:
 
 
 def _candidates(
-    run: _Run, round_ids: Sequence[str], settings: MatchSettings
-) -> list[tuple[str, str, bool]]:
-    """The round's candidate pairs: the blocking query over the catalog's keys, run by
-    the catalog's DuckDB or, with Spark, over the keys written out for it.  A full run
-    asks for every record's pairs once (the query without its nightly part, which finds
-    the pairs of a few probing records) and gives each round those of its records."""
+    run: _Run, round_ids: Sequence[str], settings: MatchSettings, skip: set[str]
+) -> CandidatePairs:
+    """The round's candidate pairs, none with a record of ``skip``: the blocking query
+    over the catalog's keys, run by the catalog's DuckDB or, with Spark, over the keys
+    written out for it.  A full run asks for every record's pairs once (the query
+    without its nightly part, which finds the pairs of a few probing records) and gives
+    each round those of its records."""
     if not run.full:
-        return run.store.candidate_pairs(
-            round_ids, lambda postings, probes: candidate_sql(postings, probes, settings)
-        )
+        return CandidatePairs.of_ids(
+            run.store.candidate_pairs(
+                round_ids, lambda postings, probes: candidate_sql(postings, probes, settings)
+            )
+        ).among(None, skip)
     if run.everyone is None:
         run.everyone = _every_pair(run, settings)
-    probing = set(round_ids)
-    return [p for p in run.everyone if p[0] in probing or p[1] in probing]
+    return run.everyone.among(set(round_ids), skip)
 
 
-def _every_pair(run: _Run, settings: MatchSettings) -> list[tuple[str, str, bool]]:
+def _every_pair(run: _Run, settings: MatchSettings) -> CandidatePairs:
     if run.spark is None:
-        return run.store.candidate_pairs(
-            (),
-            lambda postings, _probes: candidate_sql(postings, postings, settings, everyone=True),
+        table, numbered = run.store.numbered_pairs(
+            lambda postings: candidate_sql(postings, postings, settings, everyone=True)
         )
+        return CandidatePairs.of_numbers(table, numbered)
     postings = str(run.spark.folder / "postings.parquet")
-    record_of = run.store.copy_keys(postings)
-    table = run.spark.candidate_pairs(postings, settings)
-    return [
-        (record_of[a - 1], record_of[b - 1], bool(i))
-        for a, b, i in zip(
-            table.column("a").to_pylist(),
-            table.column("b").to_pylist(),
-            table.column("by_id").to_pylist(),
-            strict=True,
-        )
-    ]
+    numbered = run.store.copy_keys(postings)
+    return CandidatePairs.of_numbers(run.spark.candidate_pairs(postings, settings), numbered)
 
 
 def _refresh(run: _Run, cluster_ids: Sequence[str]) -> None:
-    """Compute the merged record of each cluster again from its members."""
-    members = run.store.member_records(cluster_ids, MERGE_COLUMNS)
-    run.store.put_clusters(cluster_rows(members), run.run_id, run.now)
+    """Compute the merged record of each cluster again from its members, a page of
+    clusters at a time: a full run refreshes every cluster, and their members as dicts
+    would be the run's largest holding."""
+    ordered = sorted(cluster_ids)  # their changes are logged in cluster id order
+    for start in range(0, len(ordered), REFRESH_PAGE):
+        page = ordered[start : start + REFRESH_PAGE]
+        members = run.store.member_records(page, MERGE_COLUMNS)
+        run.store.put_clusters(cluster_rows(members), run.run_id, run.now)
 
 
 def _retire_emptied(run: _Run) -> None:
