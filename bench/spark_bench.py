@@ -6,7 +6,9 @@ The archive is MARC: the 1,000 records of ``../shared/data/marc/evergreen/jazz_1
 catalog, copied, is renormalized twice, each whole-process and timed: with
 ``engine: duckdb`` (this machine's mapping workers) and with ``engine: spark`` on
 ``local[2]``.  Peak memory is the largest sum of the resident sizes of the command's
-process and all its children (Spark's JVM and Python workers) seen while it ran.
+process and all its children (Spark's JVM and Python workers) seen while it ran; the
+columns after it give the peak of each part alone: the command's own process, Spark's
+JVM, and the workers (Spark's Python workers, or the mapping workers).
 Run from the project root:
 
     python bench/spark_bench.py --records 100000 200000
@@ -81,18 +83,41 @@ def _rss_mb(pids: list[int]) -> float:
     return total / 1024
 
 
-def timed(argv: list[str]) -> tuple[float, float]:
-    """Seconds and peak memory (MB, the whole process tree) of one command."""
+def _part(pid: int, command: int) -> str:
+    """Which part of the run a process is: the command's own, Spark's JVM, or a worker
+    (Spark's Python workers, the mapping workers)."""
+    if pid == command:
+        return "command"
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            program = cmdline.read().split(b"\0", 1)[0]
+    except OSError:
+        return "worker"
+    return "jvm" if program.endswith(b"java") else "worker"
+
+
+PARTS = ("command", "jvm", "worker")
+
+
+def timed(argv: list[str]) -> tuple[float, float, dict[str, float]]:
+    """Seconds, peak memory (MB, the whole process tree) of one command, and the peak
+    of each part of the tree (the command's process, Spark's JVM, the workers)."""
     started = time.perf_counter()
     child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              env=dict(os.environ, PYTHONPATH=str(ROOT)))  # fmt: skip
     peak = 0.0
+    parts = dict.fromkeys(PARTS, 0.0)
     done = threading.Event()
 
     def watch() -> None:
         nonlocal peak
         while not done.wait(0.2):
-            peak = max(peak, _rss_mb(_descendants(child.pid)))
+            now = dict.fromkeys(PARTS, 0.0)
+            for pid in _descendants(child.pid):
+                now[_part(pid, child.pid)] += _rss_mb([pid])
+            peak = max(peak, sum(now.values()))
+            for name, mb in now.items():
+                parts[name] = max(parts[name], mb)
 
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
@@ -101,7 +126,7 @@ def timed(argv: list[str]) -> tuple[float, float]:
     watcher.join()
     if code not in (0, 1):
         raise SystemExit(f"{' '.join(argv[-3:])} exited {code}")
-    return time.perf_counter() - started, peak
+    return time.perf_counter() - started, peak, parts
 
 
 def pipeline(folder: Path, engine: str, *, dedupe: bool = False) -> Path:
@@ -143,11 +168,18 @@ def write_catalog(path: Path, n: int) -> None:
     catalog.close()
 
 
+# the peaks of the parts are each their own highest, not parts of the tree's peak
+HEADER = (
+    f"{'records':>9} {'engine':8} {'seconds':>8} {'records/s':>10} {'peak MB':>8} "
+    f"{'command':>8} {'JVM':>8} {'workers':>8}"
+)
+
+
 def dedupe(sizes: list[int], cli: list[str], engines: Sequence[str]) -> None:
     """``unioncat dedupe --full`` of the same synthetic catalog, whole-process, on each
     engine."""
     print("dedupe --full of the synthetic union catalog")
-    print(f"{'records':>9} {'engine':8} {'seconds':>8} {'records/s':>10} {'peak MB':>8}")
+    print(HEADER)
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             base = Path(tmp) / "base"
@@ -165,8 +197,10 @@ def on_each_engine(
     for engine in engines:
         folder = tmp / engine
         shutil.copytree(base, folder)
-        seconds, peak = timed(argv_of(folder, engine))
-        print(f"{n:>9,} {engine:8} {seconds:8.1f} {n / seconds:10,.0f} {peak:8,.0f}", flush=True)
+        seconds, peak, parts = timed(argv_of(folder, engine))
+        split = " ".join(f"{parts[name]:8,.0f}" for name in PARTS)
+        print(f"{n:>9,} {engine:8} {seconds:8.1f} {n / seconds:10,.0f} {peak:8,.0f} {split}",
+              flush=True)  # fmt: skip
         shutil.rmtree(folder)
 
 
@@ -187,7 +221,7 @@ def main() -> None:
     if not JAZZ.is_file():
         raise SystemExit(f"{JAZZ} is absent: the bench maps real MARC records from ../shared")
     print("renormalize of real MARC records")
-    print(f"{'records':>9} {'engine':8} {'seconds':>8} {'records/s':>10} {'peak MB':>8}")
+    print(HEADER)
     for n in args.records:
         with tempfile.TemporaryDirectory() as tmp:
             base = Path(tmp) / "base"
