@@ -68,6 +68,8 @@ def test_matching_on_spark_gives_the_candidates_scores_and_clusters_of_duckdb(
     here = match(features, MatchSettings(), cross_sources_only=two, within=within)
     engine = _engine(spark, tmp_path / "spark")
     there = match(features, MatchSettings(), cross_sources_only=two, within=within, spark=engine)
+    # the clustering read the feature rows the scoring wrote: every matched pair was scored
+    assert len(list(engine.folder.glob("features-*.parquet"))) == 1
     engine.close()
     for ours, theirs in zip(here.candidates, there.candidates, strict=True):
         assert np.array_equal(ours, theirs)

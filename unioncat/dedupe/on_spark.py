@@ -67,6 +67,8 @@ class SparkDedupe:
     folder: Path
     # what ran on Spark, step by step ("blocked", "scored", "clustered"), for the summary
     done: list[str] = field(default_factory=list)
+    # the feature rows last written: the Features they were of, the positions, the file
+    _rows: tuple[Features, np.ndarray, str] | None = None
 
     def __post_init__(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -152,7 +154,13 @@ class SparkDedupe:
 
     def _feature_rows(self, features: Features, positions: np.ndarray) -> str:
         """A Parquet file of the feature rows of the records at ``positions``, written
-        a chunk at a time; a new name each call (a run scores several rounds)."""
+        a chunk at a time; a new name each call (a run scores several rounds).  The
+        clustering of a round needs the rows of records its scoring wrote already (a
+        matched pair is a scored one): those are read again, not pickled again."""
+        if self._rows is not None:
+            written, where, known = self._rows
+            if written is features and np.isin(positions, where).all():
+                return known
         path = self.folder / f"features-{len(list(self.folder.glob('features-*')))}.parquet"
         with pq.ParquetWriter(path, FEATURE_ROW_SCHEMA) as writer:
             for start in range(0, len(positions), FEATURE_CHUNK):
@@ -161,6 +169,7 @@ class SparkDedupe:
                     "position": pa.array(chunk, pa.int64()),
                     "row": pa.array(feature_rows(features, chunk), pa.binary()),
                 }, schema=FEATURE_ROW_SCHEMA))  # fmt: skip
+        self._rows = (features, positions, str(path))
         return str(path)
 
     # --------------------------------------------------------------- clustering
