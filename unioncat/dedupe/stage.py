@@ -293,7 +293,9 @@ def _round(run: _Run, round_ids: Sequence[str], skip: set[str]) -> None:
     )
     plan = plan_round(inputs, run.run_id, run.now, run.counts)
     store.apply(plan, run.run_id, run.now)
-    _refresh(run, plan.refresh)
+    refresh = plan.refresh
+    del plan  # a full run's plan holds a member row for every record: written, let go
+    _refresh(run, refresh)
     store.add_review(
         review_rows(
             features, scored, settings, lambda a, b: clustering.find(a) == clustering.find(b)
