@@ -232,7 +232,7 @@ class ClusterStore:
             self.db.execute(
                 f"COPY (SELECT * FROM {every}) TO '{quoted}' (FORMAT parquet, COMPRESSION zstd)"
             )
-            return [str(r) for r in self.db.column(f"SELECT record_id FROM {numbers} ORDER BY n")]
+            return self._ids_by_number(numbers)
 
     def candidate_pairs(
         self, probe_ids: Iterable[str], blocking: Callable[[str, str], str]
@@ -260,8 +260,12 @@ class ClusterStore:
         ``blocking(postings)`` returns the query over every record's keys."""
         with self._numbered_keys(()) as (every, _probing, numbers), self._blocking_limit():
             table = self.db.arrow(blocking(every))
-            ids = [str(r) for r in self.db.column(f"SELECT record_id FROM {numbers} ORDER BY n")]
+            ids = self._ids_by_number(numbers)
         return table, ids
+
+    def _ids_by_number(self, numbers: str) -> list[str]:
+        """The record id of number n at n - 1, from the table of :meth:`_numbered_keys`."""
+        return [str(r) for r in self.db.column(f"SELECT record_id FROM {numbers} ORDER BY n")]
 
     @contextmanager
     def _blocking_limit(self) -> Iterator[None]:

@@ -322,7 +322,6 @@ class Features:
         return len(self.ids)
 
 
-_NO_ISBNS: frozenset[str] = frozenset()
 _NONE: frozenset[str] = frozenset()  # the one empty set of identifiers every record shares
 # Contents are compared on their first characters only: a box set's hundreds of tracks
 # would make every comparison slow, and their beginning tells as much.
@@ -422,7 +421,7 @@ def _build_features(records: Iterable[MatchRecord]) -> Features:
             {f: one(k, k) for f, i in given.items() if (k := frozenset(i))} or None
         )
         cols["host_id"].append(rec.host_id or "")
-        isbns = frozenset(rec.host_isbns) if rec.host_isbns and not rec.host_id else _NO_ISBNS
+        isbns = frozenset(rec.host_isbns) if rec.host_isbns and not rec.host_id else _NONE
         cols["host_isbns"].append(isbns)
         # until the ISBN resolves to the host's cluster, the ISBN itself names the host
         named = f"isbn:{min(isbns)}" if isbns else ""

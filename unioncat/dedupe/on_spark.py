@@ -226,6 +226,7 @@ class SparkDedupe:
         )  # fmt: skip
         touched = np.union1d(links.column("a").to_numpy(), links.column("b").to_numpy())
         rows = spark.read.parquet(self._feature_rows(features, touched))
+        self._rows = None  # the round's last reader: its Features need not outlive it
         nodes = labels.join(rows, "position").select(
             "label", F.lit("node").alias("kind"), F.col("position").alias("a"),
             F.col("position").alias("b"), F.lit(0.0).alias("weight"), F.lit(False).alias("by_id"),
