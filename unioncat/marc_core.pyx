@@ -901,53 +901,324 @@ def lccn_parts(str raw not None):
 
 # ------------------------------------------------------------------ Arrow columns
 
+cimport cython
 from cpython.bytearray cimport PyByteArray_AS_STRING
-from libc.stdint cimport int32_t
+from cpython.bytes cimport PyBytes_FromStringAndSize
+from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
+from libc.stdint cimport int32_t, int64_t, uint8_t
+from libc.stdlib cimport free, realloc
+from libc.string cimport memcpy
+
+cdef extern from "Python.h":
+    const char* PyUnicode_AsUTF8AndSize(object text, Py_ssize_t* size) except NULL
+    long long PyLong_AsLongLong(object number) except? -1
+    bint PyUnicode_CheckExact(object o)
+    bint PyLong_CheckExact(object o)
+    bint PyList_CheckExact(object o)
+    ctypedef struct PyMemberDef:
+        int type
+        Py_ssize_t offset
+    ctypedef struct PyMemberDescrObject:
+        PyMemberDef* d_member
+
+cdef int _T_OBJECT_EX = 16  # structmember.h: a __slots__ entry
+
+# The kinds of column ``schemas.generate.arrow_spec`` asks for (by these names, from
+# ``ARROW_KINDS``).  OTHER is converted by ``pa.array`` (a timestamp column, a type with
+# no builder here), as is any column whose values are not what its kind expects.
+cdef enum:
+    K_OTHER = 0
+    K_STRING = 1
+    K_INT64 = 2
+    K_BOOL = 3
+    K_STRING_LIST = 4
+    K_STRUCT = 5
+    K_STRUCT_LIST = 6
+
+cdef Py_ssize_t MAX_OFFSET = 2147483647
+
+ARROW_KINDS = {"other": K_OTHER, "string": K_STRING, "int64": K_INT64, "bool": K_BOOL,
+               "string_list": K_STRING_LIST, "struct": K_STRUCT, "struct_list": K_STRUCT_LIST}
+
+# pyarrow, imported with the first table: ``unioncat --version`` imports this module
+cdef object _pa = None
 
 
-def list_layout(values):
-    """``schemas.generate._list_array``'s walk: every list's items in one flat list, the
-    int32 offsets of each list as little-endian bytes, and the null mask (None when no
-    value is None), for ``pa.ListArray.from_arrays``."""
-    cdef Py_ssize_t n = len(values), i, total = 0
+cdef struct _Buf:
+    char* data
+    Py_ssize_t size
+    Py_ssize_t cap
+
+
+cdef int _append(_Buf* b, const char* p, Py_ssize_t n) except -1:
+    cdef Py_ssize_t need = b.size + n, cap
+    cdef char* grown
+    if need > b.cap:
+        cap = b.cap * 2 if b.cap else 1 << 16
+        while cap < need:
+            cap *= 2
+        grown = <char*>realloc(b.data, cap)
+        if grown == NULL:
+            raise MemoryError()
+        b.data = grown
+        b.cap = cap
+    memcpy(b.data + b.size, p, n)
+    b.size = need
+    return 0
+
+
+cdef inline void _set_null(uint8_t* bits, Py_ssize_t i) noexcept nogil:
+    bits[i >> 3] &= <uint8_t>~(1 << (i & 7))
+
+
+cdef inline bytearray _all_valid(Py_ssize_t n):
+    return bytearray(b"\xff") * ((n + 7) // 8)
+
+
+@cython.boundscheck(False)
+@cython.wraparound(False)
+cdef object _strings(list values, object dtype):
+    """A string column from str and None values, its UTF-8 copied once into one buffer;
+    None when a value is anything else (or the column outgrows 32-bit offsets, or a str
+    cannot be encoded): ``pa.array`` then converts it, raising what it raises."""
+    cdef Py_ssize_t n = PyList_GET_SIZE(values), i, size, nulls = 0
+    cdef _Buf data
     cdef bytearray offsets = bytearray((n + 1) * 4)
     cdef int32_t* at = <int32_t*>PyByteArray_AS_STRING(offsets)
+    cdef bytearray valid = None
+    cdef uint8_t* bits = NULL
+    cdef const char* utf8
+    cdef object v
+    data.data = NULL
+    data.size = 0
+    data.cap = 0
+    at[0] = 0
+    try:
+        for i in range(n):
+            v = <object>PyList_GET_ITEM(values, i)
+            if v is None:
+                if valid is None:
+                    valid = _all_valid(n)
+                    bits = <uint8_t*>PyByteArray_AS_STRING(valid)
+                _set_null(bits, i)
+                nulls += 1
+            elif PyUnicode_CheckExact(v):
+                utf8 = PyUnicode_AsUTF8AndSize(v, &size)
+                if data.size + size > MAX_OFFSET:
+                    return None
+                _append(&data, utf8, size)
+            else:
+                return None
+            at[i + 1] = <int32_t>data.size
+        chars = PyBytes_FromStringAndSize(data.data, data.size)
+    except UnicodeError:
+        return None
+    finally:
+        free(data.data)
+    return _pa.Array.from_buffers(
+        dtype, n, [_pa.py_buffer(valid) if nulls else None, _pa.py_buffer(offsets),
+                   _pa.py_buffer(chars)], null_count=nulls)
+
+
+@cython.boundscheck(False)
+@cython.wraparound(False)
+cdef object _int64s(list values, object dtype):
+    """An int64 column from int (not bool) and None values; None for anything else."""
+    cdef Py_ssize_t n = PyList_GET_SIZE(values), i, nulls = 0
+    cdef bytearray out = bytearray(n * 8)
+    cdef int64_t* at = <int64_t*>PyByteArray_AS_STRING(out)
+    cdef bytearray valid = None
+    cdef uint8_t* bits = NULL
+    cdef object v
+    try:
+        for i in range(n):
+            v = <object>PyList_GET_ITEM(values, i)
+            if v is None:
+                if valid is None:
+                    valid = _all_valid(n)
+                    bits = <uint8_t*>PyByteArray_AS_STRING(valid)
+                _set_null(bits, i)
+                nulls += 1
+            elif PyLong_CheckExact(v):
+                at[i] = PyLong_AsLongLong(v)
+            else:
+                return None
+    except OverflowError:
+        return None
+    return _pa.Array.from_buffers(
+        dtype, n, [_pa.py_buffer(valid) if nulls else None, _pa.py_buffer(out)],
+        null_count=nulls)
+
+
+@cython.boundscheck(False)
+@cython.wraparound(False)
+cdef object _bools(list values, object dtype):
+    """A boolean column from True, False and None; None for anything else."""
+    cdef Py_ssize_t n = PyList_GET_SIZE(values), i, nulls = 0
+    cdef bytearray out = bytearray((n + 7) // 8)
+    cdef uint8_t* at = <uint8_t*>PyByteArray_AS_STRING(out)
+    cdef bytearray valid = None
+    cdef uint8_t* bits = NULL
+    cdef object v
+    for i in range(n):
+        v = <object>PyList_GET_ITEM(values, i)
+        if v is True:
+            at[i >> 3] |= <uint8_t>(1 << (i & 7))
+        elif v is None:
+            if valid is None:
+                valid = _all_valid(n)
+                bits = <uint8_t*>PyByteArray_AS_STRING(valid)
+            _set_null(bits, i)
+            nulls += 1
+        elif v is not False:
+            return None
+    return _pa.Array.from_buffers(
+        dtype, n, [_pa.py_buffer(valid) if nulls else None, _pa.py_buffer(out)],
+        null_count=nulls)
+
+
+@cython.boundscheck(False)
+@cython.wraparound(False)
+cdef tuple _lists(list values, bint strict):
+    """The items of every list in one flat list, the int32 offsets and the validity of
+    each list; None when ``strict`` and a value is not a list (a list of strings
+    then goes to ``pa.array`` whole, as the pure path sends it)."""
+    cdef Py_ssize_t n = PyList_GET_SIZE(values), i, nulls = 0, total = 0
+    cdef bytearray offsets = bytearray((n + 1) * 4)
+    cdef int32_t* at = <int32_t*>PyByteArray_AS_STRING(offsets)
+    cdef bytearray valid = None
+    cdef uint8_t* bits = NULL
     cdef list flat = []
-    cdef list mask = None
-    cdef object value
+    cdef object v
     at[0] = 0
     for i in range(n):
-        value = values[i]
-        if value is None:
-            if mask is None:
-                mask = [False] * n
-            mask[i] = True
-        else:
-            flat.extend(value)
-            total = len(flat)
-            if total > 2147483647:
+        v = <object>PyList_GET_ITEM(values, i)
+        if v is None:
+            if valid is None:
+                valid = _all_valid(n)
+                bits = <uint8_t*>PyByteArray_AS_STRING(valid)
+            _set_null(bits, i)
+            nulls += 1
+        elif PyList_CheckExact(v) or not strict:
+            flat.extend(v)
+            total = PyList_GET_SIZE(flat)
+            if total > MAX_OFFSET:
                 raise OverflowError("a list column holds more than 2**31 items")
-        at[i + 1] = <int32_t>total
-    return flat, offsets, mask
-
-
-def struct_rows(objs, fetch, tuple blank):
-    """``schemas.generate._struct_array``'s walk: each object's fields fetched (``blank``
-    for None), and the null mask (None when no object is None)."""
-    cdef Py_ssize_t n = len(objs), i
-    cdef list rows = [None] * n
-    cdef list mask = None
-    cdef object obj
-    for i in range(n):
-        obj = objs[i]
-        if obj is None:
-            if mask is None:
-                mask = [False] * n
-            mask[i] = True
-            rows[i] = blank
         else:
-            rows[i] = fetch(obj)
-    return rows, mask
+            return None
+        at[i + 1] = <int32_t>total
+    return flat, offsets, valid if nulls else None, nulls
+
+
+cdef object _structs(list objs, tuple spec, object dtype):
+    """A struct column from dataclass objects (None a null struct), child by child."""
+    cdef Py_ssize_t n = PyList_GET_SIZE(objs), i, nulls = 0
+    cdef bytearray valid = None
+    cdef uint8_t* bits = NULL
+    for i in range(n):
+        if <object>PyList_GET_ITEM(objs, i) is None:
+            if valid is None:
+                valid = _all_valid(n)
+                bits = <uint8_t*>PyByteArray_AS_STRING(valid)
+            _set_null(bits, i)
+            nulls += 1
+    return _pa.Array.from_buffers(
+        dtype, n, [_pa.py_buffer(valid) if nulls else None], null_count=nulls,
+        children=_columns(objs, spec))
+
+
+cdef object _column(list values, int kind, object dtype, object sub):
+    cdef object built = None
+    cdef tuple layout
+    if kind == K_STRING:
+        built = _strings(values, dtype)
+    elif kind == K_INT64:
+        built = _int64s(values, dtype)
+    elif kind == K_BOOL:
+        built = _bools(values, dtype)
+    elif kind == K_STRING_LIST:
+        layout = _lists(values, True)
+        if layout is not None:
+            child = _strings(layout[0], dtype.value_type)
+            if child is not None:
+                built = _list_array(dtype, len(values), layout, child)
+    elif kind == K_STRUCT:
+        return _structs(values, sub, dtype)
+    elif kind == K_STRUCT_LIST:
+        layout = _lists(values, False)
+        return _list_array(dtype, len(values), layout,
+                           _structs(layout[0], sub, dtype.value_type))
+    if built is None:
+        return _pa.array(values, type=dtype)
+    return built
+
+
+cdef object _list_array(object dtype, Py_ssize_t n, tuple layout, object child):
+    valid = layout[2]
+    return _pa.Array.from_buffers(
+        dtype, n, [_pa.py_buffer(valid) if valid is not None else None,
+                   _pa.py_buffer(layout[1])], null_count=layout[3], children=[child])
+
+
+def slot_offsets(cls, tuple names):
+    """Where each of ``names`` lives in a ``cls`` object (its ``__slots__`` entries), so
+    that ``arrow_columns`` reads a field as a pointer, not through an attribute lookup;
+    None when a name is not a slot of ``cls`` itself (the columns are then fetched with
+    ``getattr``)."""
+    cdef list out = []
+    cdef object descr
+    for name in names:
+        descr = cls.__dict__.get(name)
+        if type(descr).__name__ != "member_descriptor" or descr.__objclass__ is not cls:
+            return None
+        if (<PyMemberDescrObject*>descr).d_member.type != _T_OBJECT_EX:
+            return None
+        out.append((<PyMemberDescrObject*>descr).d_member.offset)
+    return tuple(out)
+
+
+@cython.boundscheck(False)
+@cython.wraparound(False)
+cdef list _columns(list objs, tuple spec):
+    """Each field's column of the objects (None, a null struct, gives None in each):
+    an object of the spec's own class is read at its slots' offsets, any other by
+    ``getattr``, which raises what ``attrgetter`` would."""
+    cdef object cls = spec[0]
+    cdef tuple names = spec[1], offsets = spec[2], kinds = spec[3], dtypes = spec[4]
+    cdef tuple subs = spec[5]
+    cdef Py_ssize_t n = PyList_GET_SIZE(objs), width = len(names), i, j, at
+    cdef list out = [], values
+    cdef object obj, name
+    cdef PyObject* slot
+    for j in range(width):
+        values = [None] * n
+        name = names[j]
+        at = <Py_ssize_t>offsets[j] if offsets is not None else -1
+        for i in range(n):
+            obj = <object>PyList_GET_ITEM(objs, i)
+            if obj is None:
+                continue
+            if at >= 0 and type(obj) is cls:
+                slot = (<PyObject**>((<char*><PyObject*>obj) + at))[0]
+                if slot != NULL:
+                    values[i] = <object>slot
+                    continue
+            values[i] = getattr(obj, name)
+        out.append(_column(values, kinds[j], dtypes[j], subs[j]))
+    return out
+
+
+def arrow_columns(list objs not None, tuple spec not None):
+    """``schemas.generate.records_to_table``'s columns: one Arrow array per field of
+    ``spec`` (``schemas.generate.arrow_spec``), built from the objects' fields.  Strings,
+    integers and booleans are written straight into Arrow buffers, lists and structs as
+    offsets and validity over their children: the same arrays ``pa.array`` and the pure
+    walks build, without a Python list per child column being converted again."""
+    global _pa
+    if _pa is None:
+        import pyarrow
+        _pa = pyarrow
+    return _columns(objs, spec)
 
 
 # ------------------------------------------------------------------ ISO 2709 framing

@@ -589,6 +589,71 @@ def test_the_arrow_columns_agree_on_both_paths(monkeypatch: pytest.MonkeyPatch) 
         assert ours.equals(generate.records_to_table(sample))
 
 
+def _table_or_error(records: list[object]) -> tuple[object, ...]:
+    from unioncat.schemas import generate
+
+    try:
+        table = generate.records_to_table(records)  # type: ignore[arg-type]
+    except Exception as exc:  # noqa: BLE001  (the error is what is compared)
+        return ("error", type(exc), str(exc))
+    table.validate(full=True)
+    return ("table", table.to_pylist())
+
+
+@core
+def test_the_compiled_columns_take_what_pa_array_takes_and_refuse_what_it_refuses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Values the buffers are not written for (a str subclass, a bool in an integer
+    column, a tuple for a list, a subclass of a struct's class, an unset slot, a lone
+    surrogate, an integer past 64 bits) give the pure path's table or its error, and
+    nulls on every side of a byte of the validity bitmaps land where they were."""
+    from unioncat.schemas import generate
+    from unioncat.schemas.record import Identifier, Record, Subject
+
+    class Text(str):
+        pass
+
+    class Isbn(Identifier):
+        pass
+
+    def record(n: int, **fields: object) -> Record:
+        r = Record(id=f"uc1-{n}", source="s", source_id=str(n), source_format="x", type="book")
+        for name, value in fields.items():
+            setattr(r, name, value)
+        return r
+
+    plain = [record(n, title=None if n % 3 else f"T\u00e9 {n}", year=None if n % 4 else n,
+                    deleted=None if n % 5 == 1 else n % 2 == 0,
+                    title_variants=None if n % 7 == 2 else [f"v{n}", "w\u00fc"],
+                    subjects=None if n % 6 == 3 else [Subject(f"s{n}", None), None][: n % 2 + 1],
+                    identifiers=[Identifier("isbn", str(n), None, "valid", None)])
+             for n in range(29)]  # fmt: skip
+    unset = record(99)
+    del unset.title
+    cases = [
+        plain,
+        [record(1, title=Text("sub")), record(2, title="plain")],
+        [record(1, year=True)],
+        [record(1, year=2**70)],
+        [record(1, deleted=1)],
+        [record(1, title="caf\udce9")],
+        [record(1, title_variants=("a", "b"))],
+        [record(1, title_variants=["a", 3])],
+        [record(1, identifiers=(Identifier("isbn", "1", None, "valid", None),))],
+        [record(1, identifiers=[Isbn("isbn", "2", None, "valid", None)])],
+        [unset],
+    ]
+    for case in cases:
+        compiled = _table_or_error(case)
+        monkeypatch.setattr(generate, "MARC_CORE", None)
+        pure = _table_or_error(case)
+        monkeypatch.setattr(generate, "MARC_CORE", MARC_CORE)
+        assert compiled == pure, case
+    assert _table_or_error(cases[0])[0] == "table"
+    assert _table_or_error([unset])[1] is AttributeError
+
+
 def test_the_020_electronic_words_are_looked_for_as_the_expression_finds_them() -> None:
     """The words looked for before the expression runs leave out no text it matches."""
     from unioncat.normalize import marc_medium

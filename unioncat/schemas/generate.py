@@ -217,6 +217,7 @@ class _Plan:
     """How to turn one dataclass into a row: every field fetched at once (one C call of
     ``attrgetter``), then the fields that hold structs or lists converted in turn."""
 
+    cls: type
     names: tuple[str, ...]
     fetch: Callable[[Any], tuple[Any, ...]]
     nested: tuple[tuple[str, int, Any], ...]
@@ -241,7 +242,7 @@ def _plan(cls: type) -> _Plan:
             nested.append((name, _STRUCT, _plan(cast(type, inner))))
     getter = attrgetter(*names)
     fetch = getter if len(names) > 1 else (lambda obj: (getter(obj),))
-    return _Plan(tuple(names), fetch, tuple(nested))
+    return _Plan(cls, tuple(names), fetch, tuple(nested))
 
 
 def _convert(obj: Any, plan: _Plan) -> dict[str, Any]:
@@ -312,14 +313,55 @@ def records_to_table(records: Iterable[Record]) -> pa.Table:
     """The records as a table of the schema's columns, built column by column: the
     fields of every record fetched in one C call each, and the structs and lists among
     them flattened into their child columns (offsets and validity for the lists), so no
-    Python dict is made per struct; Arrow converts each flat column at once."""
-    plan = _plan(Record)
-    rows = [plan.fetch(r) for r in records]
-    if not rows:
+    Python dict is made per struct; Arrow converts each flat column at once.  The
+    compiled core does the same walk and writes the strings, integers and booleans
+    into Arrow buffers itself."""
+    objs = records if isinstance(records, list) else list(records)
+    if not objs:
         return RECORD_ARROW_SCHEMA.empty_table()
-    return pa.Table.from_arrays(
-        _children(rows, plan, RECORD_ARROW_SCHEMA), schema=RECORD_ARROW_SCHEMA
-    )
+    if MARC_CORE is not None:
+        columns = MARC_CORE.arrow_columns(objs, arrow_spec())
+    else:
+        plan = _plan(Record)
+        columns = _children([plan.fetch(r) for r in objs], plan, RECORD_ARROW_SCHEMA)
+    return pa.Table.from_arrays(columns, schema=RECORD_ARROW_SCHEMA)
+
+
+@cache
+def arrow_spec() -> tuple[Any, ...]:
+    """The record's plan as plain tuples for the compiled core's ``arrow_columns``."""
+    return _arrow_spec(_plan(Record), tuple(RECORD_ARROW_SCHEMA))
+
+
+def _arrow_spec(plan: _Plan, fields: tuple[pa.Field, ...]) -> tuple[Any, ...]:
+    """(the class, its field names, where its slots are, each field's kind of column,
+    its Arrow type, the spec of its struct): a kind the core has no builder for is
+    ``other``, which it leaves to ``pa.array``."""
+    kinds_of = MARC_CORE.ARROW_KINDS
+    nested = {name: (kind, sub) for name, kind, sub in plan.nested}
+    kinds: list[int] = []
+    subs: list[tuple[Any, ...] | None] = []
+    for name, f in zip(plan.names, fields, strict=True):
+        kind, sub = nested.get(name, (-1, None))
+        if kind == _STRUCT:
+            kinds.append(kinds_of["struct"])
+            subs.append(_arrow_spec(sub, tuple(f.type)))
+        elif kind == _STRUCT_LIST:
+            kinds.append(kinds_of["struct_list"])
+            subs.append(_arrow_spec(sub, tuple(f.type.value_type)))
+        else:
+            if kind == _SCALAR_LIST:
+                scalar = "string_list" if f.type == pa.list_(pa.string()) else "other"
+            else:
+                scalar = _SCALAR_KINDS.get(f.type, "other")
+            kinds.append(kinds_of[scalar])
+            subs.append(None)
+    dtypes = tuple(f.type for f in fields)
+    offsets = MARC_CORE.slot_offsets(plan.cls, plan.names)
+    return plan.cls, plan.names, offsets, tuple(kinds), dtypes, tuple(subs)
+
+
+_SCALAR_KINDS = {pa.string(): "string", pa.int64(): "int64", pa.bool_(): "bool"}
 
 
 def _children(
@@ -347,16 +389,8 @@ def _list_array(
 ) -> pa.Array:  # fmt: skip
     """A list column: every list's items in one flat child built by ``build``, with the
     offsets of each list and a null where the value is None."""
-    if MARC_CORE is not None:  # the same walk, compiled: it runs once per list column
-        flat, offsets, mask = MARC_CORE.list_layout(values)
-        offsets_array = pa.Array.from_buffers(pa.int32(), len(values) + 1,
-                                              [None, pa.py_buffer(offsets)])  # fmt: skip
-        return pa.ListArray.from_arrays(
-            offsets_array, build(flat), type=dtype,
-            mask=pa.array(mask, pa.bool_()) if mask is not None else None,
-        )  # fmt: skip
     offsets = [0]
-    flat = []
+    flat: list[Any] = []
     nulls = False
     for value in values:
         if value is None:
@@ -373,18 +407,15 @@ def _list_array(
 def _struct_array(objs: Sequence[Any], dtype: pa.DataType, plan: _Plan) -> pa.Array:
     """A struct column from dataclass objects (None a null struct), child by child."""
     blank = (None,) * len(plan.names)
-    if MARC_CORE is not None:  # the same walk, compiled
-        rows, nulls = MARC_CORE.struct_rows(objs, plan.fetch, blank)
-    else:
-        rows, nulls, any_null = [], None, False
-        for obj in objs:
-            if obj is None:
-                any_null = True
-                rows.append(blank)
-            else:
-                rows.append(plan.fetch(obj))
-        if any_null:
-            nulls = [obj is None for obj in objs]
+    rows, nulls, any_null = [], None, False
+    for obj in objs:
+        if obj is None:
+            any_null = True
+            rows.append(blank)
+        else:
+            rows.append(plan.fetch(obj))
+    if any_null:
+        nulls = [obj is None for obj in objs]
     fields = list(dtype)
     children = _children(rows, plan, fields) if rows else [pa.array([], f.type) for f in fields]
     mask = pa.array(nulls, pa.bool_()) if nulls is not None else None
