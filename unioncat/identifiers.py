@@ -111,6 +111,7 @@ def _isbn_compiled(
 
 
 isbn = _isbn if MARC_CORE is None else _isbn_compiled
+isbn_reference = _isbn  # what the compiled core leaves to Python
 
 
 def _isbn13(digits: str) -> str:
@@ -235,6 +236,7 @@ def _lccn_compiled(raw: str, *, status: str = "valid") -> Identifier | None:
 
 
 lccn = _lccn if MARC_CORE is None else _lccn_compiled
+lccn_reference = _lccn
 
 
 def oclc(raw: str) -> Identifier | None:

@@ -121,6 +121,16 @@ cdef class MarcRecord:
             self._index.setdefault(f.tag, []).append(f)
 
 
+cdef inline object _fields(record, str tag):
+    """``record.get_fields(tag)`` as a C call when the record is the core's own (its
+    index's list, which callers only read); any other reader's method otherwise."""
+    cdef PyObject* found
+    if type(record) is MarcRecord:
+        found = PyDict_GetItem((<MarcRecord>record)._index, tag)
+        return <list>found if found is not NULL else _NO_FIELDS
+    return record.get_fields(tag)
+
+
 cdef inline bint _digits(const unsigned char* p, Py_ssize_t n) noexcept nogil:
     cdef Py_ssize_t i
     for i in range(n):
@@ -270,6 +280,12 @@ cdef inline list _subfields_of(field):
 
 def sub(field, *codes):
     """Non-blank values of the subfields ``codes``, in field order (``marc_text.sub``)."""
+    return _sub(field, codes)
+
+
+cdef list _sub(field, tuple codes):
+    """``sub`` for the core's own callers: a C call, where calling ``sub`` from here
+    would go through Python's (a tuple of the codes, the keyword check)."""
     cdef list subfields = _subfields_of(field)
     cdef list out = []
     cdef object sf, code, value
@@ -300,7 +316,11 @@ cdef inline bint _not_blank(str value):
 
 
 def first_sub(field, str code):
-    cdef list vals = sub(field, code)
+    return _first_sub(field, code)
+
+
+cdef object _first_sub(field, str code):
+    cdef list vals = _sub(field, (code,))
     return vals[0] if vals else None
 
 
@@ -320,6 +340,11 @@ cdef inline bint _trailing(Py_UCS4 c) noexcept:
 
 
 def clean(text):
+    """``marc_text.clean``: see ``_clean``."""
+    return _clean(text)
+
+
+cdef object _clean(object text):
     """``marc_text.clean``: ISBD punctuation and whitespace off the ends, a final period
     kept only after an initial or abbreviation, unbalanced brackets dropped.
 
@@ -337,8 +362,7 @@ def clean(text):
         text = _plain(text)
     s = <str>text
     n = len(s)
-    for i in range(n):
-        c = s[i]
+    for c in s:
         if c == u"[" or c == u"]" or (c.isspace() and (c != u" " or before == u" ")):
             return _clean_steps(s)
         before = c
@@ -453,6 +477,11 @@ cdef inline object _clean_qualifier(str text):
 
 
 def isbn_parts(str raw not None, qualifier):
+    """See ``_isbn_parts``."""
+    return _isbn_parts(raw, qualifier)
+
+
+cdef object _isbn_parts(str raw, qualifier):
     """What ``identifiers.isbn`` makes of an 020 ``$a`` (the ISBN's digits or value, its
     qualifiers, and whether the check digit holds), or None to leave it to that
     function: text that is not ASCII (Unicode digits and spaces) and text with no ISBN
@@ -529,13 +558,17 @@ cdef str _ean_check(str body):
 def subject_terms(field):
     """``marc._subject_terms``: the 6XX heading and its subdivisions joined with " -- "
     (653: each ``$a`` a term of its own)."""
+    return _subject_terms(field)
+
+
+cdef list _subject_terms(field):
     cdef list subfields = _subfields_of(field)
     cdef list heading = [], subdivisions = [], parts, terms
     cdef object sf, code, value
     if field.tag == "653":
         terms = []
-        for value in sub(field, "a"):
-            value = clean(value)
+        for value in _sub(field, ("a",)):
+            value = _clean(value)
             if value:
                 terms.append(value)
         return terms
@@ -550,11 +583,11 @@ def subject_terms(field):
             heading.append(value)
     parts = []
     if heading:
-        value = clean(" ".join(heading))
+        value = _clean(" ".join(heading))
         if value:
             parts.append(value)
     for value in subdivisions:
-        value = clean(value)
+        value = _clean(value)
         if value:
             parts.append(value)
     if not parts:
@@ -563,7 +596,7 @@ def subject_terms(field):
 
 
 def subjects(record, subject, dict schemes, frozenset ind2_tags):
-    """``marc._subjects``: a ``subject(term=, scheme=)`` for each term of each 6XX field,
+    """``marc._subjects``: a ``subject(term, scheme)`` for each term of each 6XX field,
     its thesaurus from indicator 2 where the tag has one there, else from ``$2``."""
     cdef list out = []
     cdef list terms
@@ -573,14 +606,14 @@ def subjects(record, subject, dict schemes, frozenset ind2_tags):
         tag = f.tag
         if not tag.startswith("6") or f.is_control_field():
             continue
-        terms = subject_terms(f)
+        terms = _subject_terms(f)
         if not terms:
             continue
         scheme = schemes.get(f.indicator2) if tag in ind2_tags else None
         if f.indicator2 == "7" or tag not in ind2_tags:
-            scheme = first_sub(f, "2") or scheme
+            scheme = _first_sub(f, "2") or scheme
         for term in terms:
-            out.append(subject(term=term, scheme=scheme))
+            out.append(subject(term, scheme))
     return out
 
 
@@ -645,13 +678,13 @@ def contributors(record, script, tuple spec):
     for entry in tags:
         kind = entry[1]
         main = entry[4]
-        for f in record.get_fields(entry[0]):
-            if not main and sub(f, "t") and f.indicator2 != "2":
+        for f in _fields(record, entry[0]):
+            if not main and _sub(f, ("t",)) and f.indicator2 != "2":
                 continue  # names a related work, not one this item contains
             c = _contributor(f, kind, <tuple>entry[2], script, main, spec)
             if c is None:
                 continue
-            key = (kind, _fold_key(" ".join(sub(f, *<tuple>entry[3]))))
+            key = (kind, _fold_key(" ".join(_sub(f, <tuple>entry[3]))))
             if key in seen:
                 continue
             seen.add(key)
@@ -664,13 +697,13 @@ cdef object _contributor(f, str kind, tuple codes, script, bint main, tuple spec
     cdef list roles, affiliations
     cdef object ind1
     cdef str text
-    if not sub(f, "a"):
+    if not _sub(f, ("a",)):
         return None
-    name = clean(" ".join(sub(f, *codes)))
+    name = _clean(" ".join(_sub(f, codes)))
     if not name:
         return None
     if kind == "person":
-        personal = clean(" ".join(sub(f, "a")))
+        personal = _clean(" ".join(_sub(f, ("a",))))
         ind1 = f.indicator1
         if personal and ind1 == "1" and "," in personal:
             family, _, given = (<str>personal).partition(",")
@@ -684,35 +717,29 @@ cdef object _contributor(f, str kind, tuple codes, script, bint main, tuple spec
     if script is not None:
         pair = script.pair(f)
         if pair is not None:
-            original = clean(" ".join(sub(pair, *codes)))
+            original = _clean(" ".join(_sub(pair, codes)))
     affiliations = []
-    for value in sub(f, "u"):
-        text = (clean(value) or "").rstrip(" .,;")
+    for value in _sub(f, ("u",)):
+        text = (_clean(value) or "").rstrip(" .,;")
         if text:
             affiliations.append(text)
-    return spec[1](
-        name=name,
-        family=family,
-        given=given,
-        role="; ".join(roles) or None,
-        kind=kind,
-        identifiers=_name_identifiers(f, spec[2], spec[6], spec[7]),
-        name_original_script=original,
-        affiliations=affiliations,
-    )
+    # positional, in the fields' order (tests/test_schema.py holds it): a class called
+    # with keywords gets them as a dict
+    return spec[1](name, family, given, "; ".join(roles) or None, kind,
+                   _name_identifiers(f, spec[2], spec[6], spec[7]), original, affiliations)
 
 
 cdef list _relator_terms(f, dict codes, dict abbreviations, object split, str punctuation):
     cdef dict out = {}
     cdef object raw, part
     cdef str term, code
-    for raw in sub(f, "e"):
+    for raw in _sub(f, ("e",)):
         for part in split(raw):
             term = (<str>part).strip(punctuation + "[]")
             if term:
                 term = abbreviations.get(term.lower(), term)
                 out.setdefault(term.lower(), term)
-    for raw in sub(f, "4"):
+    for raw in _sub(f, ("4",)):
         code = (<str>raw).strip(punctuation).rsplit("/", 1)[-1].lower()
         if code:
             term = codes.get(code, code)
@@ -724,7 +751,7 @@ cdef list _name_identifiers(f, identifier, orcid_prefix, not_isni):
     cdef list out = []
     cdef object raw
     cdef str text, low
-    for raw in sub(f, "0", "1"):
+    for raw in _sub(f, ("0", "1")):
         text = (<str>raw).strip()
         low = text.lower()
         if "orcid.org/" in low or low.startswith("(orcid)"):
@@ -767,45 +794,47 @@ cpdef str _fold_key(str text):
 def identifiers(record, tuple spec):
     """``marc._identifiers``: the record's standard numbers, each (scheme, value,
     status) once, the first qualifier kept.  ``spec`` is ``marc.CORE_IDENTIFIERS``: the
-    functions of :mod:`unioncat.identifiers`, the expressions and the dedupe of the
-    reference, so that every number's rules stay written once."""
-    isbn, issn, doi, ismn, lccn, oclc, oclc_prefixed = spec[:7]
-    identifier, not_digits, oclc_number_start, oclc_control, unique = spec[7:12]
+    functions of :mod:`unioncat.identifiers` and the expressions of the reference, so
+    that every number's rules stay written once; the ISBN and the LCCN are read by the
+    core's own ``_isbn_parts`` and ``_lccn_parts``, which leave what they cannot decide
+    to the reference's functions, as ``identifiers.isbn`` and ``lccn`` do."""
+    isbn_reference, issn, doi, ismn, lccn_reference, oclc, oclc_prefixed = spec[:7]
+    identifier, not_digits, oclc_number_start, oclc_control = spec[7:11]
     cdef list out = []
     cdef object f, raw, qual, ident, found, control, source, code, status
     cdef list quals
     cdef object ind1
-    for f in record.get_fields("020"):
+    for f in _fields(record, "020"):
         quals = []
-        for raw in sub(f, "q"):
-            quals.append(clean(raw) or "")
+        for raw in _sub(f, ("q",)):
+            quals.append(_clean(raw) or "")
         qual = "; ".join(quals) or None
-        for raw in sub(f, "a"):
-            ident = isbn(raw, qualifier=qual)
+        for raw in _sub(f, ("a",)):
+            ident = _isbn(raw, qual, "valid", identifier, isbn_reference)
             if ident:
                 out.append(ident)
-        for raw in sub(f, "z"):
-            ident = isbn(raw, status="cancelled", qualifier=qual)
+        for raw in _sub(f, ("z",)):
+            ident = _isbn(raw, qual, "cancelled", identifier, isbn_reference)
             if ident:
                 out.append(ident)
-    for f in record.get_fields("022"):
-        for raw in sub(f, "a"):
+    for f in _fields(record, "022"):
+        for raw in _sub(f, ("a",)):
             ident = issn(raw)
             if ident:
                 out.append(ident)
-        for raw in sub(f, "l"):
+        for raw in _sub(f, ("l",)):
             ident = issn(raw, scheme="issn_l")
             if ident:
                 out.append(ident)
         for code, status in (("y", "invalid"), ("z", "cancelled")):
-            for raw in sub(f, code):
+            for raw in _sub(f, (code,)):
                 ident = issn(raw, status=status)
                 if ident:
                     out.append(ident)
-    for f in record.get_fields("024"):
-        source = (first_sub(f, "2") or "").lower()
+    for f in _fields(record, "024"):
+        source = (_first_sub(f, "2") or "").lower()
         ind1 = f.indicator1
-        for raw in sub(f, "a"):
+        for raw in _sub(f, ("a",)):
             found = None
             if ind1 == "7" and source == "doi":
                 found = doi(raw)
@@ -818,17 +847,17 @@ def identifiers(record, tuple spec):
                                    None, "valid", raw)
             if found and found.value:
                 out.append(found)
-    for f in record.get_fields("010"):
-        for raw in sub(f, "a"):
-            ident = lccn(raw)
+    for f in _fields(record, "010"):
+        for raw in _sub(f, ("a",)):
+            ident = _lccn(raw, "valid", identifier, lccn_reference)
             if ident:
                 out.append(ident)
-        for raw in sub(f, "z"):
-            ident = lccn(raw, status="cancelled")
+        for raw in _sub(f, ("z",)):
+            ident = _lccn(raw, "cancelled", identifier, lccn_reference)
             if ident:
                 out.append(ident)
-    for f in record.get_fields("035"):
-        for raw in sub(f, "a"):
+    for f in _fields(record, "035"):
+        for raw in _sub(f, ("a",)):
             if oclc_prefixed(raw) or oclc_number_start(raw):
                 ident = oclc(raw)
                 if ident:
@@ -840,25 +869,72 @@ def identifiers(record, tuple spec):
         ident = oclc(control)
         if ident:
             out.append(ident)
-    for f in record.get_fields("856"):
-        for raw in sub(f, "u"):
+    for f in _fields(record, "856"):
+        for raw in _sub(f, ("u",)):
             if "doi.org/10." in raw:
                 ident = doi(raw)
                 if ident:
                     out.append(ident)
-    return unique(out)
+    return _unique(out)
+
+
+cdef object _isbn(str raw, qualifier, str status, identifier, reference):
+    """``identifiers.isbn`` (its compiled form) without the Python call: the reference
+    decides what ``_isbn_parts`` leaves to it."""
+    cdef object found = _isbn_parts(raw, qualifier)
+    if found is None:
+        return reference(raw, status=status, qualifier=qualifier)
+    value, qual, checks = found
+    if not checks and status == "valid":
+        status = "invalid"
+    return identifier("isbn", value, qual, status, raw)
+
+
+cdef object _lccn(raw, str status, identifier, reference):
+    """``identifiers.lccn`` (its compiled form) without the Python call."""
+    if type(raw) is not str:  # a str subclass: the reference's
+        return reference(raw, status=status)
+    text, stray, form = _lccn_parts(<str>raw)
+    if not text:
+        return None
+    if (stray or not form) and status == "valid":
+        status = "invalid"
+    return identifier("lccn", text, None, status, raw)
+
+
+cdef list _unique(list idents):
+    """``marc._dedupe_identifiers``: each (scheme, value, status) once, in order, the
+    first qualifier kept."""
+    cdef dict seen = {}
+    cdef object i, key, prior
+    cdef PyObject* found
+    for i in idents:
+        key = (i.scheme, i.value, i.status)
+        found = PyDict_GetItem(seen, key)
+        if found is NULL:
+            seen[key] = i
+        else:
+            prior = <object>found
+            if i.qualifier and not prior.qualifier:
+                prior.qualifier = i.qualifier
+    return list(seen.values())
 
 
 cdef object _control_value(record, str tag):
     """``marc._control``: the first non-empty value of a control field, stripped."""
     cdef object f
-    for f in record.get_fields(tag):
+    for f in _fields(record, tag):
         if f.data:
             return str(f.data).strip() or None
     return None
 
 
 def lccn_parts(str raw not None):
+    """See ``_lccn_parts``."""
+    return _lccn_parts(raw)
+
+
+cdef tuple _lccn_parts(str raw):
     """What ``identifiers.lccn`` makes of a number: the normalised text (the Library of
     Congress rule: no blanks, cut at a slash, the serial after a hyphen padded to six
     digits, lower case), whether a character outside letters, digits, hyphen and slash
@@ -904,9 +980,10 @@ def lccn_parts(str raw not None):
 cimport cython
 from cpython.bytearray cimport PyByteArray_AS_STRING
 from cpython.bytes cimport PyBytes_FromStringAndSize
-from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
+from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE, PyList_SET_ITEM
 from libc.stdint cimport int32_t, int64_t, uint8_t
-from libc.stdlib cimport free, realloc
+from libc.stdlib cimport free, malloc, realloc
+from cpython.ref cimport Py_DECREF, Py_INCREF
 from libc.string cimport memcpy
 
 cdef extern from "Python.h":
@@ -1182,30 +1259,45 @@ def slot_offsets(cls, tuple names):
 cdef list _columns(list objs, tuple spec):
     """Each field's column of the objects (None, a null struct, gives None in each):
     an object of the spec's own class is read at its slots' offsets, any other by
-    ``getattr``, which raises what ``attrgetter`` would."""
+    ``getattr``, which raises what ``attrgetter`` would.  Object by object, so each
+    one's fields are read while it is in the cache."""
     cdef object cls = spec[0]
     cdef tuple names = spec[1], offsets = spec[2], kinds = spec[3], dtypes = spec[4]
     cdef tuple subs = spec[5]
-    cdef Py_ssize_t n = PyList_GET_SIZE(objs), width = len(names), i, j, at
-    cdef list out = [], values
-    cdef object obj, name
+    cdef Py_ssize_t n = PyList_GET_SIZE(objs), width = len(names), i, j
+    cdef list columns = [[None] * n for j in range(width)]
+    cdef Py_ssize_t* at = NULL
+    cdef object obj
     cdef PyObject* slot
-    for j in range(width):
-        values = [None] * n
-        name = names[j]
-        at = <Py_ssize_t>offsets[j] if offsets is not None else -1
+    cdef PyObject** fields
+    cdef PyObject* column
+    if offsets is not None:
+        at = <Py_ssize_t*>malloc(width * sizeof(Py_ssize_t))
+        if at == NULL:
+            raise MemoryError()
+        for j in range(width):
+            at[j] = <Py_ssize_t>offsets[j]
+    try:
         for i in range(n):
             obj = <object>PyList_GET_ITEM(objs, i)
             if obj is None:
                 continue
-            if at >= 0 and type(obj) is cls:
-                slot = (<PyObject**>((<char*><PyObject*>obj) + at))[0]
-                if slot != NULL:
-                    values[i] = <object>slot
-                    continue
-            values[i] = getattr(obj, name)
-        out.append(_column(values, kinds[j], dtypes[j], subs[j]))
-    return out
+            if at != NULL and type(obj) is cls:
+                fields = <PyObject**>(<char*><PyObject*>obj)
+                for j in range(width):
+                    slot = (<PyObject**>((<char*>fields) + at[j]))[0]
+                    if slot == NULL:  # unset: getattr raises the AttributeError
+                        getattr(obj, names[j])
+                    column = PyList_GET_ITEM(columns, j)
+                    Py_INCREF(<object>slot)
+                    Py_DECREF(<object>PyList_GET_ITEM(<object>column, i))
+                    PyList_SET_ITEM(<object>column, i, <object>slot)
+            else:
+                for j in range(width):
+                    (<list>PyList_GET_ITEM(columns, j))[i] = getattr(obj, names[j])
+    finally:
+        free(at)
+    return [_column(<list>columns[j], kinds[j], dtypes[j], subs[j]) for j in range(width)]
 
 
 def arrow_columns(list objs not None, tuple spec not None):
@@ -1271,7 +1363,7 @@ def iso_clean_run(bytearray data not None, Py_ssize_t start, Py_ssize_t most):
 
 cdef str _data008(record):
     """``marc_medium._data008``: the first 008's data, "" when there is none."""
-    cdef list fields = record.get_fields("008")
+    cdef list fields = _fields(record, "008")
     if not fields:
         return ""
     data = fields[0].data
@@ -1310,7 +1402,7 @@ def medium(record, str leader, tuple spec):
     if form in forms:
         return forms[form], [f"008/{pos}={form}"]
     found = []
-    for f in record.get_fields("007"):
+    for f in _fields(record, "007"):
         code = (f.data or "")[:1]
         if code in map007:
             found.append((map007[code], f"007/00={code}"))
@@ -1318,7 +1410,7 @@ def medium(record, str leader, tuple spec):
     if choice is not None:
         return choice
     found = []
-    for f in record.get_fields("338"):
+    for f in _fields(record, "338"):
         for value in f.get_subfields("b"):
             c = (<str>value).strip().lower()
             if len(c) != 2:
@@ -1333,7 +1425,7 @@ def medium(record, str leader, tuple spec):
     if choice is not None:
         return choice
     found = []
-    for f in record.get_fields("337"):
+    for f in _fields(record, "337"):
         codes = [(<str>value).strip() for value in f.get_subfields("b")]
         terms = [(<str>value).strip().lower() for value in f.get_subfields("a")]
         for c in codes:
@@ -1347,13 +1439,13 @@ def medium(record, str leader, tuple spec):
     choice = _choose(found, rtype, natural_of)
     if choice is not None:
         return choice
-    for f in record.get_fields("533"):
+    for f in _fields(record, "533"):
         for value in f.get_subfields("a"):
             note = (<str>value).strip().strip(" .:;,").lower()
             for start, kind in list533:
                 if note.startswith(start):
                     return kind, [f"533$a={note}"]
-    for f in record.get_fields("245"):
+    for f in _fields(record, "245"):
         for value in f.get_subfields("h"):
             low = (<str>value).lower()
             if "electronic" in low or "online" in low:
@@ -1364,13 +1456,13 @@ def medium(record, str leader, tuple spec):
                 return "audio", ["245$h"]
             if "videorecording" in low:
                 return "video", ["245$h"]
-    for f in record.get_fields("020"):
+    for f in _fields(record, "020"):
         text = " ".join(f.get_subfields("q", "a"))
         if electronic_qualifier(text):
             return "electronic", ["020$q"]
         if print_qualifier(text):
             return "print", ["020$q"]
-    for f in record.get_fields("300"):
+    for f in _fields(record, "300"):
         text = " ".join(f.get_subfields("a", "b", "c", "e"))
         low = " ".join(f.get_subfields("a"))
         found = []
@@ -1383,7 +1475,7 @@ def medium(record, str leader, tuple spec):
             return choice[0], [f"300$a names the carrier ({choice[0]})"]
         if rtype in flat_classes and pages(text) and cm(text):
             return "print", ["300 pages and cm (weaker than the coded fields)"]
-    for f in record.get_fields("856"):
+    for f in _fields(record, "856"):
         if f.indicator2 == "0":
             return "electronic", ["856 ind2=0"]
     if rtype == "m":
@@ -1412,7 +1504,7 @@ def record_type(record, str leader, tuple spec):
         if file_type == "d":
             return "book"
         content = set()
-        for f in record.get_fields("336"):
+        for f in _fields(record, "336"):
             for value in f.get_subfields("a", "b"):
                 if value and (<str>value).strip():
                     content.add((<str>value).strip().lower())
@@ -1432,15 +1524,15 @@ def record_type(record, str leader, tuple spec):
     if leader[19:20] == "a":
         return "book_set"
     if level == "m":
-        for f in record.get_fields("773"):
+        for f in _fields(record, "773"):
             if f.get_subfields("x") and f.get_subfields("g"):
                 return "journal_issue"
     contents = data008[24:28]
-    if "m" in contents or record.get_fields("502"):
+    if "m" in contents or _fields(record, "502"):
         return "thesis"
     if rtype == "t":
         return "manuscript"
-    if data008[29:30] == "1" or record.get_fields("111") or record.get_fields("711"):
+    if data008[29:30] == "1" or _fields(record, "111") or _fields(record, "711"):
         return "proceedings"
     if "t" in contents:
         return "report"
@@ -1455,11 +1547,11 @@ def publication(record, script):
     unlinked 880s)."""
     cdef list candidates = [], places
     cdef object f, value, publisher, date
-    cdef list fields264 = record.get_fields("264")
+    cdef list fields264 = _fields(record, "264")
     for f in fields264:
         if f.indicator2 == "1":
             candidates.append(f)
-    candidates.extend(record.get_fields("260"))
+    candidates.extend(_fields(record, "260"))
     for f in fields264:
         if f.indicator2 != "1":
             candidates.append(f)
@@ -1468,12 +1560,12 @@ def publication(record, script):
         candidates.extend(script.unlinked("260"))
     for f in candidates:
         places = []
-        for value in sub(f, "a"):
-            value = clean(value)
+        for value in _sub(f, ("a",)):
+            value = _clean(value)
             if value:
                 places.append(value)
-        publisher = clean(first_sub(f, "b"))
-        date = clean(first_sub(f, "c"))
+        publisher = _clean(_first_sub(f, "b"))
+        date = _clean(_first_sub(f, "c"))
         if places or publisher or date:
             return publisher, list(dict.fromkeys(places)), date
     return None, [], None
@@ -1527,8 +1619,8 @@ def languages(record):
     code = data008[35:38].strip().lower() if len(data008) >= 38 else ""
     if _language_code(code) and code != "zxx" and code != "und" and code != "mul":
         out.append(code)
-    for f in record.get_fields("041"):
-        for raw in sub(f, "a", "d"):
+    for f in _fields(record, "041"):
+        for raw in _sub(f, ("a", "d")):
             text = (<str>raw).strip()
             for i in range(0, len(text) - 2, 3):
                 code = text[i : i + 3].lower()
