@@ -20,7 +20,7 @@ from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.dict cimport PyDict_GetItem, PyDict_SetItem
 from cpython.list cimport PyList_Append
 from cpython.object cimport PyObject
-from cpython.tuple cimport PyTuple_GET_ITEM
+from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_New, PyTuple_SET_ITEM
 from cpython.unicode cimport PyUnicode_DecodeUTF8, PyUnicode_DecodeASCII
 
 import re
@@ -615,49 +615,6 @@ def subjects(record, subject, dict schemes, frozenset ind2_tags):
         for term in terms:
             out.append(subject(term, scheme))
     return out
-
-
-def content_text(obj, tuple spec, frozenset exclude):
-    """``repr`` of the values of ``schemas.record_to_row(obj)`` whose names are not in
-    ``exclude``, as a list: the text a record's content hash is taken of
-    (``catalog.records.content_hash``), written from the objects without making the
-    row's dicts.  ``spec`` is ``schemas.generate.content_spec()``."""
-    cdef tuple names = spec[0], kinds = spec[2], subs = spec[3]
-    cdef tuple values = spec[4](obj)
-    cdef list parts = []
-    cdef Py_ssize_t i
-    for i in range(len(names)):
-        if names[i] in exclude:
-            continue
-        parts.append(_value_text(values[i], kinds[i], subs[i]))
-    return "[" + ", ".join(parts) + "]"
-
-
-cdef str _value_text(object value, int kind, object sub):
-    cdef list parts
-    cdef object item
-    if value is None:
-        return "None"
-    if kind == -1:
-        return repr(value)
-    if kind == 2:  # a list of scalars
-        parts = [repr(item) for item in value]
-        return "[" + ", ".join(parts) + "]"
-    if kind == 0:  # a struct
-        return _struct_text(value, <tuple>sub)
-    parts = [_struct_text(item, <tuple>sub) for item in value]  # a list of structs
-    return "[" + ", ".join(parts) + "]"
-
-
-cdef str _struct_text(object obj, tuple spec):
-    """``repr`` of the dict ``schemas.generate._convert`` makes of ``obj``."""
-    cdef tuple keys = spec[1], kinds = spec[2], subs = spec[3]
-    cdef tuple values = spec[4](obj)
-    cdef list parts = []
-    cdef Py_ssize_t i
-    for i in range(len(keys)):
-        parts.append(<str>keys[i] + _value_text(values[i], kinds[i], subs[i]))
-    return "{" + ", ".join(parts) + "}"
 
 
 # ------------------------------------------------------------------- contributors
@@ -1311,6 +1268,122 @@ def arrow_columns(list objs not None, tuple spec not None):
         import pyarrow
         _pa = pyarrow
     return _columns(objs, spec)
+
+
+# ------------------------------------------------------------------ content hash text
+
+def content_bytes(obj, tuple spec, frozenset exclude):
+    """``repr`` of the values of ``schemas.record_to_row(obj)`` whose names are not in
+    ``exclude``, as a list, encoded as UTF-8: what a record's content hash is taken of
+    (``catalog.records.content_hash``), written from the objects into one buffer
+    without making the row's dicts or a string per value.  ``spec`` is
+    ``schemas.generate.content_spec()``."""
+    cdef tuple names = spec[0], kinds = spec[2], subs = spec[3]
+    cdef tuple values = _fetched(obj, spec)
+    cdef Py_ssize_t i
+    cdef bint first = True
+    cdef _Buf b
+    b.data = NULL
+    b.size = 0
+    b.cap = 0
+    try:
+        _append(&b, "[", 1)
+        for i in range(len(names)):
+            if names[i] in exclude:
+                continue
+            if not first:
+                _append(&b, ", ", 2)
+            first = False
+            _write_value(&b, values[i], kinds[i], subs[i])
+        _append(&b, "]", 1)
+        return PyBytes_FromStringAndSize(b.data, b.size)
+    finally:
+        free(b.data)
+
+
+cdef tuple _fetched(obj, tuple spec):
+    """The spec's fetch of ``obj``'s fields: read at its slots' offsets when it is of
+    the spec's own class with every slot set, else by the fetch (which raises what an
+    unset one raises)."""
+    cdef tuple offsets = spec[6]
+    cdef Py_ssize_t n, j
+    cdef PyObject* slot
+    cdef tuple out
+    if offsets is None or type(obj) is not spec[5]:
+        return spec[4](obj)
+    n = len(offsets)
+    out = PyTuple_New(n)
+    for j in range(n):
+        slot = (<PyObject**>((<char*><PyObject*>obj) + <Py_ssize_t>offsets[j]))[0]
+        if slot == NULL:
+            return spec[4](obj)
+        Py_INCREF(<object>slot)
+        PyTuple_SET_ITEM(out, j, <object>slot)
+    return out
+
+
+cdef inline bint _plain_repr(str text):
+    """Whether ``repr(text)`` is the text between single quotes: printable ASCII with
+    no quote or backslash in it (anything else ``repr`` writes itself)."""
+    cdef Py_UCS4 c
+    for c in text:
+        if c < 0x20 or c > 0x7e or c == u"'" or c == u"\\":
+            return False
+    return True
+
+
+cdef int _write_text(_Buf* b, str text) except -1:
+    cdef Py_ssize_t size
+    cdef const char* utf8 = PyUnicode_AsUTF8AndSize(text, &size)
+    _append(b, utf8, size)
+    return 0
+
+
+cdef int _write_repr(_Buf* b, object value) except -1:
+    if value is None:
+        _append(b, "None", 4)
+    elif type(value) is str and _plain_repr(<str>value):
+        _append(b, "'", 1)
+        _write_text(b, <str>value)
+        _append(b, "'", 1)
+    else:
+        _write_text(b, repr(value))
+    return 0
+
+
+cdef int _write_value(_Buf* b, object value, int kind, object sub) except -1:
+    cdef object item
+    cdef bint first = True
+    if value is None or kind == -1:
+        return _write_repr(b, value)
+    if kind == 0:  # a struct
+        return _write_struct(b, value, <tuple>sub)
+    _append(b, "[", 1)
+    for item in value:
+        if not first:
+            _append(b, ", ", 2)
+        first = False
+        if kind == 2:  # a list of scalars
+            _write_repr(b, item)
+        else:  # a list of structs
+            _write_struct(b, item, <tuple>sub)
+    _append(b, "]", 1)
+    return 0
+
+
+cdef int _write_struct(_Buf* b, object obj, tuple spec) except -1:
+    """``repr`` of the dict ``schemas.generate._convert`` makes of ``obj``."""
+    cdef tuple keys = spec[1], kinds = spec[2], subs = spec[3]
+    cdef tuple values = _fetched(obj, spec)
+    cdef Py_ssize_t i
+    _append(b, "{", 1)
+    for i in range(len(keys)):
+        if i:
+            _append(b, ", ", 2)
+        _write_text(b, <str>keys[i])
+        _write_value(b, values[i], kinds[i], subs[i])
+    _append(b, "}", 1)
+    return 0
 
 
 # ------------------------------------------------------------------ ISO 2709 framing

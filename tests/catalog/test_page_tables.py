@@ -65,6 +65,12 @@ def _corners() -> list[Record]:
                 contributors=[Contributor(name="Ng, A.", identifiers=[
                     Identifier("orcid", "0000-0002-1825-0097", None, "valid", "x")])]),
         replace(base, id="t:4", title_variants=["", "\u2028", "乔"], language=[]),
+        # what repr escapes or quotes otherwise: controls, DEL, non-printable and wide
+        # characters, both quotes, a backslash; a negative number, a bool among them
+        replace(base, id="t:5", title="tab\there\x00\x7f\u200b", subtitle='say "hi"',
+                title_variants=["a\\b", "it's", "\U0001f600", "\x1b[0m", " "],
+                title_nonfiling=-3, year=0, page_count=2**40, deleted=True,
+                abstract="line\nbreak\r\n", edition="é"),
     ]  # fmt: skip
 
 

@@ -266,10 +266,10 @@ def _field_names(cls: type) -> tuple[str, ...]:
 
 
 def content_spec() -> tuple[Any, ...]:
-    """The record's plan as plain tuples for the compiled core's ``content_text``:
+    """The record's plan as plain tuples for the compiled core's ``content_bytes``:
     (names, each name's repr and ": " as a dict's repr writes it, kinds, the sub-spec of
-    each struct field, the fetch); kind -1 is a scalar, else ``_STRUCT``,
-    ``_STRUCT_LIST`` or ``_SCALAR_LIST``."""
+    each struct field, the fetch, the class and where its slots are); kind -1 is a
+    scalar, else ``_STRUCT``, ``_STRUCT_LIST`` or ``_SCALAR_LIST``."""
     return _spec(_plan(Record))
 
 
@@ -282,7 +282,8 @@ def _spec(plan: _Plan) -> tuple[Any, ...]:
         kinds.append(kind)
         subs.append(_spec(sub) if sub is not None else None)
     keys = tuple(f"{name!r}: " for name in plan.names)
-    return plan.names, keys, tuple(kinds), tuple(subs), plan.fetch
+    offsets = MARC_CORE.slot_offsets(plan.cls, plan.names) if MARC_CORE is not None else None
+    return plan.names, keys, tuple(kinds), tuple(subs), plan.fetch, plan.cls, offsets
 
 
 def record_to_row(record: Record) -> dict[str, Any]:
