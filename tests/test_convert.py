@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 
 from unioncat.framing import frame_file, open_maybe_gzip
 
@@ -87,3 +88,31 @@ def test_a_huge_quarantined_record_is_cut_for_reading_and_kept_in_the_catalog(
     assert row is not None and live == (2,)
     assert len(row[0]) == RECORD_LIMIT and "larger than the record limit" in row[1]
     assert hashlib.sha256(row[0]).hexdigest() == entry["raw_sha256"]
+
+
+def test_pages_are_gathered_into_row_groups_with_every_row_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Parquet output holds the pages' rows in their order whatever the row group
+    size: pages of 7 envelopes gathered into groups of at least 20 rows give the rows
+    one group per page gave, and the last, short group is written too."""
+    from tests.support.builders import marc_record
+    from unioncat import convert
+
+    source = str(tmp_path / "books.mrc")
+    with open(source, "wb") as out:
+        for n in range(60):
+            out.write(marc_record(control=f"b{n}", title=f"Book {n}").as_marc())
+    monkeypatch.setattr(convert, "_CHUNK", 7)
+    monkeypatch.setattr(convert, "_ROW_GROUP_ROWS", 1)
+    convert.convert_files([source], "marc", tmp_path / "each.parquet", workers=1)
+    monkeypatch.setattr(convert, "_ROW_GROUP_ROWS", 20)
+    convert.convert_files([source], "marc", tmp_path / "grouped.parquet", workers=1)
+    each, grouped = (pq.ParquetFile(tmp_path / f"{n}.parquet") for n in ("each", "grouped"))
+    rows = each.metadata.num_rows
+    assert rows > 20 and grouped.metadata.num_rows == rows
+    assert grouped.metadata.num_row_groups < each.metadata.num_row_groups
+    sizes = [grouped.metadata.row_group(i).num_rows for i in range(grouped.num_row_groups)]
+    assert all(n >= 20 for n in sizes[:-1]) and sum(sizes) == rows
+    # the two runs differ only in when they read the file
+    assert each.read().drop(["harvested_at"]).equals(grouped.read().drop(["harvested_at"]))
