@@ -101,13 +101,8 @@ def _isbn(raw: str, *, status: str = "valid", qualifier: str | None = None) -> I
 def _isbn_compiled(
     raw: str, *, status: str = "valid", qualifier: str | None = None
 ) -> Identifier | None:
-    found: tuple[str, str | None, bool] | None = MARC_CORE.isbn_parts(raw, qualifier)
-    if found is None:
-        return _isbn(raw, status=status, qualifier=qualifier)
-    value, qual, checks = found
-    if not checks and status == "valid":
-        status = "invalid"
-    return Identifier("isbn", value, qual, status, raw)
+    found: Identifier | None = MARC_CORE.isbn_identifier(raw, qualifier, status, Identifier, _isbn)
+    return found
 
 
 isbn = _isbn if MARC_CORE is None else _isbn_compiled
@@ -225,14 +220,8 @@ def _lccn(raw: str, *, status: str = "valid") -> Identifier | None:
 
 
 def _lccn_compiled(raw: str, *, status: str = "valid") -> Identifier | None:
-    if type(raw) is not str:  # a str subclass (numpy's, an RDF literal): the reference's
-        return _lccn(raw, status=status)
-    text, stray, form = MARC_CORE.lccn_parts(raw)
-    if not text:
-        return None
-    if (stray or not form) and status == "valid":
-        status = "invalid"
-    return Identifier("lccn", text, None, status, raw)
+    found: Identifier | None = MARC_CORE.lccn_identifier(raw, status, Identifier, _lccn)
+    return found
 
 
 lccn = _lccn if MARC_CORE is None else _lccn_compiled

@@ -835,6 +835,16 @@ def identifiers(record, tuple spec):
     return _unique(out)
 
 
+def isbn_identifier(str raw not None, qualifier, str status not None, identifier, reference):
+    """``identifiers.isbn`` on the compiled path: see ``_isbn``."""
+    return _isbn(raw, qualifier, status, identifier, reference)
+
+
+def lccn_identifier(raw, str status not None, identifier, reference):
+    """``identifiers.lccn`` on the compiled path: see ``_lccn``."""
+    return _lccn(raw, status, identifier, reference)
+
+
 cdef object _isbn(str raw, qualifier, str status, identifier, reference):
     """``identifiers.isbn`` (its compiled form) without the Python call: the reference
     decides what ``_isbn_parts`` leaves to it."""
@@ -1001,12 +1011,28 @@ cdef int _append(_Buf* b, const char* p, Py_ssize_t n) except -1:
     return 0
 
 
-cdef inline void _set_null(uint8_t* bits, Py_ssize_t i) noexcept nogil:
-    bits[i >> 3] &= <uint8_t>~(1 << (i & 7))
+cdef class _Validity:
+    """A column's validity bitmap, made at its first null (a column with none has no
+    bitmap: Arrow reads that as all valid)."""
+
+    cdef Py_ssize_t n
+    cdef Py_ssize_t count
+    cdef bytearray bits
+
+    cdef void null(self, Py_ssize_t i):
+        if self.bits is None:
+            self.bits = bytearray(b"\xff") * ((self.n + 7) // 8)
+        (<uint8_t*>PyByteArray_AS_STRING(self.bits))[i >> 3] &= <uint8_t>~(1 << (i & 7))
+        self.count += 1
+
+    cdef object buffer(self):
+        return _pa.py_buffer(self.bits) if self.count else None
 
 
-cdef inline bytearray _all_valid(Py_ssize_t n):
-    return bytearray(b"\xff") * ((n + 7) // 8)
+cdef inline _Validity _validity(Py_ssize_t n):
+    cdef _Validity valid = _Validity.__new__(_Validity)
+    valid.n = n
+    return valid
 
 
 @cython.boundscheck(False)
@@ -1015,12 +1041,11 @@ cdef object _strings(list values, object dtype):
     """A string column from str and None values, its UTF-8 copied once into one buffer;
     None when a value is anything else (or the column outgrows 32-bit offsets, or a str
     cannot be encoded): ``pa.array`` then converts it, raising what it raises."""
-    cdef Py_ssize_t n = PyList_GET_SIZE(values), i, size, nulls = 0
+    cdef Py_ssize_t n = PyList_GET_SIZE(values), i, size
     cdef _Buf data
     cdef bytearray offsets = bytearray((n + 1) * 4)
     cdef int32_t* at = <int32_t*>PyByteArray_AS_STRING(offsets)
-    cdef bytearray valid = None
-    cdef uint8_t* bits = NULL
+    cdef _Validity valid = _validity(n)
     cdef const char* utf8
     cdef object v
     data.data = NULL
@@ -1031,11 +1056,7 @@ cdef object _strings(list values, object dtype):
         for i in range(n):
             v = <object>PyList_GET_ITEM(values, i)
             if v is None:
-                if valid is None:
-                    valid = _all_valid(n)
-                    bits = <uint8_t*>PyByteArray_AS_STRING(valid)
-                _set_null(bits, i)
-                nulls += 1
+                valid.null(i)
             elif PyUnicode_CheckExact(v):
                 utf8 = PyUnicode_AsUTF8AndSize(v, &size)
                 if data.size + size > MAX_OFFSET:
@@ -1050,65 +1071,57 @@ cdef object _strings(list values, object dtype):
     finally:
         free(data.data)
     return _pa.Array.from_buffers(
-        dtype, n, [_pa.py_buffer(valid) if nulls else None, _pa.py_buffer(offsets),
-                   _pa.py_buffer(chars)], null_count=nulls)
+        dtype, n, [valid.buffer(), _pa.py_buffer(offsets),
+                   _pa.py_buffer(chars)], null_count=valid.count)
+
+
+cdef object _fixed_width(object dtype, Py_ssize_t n, _Validity valid, bytearray values):
+    """A column of one buffer of values (integers, bits) and its validity."""
+    return _pa.Array.from_buffers(dtype, n, [valid.buffer(), _pa.py_buffer(values)],
+                                  null_count=valid.count)
 
 
 @cython.boundscheck(False)
 @cython.wraparound(False)
 cdef object _int64s(list values, object dtype):
     """An int64 column from int (not bool) and None values; None for anything else."""
-    cdef Py_ssize_t n = PyList_GET_SIZE(values), i, nulls = 0
+    cdef Py_ssize_t n = PyList_GET_SIZE(values), i
     cdef bytearray out = bytearray(n * 8)
     cdef int64_t* at = <int64_t*>PyByteArray_AS_STRING(out)
-    cdef bytearray valid = None
-    cdef uint8_t* bits = NULL
+    cdef _Validity valid = _validity(n)
     cdef object v
     try:
         for i in range(n):
             v = <object>PyList_GET_ITEM(values, i)
             if v is None:
-                if valid is None:
-                    valid = _all_valid(n)
-                    bits = <uint8_t*>PyByteArray_AS_STRING(valid)
-                _set_null(bits, i)
-                nulls += 1
+                valid.null(i)
             elif PyLong_CheckExact(v):
                 at[i] = PyLong_AsLongLong(v)
             else:
                 return None
     except OverflowError:
         return None
-    return _pa.Array.from_buffers(
-        dtype, n, [_pa.py_buffer(valid) if nulls else None, _pa.py_buffer(out)],
-        null_count=nulls)
+    return _fixed_width(dtype, n, valid, out)
 
 
 @cython.boundscheck(False)
 @cython.wraparound(False)
 cdef object _bools(list values, object dtype):
     """A boolean column from True, False and None; None for anything else."""
-    cdef Py_ssize_t n = PyList_GET_SIZE(values), i, nulls = 0
+    cdef Py_ssize_t n = PyList_GET_SIZE(values), i
     cdef bytearray out = bytearray((n + 7) // 8)
     cdef uint8_t* at = <uint8_t*>PyByteArray_AS_STRING(out)
-    cdef bytearray valid = None
-    cdef uint8_t* bits = NULL
+    cdef _Validity valid = _validity(n)
     cdef object v
     for i in range(n):
         v = <object>PyList_GET_ITEM(values, i)
         if v is True:
             at[i >> 3] |= <uint8_t>(1 << (i & 7))
         elif v is None:
-            if valid is None:
-                valid = _all_valid(n)
-                bits = <uint8_t*>PyByteArray_AS_STRING(valid)
-            _set_null(bits, i)
-            nulls += 1
+            valid.null(i)
         elif v is not False:
             return None
-    return _pa.Array.from_buffers(
-        dtype, n, [_pa.py_buffer(valid) if nulls else None, _pa.py_buffer(out)],
-        null_count=nulls)
+    return _fixed_width(dtype, n, valid, out)
 
 
 @cython.boundscheck(False)
@@ -1117,22 +1130,17 @@ cdef tuple _lists(list values, bint strict):
     """The items of every list in one flat list, the int32 offsets and the validity of
     each list; None when ``strict`` and a value is not a list (a list of strings
     then goes to ``pa.array`` whole, as the pure path sends it)."""
-    cdef Py_ssize_t n = PyList_GET_SIZE(values), i, nulls = 0, total = 0
+    cdef Py_ssize_t n = PyList_GET_SIZE(values), i, total = 0
     cdef bytearray offsets = bytearray((n + 1) * 4)
     cdef int32_t* at = <int32_t*>PyByteArray_AS_STRING(offsets)
-    cdef bytearray valid = None
-    cdef uint8_t* bits = NULL
+    cdef _Validity valid = _validity(n)
     cdef list flat = []
     cdef object v
     at[0] = 0
     for i in range(n):
         v = <object>PyList_GET_ITEM(values, i)
         if v is None:
-            if valid is None:
-                valid = _all_valid(n)
-                bits = <uint8_t*>PyByteArray_AS_STRING(valid)
-            _set_null(bits, i)
-            nulls += 1
+            valid.null(i)
         elif PyList_CheckExact(v) or not strict:
             flat.extend(v)
             total = PyList_GET_SIZE(flat)
@@ -1141,23 +1149,18 @@ cdef tuple _lists(list values, bint strict):
         else:
             return None
         at[i + 1] = <int32_t>total
-    return flat, offsets, valid if nulls else None, nulls
+    return flat, offsets, valid
 
 
 cdef object _structs(list objs, tuple spec, object dtype):
     """A struct column from dataclass objects (None a null struct), child by child."""
-    cdef Py_ssize_t n = PyList_GET_SIZE(objs), i, nulls = 0
-    cdef bytearray valid = None
-    cdef uint8_t* bits = NULL
+    cdef Py_ssize_t n = PyList_GET_SIZE(objs), i
+    cdef _Validity valid = _validity(n)
     for i in range(n):
         if <object>PyList_GET_ITEM(objs, i) is None:
-            if valid is None:
-                valid = _all_valid(n)
-                bits = <uint8_t*>PyByteArray_AS_STRING(valid)
-            _set_null(bits, i)
-            nulls += 1
+            valid.null(i)
     return _pa.Array.from_buffers(
-        dtype, n, [_pa.py_buffer(valid) if nulls else None], null_count=nulls,
+        dtype, n, [valid.buffer()], null_count=valid.count,
         children=_columns(objs, spec))
 
 
@@ -1188,10 +1191,10 @@ cdef object _column(list values, int kind, object dtype, object sub):
 
 
 cdef object _list_array(object dtype, Py_ssize_t n, tuple layout, object child):
-    valid = layout[2]
+    cdef _Validity valid = layout[2]
     return _pa.Array.from_buffers(
-        dtype, n, [_pa.py_buffer(valid) if valid is not None else None,
-                   _pa.py_buffer(layout[1])], null_count=layout[3], children=[child])
+        dtype, n, [valid.buffer(), _pa.py_buffer(layout[1])], null_count=valid.count,
+        children=[child])
 
 
 def slot_offsets(cls, tuple names):
