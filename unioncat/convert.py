@@ -185,9 +185,11 @@ class _Sink:
 
     def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
         if self._parquet is not None:
-            if exc_type is None:  # a failed conversion's file is thrown away
-                self._flush()
-            self._parquet.close()
+            try:
+                if exc_type is None:  # a failed conversion's file is thrown away
+                    self._flush()
+            finally:
+                self._parquet.close()
         if self._jsonl is not None:
             self._jsonl.close()
 

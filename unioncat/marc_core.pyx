@@ -1267,9 +1267,13 @@ def arrow_columns(list objs not None, tuple spec not None):
     offsets and validity over their children: the same arrays ``pa.array`` and the pure
     walks build, without a Python list per child column being converted again."""
     global _pa
+    cdef object obj
     if _pa is None:
         import pyarrow
         _pa = pyarrow
+    for obj in objs:
+        if obj is None:  # a null struct inside a column, never a row: as attrgetter fails
+            getattr(obj, spec[1][0])
     return _columns(objs, spec)
 
 

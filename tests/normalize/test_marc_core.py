@@ -643,6 +643,7 @@ def test_the_compiled_columns_take_what_pa_array_takes_and_refuse_what_it_refuse
         [record(1, identifiers=(Identifier("isbn", "1", None, "valid", None),))],
         [record(1, identifiers=[Isbn("isbn", "2", None, "valid", None)])],
         [unset],
+        [record(1), None],
     ]
     for case in cases:
         compiled = _table_or_error(case)
@@ -652,6 +653,13 @@ def test_the_compiled_columns_take_what_pa_array_takes_and_refuse_what_it_refuse
         assert compiled == pure, case
     assert _table_or_error(cases[0])[0] == "table"
     assert _table_or_error([unset])[1] is AttributeError
+    assert _table_or_error([record(1), None])[1] is AttributeError
+
+    class Page(list[Record]):
+        pass
+
+    compiled_page = generate.records_to_table(Page(plain))
+    assert compiled_page.equals(generate.records_to_table(plain))
 
 
 def test_the_020_electronic_words_are_looked_for_as_the_expression_finds_them() -> None:

@@ -317,7 +317,7 @@ def records_to_table(records: Iterable[Record]) -> pa.Table:
     Python dict is made per struct; Arrow converts each flat column at once.  The
     compiled core does the same walk and writes the strings, integers and booleans
     into Arrow buffers itself."""
-    objs = records if isinstance(records, list) else list(records)
+    objs = records if type(records) is list else list(records)
     if not objs:
         return RECORD_ARROW_SCHEMA.empty_table()
     if MARC_CORE is not None:
