@@ -73,3 +73,21 @@ def test_the_read_only_commands_load_no_arrow_and_no_http_client(tmp_path: Path)
         assert "duckdb" in loaded  # it did open the catalog
         heavy = loaded & {"pyarrow", "numpy", "pandas", "requests", "unioncat.pipeline"}
         assert not heavy, f"unioncat {' '.join(argv)} imported {sorted(heavy)}"
+
+
+def test_an_oai_dc_harvest_loads_neither_the_marc_mapping_nor_convert(tmp_path: Path) -> None:
+    """A cron job harvesting Dublin Core pays for what it maps: the enumeration rules it
+    shares with the MARC mapping live apart from it, and ``convert`` (with its Parquet
+    writer) loads only for ``unioncat convert``."""
+    pipeline = write_pipeline(tmp_path, [
+        {"name": "peer", "kind": "oai-pmh", "format": "oai_dc", "url": "http://127.0.0.1:9/oai"},
+    ])  # fmt: skip
+    loaded = _loaded(
+        "from unioncat.config import load_config\n"
+        "from unioncat.cli import _command\n"
+        f"load_config({str(pipeline)!r})\n"
+        "_command('harvest')\n"
+        "import unioncat.normalize.oai_dc"
+    )
+    assert "unioncat.commands" in loaded and "unioncat.normalize.oai_values" in loaded
+    assert not loaded & {"unioncat.normalize.marc", "unioncat.convert", "pymarc"}

@@ -26,7 +26,6 @@ from unioncat.cli import EXIT_OK, EXIT_PARTIAL, EXIT_STANDING
 from unioncat.compiled import warn_if_not_built
 from unioncat.config import PipelineConfig
 from unioncat.contracts import RunStatus
-from unioncat.convert import convert_files
 from unioncat.dedupe.review import decide
 from unioncat.dedupe.settings import MatchSettings
 from unioncat.errors import ConfigError, Interrupted, ResourceError
@@ -40,7 +39,6 @@ from unioncat.pipeline import (
     normalize_archived,
     settle,
 )
-from unioncat.read_commands import read_command
 from unioncat.read_service import ReadService
 from unioncat.redact import scrub
 
@@ -362,6 +360,8 @@ def cmd_dedupe(args: argparse.Namespace, config: PipelineConfig) -> int:
 
 def cmd_review(args: argparse.Namespace, config: PipelineConfig) -> int:
     if args.decision is None:
+        from unioncat.read_commands import read_command  # the review queue only
+
         return read_command(config, "review", {"limit": args.limit})
     if len(args.ids) != 2:
         raise ConfigError(f"review {args.decision}: give exactly two record ids")
@@ -516,6 +516,8 @@ def cmd_convert(args: argparse.Namespace, config: PipelineConfig | None) -> int:
     if not args.output:
         raise ConfigError("convert needs -o OUT.parquet or OUT.jsonl (or --check)", stage="config")
     warn_if_not_built()
+    from unioncat.convert import convert_files  # not loaded by the catalog's commands
+
     with interrupts.stop_at_safe_points():
         try:
             result = convert_files(

@@ -41,6 +41,7 @@ from unioncat.ids import mint_id
 from unioncat.lazy import lazy_module
 from unioncat.normalize import marc_medium
 from unioncat.normalize.base import register
+from unioncat.normalize.enumeration import parse_related_parts
 from unioncat.normalize.marc_880 import Script880
 from unioncat.normalize.marc_contents import part_records
 from unioncat.normalize.marc_framers import MARC_FRAMERS
@@ -81,13 +82,6 @@ _YEAR = re.compile(r"(1[0-9]{3}|20[0-9]{2})")
 _PAGES = re.compile(
     r"(\d+(?:\s*,\s*\[?\d+\]?)*)\s*(?:p\b|pp\b|pages?\b|s\.|S\.|leaves|ff?\.)", re.I
 )
-# \b before each caption: without it "Nov. 2004" read as "v. 2004", "Jan. 2004" as
-# issue "n. 2004" and "Sept. 2004" as page "p. 2004".
-_G_VOLUME = re.compile(r"\b(?:v(?:ol)?\.?|Bd\.?|t\.)\s*(\d+[a-z]?)", re.I)
-_G_ISSUE = re.compile(r"\b(?:no\.?|n\.|issue|Heft|H\.|nr\.?)\s*(\d+[\-/]?\d*)", re.I)
-_G_PAGES = re.compile(r"\b(?:p\.?|pp\.?|S\.)\s*(\d+)\s*(?:[-\u2013]\s*(\d+))?", re.I)
-# The 773 $q / $g enumeration "12:3<45" has no closing ">" (MARC 21 773 $q).
-_G_COMPACT = re.compile(r"^\s*(\d+)(?::(\d+))?(?:\s*\((\d{4})\))?(?:\s*<(\d+)>?)?")
 _SUBJECT_SCHEMES = {
     "0": "lcsh",
     "1": "lcshac",
@@ -377,29 +371,6 @@ def _series(record: pymarc.Record) -> list[Series]:
                 continue  # traced: the 830 carries the authorised form
             out.append(Series(title=title, number=number, issn=issn.value if issn else None))
     return out
-
-
-def parse_related_parts(g: str) -> tuple[str | None, str | None, str | None, str | None]:
-    """Volume, issue, first and last page from a 773 $g.
-
-    Such as ``Vol. 12, no. 3 (2004), p. 45-67`` or the compact ``12:3<45``.
-    """
-    volume = issue = first = last = None
-    m = _G_VOLUME.search(g)
-    if m:
-        volume = m.group(1)
-    m = _G_ISSUE.search(g)
-    if m:
-        issue = m.group(1)
-    m = _G_PAGES.search(g)
-    if m:
-        first, last = m.group(1), m.group(2)
-    if volume is None:
-        m = _G_COMPACT.match(g)
-        if m:
-            volume, issue = m.group(1), m.group(2) or issue
-            first = m.group(4) or first
-    return volume, issue, first, last
 
 
 def _link_identifiers(field: pymarc.Field) -> list[Identifier]:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 
 from unioncat import identifiers as idn
-from unioncat.normalize.marc import parse_related_parts
+from unioncat.normalize.enumeration import parse_related_parts
 from unioncat.schemas.record import Identifier
 
 _YEAR = re.compile(r"(?<!\d)(1\d{3}|20\d{2})(?!\d)")
