@@ -193,7 +193,7 @@ def _lccn(raw: str, *, status: str = "valid") -> Identifier | None:
     """LCCN normalised by the Library of Congress rule (info:lccn/ normalisation).
 
     Remove blanks, cut at a slash, and if a hyphen is present, left-pad the part after
-    it with zeros to six digits.  The reference of the compiled core's ``lccn_parts``.
+    it with zeros to six digits.  The reference of the compiled core's ``_lccn_parts``.
     """
     text = _SPACES.sub("", raw)
     if not _LCCN_CHARS.fullmatch(text):

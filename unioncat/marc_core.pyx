@@ -751,12 +751,12 @@ cpdef str _fold_key(str text):
 def identifiers(record, tuple spec):
     """``marc._identifiers``: the record's standard numbers, each (scheme, value,
     status) once, the first qualifier kept.  ``spec`` is ``marc.CORE_IDENTIFIERS``: the
-    functions of :mod:`unioncat.identifiers` and the expressions of the reference, so
-    that every number's rules stay written once; the ISBN and the LCCN are read by the
+    functions of :mod:`unioncat.identifiers`, the expressions and the dedupe of the
+    reference, so that every number's rules stay written once; the ISBN and the LCCN are read by the
     core's own ``_isbn_parts`` and ``_lccn_parts``, which leave what they cannot decide
     to the reference's functions, as ``identifiers.isbn`` and ``lccn`` do."""
     isbn_reference, issn, doi, ismn, lccn_reference, oclc, oclc_prefixed = spec[:7]
-    identifier, not_digits, oclc_number_start, oclc_control = spec[7:11]
+    identifier, not_digits, oclc_number_start, oclc_control, unique = spec[7:12]
     cdef list out = []
     cdef object f, raw, qual, ident, found, control, source, code, status
     cdef list quals
@@ -832,7 +832,7 @@ def identifiers(record, tuple spec):
                 ident = doi(raw)
                 if ident:
                     out.append(ident)
-    return _unique(out)
+    return unique(out)
 
 
 def isbn_identifier(str raw not None, qualifier, str status not None, identifier, reference):
@@ -869,24 +869,6 @@ cdef object _lccn(raw, str status, identifier, reference):
     return identifier("lccn", text, None, status, raw)
 
 
-cdef list _unique(list idents):
-    """``marc._dedupe_identifiers``: each (scheme, value, status) once, in order, the
-    first qualifier kept."""
-    cdef dict seen = {}
-    cdef object i, key, prior
-    cdef PyObject* found
-    for i in idents:
-        key = (i.scheme, i.value, i.status)
-        found = PyDict_GetItem(seen, key)
-        if found is NULL:
-            seen[key] = i
-        else:
-            prior = <object>found
-            if i.qualifier and not prior.qualifier:
-                prior.qualifier = i.qualifier
-    return list(seen.values())
-
-
 cdef object _control_value(record, str tag):
     """``marc._control``: the first non-empty value of a control field, stripped."""
     cdef object f
@@ -894,11 +876,6 @@ cdef object _control_value(record, str tag):
         if f.data:
             return str(f.data).strip() or None
     return None
-
-
-def lccn_parts(str raw not None):
-    """See ``_lccn_parts``."""
-    return _lccn_parts(raw)
 
 
 cdef tuple _lccn_parts(str raw):
@@ -947,10 +924,10 @@ cdef tuple _lccn_parts(str raw):
 cimport cython
 from cpython.bytearray cimport PyByteArray_AS_STRING
 from cpython.bytes cimport PyBytes_FromStringAndSize
-from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE, PyList_SET_ITEM
+from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
 from libc.stdint cimport int32_t, int64_t, uint8_t
-from libc.stdlib cimport free, malloc, realloc
-from cpython.ref cimport Py_DECREF, Py_INCREF
+from libc.stdlib cimport free, realloc
+from cpython.ref cimport Py_INCREF
 from libc.string cimport memcpy
 
 cdef extern from "Python.h":
@@ -1217,47 +1194,42 @@ def slot_offsets(cls, tuple names):
 @cython.boundscheck(False)
 @cython.wraparound(False)
 cdef list _columns(list objs, tuple spec):
-    """Each field's column of the objects (None, a null struct, gives None in each):
-    an object of the spec's own class is read at its slots' offsets, any other by
-    ``getattr``, which raises what ``attrgetter`` would.  Object by object, so each
-    one's fields are read while it is in the cache."""
-    cdef object cls = spec[0]
+    """Each field's column of the objects (None, a null struct, gives None in each),
+    object by object (each one's fields are read while it is in the cache)."""
+    cdef object cls = spec[0], fetch = spec[6]
     cdef tuple names = spec[1], offsets = spec[2], kinds = spec[3], dtypes = spec[4]
-    cdef tuple subs = spec[5]
+    cdef tuple subs = spec[5], row
     cdef Py_ssize_t n = PyList_GET_SIZE(objs), width = len(names), i, j
     cdef list columns = [[None] * n for j in range(width)]
-    cdef Py_ssize_t* at = NULL
     cdef object obj
-    cdef PyObject* slot
-    cdef PyObject** fields
-    cdef PyObject* column
-    if offsets is not None:
-        at = <Py_ssize_t*>malloc(width * sizeof(Py_ssize_t))
-        if at == NULL:
-            raise MemoryError()
+    for i in range(n):
+        obj = <object>PyList_GET_ITEM(objs, i)
+        if obj is None:
+            continue
+        row = _read_fields(obj, cls, offsets, fetch)
         for j in range(width):
-            at[j] = <Py_ssize_t>offsets[j]
-    try:
-        for i in range(n):
-            obj = <object>PyList_GET_ITEM(objs, i)
-            if obj is None:
-                continue
-            if at != NULL and type(obj) is cls:
-                fields = <PyObject**>(<char*><PyObject*>obj)
-                for j in range(width):
-                    slot = (<PyObject**>((<char*>fields) + at[j]))[0]
-                    if slot == NULL:  # unset: getattr raises the AttributeError
-                        getattr(obj, names[j])
-                    column = PyList_GET_ITEM(columns, j)
-                    Py_INCREF(<object>slot)
-                    Py_DECREF(<object>PyList_GET_ITEM(<object>column, i))
-                    PyList_SET_ITEM(<object>column, i, <object>slot)
-            else:
-                for j in range(width):
-                    (<list>PyList_GET_ITEM(columns, j))[i] = getattr(obj, names[j])
-    finally:
-        free(at)
+            (<list>PyList_GET_ITEM(columns, j))[i] = <object>PyTuple_GET_ITEM(row, j)
     return [_column(<list>columns[j], kinds[j], dtypes[j], subs[j]) for j in range(width)]
+
+
+cdef tuple _read_fields(obj, cls, tuple offsets, fetch):
+    """``fetch(obj)``, the object's fields in a tuple: read at its slots' offsets when
+    it is of ``cls`` itself with every slot set (``slot_offsets``), else by the fetch,
+    which raises what an unset slot or a missing field raises."""
+    cdef Py_ssize_t n, j
+    cdef PyObject* slot
+    cdef tuple out
+    if offsets is None or type(obj) is not cls:
+        return fetch(obj)
+    n = len(offsets)
+    out = PyTuple_New(n)
+    for j in range(n):
+        slot = (<PyObject**>((<char*><PyObject*>obj) + <Py_ssize_t>offsets[j]))[0]
+        if slot == NULL:
+            return fetch(obj)
+        Py_INCREF(<object>slot)
+        PyTuple_SET_ITEM(out, j, <object>slot)
+    return out
 
 
 def arrow_columns(list objs not None, tuple spec not None):
@@ -1286,7 +1258,7 @@ def content_bytes(obj, tuple spec, frozenset exclude):
     without making the row's dicts or a string per value.  ``spec`` is
     ``schemas.generate.content_spec()``."""
     cdef tuple names = spec[0], kinds = spec[2], subs = spec[3]
-    cdef tuple values = _fetched(obj, spec)
+    cdef tuple values = _read_fields(obj, spec[5], spec[6], spec[4])
     cdef Py_ssize_t i
     cdef bint first = True
     cdef _Buf b
@@ -1306,27 +1278,6 @@ def content_bytes(obj, tuple spec, frozenset exclude):
         return PyBytes_FromStringAndSize(b.data, b.size)
     finally:
         free(b.data)
-
-
-cdef tuple _fetched(obj, tuple spec):
-    """The spec's fetch of ``obj``'s fields: read at its slots' offsets when it is of
-    the spec's own class with every slot set, else by the fetch (which raises what an
-    unset one raises)."""
-    cdef tuple offsets = spec[6]
-    cdef Py_ssize_t n, j
-    cdef PyObject* slot
-    cdef tuple out
-    if offsets is None or type(obj) is not spec[5]:
-        return spec[4](obj)
-    n = len(offsets)
-    out = PyTuple_New(n)
-    for j in range(n):
-        slot = (<PyObject**>((<char*><PyObject*>obj) + <Py_ssize_t>offsets[j]))[0]
-        if slot == NULL:
-            return spec[4](obj)
-        Py_INCREF(<object>slot)
-        PyTuple_SET_ITEM(out, j, <object>slot)
-    return out
 
 
 cdef inline bint _plain_repr(str text):
@@ -1381,7 +1332,7 @@ cdef int _write_value(_Buf* b, object value, int kind, object sub) except -1:
 cdef int _write_struct(_Buf* b, object obj, tuple spec) except -1:
     """``repr`` of the dict ``schemas.generate._convert`` makes of ``obj``."""
     cdef tuple keys = spec[1], kinds = spec[2], subs = spec[3]
-    cdef tuple values = _fetched(obj, spec)
+    cdef tuple values = _read_fields(obj, spec[5], spec[6], spec[4])
     cdef Py_ssize_t i
     _append(b, "{", 1)
     for i in range(len(keys)):

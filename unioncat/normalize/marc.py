@@ -210,7 +210,7 @@ def _dedupe_identifiers(idents: list[Identifier]) -> list[Identifier]:
 CORE_IDENTIFIERS = (
     idn.isbn_reference, idn.issn, idn.doi, idn.ismn, idn.lccn_reference, idn.oclc,
     idn.is_oclc_prefixed, Identifier, _NOT_DIGITS.sub, _OCLC_NUMBER_START.match,
-    _OCLC_CONTROL.match,
+    _OCLC_CONTROL.match, _dedupe_identifiers,
 )  # fmt: skip
 
 

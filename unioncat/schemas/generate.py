@@ -274,16 +274,27 @@ def content_spec() -> tuple[Any, ...]:
 
 
 @cache
-def _spec(plan: _Plan) -> tuple[Any, ...]:
+def _field_kinds(plan: _Plan) -> tuple[tuple[int, Any], ...]:
+    """Each field's kind (-1 a scalar, else ``_STRUCT``, ``_STRUCT_LIST`` or
+    ``_SCALAR_LIST``) and the plan of its struct, in the fields' order."""
     nested = {name: (kind, sub) for name, kind, sub in plan.nested}
+    return tuple(nested.get(name, (-1, None)) for name in plan.names)
+
+
+@cache
+def _slot_offsets(plan: _Plan) -> tuple[int, ...] | None:
+    """Where the compiled core reads each field of the plan's class (its slots)."""
+    return MARC_CORE.slot_offsets(plan.cls, plan.names) if MARC_CORE is not None else None
+
+
+@cache
+def _spec(plan: _Plan) -> tuple[Any, ...]:
     kinds, subs = [], []
-    for name in plan.names:
-        kind, sub = nested.get(name, (-1, None))
+    for kind, sub in _field_kinds(plan):
         kinds.append(kind)
         subs.append(_spec(sub) if sub is not None else None)
     keys = tuple(f"{name!r}: " for name in plan.names)
-    offsets = MARC_CORE.slot_offsets(plan.cls, plan.names) if MARC_CORE is not None else None
-    return plan.names, keys, tuple(kinds), tuple(subs), plan.fetch, plan.cls, offsets
+    return plan.names, keys, tuple(kinds), tuple(subs), plan.fetch, plan.cls, _slot_offsets(plan)
 
 
 def record_to_row(record: Record) -> dict[str, Any]:
@@ -336,14 +347,12 @@ def arrow_spec() -> tuple[Any, ...]:
 
 def _arrow_spec(plan: _Plan, fields: tuple[pa.Field, ...]) -> tuple[Any, ...]:
     """(the class, its field names, where its slots are, each field's kind of column,
-    its Arrow type, the spec of its struct): a kind the core has no builder for is
-    ``other``, which it leaves to ``pa.array``."""
+    its Arrow type, the spec of its struct, the fetch): a kind the core has no builder
+    for is ``other``, which it leaves to ``pa.array``."""
     kinds_of = MARC_CORE.ARROW_KINDS
-    nested = {name: (kind, sub) for name, kind, sub in plan.nested}
     kinds: list[int] = []
     subs: list[tuple[Any, ...] | None] = []
-    for name, f in zip(plan.names, fields, strict=True):
-        kind, sub = nested.get(name, (-1, None))
+    for (kind, sub), f in zip(_field_kinds(plan), fields, strict=True):
         if kind == _STRUCT:
             kinds.append(kinds_of["struct"])
             subs.append(_arrow_spec(sub, tuple(f.type)))
@@ -358,8 +367,8 @@ def _arrow_spec(plan: _Plan, fields: tuple[pa.Field, ...]) -> tuple[Any, ...]:
             kinds.append(kinds_of[scalar])
             subs.append(None)
     dtypes = tuple(f.type for f in fields)
-    offsets = MARC_CORE.slot_offsets(plan.cls, plan.names)
-    return plan.cls, plan.names, offsets, tuple(kinds), dtypes, tuple(subs)
+    return (plan.cls, plan.names, _slot_offsets(plan), tuple(kinds), dtypes, tuple(subs),
+            plan.fetch)  # fmt: skip
 
 
 _SCALAR_KINDS = {pa.string(): "string", pa.int64(): "int64", pa.bool_(): "bool"}
@@ -369,11 +378,9 @@ def _children(
     rows: Sequence[tuple[Any, ...]], plan: _Plan, fields: Iterable[pa.Field]
 ) -> list[pa.Array]:
     """One Arrow array per field of ``plan``'s class, from its objects' fetched fields."""
-    nested = {name: (kind, sub) for name, kind, sub in plan.nested}
     columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
     out = []
-    for name, values, column in zip(plan.names, columns, fields, strict=True):
-        kind, sub = nested.get(name, (-1, plan))
+    for (kind, sub), values, column in zip(_field_kinds(plan), columns, fields, strict=True):
         if kind == _STRUCT_LIST:
             items = partial(_struct_array, dtype=column.type.value_type, plan=sub)
             out.append(_list_array(values, column.type, items))
