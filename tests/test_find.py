@@ -144,3 +144,28 @@ def test_reads_are_answered_while_a_run_writes(tmp_path: Path) -> None:
     if running:
         assert "(run): running" in answers["status"][1]
     assert not sock.exists(), "the socket goes with the run"
+
+
+def test_the_read_service_ends_with_the_run_not_with_its_accept_timeout(tmp_path: Path) -> None:
+    """A run's last act must not wait out the service's accept: the socket is shut down,
+    which wakes the thread blocked in it (here blocked for good, without a timeout)."""
+    import sys
+
+    from unioncat.catalog import Catalog
+    from unioncat.config import load_config
+    from unioncat.read_service import ReadService
+
+    if not sys.platform.startswith("linux"):
+        pytest.skip("only Linux wakes an accept() by shutdown(); elsewhere the timeout ends it")
+    pipeline = write_pipeline(tmp_path, [])
+    catalog = Catalog(tmp_path / "catalog.duckdb")
+    try:
+        service = ReadService(catalog, load_config(pipeline)).__enter__()
+        assert service._sock is not None and service._thread is not None
+        service._sock.settimeout(None)
+        time.sleep(0.5)  # the thread's next accept() blocks without a timeout
+        service.__exit__(None, None, None)
+        assert not service._thread.is_alive()
+        assert not service.path.exists()
+    finally:
+        catalog.close()

@@ -149,6 +149,14 @@ class ReadService:
     ) -> None:
         self._stop.set()
         if self._sock is not None:
+            # Closing alone does not wake an accept() blocked on another thread, which
+            # would sit out its timeout at the end of every run; on Linux shutdown()
+            # does (the accept fails and the thread ends), elsewhere the timeout stays.
+            try:
+                self._sock.shutdown(socket.SHUT_RDWR)
+            except OSError as exc:
+                event("reads.shutdown", f"the read socket stays until its timeout: {exc}",
+                      logging.DEBUG)  # fmt: skip
             self._sock.close()
             if self._thread is not None:
                 self._thread.join(timeout=5)
