@@ -64,8 +64,9 @@ CATALOG_VERSION = STEPS[-1][0]
 
 
 def ensure_schema(db: Db, path: Path) -> None:
-    """Bring the catalog to this version, in one transaction: a statement on its own
-    commits on its own, and some two dozen commits made every writer's start 30 ms."""
+    """Bring the catalog to this version in one transaction: every writer's start runs
+    some thirty statements here, which committed one by one before, and a step that
+    fails now leaves the catalog wholly at the version it had."""
     with db.transaction():
         _ensure_schema(db, path)
 
