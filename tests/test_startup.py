@@ -56,7 +56,8 @@ def test_version_is_on_stdout_and_names_the_marc_path() -> None:
 
 def test_the_read_only_commands_load_no_arrow_and_no_http_client(tmp_path: Path) -> None:
     """``status``, ``find`` and ``show`` open the catalog read-only: the Arrow conversion
-    (and pandas, numpy behind it) and the harvesters' HTTP client are for the writers."""
+    (and pandas, numpy behind it), the harvesters' HTTP client and the formats' modules
+    (the pipeline's formats are checked by name) are for the writers."""
     from unioncat.cli import main
 
     pipeline = write_pipeline(tmp_path, [
@@ -71,7 +72,8 @@ def test_the_read_only_commands_load_no_arrow_and_no_http_client(tmp_path: Path)
             "assert code in (0, 1), code"
         )
         assert "duckdb" in loaded  # it did open the catalog
-        heavy = loaded & {"pyarrow", "numpy", "pandas", "requests", "unioncat.pipeline"}
+        heavy = loaded & {"pyarrow", "numpy", "pandas", "requests", "unioncat.pipeline",
+                          "unioncat.normalize.marc", "unioncat.normalize.marc_framers"}
         assert not heavy, f"unioncat {' '.join(argv)} imported {sorted(heavy)}"
 
 
@@ -91,3 +93,13 @@ def test_an_oai_dc_harvest_loads_neither_the_marc_mapping_nor_convert(tmp_path: 
     )
     assert "unioncat.commands" in loaded and "unioncat.normalize.oai_values" in loaded
     assert not loaded & {"unioncat.normalize.marc", "unioncat.convert", "pymarc"}
+
+
+def test_a_read_only_command_still_refuses_a_format_no_module_has(tmp_path: Path) -> None:
+    from unioncat.cli import main
+
+    pipeline = write_pipeline(tmp_path, [
+        {"name": "print", "kind": "files", "format": "marcc",
+         "paths": [str(EXAMPLES / "marc" / "print-books.mrc")]},
+    ])  # fmt: skip
+    assert main(["--config", str(pipeline), "status"]) == 2

@@ -289,20 +289,22 @@ def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int
     config: PipelineConfig | None = None
     try:
         needs = getattr(args, "needs_config", True)
+        command = _command(args.func)
         # "optional": the pipeline file is read only when --config names one
         if needs is False or (needs == OPTIONAL and args.config == DEFAULT_CONFIG):
             config = None
         else:
             from unioncat.config import load_config
 
-            config = load_config(args.config)
+            # a command that only reads the catalog leaves the formats' modules unloaded
+            config = load_config(args.config, formats=not _reads_only(command))
         if config is not None and getattr(args, "allow_deletions", None):
             for name in args.allow_deletions:
                 config.source(name)  # an unknown name is a typo: refuse it
             config.allow_deletions = frozenset(args.allow_deletions)
         if own_process and (config is None or config.engine != "spark"):
             keep_pandas_out_of_pyarrow()  # Spark's driver may hand pyarrow pandas values
-        code: int = _command(args.func)(args, config)
+        code: int = command(args, config)
         return code
     except ConfigError as exc:
         return _fail(exc, EXIT_USAGE)
@@ -346,6 +348,11 @@ def _command(name: str) -> Any:
 
         found = getattr(commands, f"cmd_{name}")
     return found
+
+
+def _reads_only(command: Any) -> bool:
+    """Whether ``command`` is one of the read-only commands (their module holds them)."""
+    return getattr(command, "__module__", None) == "unioncat.read_commands"
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from unioncat.errors import ConfigError
 from unioncat.harvest import HARVESTERS
 from unioncat.normalize import NORMALIZERS
 from unioncat.normalize.base import FORMAT_SETTINGS, FormatSettings
+from unioncat.normalize.formats import MODULES
 from unioncat.provider.settings import ProviderSettings
 from unioncat.reader_links import AccessSettings
 from unioncat.redact import is_secret_name, register, register_values
@@ -199,7 +200,9 @@ def build_options(cls: type, raw: dict[str, Any], where: str, base_dir: Path) ->
     return options
 
 
-def _source(raw: Any, index: int, base_dir: Path, config_file: Path) -> SourceConfig:
+def _source(
+    raw: Any, index: int, base_dir: Path, config_file: Path, formats: bool = True
+) -> SourceConfig:
     where = f"sources[{index}]"
     if not isinstance(raw, dict):
         raise ConfigError(f"{where} must be a mapping with name, kind and format", stage="config")
@@ -246,17 +249,20 @@ def _source(raw: Any, index: int, base_dir: Path, config_file: Path) -> SourceCo
     fmt = raw.get("format")
     if fmt is None and hasattr(options, "default_format"):
         fmt = options.default_format()  # e.g. OAI-PMH: routed by metadata prefix
-    if not isinstance(fmt, str) or fmt not in NORMALIZERS:
+    if not isinstance(fmt, str) or not (fmt in NORMALIZERS if formats else fmt in MODULES):
         raise ConfigError(
             f"{where}: unknown format {fmt!r}; valid formats are: {_choices(NORMALIZERS)}",
             stage="config",
         )
-    HARVESTERS[kind].check_format(fmt, where)
+    settings = None
+    if formats:
+        HARVESTERS[kind].check_format(fmt, where)
+        settings = _format_settings(fmt, raw.get("format_options"), where)
     return SourceConfig(
         name=name, kind=kind, format=fmt, options=options, enabled=enabled,
         allow_empty=allow_empty, config_file=str(config_file),
         holder=holder.strip() if holder else None, dedupe_within=dedupe_within,
-        format_settings=_format_settings(fmt, raw.get("format_options"), where),
+        format_settings=settings,
     )  # fmt: skip
 
 
@@ -279,7 +285,12 @@ def _format_settings(fmt: str, raw: Any, where: str) -> FormatSettings | None:
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def load_config(path: str | os.PathLike[str]) -> PipelineConfig:
+def load_config(path: str | os.PathLike[str], *, formats: bool = True) -> PipelineConfig:
+    """The pipeline file, checked.  ``formats=False`` is for a command that only reads
+    the catalog: each source's format is checked by name, but its module (a format's
+    framers and settings, which the harvest and the mapping need) is not loaded, so
+    ``status`` on a pipeline of six formats does not import six mappings; a command
+    that harvests or maps checks the rest as before."""
     p = Path(path)
     if not p.is_file():
         raise ConfigError(
@@ -291,7 +302,7 @@ def load_config(path: str | os.PathLike[str]) -> PipelineConfig:
         raw = yaml.load(p.read_text(encoding="utf-8"), Loader=_SAFE_LOADER) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"{p} is not valid YAML: {exc}", stage="config") from exc
-    return parse_config(raw, p)
+    return parse_config(raw, p, formats=formats)
 
 
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
@@ -344,7 +355,7 @@ def _section(raw: dict[str, Any], name: str, parse: Callable[[Any], T], path: Pa
         raise ConfigError(f"{path}: {exc.message}", stage="config", hint=exc.hint) from exc
 
 
-def parse_config(raw: Any, path: Path) -> PipelineConfig:
+def parse_config(raw: Any, path: Path, *, formats: bool = True) -> PipelineConfig:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: the top level must be a mapping", stage="config")
     unknown = sorted(set(raw) - set(_TOP_KEYS))
@@ -359,7 +370,7 @@ def parse_config(raw: Any, path: Path) -> PipelineConfig:
     sources_raw = raw.get("sources") or []
     if not isinstance(sources_raw, list):
         raise ConfigError(f"{path}: 'sources' must be a list", stage="config")
-    sources = [_source(s, i, base, path) for i, s in enumerate(sources_raw)]
+    sources = [_source(s, i, base, path, formats) for i, s in enumerate(sources_raw)]
     names = [s.name for s in sources]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
