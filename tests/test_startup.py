@@ -86,9 +86,9 @@ def test_an_oai_dc_harvest_loads_neither_the_marc_mapping_nor_convert(tmp_path: 
     ])  # fmt: skip
     loaded = _loaded(
         "from unioncat.config import load_config\n"
-        "from unioncat.cli import _command\n"
+        "from unioncat.cli import _write_command\n"
         f"load_config({str(pipeline)!r})\n"
-        "_command('harvest')\n"
+        "_write_command('harvest')\n"
         "import unioncat.normalize.oai_dc"
     )
     assert "unioncat.commands" in loaded and "unioncat.normalize.oai_values" in loaded
@@ -103,3 +103,33 @@ def test_a_read_only_command_still_refuses_a_format_no_module_has(tmp_path: Path
          "paths": [str(EXAMPLES / "marc" / "print-books.mrc")]},
     ])  # fmt: skip
     assert main(["--config", str(pipeline), "status"]) == 2
+
+
+def test_a_read_only_command_accepts_a_format_registered_by_the_library_s_user(
+    tmp_path: Path,
+) -> None:
+    """A format registered in code (no module of the table) is a known name as well."""
+    from unioncat.config import load_config
+    from unioncat.normalize import NORMALIZERS
+    from unioncat.normalize.base import register
+
+    register("startup-probe-format")(lambda env: [])
+    try:
+        pipeline = write_pipeline(tmp_path, [
+            {"name": "probe", "kind": "oai-pmh", "format": "startup-probe-format",
+             "url": "http://127.0.0.1:9/oai"},
+        ])  # fmt: skip
+        config = load_config(pipeline, formats=False)
+        assert config.sources[0].format == "startup-probe-format"
+    finally:
+        dict.pop(NORMALIZERS, "startup-probe-format", None)
+
+
+def test_a_typo_in_the_pipeline_fails_before_a_writer_s_module_loads(tmp_path: Path) -> None:
+    """A cron line with a broken pipeline file fails fast: the writer commands' module
+    (the pipeline, Arrow) is loaded only once the file has been read."""
+    (tmp_path / "pipelines.yaml").write_text("sources: [\n", encoding="utf-8")
+    args = ["--config", str(tmp_path / "pipelines.yaml"), "run"]
+    loaded = _loaded(f"from unioncat.cli import main\nassert main({args!r}) == 2\nprint()")
+    assert "unioncat.config" in loaded
+    assert not loaded & {"unioncat.commands", "unioncat.pipeline", "pyarrow"}

@@ -289,7 +289,7 @@ def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int
     config: PipelineConfig | None = None
     try:
         needs = getattr(args, "needs_config", True)
-        command = _command(args.func)
+        reader = _read_command(args.func)
         # "optional": the pipeline file is read only when --config names one
         if needs is False or (needs == OPTIONAL and args.config == DEFAULT_CONFIG):
             config = None
@@ -297,13 +297,16 @@ def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int
             from unioncat.config import load_config
 
             # a command that only reads the catalog leaves the formats' modules unloaded
-            config = load_config(args.config, formats=not _reads_only(command))
+            config = load_config(args.config, formats=reader is None)
         if config is not None and getattr(args, "allow_deletions", None):
             for name in args.allow_deletions:
                 config.source(name)  # an unknown name is a typo: refuse it
             config.allow_deletions = frozenset(args.allow_deletions)
         if own_process and (config is None or config.engine != "spark"):
             keep_pandas_out_of_pyarrow()  # Spark's driver may hand pyarrow pandas values
+        # a writer's module (the pipeline, Arrow) loads once the pipeline file is read:
+        # a typo in it fails before that
+        command = reader or _write_command(args.func)
         code: int = command(args, config)
         return code
     except ConfigError as exc:
@@ -337,22 +340,18 @@ def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int
         return _fail(resource, resource.exit_code)
 
 
-def _command(name: str) -> Any:
-    """The function of a command: the read-only ones first, whose module loads the
-    catalog's reading side only."""
+def _read_command(name: str) -> Any:
+    """The function of a read-only command, whose module loads the catalog's reading
+    side only; None for a command that writes."""
     from unioncat import read_commands
 
-    found = getattr(read_commands, f"cmd_{name}", None)
-    if found is None:
-        from unioncat import commands
-
-        found = getattr(commands, f"cmd_{name}")
-    return found
+    return getattr(read_commands, f"cmd_{name}", None)
 
 
-def _reads_only(command: Any) -> bool:
-    """Whether ``command`` is one of the read-only commands (their module holds them)."""
-    return getattr(command, "__module__", None) == "unioncat.read_commands"
+def _write_command(name: str) -> Any:
+    from unioncat import commands
+
+    return getattr(commands, f"cmd_{name}")
 
 
 if __name__ == "__main__":

@@ -66,32 +66,36 @@ CATALOG_VERSION = STEPS[-1][0]
 def ensure_schema(db: Db, path: Path) -> None:
     """Bring the catalog to this version in one transaction: every writer's start runs
     some thirty statements here, which committed one by one before, and a step that
-    fails now leaves the catalog wholly at the version it had."""
+    fails now leaves the catalog wholly at the version it had.  What changed is said
+    once it is committed."""
+    said: list[tuple[str, str, int]] = []
     with db.transaction():
-        _ensure_schema(db, path)
+        _ensure_schema(db, path, said)
+    for name, message, level in said:
+        event(name, message, level)
 
 
-def _ensure_schema(db: Db, path: Path) -> None:
+def _ensure_schema(db: Db, path: Path, said: list[tuple[str, str, int]]) -> None:
     for stmt in CATALOG_META.ddl():
         db.execute(stmt)
     meta = dict(db.rows("SELECT key, value FROM catalog_meta"))
     fresh = "schema_version" not in meta
     if not fresh and meta["schema_version"] != SCHEMA_VERSION:
-        _set_records_aside(db, path, str(meta["schema_version"]))
+        said.append(_set_records_aside(db, path, str(meta["schema_version"])))
     for stmt in all_ddl():
         db.execute(stmt)
     stored = CATALOG_VERSION if fresh else int(meta.get("catalog_version", 0))
     for version, what, statements in STEPS:
         if version <= stored:
             continue
-        with db.transaction():
-            for stmt in statements:
-                if stmt == INDEX_ALL:
-                    find.index_all(db)
-                else:
-                    db.execute(stmt)
-            _set(db, "catalog_version", str(version))
-        event("catalog.migrated", f"catalog {path}: {what} (catalog version {version})")
+        for stmt in statements:
+            if stmt == INDEX_ALL:
+                find.index_all(db)
+            else:
+                db.execute(stmt)
+        _set(db, "catalog_version", str(version))
+        message = f"catalog {path}: {what} (catalog version {version})"
+        said.append(("catalog.migrated", message, logging.INFO))
     _set(db, "catalog_version", str(max(stored, CATALOG_VERSION)))
     _set(db, "schema_version", SCHEMA_VERSION)
     for stmt in VIEWS:  # after the steps: a view names the columns they add
@@ -102,12 +106,12 @@ def _set(db: Db, key: str, value: str) -> None:
     db.execute("INSERT OR REPLACE INTO catalog_meta VALUES (?, ?)", [key, value])
 
 
-def _set_records_aside(db: Db, path: Path, old_version: str) -> None:
+def _set_records_aside(db: Db, path: Path, old_version: str) -> tuple[str, str, int]:
     keep = f"records_v{old_version.replace('.', '_')}"
     db.execute(f"DROP TABLE IF EXISTS {keep}")
     db.execute(f"ALTER TABLE records RENAME TO {keep}")
     db.execute("UPDATE raw SET status = 'pending'")
-    event(
+    return (
         "catalog.schema_changed",
         f"catalog {path} holds records of schema {old_version}; they were moved to "
         f"table {keep} and every archived record will be mapped again to schema "
