@@ -591,3 +591,33 @@ def test_a_full_run_read_and_refreshed_a_page_at_a_time_gives_what_one_page_give
     assert counts_paged.as_dict() == counts_whole.as_dict()
     assert counts_whole.clusters_multi > 100
     assert _clusters_state(paged) == _clusters_state(whole)
+
+
+def test_member_rows_gathered_in_batches_are_the_rows_in_their_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A round's member rows become Arrow batches as they come: the table written is the
+    rows' own, in order, across the batches' edges and with a short last batch."""
+    from datetime import UTC, datetime
+
+    import pyarrow as pa
+
+    from unioncat.catalog import tables
+    from unioncat.catalog.clusters import MemberRows
+
+    monkeypatch.setattr(MemberRows, "BATCH", 3)
+    now = datetime(2026, 1, 2, tzinfo=UTC)
+    rows = [
+        {"record_id": f"r{i}", "cluster_id": f"c{i // 2}", "source": "s", "medium": "print",
+         "score": None if i % 3 else i / 2, "matched_to": None if i % 2 else f"r{i + 1}",
+         "reasons": [] if i == 4 else [f"reason {i}", "é"], "run_id": "run", "updated_at": now}
+        for i in range(8)
+    ]  # fmt: skip
+    gathered = MemberRows()
+    assert not gathered and len(gathered) == 0
+    for row in rows:
+        gathered.append(row)
+    assert len(gathered) == 8 and gathered
+    table = gathered.table()
+    assert table.equals(pa.Table.from_pylist(rows, schema=tables.CLUSTER_MEMBERS.schema))
+    assert gathered.table().num_rows == 8  # asked again: the same rows, none twice
