@@ -238,24 +238,20 @@ class ClusterStore:
         keys with each record id replaced by a number (the ids in order), and the
         table of the numbers.  The blocking query joins and counts these rows by the
         million: numbers cost a fraction of what the ids would."""
-        with self.db.id_table(probe_ids, "probes") as chosen:
-            numbers = self.db.temp_name("numbered")
-            self.db.execute(
-                f"CREATE TEMP TABLE {numbers} AS SELECT record_id, "
-                "row_number() OVER (ORDER BY record_id) AS n "
-                "FROM (SELECT DISTINCT record_id FROM match_keys)"
+        with (
+            self.db.id_table(probe_ids, "probes") as chosen,
+            self.db.temp_table(
+                "SELECT record_id, row_number() OVER (ORDER BY record_id) AS n "
+                "FROM (SELECT DISTINCT record_id FROM match_keys)",
+                stem="numbered",
+            ) as numbers,
+        ):
+            keyed = f"SELECT n AS rid, key, kind FROM match_keys JOIN {numbers} USING (record_id)"
+            yield (
+                f"({keyed})",
+                f"({keyed} WHERE record_id IN (SELECT id FROM {chosen}))",
+                numbers,
             )
-            try:
-                keyed = (
-                    f"SELECT n AS rid, key, kind FROM match_keys JOIN {numbers} USING (record_id)"
-                )
-                yield (
-                    f"({keyed})",
-                    f"({keyed} WHERE record_id IN (SELECT id FROM {chosen}))",
-                    numbers,
-                )
-            finally:
-                self.db.execute(f"DROP TABLE IF EXISTS {numbers}")
 
     def copy_keys(self, postings: str) -> list[str]:
         """Every record's matching keys written as a Parquet file (``rid``, ``key``,
@@ -306,11 +302,8 @@ class ClusterStore:
         if not self.blocking_memory:
             yield
             return
-        self.db.execute(f"SET memory_limit = '{self.blocking_memory}'")
-        try:
+        with self.db.setting("memory_limit", self.blocking_memory):
             yield
-        finally:
-            self.db.execute("RESET memory_limit")
 
     def decisions(self, ids: Iterable[str], among: bool = False) -> list[tuple[str, str, str]]:
         """Cataloger decisions (accepted, rejected) on pairs with a record of ``ids``;

@@ -48,6 +48,8 @@ class Db:
         self.con = con
         self._names = itertools.count(1)
         self._depth = 0
+        # statements a failed transaction refused, run once it is rolled back
+        self._after_rollback: list[str] = []
 
     # -- statements and results ----------------------------------------------------------
 
@@ -114,6 +116,13 @@ class Db:
                 f"the transaction had already ended when it was rolled back ({exc})",
                 logging.DEBUG,
             )
+        waiting, self._after_rollback = self._after_rollback, []
+        for stmt in waiting:
+            try:
+                self.execute(stmt)
+            except duckdb.Error as exc:  # the failure being raised is the one to tell
+                event("catalog.rollback", f"{stmt} failed after the rollback: {exc}",
+                      logging.WARNING)  # fmt: skip
 
     # -- temporary tables --------------------------------------------------------------------
 
@@ -155,6 +164,24 @@ class Db:
             yield name
         finally:
             self._quietly(lambda: self.execute(f"DROP TABLE IF EXISTS {name}"))
+
+    @contextmanager
+    def setting(self, name: str, value: str) -> Iterator[None]:
+        """A DuckDB setting (``memory_limit``) for the length of the block.  A rollback
+        does not undo a setting, and a transaction the block failed in refuses the reset
+        until it is rolled back: the reset then runs after the rollback."""
+        self.execute(f"SET {name} = '{value}'")
+        try:
+            yield
+        finally:
+            try:
+                self.execute(f"RESET {name}")
+            except duckdb.Error as exc:
+                if not self._depth:
+                    raise
+                self._after_rollback.append(f"RESET {name}")
+                event("catalog.cleanup", f"{name} is reset after the rollback: {exc}",
+                      logging.DEBUG)  # fmt: skip
 
     def _quietly(self, cleanup: Callable[[], object]) -> None:
         """Clean up after a block; when the block failed inside a transaction, DuckDB
