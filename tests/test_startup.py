@@ -65,6 +65,16 @@ def test_the_read_only_commands_load_no_arrow_and_no_http_client(tmp_path: Path)
          "paths": [str(EXAMPLES / "marc" / "print-books.mrc")]},
     ])  # fmt: skip
     assert main(["--config", str(pipeline), "run"]) == 0
+    # sources of the other kinds, named but not harvested: their options are read, their
+    # HTTP clients are not loaded
+    write_pipeline(tmp_path, [
+        {"name": "print", "kind": "files", "format": "marc",
+         "paths": [str(EXAMPLES / "marc" / "print-books.mrc")]},
+        {"name": "repo", "kind": "oai-pmh", "format": "oai_dc", "enabled": False,
+         "url": "http://127.0.0.1:9/oai"},
+        {"name": "works", "kind": "crossref", "enabled": False,
+         "url": "http://127.0.0.1:9", "filters": {"type": "journal-article"}},
+    ])  # fmt: skip
     for argv in (["status"], ["find", "history"], ["show", "print:nothing-of-the-kind"]):
         args = ["--config", str(pipeline), *argv]
         loaded = _loaded(
@@ -72,8 +82,10 @@ def test_the_read_only_commands_load_no_arrow_and_no_http_client(tmp_path: Path)
             "assert code in (0, 1), code"
         )
         assert "duckdb" in loaded  # it did open the catalog
+        assert {"unioncat.harvest.oai_options", "unioncat.harvest.crossref_options"} <= loaded
         heavy = loaded & {"pyarrow", "numpy", "pandas", "requests", "unioncat.pipeline",
-                          "unioncat.normalize.marc", "unioncat.normalize.marc_framers"}
+                          "unioncat.normalize.marc", "unioncat.normalize.marc_framers",
+                          "lxml", "msgspec"}
         assert not heavy, f"unioncat {' '.join(argv)} imported {sorted(heavy)}"
 
 

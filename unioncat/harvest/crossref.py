@@ -19,15 +19,23 @@ import logging
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from unioncat.contracts import Page, RawEnvelope, SourceSpec
 from unioncat.errors import ConfigError, SourceError
 from unioncat.harvest.base import register
-from unioncat.harvest.crossref_client import CrossrefClient, CrossrefError, WorksPage
 from unioncat.harvest.crossref_options import CrossrefOptions
 from unioncat.harvest.crossref_state import CrossrefState
+from unioncat.lazy import lazy_module
 from unioncat.log import event
+
+if TYPE_CHECKING:
+    from unioncat.harvest import crossref_client
+    from unioncat.harvest.crossref_client import CrossrefClient, WorksPage
+else:
+    # the HTTP client (requests, msgspec) loads with the first harvest: reading a
+    # pipeline that names a crossref source, as `status` does, needs the options only
+    crossref_client = lazy_module("unioncat.harvest.crossref_client")
 from unioncat.redact import redact_url
 
 FRAMER = "crossref-json"
@@ -62,7 +70,7 @@ class CrossrefHarvester:
     def harvest(self, spec: SourceSpec, state: Mapping[str, Mapping[str, Any]]) -> Iterator[Page]:
         options: CrossrefOptions = spec.options
         key = state_key(options)
-        client = CrossrefClient(spec.name, options)
+        client = crossref_client.CrossrefClient(spec.name, options)
         walk = Walk(client, key, CrossrefState.from_json(state.get(key)))
         try:
             yield from walk.run(datetime.now(UTC).date())
@@ -132,7 +140,7 @@ class Walk:
             params = self.client.params(filters, cursor)
             try:
                 page = self.client.page(params)
-            except CrossrefError as exc:
+            except crossref_client.CrossrefError as exc:
                 status = exc.fetched.status
                 if cursor != "*" and status in (400, 404, 410):
                     restarts += 1

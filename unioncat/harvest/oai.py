@@ -16,11 +16,7 @@ from typing import Any, ClassVar
 from unioncat.contracts import Page, SourceSpec
 from unioncat.errors import SourceError
 from unioncat.harvest.base import register
-from unioncat.harvest.oai_client import OaiClient
 from unioncat.harvest.oai_options import OaiOptions
-from unioncat.harvest.oai_sweep import sweep
-from unioncat.harvest.oai_window import Window
-from unioncat.harvest.oai_xml import UnreadablePage, parse_identify
 
 
 @register
@@ -33,6 +29,13 @@ class OaiHarvester:
         """Any registered format can arrive over OAI-PMH (the metadata prefix names it)."""
 
     def harvest(self, spec: SourceSpec, state: Mapping[str, Mapping[str, Any]]) -> Iterator[Page]:
+        # the HTTP client and the XML reader load with the first harvest: reading a
+        # pipeline that names this source, as `status` does, needs the options only
+        from unioncat.harvest.oai_client import OaiClient
+        from unioncat.harvest.oai_sweep import sweep
+        from unioncat.harvest.oai_window import Window
+        from unioncat.harvest.oai_xml import UnreadablePage, parse_identify
+
         source, options = spec.name, spec.options
         client = OaiClient(source, options)
         try:
