@@ -29,7 +29,6 @@ from unioncat.errors import ConfigError
 from unioncat.harvest import HARVESTERS
 from unioncat.normalize import NORMALIZERS
 from unioncat.normalize.base import FORMAT_SETTINGS, FormatSettings
-from unioncat.normalize.formats import MODULES
 from unioncat.provider.settings import ProviderSettings
 from unioncat.reader_links import AccessSettings
 from unioncat.redact import is_secret_name, register, register_values
@@ -249,7 +248,7 @@ def _source(
     fmt = raw.get("format")
     if fmt is None and hasattr(options, "default_format"):
         fmt = options.default_format()  # e.g. OAI-PMH: routed by metadata prefix
-    if not isinstance(fmt, str) or not (fmt in NORMALIZERS if formats else _named(fmt)):
+    if not isinstance(fmt, str) or not (fmt in NORMALIZERS if formats else NORMALIZERS.knows(fmt)):
         raise ConfigError(
             f"{where}: unknown format {fmt!r}; valid formats are: {_choices(NORMALIZERS)}",
             stage="config",
@@ -264,12 +263,6 @@ def _source(
         holder=holder.strip() if holder else None, dedupe_within=dedupe_within,
         format_settings=settings,
     )  # fmt: skip
-
-
-def _named(fmt: str) -> bool:
-    """A format a module of the table registers, or one registered already (by code that
-    uses unioncat as a library): the check by name that loads no format."""
-    return fmt in MODULES or dict.__contains__(NORMALIZERS, fmt)
 
 
 def _format_settings(fmt: str, raw: Any, where: str) -> FormatSettings | None:

@@ -9,17 +9,28 @@ everything were loaded.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from typing import Any, TypeVar
 
 V = TypeVar("V")
 
 
 class Registry(dict[str, V]):
-    def __init__(self, load: Callable[[str], bool], load_all: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        load: Callable[[str], bool],
+        load_all: Callable[[], None],
+        names: Container[str] = (),
+    ) -> None:
         super().__init__()
         self._load = load
         self._load_all = load_all
+        self._names = names  # what ``load`` can load, when the stage's table says
+
+    def knows(self, name: str) -> bool:
+        """Whether ``name`` is an entry, registered already or named by the stage's
+        table, without loading anything (``status`` checks a pipeline's formats so)."""
+        return dict.__contains__(self, name) or name in self._names
 
     def __missing__(self, name: str) -> V:
         if self._load(name) and dict.__contains__(self, name):

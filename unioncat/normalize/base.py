@@ -18,12 +18,12 @@ from typing import Any, Protocol
 
 from unioncat.contracts import RawEnvelope
 from unioncat.framing import declare_format, lend_format_loaders
-from unioncat.normalize.formats import load, load_all, load_check
+from unioncat.normalize.formats import MODULES, load, load_all, load_check
 from unioncat.registry import Registry
 from unioncat.schemas.record import Record
 
 Normalizer = Callable[[RawEnvelope], list[Record]]
-NORMALIZERS: Registry[Normalizer] = Registry(load, load_all)
+NORMALIZERS: Registry[Normalizer] = Registry(load, load_all, MODULES)
 lend_format_loaders(load, load_all)  # a framer asked for by format name loads the format
 
 
