@@ -57,11 +57,9 @@ class MemberRows:
     def __init__(self) -> None:
         self._batches: list[pa.RecordBatch] = []
         self._rows: list[dict[str, Any]] = []
-        self._count = 0
 
     def append(self, row: dict[str, Any]) -> None:
         self._rows.append(row)
-        self._count += 1
         if len(self._rows) >= self.BATCH:
             self._seal()
 
@@ -72,7 +70,7 @@ class MemberRows:
             self._rows = []
 
     def __len__(self) -> int:
-        return self._count
+        return sum(int(b.num_rows) for b in self._batches) + len(self._rows)
 
     def table(self) -> pa.Table:
         self._seal()

@@ -28,6 +28,7 @@ from unioncat.harvest.crossref_options import CrossrefOptions
 from unioncat.harvest.crossref_state import CrossrefState
 from unioncat.lazy import lazy_module
 from unioncat.log import event
+from unioncat.redact import redact_url
 
 if TYPE_CHECKING:
     from unioncat.harvest import crossref_client
@@ -36,7 +37,6 @@ else:
     # the HTTP client (requests, msgspec) loads with the first harvest: reading a
     # pipeline that names a crossref source, as `status` does, needs the options only
     crossref_client = lazy_module("unioncat.harvest.crossref_client")
-from unioncat.redact import redact_url
 
 FRAMER = "crossref-json"
 MAX_WINDOW_RESTARTS = 3
